@@ -1,0 +1,90 @@
+// Finds the org behind a request's API key, asking the auth service once per key and caching its verdict.
+import { createHash } from "node:crypto";
+import { Code, ConnectError, createContextKey, type Client, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import type { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+
+export interface Caller {
+  orgId: string;
+  keyId: string;
+}
+
+interface Verdict {
+  expiresAt: number;
+  caller: Promise<Caller>;
+}
+
+// Long enough that a client hammering a wrong key costs the auth service (and argon2) little.
+const rejectionTtlMs = 5_000;
+const maxCachedKeys = 10_000;
+
+/** The key a request carries, from `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
+export function keyFromHeaders(headers: Headers): string | undefined {
+  const authorization = headers.get("authorization");
+  if (authorization) return /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+  return headers.get("x-api-key") ?? undefined;
+}
+
+export class KeyVerifier {
+  readonly #verdicts = new Map<string, Verdict>();
+
+  constructor(
+    private readonly auth: Client<typeof AuthService>,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** Resolves to the key's org, or rejects with unauthenticated; concurrent calls for one key share one check. */
+  verify(key: string): Promise<Caller> {
+    // The cache holds digests, never keys: a heap dump should not leak credentials.
+    const digest = createHash("sha256").update(key).digest("base64");
+    const cached = this.#verdicts.get(digest);
+    if (cached && cached.expiresAt > Date.now()) return cached.caller;
+    const caller = this.#ask(key);
+    this.#remember(digest, { expiresAt: Date.now() + this.ttlMs, caller });
+    caller.catch((err: unknown) => {
+      const rejected = err instanceof ConnectError && err.code === Code.Unauthenticated;
+      // Only a verdict is worth keeping; an outage of the auth service is not one.
+      if (rejected) this.#remember(digest, { expiresAt: Date.now() + rejectionTtlMs, caller });
+      else this.#verdicts.delete(digest);
+    });
+    return caller;
+  }
+
+  async #ask(key: string): Promise<Caller> {
+    try {
+      const { orgId, keyId } = await this.auth.verifyKey({ key });
+      return { orgId, keyId };
+    } catch (err) {
+      const cause = ConnectError.from(err);
+      if (cause.code === Code.Unauthenticated) throw new ConnectError("unknown API key", Code.Unauthenticated);
+      throw new ConnectError("cannot verify API keys right now, try again", Code.Unavailable);
+    }
+  }
+
+  #remember(digest: string, verdict: Verdict) {
+    this.#verdicts.delete(digest);
+    if (this.#verdicts.size >= maxCachedKeys) this.#verdicts.delete(this.#verdicts.keys().next().value!);
+    this.#verdicts.set(digest, verdict);
+  }
+}
+
+const callerKey = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });
+
+/** Requires a valid API key on every RPC but the health service's, and makes its org known to handlers. */
+export function requireApiKey(verifier: KeyVerifier): Interceptor {
+  return (next) => async (req) => {
+    if (req.service.typeName === "grpc.health.v1.Health") return next(req);
+    const key = keyFromHeaders(req.header);
+    if (!key) {
+      throw new ConnectError("missing API key: send Authorization: Bearer <key> or X-API-Key: <key>", Code.Unauthenticated);
+    }
+    req.contextValues.set(callerKey, await verifier.verify(key));
+    return next(req);
+  };
+}
+
+/** The authenticated caller of the RPC being handled. */
+export function callerOf(ctx: HandlerContext): Caller {
+  const caller = ctx.values.get(callerKey);
+  if (!caller) throw new ConnectError("not authenticated", Code.Unauthenticated);
+  return caller;
+}

@@ -1,0 +1,82 @@
+// Reads settings from environment variables once, at start, into a typed object; a bad value stops the process.
+
+type Env = Record<string, string | undefined>;
+
+export interface Setting<T> {
+  env: string;
+  read(raw: string | undefined): T;
+}
+
+export class ConfigError extends Error {
+  constructor(env: string, problem: string) {
+    super(`${env}: ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function text(env: string, fallback?: string): Setting<string> {
+  return {
+    env,
+    read(raw) {
+      const value = raw ?? fallback;
+      if (value === undefined || value === "") throw new ConfigError(env, "is required");
+      return value;
+    },
+  };
+}
+
+export function optionalText(env: string): Setting<string | undefined> {
+  return { env, read: (raw) => (raw === "" ? undefined : raw) };
+}
+
+export function integer(env: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): Setting<number> {
+  return {
+    env,
+    read(raw) {
+      if (raw === undefined || raw === "") return fallback;
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < min || value > max) {
+        throw new ConfigError(env, `expected an integer from ${min} to ${max}, got "${raw}"`);
+      }
+      return value;
+    },
+  };
+}
+
+export function url(env: string, fallback: string): Setting<string> {
+  return {
+    env,
+    read(raw) {
+      const value = raw || fallback;
+      if (!URL.canParse(value)) throw new ConfigError(env, `expected a URL, got "${value}"`);
+      return value;
+    },
+  };
+}
+
+export const port = (env: string, fallback: number) => integer(env, fallback, 0, 65535);
+
+type Values<S> = { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+
+export function loadConfig<S extends Record<string, Setting<unknown>>>(spec: S, env: Env = process.env): Values<S> {
+  const entries = Object.entries(spec).map(([key, setting]) => [key, setting.read(env[setting.env])]);
+  return Object.fromEntries(entries) as Values<S>;
+}
+
+/** The settings every service reads, with the defaults of a stack on one machine. */
+export const common = {
+  host: text("HOST", "127.0.0.1"),
+  logLevel: text("LOG_LEVEL", "info"),
+  shutdownGraceMs: integer("SHUTDOWN_GRACE_MS", 10_000, 0),
+};
+
+export const peers = {
+  authUrl: url("AUTH_URL", "http://127.0.0.1:8081"),
+  ingestUrl: url("INGEST_URL", "http://127.0.0.1:8082"),
+  inboxUrl: url("INBOX_URL", "http://127.0.0.1:8083"),
+  deliveryUrl: url("DELIVERY_URL", "http://127.0.0.1:8084"),
+};
+
+export const databaseUrl = url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/triggers");
+export const natsUrl = url("NATS_URL", "nats://127.0.0.1:4222");
+export const keyCacheTtlMs = integer("KEY_CACHE_TTL_MS", 60_000, 0);

@@ -1,0 +1,30 @@
+// Connects to Postgres and applies a service's migrations to its own schema, once, whatever the number of replicas.
+import { readdir, readFile } from "node:fs/promises";
+import postgres from "postgres";
+import type { Logger } from "./logger.js";
+
+export type Sql = postgres.Sql;
+
+export function connectDatabase(url: string, logger: Logger): Sql {
+  return postgres(url, {
+    max: 10,
+    onnotice: (notice) => logger.debug({ notice: notice.message }, "postgres notice"),
+  });
+}
+
+/** Applies, in name order, the .sql files of dir that the schema has not seen yet. */
+export async function migrate(sql: Sql, schema: string, dir: URL, logger: Logger): Promise<void> {
+  const files = (await readdir(dir)).filter((name) => name.endsWith(".sql")).sort();
+  await sql.begin(async (tx) => {
+    // Replicas starting together would race to apply the same files; the lock queues them.
+    await tx`select pg_advisory_xact_lock(hashtext(${schema}))`;
+    await tx`create schema if not exists ${tx(schema)}`;
+    await tx`create table if not exists ${tx(schema)}.migrations (name text primary key, applied_at timestamptz not null default now())`;
+    const applied = new Set((await tx`select name from ${tx(schema)}.migrations`).map((row) => row.name as string));
+    for (const name of files.filter((file) => !applied.has(file))) {
+      await tx.unsafe(await readFile(new URL(name, dir), "utf8"));
+      await tx`insert into ${tx(schema)}.migrations (name) values (${name})`;
+      logger.info({ schema, migration: name }, "migration applied");
+    }
+  });
+}

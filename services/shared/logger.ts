@@ -1,0 +1,31 @@
+// The process's root logger: JSON lines stamped with the service and the current request id, secrets redacted.
+import { pino, type Logger } from "pino";
+import { currentRequestId } from "./request-context.js";
+
+export type { Logger };
+
+const redacted = [
+  "key",
+  "secret",
+  "token",
+  "authorization",
+  "*.key",
+  "*.secret",
+  "*.token",
+  "*.authorization",
+  'headers["x-api-key"]',
+  "data",
+  "*.data",
+];
+
+export function createLogger(service: string, level: string): Logger {
+  return pino({
+    level,
+    base: { service },
+    redact: { paths: redacted, censor: "[redacted]" },
+    mixin() {
+      const requestId = currentRequestId();
+      return requestId ? { request_id: requestId } : {};
+    },
+  });
+}

@@ -1,0 +1,33 @@
+// Prometheus metrics of the process: Node's defaults plus the duration and outcome of every RPC served.
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export function createMetrics(service: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  const rpcDuration = new Histogram({
+    name: "rpc_server_duration_seconds",
+    help: "Time to serve an RPC, by method and Connect code.",
+    labelNames: ["method", "code"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+
+  const measureRpcs: Interceptor = (next) => async (req) => {
+    const stop = rpcDuration.startTimer({ method: `${req.service.typeName}/${req.method.name}` });
+    try {
+      const res = await next(req);
+      stop({ code: "ok" });
+      return res;
+    } catch (err) {
+      stop({ code: codeToString(ConnectError.from(err).code) });
+      throw err;
+    }
+  };
+
+  return { registry, measureRpcs };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

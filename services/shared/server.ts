@@ -1,0 +1,142 @@
+// Serves a service's Connect, gRPC and gRPC-Web routes, health and /metrics on one port, and closes it gracefully.
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import type { AddressInfo } from "node:net";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { errorBoundary } from "./errors.js";
+import { HealthStatus, healthRoutes } from "./health.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+import { acceptRequestId } from "./request-context.js";
+
+/** A plain HTTP handler, for requests that are not RPCs; the type connect-node's adapter takes. */
+export type HttpHandler = NonNullable<Parameters<typeof connectNodeAdapter>[0]["fallback"]>;
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  metrics: Metrics;
+  /** The fully qualified names of the services served, for the health service. */
+  services: string[];
+  routes: (router: ConnectRouter) => void;
+  /** Run inside the request id and error handling, after the shared ones. */
+  interceptors?: Interceptor[];
+  /** Handles HTTP requests that are not RPCs (the gateway's REST routes). */
+  fallback?: HttpHandler;
+}
+
+export interface RunningServer {
+  port: number;
+  health: HealthStatus;
+  /** Stops taking connections, lets in-flight requests finish for up to graceMs, then cuts the rest. */
+  close(graceMs: number): Promise<void>;
+}
+
+// Every HTTP/2 connection opens with this preface; an HTTP/1.1 request line never starts with "PRI".
+const h2Preface = Buffer.from("PRI * HTTP/2.0");
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const health = new HealthStatus(options.services);
+  const handler = httpHandler(options, health);
+  const h1 = http.createServer(handler);
+  const h2 = http2.createServer(handler);
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+
+  const listener = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    routeByPreface(socket, h1, h2);
+  });
+  await new Promise<void>((resolve, reject) => {
+    listener.once("error", reject);
+    listener.listen(options.port, options.host, resolve);
+  });
+  const port = (listener.address() as AddressInfo).port;
+  health.setServing(true);
+  options.logger.info({ port }, "serving");
+
+  return {
+    port,
+    health,
+    async close(graceMs) {
+      health.setServing(false);
+      const closed = new Promise((resolve) => listener.close(resolve));
+      h1.closeIdleConnections();
+      for (const session of sessions) session.close();
+      const deadline = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, graceMs);
+      await Promise.all([closed, until(() => sockets.size === 0, h1)]);
+      clearTimeout(deadline);
+    },
+  };
+}
+
+function httpHandler(options: ServerOptions, health: HealthStatus): HttpHandler {
+  const connect = connectNodeAdapter({
+    routes(router) {
+      healthRoutes(health)(router);
+      options.routes(router);
+    },
+    interceptors: [acceptRequestId, options.metrics.measureRpcs, errorBoundary(options.logger), ...(options.interceptors ?? [])],
+    jsonOptions: { useProtoFieldName: true },
+    fallback: options.fallback,
+  });
+  return (req, res) => {
+    if (req.method === "GET" && req.url === "/metrics") return serveMetrics(options.metrics, res);
+    if (req.method === "GET" && req.url === "/healthz") {
+      res.writeHead(health.serving ? 200 : 503, { "content-type": "text/plain" });
+      return void res.end(health.serving ? "ok\n" : "shutting down\n");
+    }
+    connect(req, res);
+  };
+}
+
+function serveMetrics(metrics: Metrics, res: Parameters<HttpHandler>[1]) {
+  metrics.registry.metrics().then(
+    (text) => {
+      res.writeHead(200, { "content-type": metrics.registry.contentType });
+      res.end(text);
+    },
+    (err: Error) => {
+      res.writeHead(500);
+      res.end(err.message);
+    },
+  );
+}
+
+function routeByPreface(socket: net.Socket, h1: http.Server, h2: http2.Http2Server) {
+  let head = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    head = Buffer.concat([head, chunk]);
+    if (head.length < 3 && head.equals(h2Preface.subarray(0, head.length))) return;
+    socket.off("data", onData);
+    socket.pause();
+    socket.unshift(head);
+    const isH2 = head.subarray(0, 3).equals(h2Preface.subarray(0, 3));
+    (isH2 ? h2 : h1).emit("connection", socket);
+    socket.resume();
+  };
+  socket.on("data", onData);
+}
+
+// Resolves once check() holds, looking again whenever the HTTP/1.1 server closes a connection.
+function until(check: () => boolean, server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      server.closeIdleConnections();
+      if (check()) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 50);
+  });
+}

@@ -1,0 +1,27 @@
+// Runs a service's shutdown steps in order on SIGTERM or SIGINT, then exits; a second signal exits at once.
+import type { Logger } from "./logger.js";
+
+export type ShutdownStep = [name: string, run: () => Promise<unknown>];
+
+export function onShutdown(logger: Logger, steps: ShutdownStep[]): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    let failed = false;
+    for (const [name, run] of steps) {
+      try {
+        await run();
+      } catch (err) {
+        failed = true;
+        logger.error({ err, step: name }, "shutdown step failed");
+      }
+    }
+    logger.info("stopped");
+    logger.flush();
+    process.exit(failed ? 1 : 0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}

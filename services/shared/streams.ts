@@ -1,0 +1,56 @@
+// The JetStream streams, subjects and durable consumers through which services meet: declared here and nowhere else.
+import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, nanos } from "nats";
+import type { ConsumerConfig, JetStreamManager, StreamConfig } from "nats";
+
+/** Every accepted event, published once by ingest, read by the inbox and by delivery. */
+export const eventsStream = {
+  name: "EVENTS",
+  subjects: ["events.>"],
+  storage: StorageType.File,
+  retention: RetentionPolicy.Limits,
+  discard: DiscardPolicy.Old,
+  // Consumers that fall behind (a service down for a weekend) still find their events.
+  max_age: nanos(7 * 24 * 60 * 60 * 1000),
+  // Publishing an event id again within this window is a no-op: a retried publish never duplicates.
+  duplicate_window: nanos(2 * 60 * 1000),
+  num_replicas: 1,
+} satisfies Partial<StreamConfig>;
+
+/** The subject an org's events are published on. */
+export function eventSubject(orgId: string): string {
+  return `events.${orgId}`;
+}
+
+function durable(name: string): Partial<ConsumerConfig> {
+  return {
+    durable_name: name,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(30_000),
+    max_ack_pending: 4096,
+  };
+}
+
+export const consumers = {
+  /** The inbox's projection of events into its store. */
+  inbox: durable("inbox"),
+  /** Delivery's fan-out of events to subscriptions. */
+  delivery: durable("delivery"),
+};
+
+/** Creates the events stream, or brings an existing one to the declared configuration. */
+export async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
+  try {
+    await jsm.streams.info(eventsStream.name);
+    await jsm.streams.update(eventsStream.name, eventsStream);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "404") throw err;
+    await jsm.streams.add(eventsStream);
+  }
+}
+
+/** Creates a durable consumer of the events stream, or updates it to the declared configuration. */
+export async function ensureConsumer(jsm: JetStreamManager, config: Partial<ConsumerConfig>): Promise<void> {
+  await ensureEventsStream(jsm);
+  await jsm.consumers.add(eventsStream.name, config);
+}

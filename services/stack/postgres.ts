@@ -1,0 +1,107 @@
+// Finds the Postgres the stack uses (DATABASE_URL, then a local server, then an embedded one) and manages databases on it.
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { startEmbeddedPostgres } from "./embedded-postgres.js";
+import { isListening } from "./ports.js";
+
+const LOCAL_HOST = "127.0.0.1";
+const LOCAL_PORT = 5432;
+export const DEFAULT_DATABASE = "triggers";
+
+export interface ResolvedPostgres {
+  /** URL of the target database; it may not exist yet (see ensureDatabase). */
+  url: string;
+  source: "DATABASE_URL" | "local" | "embedded";
+  /** Stops the embedded server when we started one; otherwise does nothing. */
+  stop(): Promise<void>;
+}
+
+export interface ResolvePostgresOptions {
+  databaseUrl?: string;
+  /** Database name used when DATABASE_URL is not set. */
+  database?: string;
+  /** Where an embedded cluster lives; without it, a temporary one removed on stop. */
+  embeddedDataDir?: string;
+  onEmbeddedLine?: (line: string) => void;
+}
+
+export async function resolvePostgres(options: ResolvePostgresOptions = {}): Promise<ResolvedPostgres> {
+  const database = options.database ?? DEFAULT_DATABASE;
+  if (options.databaseUrl) return { url: options.databaseUrl, source: "DATABASE_URL", stop: async () => {} };
+  if (await isListening(LOCAL_HOST, LOCAL_PORT)) {
+    return { url: `postgres://postgres@${LOCAL_HOST}:${LOCAL_PORT}/${database}`, source: "local", stop: async () => {} };
+  }
+
+  const temporary = options.embeddedDataDir ? undefined : await postgresTempDir();
+  const server = await startEmbeddedPostgres({
+    dataDir: options.embeddedDataDir ?? path.join(temporary!, "data"),
+    onLine: options.onEmbeddedLine,
+  });
+  return {
+    url: withDatabase(server.url, database),
+    source: "embedded",
+    stop: async () => {
+      await server.stop();
+      if (temporary) await fs.rm(temporary, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Creates the database named in `url` when it does not exist, connecting to the server's `postgres` database. */
+export async function ensureDatabase(url: string): Promise<void> {
+  const name = databaseName(url);
+  await withAdmin(url, async (sql) => {
+    const [found] = await sql`select 1 from pg_database where datname = ${name}`;
+    if (found) return;
+    try {
+      await sql`create database ${sql(name)}`;
+    } catch (error) {
+      // Another process created it between our check and our create.
+      if ((error as { code?: string }).code !== "42P04") throw error;
+    }
+  });
+}
+
+/** Drops the database named in `url`, disconnecting whoever is still connected to it. */
+export async function dropDatabase(url: string): Promise<void> {
+  const name = databaseName(url);
+  await withAdmin(url, (sql) => sql`drop database if exists ${sql(name)} with (force)`);
+}
+
+/** The same server URL pointing at another database. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString();
+}
+
+function databaseName(url: string): string {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  if (!name) throw new Error(`the database URL names no database: ${redact(url)}`);
+  return name;
+}
+
+async function withAdmin<T>(url: string, use: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(withDatabase(url, "postgres"), { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    return await use(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** The URL without its password, for messages. */
+export function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = "***";
+  return parsed.toString();
+}
+
+/** A temporary parent the Postgres user can enter, also when we run as root and it runs as `postgres`. */
+async function postgresTempDir(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "triggers-pg-"));
+  await fs.chmod(dir, 0o755);
+  return dir;
+}
