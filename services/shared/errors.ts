@@ -51,18 +51,23 @@ export function isDependencyDown(err: unknown): boolean {
  * Turns anything a handler throws into a Connect error: dependency failures become unavailable,
  * anything unexpected becomes internal. The cause is logged, never sent.
  */
+export function toConnectError(err: unknown, logger: Logger): ConnectError {
+  if (err instanceof ConnectError) return err;
+  if (isDependencyDown(err)) {
+    logger.warn({ err }, "dependency unavailable");
+    return new ConnectError("a dependency is unavailable, try again", Code.Unavailable);
+  }
+  logger.error({ err }, "unexpected error");
+  return new ConnectError("internal error", Code.Internal);
+}
+
+/** The server interceptor applying toConnectError to every RPC. */
 export function errorBoundary(logger: Logger): Interceptor {
   return (next) => async (req) => {
     try {
       return await next(req);
     } catch (err) {
-      if (err instanceof ConnectError) throw err;
-      if (isDependencyDown(err)) {
-        logger.warn({ err, method: req.method.name }, "dependency unavailable");
-        throw new ConnectError("a dependency is unavailable, try again", Code.Unavailable);
-      }
-      logger.error({ err, method: req.method.name }, "unexpected error");
-      throw new ConnectError("internal error", Code.Internal);
+      throw toConnectError(err, logger.child({ method: req.method.name }));
     }
   };
 }

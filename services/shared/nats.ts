@@ -8,7 +8,7 @@ export async function connectNats(url: string, name: string, logger: Logger): Pr
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === "pingTimer") continue;
-      logger.info({ nats: status.type, data: String(status.data) }, "NATS connection status");
+      logger.info({ nats: status.type, detail: String(status.data) }, "NATS connection status");
     }
   })();
   return nc;

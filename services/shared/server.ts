@@ -121,9 +121,13 @@ function routeByPreface(socket: net.Socket, h1: http.Server, h2: http2.Http2Serv
     socket.off("data", onData);
     socket.pause();
     socket.unshift(head);
-    const isH2 = head.subarray(0, 3).equals(h2Preface.subarray(0, 3));
-    (isH2 ? h2 : h1).emit("connection", socket);
-    socket.resume();
+    if (head.subarray(0, 3).equals(h2Preface.subarray(0, 3))) {
+      // The HTTP/2 session reads what is already buffered, then takes over the socket itself.
+      h2.emit("connection", socket);
+    } else {
+      h1.emit("connection", socket);
+      socket.resume();
+    }
   };
   socket.on("data", onData);
 }

@@ -1,0 +1,45 @@
+// The inbox service process: wiring only.
+import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
+import { KeyVerifier, requireApiKey } from "../shared/authenticate.js";
+import { createServiceClient } from "../shared/clients.js";
+import { connectDatabase, migrate } from "../shared/database.js";
+import { createLogger } from "../shared/logger.js";
+import { createMetrics } from "../shared/metrics.js";
+import { connectNats } from "../shared/nats.js";
+import { startServer } from "../shared/server.js";
+import { onShutdown } from "../shared/shutdown.js";
+import { consumers, ensureConsumer } from "../shared/streams.js";
+import { loadInboxConfig } from "./config.js";
+import { startProjection } from "./projection.js";
+import { inboxRoutes } from "./routes.js";
+import { createEventStore } from "./store.js";
+
+const config = loadInboxConfig();
+const logger = createLogger("inbox", config.logLevel);
+
+const sql = connectDatabase(config.databaseUrl, logger);
+await migrate(sql, "inbox", new URL("./migrations/", import.meta.url), logger);
+const store = createEventStore(sql);
+
+const nats = await connectNats(config.natsUrl, "inbox", logger);
+await ensureConsumer(await nats.jetstreamManager(), consumers.inbox);
+const projection = await startProjection(nats.jetstream(), store, config.projectionBatchSize, logger.child({ module: "projection" }));
+const verifier = new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs);
+
+const server = await startServer({
+  host: config.host,
+  port: config.port,
+  logger,
+  metrics: createMetrics("inbox"),
+  services: [InboxService.typeName],
+  routes: inboxRoutes(store),
+  interceptors: [requireApiKey(verifier)],
+});
+
+onShutdown(logger, [
+  ["server", () => server.close(config.shutdownGraceMs)],
+  ["projection", () => projection.stop()],
+  ["nats", () => nats.drain()],
+  ["database", () => sql.end({ timeout: 5 })],
+]);

@@ -1,0 +1,14 @@
+// The ingest service's settings, read once at start.
+import { common, integer, keyCacheTtlMs, loadConfig, natsUrl, peers, port } from "../shared/config.js";
+
+export function loadIngestConfig() {
+  return loadConfig({
+    ...common,
+    port: port("INGEST_PORT", 8082),
+    natsUrl,
+    authUrl: peers.authUrl,
+    keyCacheTtlMs,
+    /** How long to wait for JetStream to acknowledge a write before answering unavailable. */
+    publishTimeoutMs: integer("PUBLISH_TIMEOUT_MS", 5_000, 1),
+  });
+}

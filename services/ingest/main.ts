@@ -1,0 +1,36 @@
+// The ingest service process: wiring only.
+import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
+import { KeyVerifier, requireApiKey } from "../shared/authenticate.js";
+import { createServiceClient } from "../shared/clients.js";
+import { createLogger } from "../shared/logger.js";
+import { createMetrics } from "../shared/metrics.js";
+import { connectNats } from "../shared/nats.js";
+import { startServer } from "../shared/server.js";
+import { onShutdown } from "../shared/shutdown.js";
+import { ensureEventsStream } from "../shared/streams.js";
+import { loadIngestConfig } from "./config.js";
+import { createEventPublisher } from "./publisher.js";
+import { ingestRoutes } from "./routes.js";
+
+const config = loadIngestConfig();
+const logger = createLogger("ingest", config.logLevel);
+
+const nats = await connectNats(config.natsUrl, "ingest", logger);
+await ensureEventsStream(await nats.jetstreamManager());
+const verifier = new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs);
+
+const server = await startServer({
+  host: config.host,
+  port: config.port,
+  logger,
+  metrics: createMetrics("ingest"),
+  services: [IngestService.typeName],
+  routes: ingestRoutes(createEventPublisher(nats.jetstream(), config.publishTimeoutMs), logger),
+  interceptors: [requireApiKey(verifier)],
+});
+
+onShutdown(logger, [
+  ["server", () => server.close(config.shutdownGraceMs)],
+  ["nats", () => nats.drain()],
+]);

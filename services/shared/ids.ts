@@ -1,0 +1,15 @@
+// Ids in requests: every resource id of the API is a UUID, and a malformed one is the caller's error, not the database's.
+import { invalidField } from "./errors.js";
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return uuidPattern.test(value);
+}
+
+/** Returns the id in its canonical lower case, or throws invalid_argument naming the field. */
+export function requireUuid(value: string, field: string): string {
+  if (!value) throw invalidField(field, `${field} is required`);
+  if (!isUuid(value)) throw invalidField(field, `${field} is not a valid id`);
+  return value.toLowerCase();
+}
