@@ -1,0 +1,125 @@
+// Starts a private Triggers stack for one test file: its own database, nats-server, ports and admin token.
+import { randomBytes } from "node:crypto";
+import { generateAdminToken } from "../../services/stack/admin-token.js";
+import type { ExitInfo } from "../../services/stack/child-exit.js";
+import { createOrg, type CreatedOrg } from "../../services/stack/gateway-client.js";
+import { startNatsServer } from "../../services/stack/nats.js";
+import { prefixLine } from "../../services/stack/output-lines.js";
+import { freePort } from "../../services/stack/ports.js";
+import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../../services/stack/postgres.js";
+import {
+  SERVICE_NAMES,
+  localUrls,
+  serviceEnvironment,
+  serviceSpec,
+  type ServiceName,
+} from "../../services/stack/services.js";
+import { Supervisor, describeEvent, type RestartPolicy } from "../../services/stack/supervisor.js";
+
+export type { ServiceName } from "../../services/stack/services.js";
+export type { CreatedOrg } from "../../services/stack/gateway-client.js";
+export type { ExitInfo } from "../../services/stack/child-exit.js";
+
+/** Quicker than the launcher's policy so that tests of crash recovery do not wait long. */
+export const TEST_RESTART: RestartPolicy = { initialDelayMs: 100, maxDelayMs: 2_000, resetAfterMs: 10_000 };
+
+export interface StartStackOptions {
+  /** Restart services that die, as the launcher does; off by default so kill() leaves a service down. */
+  restart?: boolean | RestartPolicy;
+  /** Extra variables for every service, on top of the stack's own. */
+  env?: Record<string, string>;
+  /** Scripts (absolute, or relative to the repository root) run instead of services/<name>/main.ts. */
+  entries?: Partial<Record<ServiceName, string>>;
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  adminToken: string;
+  urls: Record<ServiceName, string>;
+  databaseUrl: string;
+  natsUrl: string;
+  /** Signals a service and resolves once it has exited. */
+  kill(name: ServiceName, signal?: NodeJS.Signals): Promise<ExitInfo>;
+  /** Starts a stopped service and resolves once its /healthz answers. */
+  start(name: ServiceName): Promise<void>;
+  /** Creates an org through the gateway; returns its id and API key. */
+  createOrg(name?: string): Promise<CreatedOrg>;
+  /** The last output lines of one service, or of all of them prefixed with their names. */
+  logs(name?: ServiceName): string[];
+  /** Stops the services and the nats-server, drops the database. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Service output is kept, not printed, unless STACK_LOGS=1. The database and
+ * nats-server are private so tests never share tables or streams with a dev
+ * stack or with another test file.
+ */
+export async function startStack(options: StartStackOptions = {}): Promise<Stack> {
+  const verbose = process.env.STACK_LOGS === "1";
+  const print = verbose ? (line: string) => console.log(line) : undefined;
+  const undo: Array<() => Promise<unknown>> = [];
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      for (const step of undo.reverse()) await step().catch((error: Error) => console.error(`stack stop: ${error.message}`));
+    })());
+
+  try {
+    const server = await resolvePostgres({ databaseUrl: process.env.DATABASE_URL });
+    undo.push(server.stop);
+    const databaseUrl = withDatabase(server.url, `triggers_test_${randomBytes(6).toString("hex")}`);
+    await ensureDatabase(databaseUrl);
+    undo.push(() => dropDatabase(databaseUrl));
+
+    const nats = await startNatsServer({ onLine: print && ((line) => print(prefixLine("nats", line))) });
+    undo.push(nats.stop);
+
+    const ports = Object.fromEntries(
+      await Promise.all(SERVICE_NAMES.map(async (name) => [name, await freePort()] as const)),
+    ) as Record<ServiceName, number>;
+    const urls = localUrls(ports);
+    const adminToken = generateAdminToken();
+    const env = {
+      ...serviceEnvironment({
+        ports,
+        urls,
+        host: "127.0.0.1",
+        databaseUrl,
+        natsUrl: nats.url,
+        adminToken,
+        logLevel: process.env.LOG_LEVEL,
+      }),
+      ...options.env,
+    };
+
+    const restart = options.restart === true ? TEST_RESTART : (options.restart ?? false);
+    const supervisor = new Supervisor({
+      restart,
+      print,
+      onEvent: print && ((event) => print(prefixLine("stack", describeEvent(event)))),
+    });
+    for (const name of SERVICE_NAMES) supervisor.add(serviceSpec(name, env, urls[name], options.entries?.[name]));
+    undo.push(() => supervisor.stopAll());
+    await supervisor.startAll();
+
+    return {
+      gatewayUrl: urls.gateway,
+      adminToken,
+      urls,
+      databaseUrl,
+      natsUrl: nats.url,
+      kill: (name, signal = "SIGTERM") => supervisor.kill(name, signal),
+      start: (name) => supervisor.start(name),
+      createOrg: (name = `test-${randomBytes(4).toString("hex")}`) => createOrg(urls.gateway, adminToken, name),
+      logs: (name) =>
+        name
+          ? supervisor.logs(name)
+          : SERVICE_NAMES.flatMap((each) => supervisor.logs(each).map((line) => prefixLine(each, line))),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

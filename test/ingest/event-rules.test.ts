@@ -1,0 +1,56 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import test from "ava";
+import { ErrorInfoSchema, ErrorReason, EventInputSchema } from "../../gen/triggers/v1/event_pb.js";
+import { acceptEvent, maxDataBytes } from "../../services/ingest/event-rules.js";
+
+const input = (fields: Parameters<typeof create<typeof EventInputSchema>>[1]) => create(EventInputSchema, fields);
+
+function errorOf(t: import("ava").ExecutionContext, fn: () => unknown) {
+  const err = t.throws(fn, { instanceOf: ConnectError }) as ConnectError;
+  return { code: err.code, info: err.findDetails(ErrorInfoSchema)[0] };
+}
+
+test("event rules - an accepted event gets a time-ordered id and received_at, and occurred_at defaults to it", (t) => {
+  const first = acceptEvent(input({ type: "order.created", data: { total: 12 } }));
+  const second = acceptEvent(input({ type: "order.created" }));
+  t.regex(first.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  t.true(first.id < second.id);
+  t.deepEqual(first.occurredAt, first.receivedAt);
+  t.deepEqual(first.data, { total: 12 });
+  t.deepEqual(second.data, {});
+});
+
+test("event rules - the sender's occurred_at is kept", (t) => {
+  const occurredAt = timestampFromDate(new Date("2024-01-02T03:04:05Z"));
+  const event = acceptEvent(input({ type: "user.signed_up", occurredAt }));
+  t.is(timestampDate(event.occurredAt!).toISOString(), "2024-01-02T03:04:05.000Z");
+});
+
+test("event rules - a missing or malformed type is an invalid argument naming the field", (t) => {
+  for (const type of ["", " order", "order created", "a".repeat(129), "*", "order.>"]) {
+    const { code, info } = errorOf(t, () => acceptEvent(input({ type })));
+    t.is(code, Code.InvalidArgument, type);
+    t.is(info?.field, "type");
+    t.is(info?.reason, ErrorReason.INVALID_FIELD);
+  }
+});
+
+test("event rules - data over 256 KiB is too large, and the field is named within a batch", (t) => {
+  const data = { blob: "x".repeat(maxDataBytes) };
+  const { code, info } = errorOf(t, () => acceptEvent(input({ type: "big", data }), "events[2]."));
+  t.is(code, Code.ResourceExhausted);
+  t.is(info?.reason, ErrorReason.TOO_LARGE);
+  t.is(info?.field, "events[2].data");
+});
+
+test("event rules - data of exactly 256 KiB is accepted", (t) => {
+  const padding = maxDataBytes - JSON.stringify({ blob: "" }).length;
+  t.notThrows(() => acceptEvent(input({ type: "big", data: { blob: "x".repeat(padding) } })));
+});
+
+test("event rules - an overlong source is rejected", (t) => {
+  const { info } = errorOf(t, () => acceptEvent(input({ type: "a", source: "s".repeat(1025) })));
+  t.is(info?.field, "source");
+});

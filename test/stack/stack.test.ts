@@ -1,0 +1,337 @@
+// Tests of the launcher's pieces (supervisor, Postgres and NATS resolution, admin token, dev key) and of the e2e harness.
+import test from "ava";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { connect } from "nats";
+import postgres from "postgres";
+import { loadAdminToken } from "../../services/stack/admin-token.js";
+import { ensureDevKey } from "../../services/stack/dev-key.js";
+import { startEmbeddedPostgres } from "../../services/stack/embedded-postgres.js";
+import { keyAccepted } from "../../services/stack/gateway-client.js";
+import { NatsServerMissingError, requireNatsServer, startNatsServer } from "../../services/stack/nats.js";
+import { isListening } from "../../services/stack/ports.js";
+import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../../services/stack/postgres.js";
+import { SERVICE_NAMES } from "../../services/stack/services.js";
+import { Supervisor, SupervisorError, type SupervisorEvent } from "../../services/stack/supervisor.js";
+import { startStack } from "../helpers/stack.js";
+
+const FAST_RESTART = { initialDelayMs: 50, maxDelayMs: 400, resetAfterMs: 60_000 };
+
+async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "stack-test-"));
+  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Writes a throwaway child script and returns its path. */
+async function script(dir: string, name: string, source: string): Promise<string> {
+  const file = path.join(dir, name);
+  await fs.writeFile(file, source);
+  return file;
+}
+
+function until<T extends SupervisorEvent>(events: SupervisorEvent[], predicate: (event: SupervisorEvent) => event is T): Promise<T>;
+function until(events: SupervisorEvent[], predicate: (event: SupervisorEvent) => boolean): Promise<SupervisorEvent>;
+async function until(events: SupervisorEvent[], predicate: (event: SupervisorEvent) => boolean): Promise<SupervisorEvent> {
+  for (;;) {
+    const found = events.find(predicate);
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const serverScript = `
+import http from "node:http";
+console.log("up");
+http.createServer((req, res) => res.end("ok")).listen(Number(process.env.PORT), "127.0.0.1");
+`;
+
+test("supervisor - every output line of a child is prefixed with its name", async (t) => {
+  const dir = await tempDir(t);
+  const file = await script(dir, "talk.mjs", `console.log("line one\\nline two"); console.error("to stderr"); setInterval(() => {}, 1000);`);
+  const printed: string[] = [];
+  const supervisor = new Supervisor({ restart: false, print: (line) => printed.push(line) });
+  t.teardown(() => supervisor.stopAll());
+  supervisor.add({ name: "inbox", command: process.execPath, args: [file] });
+  await supervisor.start("inbox");
+  while (printed.length < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+
+  t.deepEqual([...printed].sort(), ["inbox    | line one", "inbox    | line two", "inbox    | to stderr"]);
+  t.deepEqual([...supervisor.logs("inbox")].sort(), ["line one", "line two", "to stderr"]);
+});
+
+test("supervisor - a child that dies is restarted and the restart is reported", async (t) => {
+  const dir = await tempDir(t);
+  const counter = path.join(dir, "runs");
+  // First run exits with code 3; the restarted one stays up.
+  const file = await script(
+    dir,
+    "flaky.mjs",
+    `import fs from "node:fs";
+     const runs = (fs.existsSync(${JSON.stringify(counter)}) ? Number(fs.readFileSync(${JSON.stringify(counter)}, "utf8")) : 0) + 1;
+     fs.writeFileSync(${JSON.stringify(counter)}, String(runs));
+     console.log("run " + runs);
+     if (runs === 1) process.exit(3);
+     setInterval(() => {}, 1000);`,
+  );
+  const events: SupervisorEvent[] = [];
+  const supervisor = new Supervisor({ restart: FAST_RESTART, onEvent: (event) => events.push(event) });
+  t.teardown(() => supervisor.stopAll());
+  supervisor.add({ name: "flaky", command: process.execPath, args: [file] });
+  await supervisor.start("flaky");
+
+  const exited = await until(events, (event) => event.type === "exited");
+  t.like(exited, { name: "flaky", code: 3, signal: null, restartInMs: FAST_RESTART.initialDelayMs });
+  await until(events, (event) => event.type === "started" && events.indexOf(event) > events.indexOf(exited));
+  while (!supervisor.logs("flaky").includes("run 2")) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.true(supervisor.isRunning("flaky"));
+});
+
+test("supervisor - restart delays double up to the maximum", async (t) => {
+  const dir = await tempDir(t);
+  const file = await script(dir, "crash.mjs", `process.exit(1);`);
+  const events: SupervisorEvent[] = [];
+  const supervisor = new Supervisor({ restart: FAST_RESTART, onEvent: (event) => events.push(event) });
+  t.teardown(() => supervisor.stopAll());
+  supervisor.add({ name: "crash", command: process.execPath, args: [file] });
+  await supervisor.start("crash");
+
+  const delays = () => events.flatMap((event) => (event.type === "exited" ? [event.restartInMs] : []));
+  while (delays().length < 5) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.deepEqual(delays().slice(0, 5), [50, 100, 200, 400, 400]);
+});
+
+test("supervisor - with restarts off a killed child stays down until started again", async (t) => {
+  const dir = await tempDir(t);
+  const file = await script(dir, "server.mjs", serverScript);
+  const { freePort } = await import("../../services/stack/ports.js");
+  const port = await freePort();
+  const supervisor = new Supervisor({ restart: false });
+  t.teardown(() => supervisor.stopAll());
+  supervisor.add({
+    name: "web",
+    command: process.execPath,
+    args: [file],
+    env: { ...process.env, PORT: String(port) },
+    healthUrl: `http://127.0.0.1:${port}/healthz`,
+  });
+  await supervisor.start("web");
+
+  t.deepEqual(await supervisor.kill("web", "SIGKILL"), { code: null, signal: "SIGKILL" });
+  t.false(supervisor.isRunning("web"));
+  t.false(await isListening("127.0.0.1", port));
+
+  await supervisor.start("web");
+  t.true(await isListening("127.0.0.1", port));
+});
+
+test("supervisor - stopping escalates to SIGKILL for a child that ignores SIGTERM", async (t) => {
+  const dir = await tempDir(t);
+  const file = await script(dir, "stubborn.mjs", `process.on("SIGTERM", () => console.log("ignored")); console.log("ready"); setInterval(() => {}, 1000);`);
+  const supervisor = new Supervisor({ restart: FAST_RESTART, stopGraceMs: 300 });
+  supervisor.add({ name: "stubborn", command: process.execPath, args: [file] });
+  await supervisor.start("stubborn");
+  while (!supervisor.logs("stubborn").includes("ready")) await new Promise((resolve) => setTimeout(resolve, 20));
+
+  t.deepEqual(await supervisor.stop("stubborn"), { code: null, signal: "SIGKILL" });
+  t.false(supervisor.isRunning("stubborn"));
+});
+
+test("supervisor - start fails with the child's last output when it exits before becoming healthy", async (t) => {
+  const dir = await tempDir(t);
+  const file = await script(dir, "broken.mjs", `console.error("missing config FOO"); process.exit(2);`);
+  const supervisor = new Supervisor({ restart: false });
+  t.teardown(() => supervisor.stopAll());
+  supervisor.add({ name: "broken", command: process.execPath, args: [file], healthUrl: "http://127.0.0.1:9/healthz" });
+
+  const error = await t.throwsAsync(supervisor.start("broken"), { instanceOf: SupervisorError });
+  t.is(error?.code, "exited");
+  t.deepEqual(error?.logs, ["missing config FOO"]);
+  t.regex(error?.message ?? "", /missing config FOO/);
+});
+
+test("supervisor - nothing starts once stopAll has run", async (t) => {
+  const dir = await tempDir(t);
+  const file = await script(dir, "idle.mjs", `setInterval(() => {}, 1000);`);
+  const supervisor = new Supervisor({ restart: false });
+  supervisor.add({ name: "idle", command: process.execPath, args: [file] });
+  await supervisor.stopAll();
+
+  const error = await t.throwsAsync(supervisor.start("idle"), { instanceOf: SupervisorError });
+  t.is(error?.code, "closed");
+  t.false(supervisor.isRunning("idle"));
+});
+
+test("postgres - the target database is created when missing and dropped with force", async (t) => {
+  const server = await resolvePostgres({ databaseUrl: process.env.DATABASE_URL });
+  t.teardown(() => server.stop());
+  const url = withDatabase(server.url, `triggers_stack_test_${Date.now()}_${process.pid}`);
+  await ensureDatabase(url);
+  await ensureDatabase(url);
+
+  const sql = postgres(url, { max: 1 });
+  const [{ name }] = await sql`select current_database() as name`;
+  t.is(name, new URL(url).pathname.slice(1));
+  // Still connected: the drop has to force this session out.
+  await dropDatabase(url);
+  await t.throwsAsync(sql`select 1`);
+  await sql.end({ timeout: 1 }).catch(() => {});
+
+  const admin = postgres(withDatabase(url, "postgres"), { max: 1 });
+  t.deepEqual([...(await admin`select 1 from pg_database where datname = ${name}`)], []);
+  await admin.end();
+});
+
+test("embedded postgres - starts on a free port in a temp dir, accepts connections and stops", async (t) => {
+  const dir = await tempDir(t);
+  // As root, Postgres runs as the postgres user, which must be able to enter the folder.
+  await fs.chmod(dir, 0o755);
+  const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "data") });
+  t.teardown(() => server.stop());
+
+  const sql = postgres(server.url, { max: 1 });
+  const [{ version }] = await sql`select current_setting('server_version') as version`;
+  await sql.end();
+  t.regex(version, /^\d+/);
+  await ensureDatabase(withDatabase(server.url, "triggers"));
+
+  await server.stop();
+  t.false(await isListening("127.0.0.1", server.port));
+  t.true(await fs.stat(path.join(dir, "data", "PG_VERSION")).then(() => true));
+});
+
+test("nats - a private nats-server runs JetStream and removes its store when stopped", async (t) => {
+  const server = await startNatsServer();
+  t.teardown(() => server.stop());
+  t.true((await fs.stat(server.storeDir)).isDirectory());
+
+  const nc = await connect({ servers: server.url });
+  const jsm = await nc.jetstreamManager();
+  await jsm.streams.add({ name: "STACK_TEST", subjects: ["stack.test"] });
+  const ack = await nc.jetstream().publish("stack.test", new TextEncoder().encode("hello"));
+  t.is(ack.seq, 1);
+  await nc.close();
+
+  await server.stop();
+  await t.throwsAsync(fs.stat(server.storeDir));
+});
+
+test("nats - without a nats-server binary the error says how to install it", async (t) => {
+  const dir = await tempDir(t);
+  const error = t.throws(() => requireNatsServer([dir]), { instanceOf: NatsServerMissingError });
+  t.regex(error?.message ?? "", /apt-get install nats-server/);
+  t.regex(error?.message ?? "", /brew install nats-server/);
+  t.regex(error?.message ?? "", /github\.com\/nats-io\/nats-server\/releases/);
+});
+
+test("admin token - ADMIN_TOKEN wins, else one is generated once and kept", async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, "state", "admin-token");
+  t.is(await loadAdminToken("from-env", file), "from-env");
+  await t.throwsAsync(fs.stat(file));
+
+  const generated = await loadAdminToken(undefined, file);
+  t.regex(generated, /^ta_[A-Za-z0-9_-]{43}$/);
+  t.is(await loadAdminToken(undefined, file), generated);
+  t.is((await fs.stat(file)).mode & 0o777, 0o600);
+});
+
+/** Stand-ins for the services: /healthz everywhere, and a gateway that issues and checks keys in memory. */
+async function stubServices(dir: string): Promise<Record<string, string>> {
+  const entries: Record<string, string> = {};
+  for (const name of SERVICE_NAMES) {
+    entries[name] = await script(
+      dir,
+      `${name}.mjs`,
+      `import http from "node:http";
+       import { randomUUID } from "node:crypto";
+       const name = ${JSON.stringify(name)};
+       const keys = new Set();
+       console.log(JSON.stringify({ msg: "stub up", database: process.env.DATABASE_URL, nats: process.env.NATS_URL, auth: process.env.AUTH_URL }));
+       http.createServer((req, res) => {
+         if (req.url === "/healthz") return res.end("ok");
+         const bearer = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+         if (name === "gateway" && req.method === "POST" && req.url === "/v1/orgs") {
+           if (bearer !== process.env.ADMIN_TOKEN) { res.statusCode = 401; return res.end("{}"); }
+           const secret = "tk_" + randomUUID();
+           keys.add(secret);
+           res.setHeader("content-type", "application/json");
+           return res.end(JSON.stringify({ org: { id: randomUUID() }, api_key: { id: randomUUID(), secret } }));
+         }
+         if (name === "gateway" && req.url === "/v1/inbox") { res.statusCode = keys.has(bearer) ? 200 : 401; return res.end("{}"); }
+         res.statusCode = 404;
+         res.end();
+       }).listen(Number(process.env[name.toUpperCase() + "_PORT"]), process.env.HOST);`,
+    );
+  }
+  return entries;
+}
+
+test("harness - startStack runs every service on a private database and nats-server, and stop removes both", async (t) => {
+  const dir = await tempDir(t);
+  const stack = await startStack({ entries: await stubServices(dir) });
+  t.teardown(() => stack.stop());
+
+  const first = JSON.parse(stack.logs("inbox")[0]);
+  t.like(first, { database: stack.databaseUrl, nats: stack.natsUrl, auth: stack.urls.auth });
+  t.regex(new URL(stack.databaseUrl).pathname, /^\/triggers_test_[0-9a-f]+$/);
+  t.regex(stack.adminToken, /^ta_/);
+  t.is(stack.gatewayUrl, stack.urls.gateway);
+  for (const name of SERVICE_NAMES) t.is((await fetch(`${stack.urls[name]}/healthz`)).status, 200);
+
+  const org = await stack.createOrg();
+  t.regex(org.key, /^tk_/);
+  t.true(await keyAccepted(stack.gatewayUrl, org.key));
+
+  t.deepEqual(await stack.kill("inbox", "SIGKILL"), { code: null, signal: "SIGKILL" });
+  await t.throwsAsync(fetch(`${stack.urls.inbox}/healthz`));
+  await stack.start("inbox");
+  t.is((await fetch(`${stack.urls.inbox}/healthz`)).status, 200);
+  t.is(stack.logs().filter((line) => line.startsWith("inbox    | ")).length, 2);
+
+  const sql = postgres(withDatabase(stack.databaseUrl, "postgres"), { max: 1 });
+  t.teardown(() => sql.end());
+  const name = new URL(stack.databaseUrl).pathname.slice(1);
+  t.is((await sql`select 1 from pg_database where datname = ${name}`).length, 1);
+  const natsPort = Number(new URL(stack.natsUrl.replace("nats:", "http:")).port);
+
+  await stack.stop();
+  t.is((await sql`select 1 from pg_database where datname = ${name}`).length, 0);
+  t.false(await isListening("127.0.0.1", natsPort));
+  t.false(await isListening("127.0.0.1", Number(new URL(stack.gatewayUrl).port)));
+});
+
+test("harness - with restart on, a killed service comes back by itself", async (t) => {
+  const dir = await tempDir(t);
+  const stack = await startStack({ entries: await stubServices(dir), restart: true });
+  t.teardown(() => stack.stop());
+
+  await stack.kill("delivery", "SIGKILL");
+  for (;;) {
+    const up = await fetch(`${stack.urls.delivery}/healthz`).then((response) => response.ok, () => false);
+    if (up) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  t.is(stack.logs("delivery").length, 2);
+});
+
+test("dev key - the stored key is reused while the gateway accepts it and replaced when it does not", async (t) => {
+  const dir = await tempDir(t);
+  const stack = await startStack({ entries: await stubServices(dir) });
+  t.teardown(() => stack.stop());
+  const file = path.join(dir, "state", "dev-key");
+  const options = { gatewayUrl: stack.gatewayUrl, adminToken: stack.adminToken, file };
+
+  const key = await ensureDevKey(options);
+  t.regex(key, /^tk_/);
+  t.is((await fs.readFile(file, "utf8")).trim(), key);
+  t.is(await ensureDevKey(options), key);
+
+  // The stub gateway forgets its keys when restarted, as a reset database would.
+  await stack.kill("gateway");
+  await stack.start("gateway");
+  const replaced = await ensureDevKey(options);
+  t.not(replaced, key);
+  t.is((await fs.readFile(file, "utf8")).trim(), replaced);
+});
