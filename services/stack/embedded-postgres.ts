@@ -21,6 +21,8 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   onLine?: (line: string) => void;
   readyTimeoutMs?: number;
+  /** Own process group, so a Ctrl-C meant for the launcher does not stop Postgres before the services. */
+  detached?: boolean;
 }
 
 /**
@@ -51,7 +53,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const child = spawn(
     path.join(native, "bin", "postgres"),
     ["-D", options.dataDir, "-p", String(port), "-h", "127.0.0.1", "-k", ""],
-    { ...runAs, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_MESSAGES: "C" } },
+    { ...runAs, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_MESSAGES: "C" }, detached: options.detached },
   );
   const exit = watchExit(child);
   eachLine([child.stdout, child.stderr], onLine);

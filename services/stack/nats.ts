@@ -11,7 +11,7 @@ import { isListening } from "./ports.js";
 const LOCAL_HOST = "127.0.0.1";
 const LOCAL_PORT = 4222;
 
-export const NATS_INSTALL_HELP = [
+const NATS_INSTALL_HELP = [
   "nats-server was not found. Install it:",
   "  Debian/Ubuntu: sudo apt-get install nats-server",
   "  macOS:         brew install nats-server",
@@ -40,6 +40,8 @@ export interface StartNatsServerOptions {
   port?: number;
   binary?: string;
   onLine?: (line: string) => void;
+  /** Own process group, so a Ctrl-C meant for the launcher does not stop NATS before the services. */
+  detached?: boolean;
 }
 
 export interface ResolvedNats {
@@ -49,12 +51,18 @@ export interface ResolvedNats {
   stop(): Promise<void>;
 }
 
-export async function resolveNats(options: { natsUrl?: string; storeDir: string; onLine?: (line: string) => void }): Promise<ResolvedNats> {
+export async function resolveNats(options: {
+  natsUrl?: string;
+  storeDir: string;
+  onLine?: (line: string) => void;
+  detached?: boolean;
+}): Promise<ResolvedNats> {
   if (options.natsUrl) return { url: options.natsUrl, source: "NATS_URL", stop: async () => {} };
   if (await isListening(LOCAL_HOST, LOCAL_PORT)) {
     return { url: `nats://${LOCAL_HOST}:${LOCAL_PORT}`, source: "local", stop: async () => {} };
   }
-  const server = await startNatsServer({ storeDir: options.storeDir, port: LOCAL_PORT, onLine: options.onLine });
+  const { storeDir, onLine, detached } = options;
+  const server = await startNatsServer({ storeDir, onLine, detached, port: LOCAL_PORT });
   return { url: server.url, source: "spawned", stop: server.stop };
 }
 
@@ -69,6 +77,7 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
   const port = options.port ?? -1;
   const child = spawn(binary, ["-js", "-a", LOCAL_HOST, "-p", String(port), "-sd", storeDir], {
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached,
   });
   const exit = watchExit(child);
   const output = new LineBuffer(50);

@@ -25,6 +25,8 @@ export interface ResolvePostgresOptions {
   /** Where an embedded cluster lives; without it, a temporary one removed on stop. */
   embeddedDataDir?: string;
   onEmbeddedLine?: (line: string) => void;
+  /** Run an embedded server in its own process group (see startEmbeddedPostgres). */
+  detached?: boolean;
 }
 
 export async function resolvePostgres(options: ResolvePostgresOptions = {}): Promise<ResolvedPostgres> {
@@ -38,6 +40,7 @@ export async function resolvePostgres(options: ResolvePostgresOptions = {}): Pro
   const server = await startEmbeddedPostgres({
     dataDir: options.embeddedDataDir ?? path.join(temporary!, "data"),
     onLine: options.onEmbeddedLine,
+    detached: options.detached,
   });
   return {
     url: withDatabase(server.url, database),

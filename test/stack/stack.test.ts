@@ -10,7 +10,7 @@ import { ensureDevKey } from "../../services/stack/dev-key.js";
 import { startEmbeddedPostgres } from "../../services/stack/embedded-postgres.js";
 import { keyAccepted } from "../../services/stack/gateway-client.js";
 import { NatsServerMissingError, requireNatsServer, startNatsServer } from "../../services/stack/nats.js";
-import { isListening } from "../../services/stack/ports.js";
+import { freePort, isListening } from "../../services/stack/ports.js";
 import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../../services/stack/postgres.js";
 import { SERVICE_NAMES } from "../../services/stack/services.js";
 import { Supervisor, SupervisorError, type SupervisorEvent } from "../../services/stack/supervisor.js";
@@ -105,7 +105,6 @@ test("supervisor - restart delays double up to the maximum", async (t) => {
 test("supervisor - with restarts off a killed child stays down until started again", async (t) => {
   const dir = await tempDir(t);
   const file = await script(dir, "server.mjs", serverScript);
-  const { freePort } = await import("../../services/stack/ports.js");
   const port = await freePort();
   const supervisor = new Supervisor({ restart: false });
   t.teardown(() => supervisor.stopAll());
@@ -171,8 +170,9 @@ test("postgres - the target database is created when missing and dropped with fo
   await ensureDatabase(url);
 
   const sql = postgres(url, { max: 1 });
-  const [{ name }] = await sql`select current_database() as name`;
-  t.is(name, new URL(url).pathname.slice(1));
+  const name = new URL(url).pathname.slice(1);
+  const [row] = await sql<{ current: string }[]>`select current_database() as current`;
+  t.is(row?.current, name);
   // Still connected: the drop has to force this session out.
   await dropDatabase(url);
   await t.throwsAsync(sql`select 1`);
@@ -191,9 +191,9 @@ test("embedded postgres - starts on a free port in a temp dir, accepts connectio
   t.teardown(() => server.stop());
 
   const sql = postgres(server.url, { max: 1 });
-  const [{ version }] = await sql`select current_setting('server_version') as version`;
+  const [row] = await sql<{ version: string }[]>`select current_setting('server_version') as version`;
   await sql.end();
-  t.regex(version, /^\d+/);
+  t.regex(row?.version ?? "", /^\d+/);
   await ensureDatabase(withDatabase(server.url, "triggers"));
 
   await server.stop();
@@ -273,7 +273,7 @@ test("harness - startStack runs every service on a private database and nats-ser
   const stack = await startStack({ entries: await stubServices(dir) });
   t.teardown(() => stack.stop());
 
-  const first = JSON.parse(stack.logs("inbox")[0]);
+  const first = JSON.parse(stack.logs("inbox")[0] ?? "{}");
   t.like(first, { database: stack.databaseUrl, nats: stack.natsUrl, auth: stack.urls.auth });
   t.regex(new URL(stack.databaseUrl).pathname, /^\/triggers_test_[0-9a-f]+$/);
   t.regex(stack.adminToken, /^ta_/);

@@ -1,0 +1,83 @@
+// `npm start`: finds or starts Postgres and NATS, runs the five services under a supervisor, prints how to call them.
+import path from "node:path";
+import { loadAdminToken } from "./admin-token.js";
+import { ensureDevKey } from "./dev-key.js";
+import { NatsServerMissingError, resolveNats } from "./nats.js";
+import { prefixLine } from "./output-lines.js";
+import { ensureDatabase, redact, resolvePostgres } from "./postgres.js";
+import { readyBanner } from "./ready-banner.js";
+import { SERVICE_NAMES, serviceEnvironment, serviceSpec } from "./services.js";
+import { loadStackConfig } from "./stack-config.js";
+import { Supervisor, describeEvent } from "./supervisor.js";
+
+const say = (line: string) => console.log(prefixLine("stack", line));
+const printAs = (name: string) => (line: string) => console.log(prefixLine(name, line));
+
+/** Undone in reverse order on shutdown: what we started ourselves. */
+const cleanups: Array<() => Promise<unknown>> = [];
+let shuttingDown = false;
+
+async function shutdown(exitCode: number): Promise<never> {
+  // Repeated Ctrl-C changes nothing: the supervisor's SIGKILL deadline already bounds the wait.
+  if (!shuttingDown) {
+    shuttingDown = true;
+    say("stopping");
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: Error) => say(`while stopping: ${error.message}`));
+    }
+    say("stopped");
+    process.exit(exitCode);
+  }
+  return new Promise<never>(() => {});
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+// A closed terminal must not leave the detached children running.
+process.on("SIGHUP", () => void shutdown(0));
+
+try {
+  const config = loadStackConfig();
+
+  const pg = await resolvePostgres({
+    databaseUrl: config.databaseUrl,
+    embeddedDataDir: path.join(config.dataDir, "postgres"),
+    onEmbeddedLine: printAs("postgres"),
+    detached: true,
+  });
+  cleanups.push(pg.stop);
+  await ensureDatabase(pg.url);
+  say(`postgres (${pg.source}): ${redact(pg.url)}`);
+
+  const nats = await resolveNats({
+    natsUrl: config.natsUrl,
+    storeDir: path.join(config.dataDir, "nats"),
+    onLine: printAs("nats"),
+    detached: true,
+  });
+  cleanups.push(nats.stop);
+  say(`nats (${nats.source}): ${nats.url}`);
+
+  const adminToken = await loadAdminToken(config.adminToken, path.join(config.dataDir, "admin-token"));
+  const env = serviceEnvironment({ ...config, databaseUrl: pg.url, natsUrl: nats.url, adminToken });
+
+  // Children get their own process groups: Ctrl-C reaches only us, and each child gets one SIGTERM, in order.
+  const supervisor = new Supervisor({ print: console.log, onEvent: (event) => say(describeEvent(event)), detached: true });
+  for (const name of SERVICE_NAMES) supervisor.add(serviceSpec(name, env, config.urls[name]));
+  cleanups.push(() => supervisor.stopAll());
+  await supervisor.startAll();
+
+  const gatewayUrl = config.urls.gateway;
+  let devKey: string | undefined;
+  try {
+    devKey = await ensureDevKey({ gatewayUrl, adminToken, file: path.join(config.dataDir, "dev-key") });
+  } catch (error) {
+    // The services stay up: a broken org endpoint is something to debug with them running.
+    say(`could not make a dev API key: ${(error as Error).message}`);
+  }
+  console.log(readyBanner({ gatewayUrl, adminToken, devKey }));
+} catch (error) {
+  if (!shuttingDown) {
+    console.error(error instanceof NatsServerMissingError ? error.message : error);
+    await shutdown(1);
+  }
+}

@@ -1,0 +1,136 @@
+// The whole path of events through the running stack, over HTTP, as the README shows it.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import test from "ava";
+import { apiClient, eventually, wholeInbox } from "../helpers/api.js";
+import { startStack, type Stack } from "../helpers/stack.js";
+
+let stack: Stack;
+
+test.before(async () => {
+  stack = await startStack();
+});
+
+test.after.always(async () => {
+  await stack?.stop();
+});
+
+async function receiver() {
+  const requests: Array<{ headers: http.IncomingHttpHeaders; body: any }> = [];
+  const server = http.createServer((req, res) => {
+    let text = "";
+    req.on("data", (chunk) => (text += chunk));
+    req.on("end", () => {
+      requests.push({ headers: req.headers, body: JSON.parse(text) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { requests, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, close: () => server.close() };
+}
+
+test("event path - a posted event is in the inbox, can be read and acked, and leaves the inbox", async (t) => {
+  const api = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
+  const posted = await api.post("/v1/events", { type: "order.created", data: { order_id: 42 }, source: "shop" });
+  t.is(posted.status, 200);
+  t.is(posted.body.status, "EVENT_STATUS_ACCEPTED");
+  t.truthy(posted.body.received_at);
+
+  const listed = await eventually(async () => (await wholeInbox(api)).find((e) => e.id === posted.body.id), "the event in the inbox");
+  t.like(listed, { type: "order.created", data: { order_id: 42 } });
+
+  const read = await api.get(`/v1/events/${posted.body.id}`);
+  t.is(read.status, 200);
+  t.like(read.body, { id: posted.body.id, source: "shop", received_at: posted.body.received_at });
+  t.is(read.body.acked_at, undefined);
+
+  const acked = await api.post(`/v1/events/${posted.body.id}/ack`);
+  t.is(acked.status, 200);
+  t.truthy(acked.body.acked_at);
+  t.false((await wholeInbox(api)).some((e) => e.id === posted.body.id));
+  const again = await api.post(`/v1/events/${posted.body.id}/ack`);
+  t.is(again.body.acked_at, acked.body.acked_at);
+});
+
+test("event path - the inbox pages oldest first with an opaque cursor", async (t) => {
+  const api = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
+  const ids = [];
+  for (let i = 0; i < 5; i++) ids.push((await api.post("/v1/events", { type: "tick", data: { i } })).body.id);
+  await eventually(async () => ((await wholeInbox(api)).length === 5 ? true : undefined), "five events");
+  const first = await api.get("/v1/inbox?limit=2");
+  t.deepEqual(first.body.events.map((e: { id: string }) => e.id), ids.slice(0, 2));
+  const second = await api.get(`/v1/inbox?limit=2&cursor=${first.body.next_cursor}`);
+  t.deepEqual(second.body.events.map((e: { id: string }) => e.id), ids.slice(2, 4));
+  const last = await api.get(`/v1/inbox?limit=2&cursor=${second.body.next_cursor}`);
+  t.deepEqual(last.body.events.map((e: { id: string }) => e.id), ids.slice(4));
+  t.falsy(last.body.next_cursor);
+});
+
+test("event path - a subscription receives the event and the attempt is recorded", async (t) => {
+  const hook = await receiver();
+  t.teardown(hook.close);
+  const api = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
+  const sub = await api.post("/v1/subscriptions", { url: hook.url, event_types: ["order.created"] });
+  t.is(sub.status, 200);
+  await api.post("/v1/events", { type: "order.cancelled", data: {} });
+  const posted = await api.post("/v1/events", { type: "order.created", data: { order_id: 7 } }, { "x-request-id": "e2e-delivery-1" });
+
+  const delivered = await eventually(async () => hook.requests.find((r) => r.body.id === posted.body.id), "the webhook call");
+  t.like(delivered.body, { type: "order.created", data: { order_id: 7 } });
+  t.is(delivered.headers["webhook-id"], posted.body.id);
+  t.false(hook.requests.some((r) => r.body.type === "order.cancelled"));
+
+  const attempts = await eventually(async () => {
+    const reply = await api.get(`/v1/events/${posted.body.id}/attempts`);
+    return reply.body.attempts?.length ? reply.body.attempts : undefined;
+  }, "the attempt");
+  t.like(attempts[0], { subscription_id: sub.body.id, status: "ATTEMPT_STATUS_SUCCEEDED", response_status: 204 });
+  t.true(stack.logs("delivery").some((line) => line.includes("e2e-delivery-1")), "the request id reaches delivery's logs");
+});
+
+test("event path - another org's events and subscriptions are not found", async (t) => {
+  const owner = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
+  const stranger = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
+  const posted = await owner.post("/v1/events", { type: "secret.thing", data: { x: 1 } });
+  const sub = await owner.post("/v1/subscriptions", { url: "http://127.0.0.1:9/hook" });
+  await eventually(async () => ((await owner.get(`/v1/events/${posted.body.id}`)).status === 200 ? true : undefined), "the event");
+
+  t.is((await stranger.get(`/v1/events/${posted.body.id}`)).status, 404);
+  t.is((await stranger.post(`/v1/events/${posted.body.id}/ack`)).status, 404);
+  t.is((await stranger.get(`/v1/subscriptions/${sub.body.id}`)).status, 404);
+  t.is((await stranger.delete(`/v1/subscriptions/${sub.body.id}`)).status, 404);
+  t.deepEqual(await wholeInbox(stranger), []);
+  t.is((await owner.get(`/v1/events/${posted.body.id}`)).body.acked_at, undefined);
+});
+
+test("event path - rejected requests get a JSON error with a status and store nothing", async (t) => {
+  const { key } = await stack.createOrg();
+  const api = apiClient(stack.gatewayUrl, key);
+  const cases = [
+    { reply: await apiClient(stack.gatewayUrl).post("/v1/events", { type: "a" }), status: 401, code: "unauthenticated" },
+    { reply: await apiClient(stack.gatewayUrl, "tk_AAAAAAAAAAAA_" + "a".repeat(32)).post("/v1/events", { type: "a" }), status: 401, code: "unauthenticated" },
+    { reply: await api.post("/v1/events", "{not json"), status: 400, code: "invalid_argument" },
+    { reply: await api.post("/v1/events", { type: "has space" }), status: 400, code: "invalid_argument" },
+    { reply: await api.post("/v1/events", { type: "a", data: "not an object" }), status: 400, code: "invalid_argument" },
+    { reply: await api.post("/v1/events", { type: "a", data: { blob: "x".repeat(300 * 1024) } }), status: 413 },
+    { reply: await api.post("/v1/events", { type: "a", occurred_at: "yesterday" }), status: 400, code: "invalid_argument" },
+    { reply: await api.get("/v1/events/not-a-uuid"), status: 400, code: "invalid_argument" },
+    { reply: await api.get("/v1/inbox?limit=5000"), status: 400, code: "invalid_argument" },
+    { reply: await apiClient(stack.gatewayUrl, key).post("/v1/orgs", { name: "x" }), status: 403, code: "permission_denied" },
+  ];
+  for (const { reply, status, code } of cases) {
+    t.is(reply.status, status, JSON.stringify(reply.body));
+    if (code) t.is(reply.body.code, code);
+    t.is(typeof reply.body.message, "string");
+    t.is(reply.body.request_id, reply.headers.get("x-request-id"));
+  }
+  const typed = await api.post("/v1/events", { type: "has space" });
+  t.deepEqual(typed.body.details, [{ reason: "ERROR_REASON_INVALID_FIELD", field: "type" }]);
+  // An event accepted after the rejected ones has passed through the stream after them: once it is in, they would be too.
+  const marker = await api.post("/v1/events", { type: "marker" });
+  const inbox = await eventually(async () => {
+    const events = await wholeInbox(api);
+    return events.some((e) => e.id === marker.body.id) ? events : undefined;
+  }, "the marker event");
+  t.deepEqual(inbox.map((e) => e.type), ["marker"]);
+});

@@ -1,0 +1,45 @@
+// Nothing accepted is lost: the inbox is killed with SIGKILL while events pour in, and every accepted event is there once.
+import test from "ava";
+import { apiClient, eventually, wholeInbox } from "../helpers/api.js";
+import { startStack, type Stack } from "../helpers/stack.js";
+
+let stack: Stack;
+
+test.before(async () => {
+  stack = await startStack();
+});
+
+test.after.always(async () => {
+  await stack?.stop();
+});
+
+test("inbox crash - every event accepted while the inbox was killed is in the inbox exactly once after it restarts", async (t) => {
+  const api = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
+  const accepted: string[] = [];
+  let posting = true;
+  const post = async (worker: number) => {
+    for (let i = 0; posting; i++) {
+      const reply = await api.post("/v1/events", { type: "load.tick", data: { worker, i } });
+      if (reply.status === 200) accepted.push(reply.body.id);
+    }
+  };
+  const workers = Array.from({ length: 8 }, (_, worker) => post(worker));
+
+  await eventually(async () => (accepted.length >= 200 ? true : undefined), "some accepted events");
+  const exit = await stack.kill("inbox", "SIGKILL");
+  t.is(exit.signal, "SIGKILL");
+  const acceptedWhileDown = accepted.length;
+  await eventually(async () => (accepted.length >= acceptedWhileDown + 200 ? true : undefined), "events accepted while the inbox is down");
+  await stack.start("inbox");
+  await eventually(async () => (accepted.length >= acceptedWhileDown + 400 ? true : undefined), "events accepted after the restart");
+  posting = false;
+  await Promise.all(workers);
+
+  const inbox = await eventually(async () => {
+    const events = await wholeInbox(api);
+    return events.length >= accepted.length ? events : undefined;
+  }, "every accepted event in the inbox", 600);
+  const ids = inbox.map((e) => e.id);
+  t.is(new Set(ids).size, ids.length, "no event twice");
+  t.deepEqual([...ids].sort(), [...accepted].sort());
+});
