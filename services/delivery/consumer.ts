@@ -1,0 +1,86 @@
+// Reads the events stream with the delivery consumer: each event is dispatched, then acked once its attempts are recorded.
+import { fromBinary } from "@bufbuild/protobuf";
+import type { JetStreamClient, JsMsg } from "nats";
+import { validate as isUuid } from "uuid";
+import { PublishedEventSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
+import { isDependencyDown } from "../shared/errors.js";
+import type { Logger } from "../shared/logger.js";
+import { REQUEST_ID_HEADER, withRequestId } from "../shared/request-context.js";
+import { consumers, eventsStream } from "../shared/streams.js";
+import type { Dispatcher } from "./dispatcher.js";
+import { Limiter } from "./limiter.js";
+
+export interface ConsumerOptions {
+  js: JetStreamClient;
+  dispatcher: Dispatcher;
+  logger: Logger;
+  /** Events handled at once. */
+  concurrency: number;
+  /** How long an event we could not finish waits before it comes back. */
+  retryDelayMs: number;
+}
+
+export interface RunningConsumer {
+  /** Rejects if the subscription to the stream breaks for good. */
+  done: Promise<void>;
+  /** Stops pulling, lets the events in hand finish, then resolves. */
+  stop(): Promise<void>;
+}
+
+export async function startConsumer({ js, dispatcher, logger, concurrency, retryDelayMs }: ConsumerOptions): Promise<RunningConsumer> {
+  const consumer = await js.consumers.get(eventsStream.name, consumers.delivery.durable_name!);
+  // No more in hand than we can work on: a buffered message's ack wait is already running.
+  const messages = await consumer.consume({ max_messages: concurrency });
+  const slots = new Limiter(concurrency);
+  const inFlight = new Set<Promise<void>>();
+
+  async function handle(msg: JsMsg): Promise<void> {
+    const published = decode(msg);
+    if (!published) {
+      logger.error({ stream_seq: msg.seq }, "message is not a published event, dropped");
+      return msg.term();
+    }
+    try {
+      const result = await dispatcher.dispatch(published.orgId, published.event, () => msg.working());
+      if (result === "done") msg.ack();
+      else msg.nak(retryDelayMs);
+    } catch (err) {
+      // Never ack what was not recorded: the event comes back, and recorded attempts are not repeated.
+      if (isDependencyDown(err)) logger.warn({ err, event_id: published.event.id }, "store unavailable, event retried later");
+      else logger.error({ err, event_id: published.event.id }, "delivering an event failed, retried later");
+      msg.nak(retryDelayMs);
+    }
+  }
+
+  const done = (async () => {
+    for await (const msg of messages) {
+      const release = await slots.acquire();
+      const task = withRequestId(msg.headers?.get(REQUEST_ID_HEADER), () => handle(msg))
+        // Acking on a connection that just closed throws; the message then simply comes back.
+        .catch((err: unknown) => logger.error({ err, stream_seq: msg.seq }, "handling a message failed"))
+        .finally(release);
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+    }
+  })();
+
+  return {
+    done,
+    async stop() {
+      await messages.close();
+      await done;
+      await Promise.all(inFlight);
+    },
+  };
+}
+
+// Ingest only publishes well-formed events; anything else would fail the same way on every redelivery.
+function decode(msg: JsMsg): { orgId: string; event: Event } | undefined {
+  try {
+    const { orgId, event } = fromBinary(PublishedEventSchema, msg.data);
+    if (!event || !isUuid(orgId) || !isUuid(event.id)) return undefined;
+    return { orgId, event };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,79 @@
+// The delivery service's RPCs: an org's subscriptions, and the attempts made to deliver its events.
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { v7 as uuidv7 } from "uuid";
+import {
+  AttemptSchema,
+  AttemptStatus,
+  DeliveryService,
+  SubscriptionSchema,
+  type Attempt,
+  type Subscription,
+} from "../../gen/triggers/v1/delivery_pb.js";
+import { callerOf } from "../shared/authenticate.js";
+import { notFound } from "../shared/errors.js";
+import type { AttemptRow, DeliveryStore, SubscriptionRow } from "./store.js";
+import { eventTypes, uuidField, webhookUrl } from "./subscriptions.js";
+
+export function deliveryRoutes(store: DeliveryStore) {
+  return (router: ConnectRouter) =>
+    router.service(DeliveryService, {
+      async createSubscription(req, ctx) {
+        const { orgId } = callerOf(ctx);
+        const url = webhookUrl(req.url);
+        const types = eventTypes(req.eventTypes);
+        const row = await store.createSubscription({ id: uuidv7(), orgId, url, eventTypes: types });
+        return { subscription: subscription(row) };
+      },
+
+      async listSubscriptions(_req, ctx) {
+        const rows = await store.listSubscriptions(callerOf(ctx).orgId);
+        return { subscriptions: rows.map(subscription) };
+      },
+
+      async getSubscription(req, ctx) {
+        const row = await store.getSubscription(callerOf(ctx).orgId, uuidField("id", req.id));
+        if (!row) throw notFound("subscription");
+        return { subscription: subscription(row) };
+      },
+
+      async deleteSubscription(req, ctx) {
+        const deleted = await store.deleteSubscription(callerOf(ctx).orgId, uuidField("id", req.id));
+        if (!deleted) throw notFound("subscription");
+        return {};
+      },
+
+      // An event of another org, or one never delivered, has no attempts here: both give an empty list,
+      // since this service cannot tell an unknown event from one that matched no subscription.
+      async listAttempts(req, ctx) {
+        const rows = await store.listAttempts(callerOf(ctx).orgId, uuidField("event_id", req.eventId));
+        return { attempts: rows.map(attempt) };
+      },
+    });
+}
+
+function subscription(row: SubscriptionRow): Subscription {
+  return create(SubscriptionSchema, {
+    id: row.id,
+    url: row.url,
+    eventTypes: row.event_types,
+    createdAt: timestampFromDate(row.created_at),
+  });
+}
+
+const attemptStatuses = { succeeded: AttemptStatus.SUCCEEDED, failed: AttemptStatus.FAILED } as const;
+
+function attempt(row: AttemptRow): Attempt {
+  return create(AttemptSchema, {
+    id: row.id,
+    eventId: row.event_id,
+    subscriptionId: row.subscription_id,
+    url: row.url,
+    status: attemptStatuses[row.status],
+    responseStatus: row.response_status,
+    error: row.error,
+    startedAt: timestampFromDate(row.started_at),
+    durationMs: row.duration_ms,
+  });
+}

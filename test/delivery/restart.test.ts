@@ -1,0 +1,53 @@
+// Stopping and restarting the delivery service: deliveries in flight finish, and none is repeated afterwards.
+import test from "ava";
+import { v7 as uuidv7 } from "uuid";
+import { consumers, eventsStream } from "../../services/shared/streams.js";
+import { callRpc, eventually, newEvent, publishEvent, startDeliveryStack, startReceiver, type DeliveryStack } from "./helpers.js";
+
+let stack: DeliveryStack;
+
+test.before(async () => {
+  stack = await startDeliveryStack({ DELIVERY_RETRY_DELAY_MS: "200" });
+});
+
+test.after.always(async () => {
+  await stack?.stop();
+});
+
+test("delivery - a stopping service finishes its deliveries in flight, and after a restart does not POST them again", async (t) => {
+  const { orgId, key } = await stack.createOrg();
+  const held: (() => void)[] = [];
+  const receiver = await startReceiver((_req, res) => held.push(() => res.end("ok")));
+  t.teardown(receiver.close);
+  const created = await callRpc(stack.delivery.port, "triggers.v1.DeliveryService/CreateSubscription", { url: receiver.url }, key);
+  t.is(created.status, 200);
+
+  const event = newEvent("order.created");
+  await publishEvent(stack.js, orgId, event);
+  await eventually(() => (held.length ? true : undefined));
+
+  const first = stack.delivery;
+  const stopped = first.stop();
+  await first.logged("shutting down");
+  held[0]!();
+  await stopped;
+
+  // The first process acked the event before it exited: nothing is left for the next one.
+  const jsm = await stack.nc.jetstreamManager();
+  const info = await jsm.consumers.info(eventsStream.name, consumers.delivery.durable_name!);
+  t.is(info.num_ack_pending, 0);
+  t.is(info.num_pending, 0);
+
+  const second = await stack.startDelivery();
+  await publishEvent(stack.js, orgId, event, uuidv7());
+  await eventually(async () => {
+    const now = await jsm.consumers.info(eventsStream.name, consumers.delivery.durable_name!);
+    return now.ack_floor.stream_seq >= now.delivered.stream_seq && now.num_pending === 0 ? true : undefined;
+  });
+
+  t.is(receiver.requests.length, 1);
+  const listed = await callRpc(second.port, "triggers.v1.DeliveryService/ListAttempts", { event_id: event.id }, key);
+  const attempts = (listed.body as { attempts: { status: string }[] }).attempts;
+  t.is(attempts.length, 1);
+  t.is(attempts[0]!.status, "ATTEMPT_STATUS_SUCCEEDED");
+});
