@@ -1,0 +1,49 @@
+// One log line per request served by the gateway, REST or RPC, with its route, outcome and duration; REST timings as metrics.
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { Histogram, type Registry } from "prom-client";
+import type { Logger } from "../shared/logger.js";
+
+export interface RestEntry {
+  verb: string;
+  /** The route's template, never the raw path: ids would make every line and metric label unique. */
+  route: string;
+  status: number;
+  durationMs: number;
+}
+
+export function restAccessLog(logger: Logger, registry: Registry): (entry: RestEntry) => void {
+  const duration = new Histogram({
+    name: "http_server_duration_seconds",
+    help: "Time to serve a REST request, by verb, route template and status.",
+    labelNames: ["verb", "route", "status"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  return (entry) => {
+    duration.observe({ verb: entry.verb, route: entry.route, status: entry.status }, entry.durationMs / 1000);
+    logger.info({ verb: entry.verb, route: entry.route, status: entry.status, duration_ms: entry.durationMs }, "request");
+  };
+}
+
+/** Logs each RPC the gateway serves directly (Connect, gRPC, gRPC-Web); health probes, every few seconds, only in metrics. */
+export function rpcAccessLog(logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    if (req.service.typeName === "grpc.health.v1.Health") return next(req);
+    const started = performance.now();
+    const log = (code: string) =>
+      logger.info({ procedure: `${req.service.typeName}/${req.method.name}`, code, duration_ms: elapsed(started) }, "rpc");
+    try {
+      const res = await next(req);
+      log("ok");
+      return res;
+    } catch (err) {
+      log(codeToString(ConnectError.from(err).code));
+      throw err;
+    }
+  };
+}
+
+export function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 10) / 10;
+}

@@ -1,0 +1,21 @@
+// The gateway's settings, read once at start.
+import { common, integer, keyCacheTtlMs, loadConfig, peers, port } from "../shared/config.js";
+
+export function loadGatewayConfig(env: Record<string, string | undefined> = process.env) {
+  return loadConfig(
+    {
+      ...common,
+      port: port("GATEWAY_PORT", 8080),
+      ...peers,
+      keyCacheTtlMs,
+      /**
+       * The largest REST request body read, in bytes. Event data alone may be 256 KiB (ingest's limit);
+       * 1 MiB leaves room for JSON escaping and the event's other fields while refusing floods early.
+       */
+      maxBodyBytes: integer("MAX_BODY_BYTES", 1_048_576, 1),
+    },
+    env,
+  );
+}
+
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;

@@ -1,0 +1,74 @@
+// Forwards one public RPC to the backend that serves it: the API key is checked here first, errors are relayed by code.
+import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
+import { Code, ConnectError, type CallOptions } from "@connectrpc/connect";
+import { keyFromHeaders, type KeyVerifier } from "../shared/authenticate.js";
+import { createServiceClient } from "../shared/clients.js";
+import type { Logger } from "../shared/logger.js";
+import { needsApiKey, type Backend } from "./public-api.js";
+
+export interface ForwardOptions {
+  /** The caller's request headers; only its credentials travel on. */
+  header: Headers;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+type UnaryCall = (request: Message, options: CallOptions) => Promise<Message>;
+
+export class Forwarder {
+  readonly #clients = new Map<DescService, Record<string, UnaryCall>>();
+
+  constructor(
+    backends: Backend[],
+    private readonly verifier: KeyVerifier,
+    private readonly logger: Logger,
+  ) {
+    for (const { service, url } of backends) {
+      // Calls are made by method name, whatever the service: the one place the client's typing is set aside.
+      this.#clients.set(service, createServiceClient(service, url) as unknown as Record<string, UnaryCall>);
+    }
+  }
+
+  async forward(method: DescMethod, request: Message, options: ForwardOptions): Promise<Message> {
+    const key = keyFromHeaders(options.header);
+    // Rejecting here spares the backends traffic that can only fail; they check the key again regardless.
+    if (needsApiKey(method)) await this.verifier.verify(requireKey(key));
+    const call = this.#clients.get(method.parent)?.[method.localName];
+    if (!call) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
+    try {
+      return await call(request, { headers: credentials(key), signal: options.signal, timeoutMs: options.timeoutMs });
+    } catch (err) {
+      throw this.#relayed(err, method);
+    }
+  }
+
+  /** The backend's own answer goes back as it came, its code and message; a failure to reach it becomes unavailable. */
+  #relayed(err: unknown, method: DescMethod): ConnectError {
+    const error = ConnectError.from(err);
+    if (isBackendAnswer(error)) {
+      const relayed = new ConnectError(error.rawMessage, error.code);
+      relayed.details = error.details;
+      return relayed;
+    }
+    if (error.code === Code.Canceled || error.code === Code.DeadlineExceeded) return new ConnectError(error.rawMessage, error.code);
+    this.logger.warn({ err: error, backend: method.parent.typeName }, "backend unreachable");
+    return new ConnectError(`${method.parent.name} is unavailable, try again`, Code.Unavailable);
+  }
+}
+
+// The gRPC client reads errors the backend sent from its grpc-status; errors of its own (refused, reset) have none.
+function isBackendAnswer(error: ConnectError): boolean {
+  return error.metadata.has("grpc-status");
+}
+
+function requireKey(key: string | undefined): string {
+  if (key) return key;
+  throw new ConnectError("missing API key: send Authorization: Bearer <key> or X-API-Key: <key>", Code.Unauthenticated);
+}
+
+/** Backends read one form of credential: whatever the caller sent becomes `Authorization: Bearer`. */
+function credentials(key: string | undefined): Headers {
+  const headers = new Headers();
+  if (key) headers.set("authorization", `Bearer ${key}`);
+  return headers;
+}

@@ -1,0 +1,64 @@
+// How errors look over REST: the one table from Connect codes to HTTP statuses, and the JSON body every error has.
+import { toJson, type JsonObject } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { ErrorInfoSchema, ErrorReason } from "../../gen/triggers/v1/event_pb.js";
+
+const statusByCode: Record<Code, number> = {
+  [Code.Canceled]: 499,
+  [Code.Unknown]: 500,
+  [Code.InvalidArgument]: 400,
+  [Code.DeadlineExceeded]: 504,
+  [Code.NotFound]: 404,
+  [Code.AlreadyExists]: 409,
+  [Code.PermissionDenied]: 403,
+  [Code.ResourceExhausted]: 429,
+  [Code.FailedPrecondition]: 400,
+  [Code.Aborted]: 409,
+  [Code.OutOfRange]: 400,
+  [Code.Unimplemented]: 501,
+  [Code.Internal]: 500,
+  [Code.Unavailable]: 503,
+  [Code.DataLoss]: 500,
+  [Code.Unauthenticated]: 401,
+};
+
+// Errors of HTTP itself keep their precise status here: ConnectError's instanceof check does not suit subclasses.
+const statusOverrides = new WeakMap<ConnectError, number>();
+
+/**
+ * An error of HTTP itself (a wrong verb, a body that is not JSON), whose status says more than any Connect code.
+ * It still carries the nearest code, so every error body has one; headers are those the status calls for (`allow`).
+ */
+export function httpError(status: number, message: string, code: Code, headers: Record<string, string> = {}): ConnectError {
+  const err = new ConnectError(message, code, headers);
+  statusOverrides.set(err, status);
+  return err;
+}
+
+/** Headers that belong with the error's status; only errors of HTTP itself have any. */
+export function httpErrorHeaders(err: ConnectError): Headers {
+  return statusOverrides.has(err) ? err.metadata : new Headers();
+}
+
+export function httpStatus(err: ConnectError): number {
+  const override = statusOverrides.get(err);
+  if (override !== undefined) return override;
+  // gRPC says resource_exhausted for "too large" as well as for "too many"; HTTP tells them apart.
+  if (err.code === Code.ResourceExhausted && isTooLarge(err)) return 413;
+  return statusByCode[err.code] ?? 500;
+}
+
+export function errorBody(err: ConnectError, requestId: string): JsonObject {
+  const details = err.findDetails(ErrorInfoSchema).map((info) => toJson(ErrorInfoSchema, info, { useProtoFieldName: true }));
+  return {
+    code: codeToString(err.code),
+    message: err.rawMessage,
+    request_id: requestId,
+    ...(details.length > 0 ? { details } : {}),
+  };
+}
+
+function isTooLarge(err: ConnectError): boolean {
+  return err.findDetails(ErrorInfoSchema).some((info) => info.reason === ErrorReason.TOO_LARGE);
+}

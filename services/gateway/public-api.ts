@@ -1,0 +1,40 @@
+// Which RPCs the outside world may call, which of them need no API key, and the backend that serves each.
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
+import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
+import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
+import type { GatewayConfig } from "./config.js";
+
+/** A public service and the URL of the backend the gateway forwards its calls to. */
+export interface Backend {
+  service: DescService;
+  url: string;
+}
+
+// Services talk to each other through these; exposing them would let anyone probe keys at argon2's cost.
+const internalMethods: ReadonlySet<DescMethod> = new Set([AuthService.method.verifyKey]);
+
+// Creating an org is guarded by the admin token, which the auth service checks: there is no API key yet.
+const keylessMethods: ReadonlySet<DescMethod> = new Set([AuthService.method.createOrg]);
+
+export function backends(config: GatewayConfig): Backend[] {
+  return [
+    { service: AuthService, url: config.authUrl },
+    { service: IngestService, url: config.ingestUrl },
+    { service: InboxService, url: config.inboxUrl },
+    { service: DeliveryService, url: config.deliveryUrl },
+  ];
+}
+
+/** The methods of services the gateway exposes; all unary, which the forwarding relies on (checked at start). */
+export function publicMethods(services: DescService[]): DescMethod[] {
+  const methods = services.flatMap((service) => service.methods).filter((method) => !internalMethods.has(method));
+  const streaming = methods.find((method) => method.methodKind !== "unary");
+  if (streaming) throw new Error(`${streaming.parent.typeName}.${streaming.name} is not unary: the gateway forwards unary RPCs only`);
+  return methods;
+}
+
+export function needsApiKey(method: DescMethod): boolean {
+  return !keylessMethods.has(method);
+}

@@ -1,0 +1,111 @@
+// Turns a REST request (path variables, query, JSON body) into the RPC's request message, and its response into JSON.
+import { ScalarType, fromJson, toJson, type DescField, type DescMessage, type JsonObject, type JsonValue, type Message } from "@bufbuild/protobuf";
+import { invalidField } from "../shared/errors.js";
+import type { RestRoute } from "./rest-routes.js";
+
+/** The request message of route, or invalid_argument naming the field at fault. */
+export function requestMessage(
+  route: RestRoute,
+  params: Map<DescField, string>,
+  query: URLSearchParams,
+  body: JsonValue | undefined,
+): Message {
+  const json = bodyJson(route, body);
+  for (const [key, values] of groupQuery(query)) setFromText(json, queryField(route, params, key), values);
+  for (const [field, value] of params) setFromText(json, field, [value]);
+  return decode(route, json);
+}
+
+/** The response as proto-named JSON, or only its response_body field when the rule names one. */
+export function responseJson(route: RestRoute, response: Message): JsonValue {
+  const json = toJson(route.method.output, response, { useProtoFieldName: true }) as JsonObject;
+  if (!route.responseBody) return json;
+  return json[route.responseBody.name] ?? {};
+}
+
+function bodyJson(route: RestRoute, body: JsonValue | undefined): JsonObject {
+  if (route.body === undefined || body === undefined) return {};
+  if (route.body !== "*") return { [route.body.name]: body };
+  if (!isObject(body)) throw invalidField("", "the request body must be a JSON object");
+  return { ...body };
+}
+
+function groupQuery(query: URLSearchParams): Map<string, string[]> {
+  const grouped = new Map<string, string[]>();
+  for (const [key, value] of query) grouped.set(key, [...(grouped.get(key) ?? []), value]);
+  return grouped;
+}
+
+// Query parameters set the scalar fields that neither the body nor the path sets, by proto or JSON name.
+function queryField(route: RestRoute, params: Map<DescField, string>, key: string): DescField {
+  const field = route.method.input.fields.find((candidate) => candidate.name === key || candidate.jsonName === key);
+  if (!field || route.body === "*" || route.body === field || params.has(field)) {
+    throw invalidField(key, `unknown query parameter "${key}"`);
+  }
+  const scalar = field.fieldKind === "scalar" || field.fieldKind === "enum";
+  const scalarList = field.fieldKind === "list" && field.listKind !== "message";
+  if (!scalar && !scalarList) throw invalidField(key, `"${key}" cannot be set from the query`);
+  return field;
+}
+
+// Text becomes the JSON the field's type takes: proto JSON reads numbers and enums from strings, booleans it does not.
+function setFromText(json: JsonObject, field: DescField, values: string[]): void {
+  if (field.fieldKind !== "list" && values.length > 1) throw invalidField(field.name, `"${field.name}" is given more than once`);
+  const converted = values.map((value) => textToJson(field, value));
+  delete json[field.jsonName];
+  json[field.name] = field.fieldKind === "list" ? converted : converted[0]!;
+}
+
+function textToJson(field: DescField, value: string): JsonValue {
+  if (!isBool(field)) return value;
+  if (value === "true" || value === "false") return value === "true";
+  throw invalidField(field.name, `"${field.name}" must be true or false`);
+}
+
+function isBool(field: DescField): boolean {
+  const scalar = field.fieldKind === "scalar" || (field.fieldKind === "list" && field.listKind === "scalar");
+  return scalar && field.scalar === ScalarType.BOOL;
+}
+
+function decode(route: RestRoute, json: JsonObject): Message {
+  try {
+    return fromJson(route.method.input, json);
+  } catch (err) {
+    const path = faultyField(route.method.input, json) ?? "";
+    // With a body field, the client wrote that field's content: name fields as they appear in its JSON.
+    const prefix = typeof route.body === "object" ? `${route.body.name}.` : undefined;
+    const field = prefix && path.startsWith(prefix) ? path.slice(prefix.length) : path;
+    throw invalidField(field, problem(err as Error, field));
+  }
+}
+
+/** The dotted path of the first field whose JSON fromJson refuses, found by decoding one key at a time. */
+function faultyField(schema: DescMessage, json: JsonObject): string | undefined {
+  for (const [key, value] of Object.entries(json)) {
+    if (decodes(schema, { [key]: value })) continue;
+    const field = schema.fields.find((candidate) => candidate.name === key || candidate.jsonName === key);
+    const nested = field?.fieldKind === "message" && !field.message.typeName.startsWith("google.protobuf.");
+    const inner = nested && isObject(value) ? faultyField(field.message, value) : undefined;
+    return inner ? `${field?.name}.${inner}` : (field?.name ?? key);
+  }
+  return undefined;
+}
+
+function decodes(schema: DescMessage, json: JsonObject): boolean {
+  try {
+    fromJson(schema, json);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function problem(err: Error, field: string): string {
+  if (/key "[^"]*" is unknown/.test(err.message)) return `unknown field "${field}"`;
+  const cause = err.cause instanceof Error ? err.cause.message : err.message.replace(/^cannot decode .*? from JSON:? ?/, "");
+  return field ? `invalid value for "${field}": ${cause}` : `invalid request: ${cause}`;
+}
+
+function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,216 @@
+// The gateway's REST API against the real auth service and recording doubles of the other backends.
+import { randomUUID } from "node:crypto";
+import anyTest, { type TestFn } from "ava";
+import { MISSING_ID, TOO_LARGE_TYPE } from "./backend-doubles.js";
+import { freePort, startGateway, startGatewayStack, type GatewayStack } from "./gateway-stack.js";
+import { createOrg, rest } from "./rest-client.js";
+
+const test = anyTest as TestFn<GatewayStack>;
+const maxBodyBytes = 64 * 1024;
+
+test.before(async (t) => {
+  t.context = await startGatewayStack({ MAX_BODY_BYTES: String(maxBodyBytes) });
+});
+test.after.always(async (t) => {
+  await t.context?.stop();
+});
+
+test("gateway - creating an org with the admin token returns its key, which then opens the API", async (t) => {
+  const { gateway, adminToken } = t.context;
+  const created = await rest(gateway.url, "/v1/orgs", { key: adminToken, body: { name: "acme" } });
+  t.is(created.status, 200);
+  t.is(created.json.org.name, "acme");
+  t.regex(created.json.api_key.secret, /^tk_/);
+  t.truthy(created.json.api_key.created_at, "responses use proto field names");
+  const inbox = await rest(gateway.url, "/v1/inbox", { key: created.json.api_key.secret });
+  t.is(inbox.status, 200);
+});
+
+test("gateway - creating an org without the admin token is 403", async (t) => {
+  const res = await rest(t.context.gateway.url, "/v1/orgs", { body: { name: "acme" } });
+  t.is(res.status, 403);
+  t.is(res.json.code, "permission_denied");
+});
+
+test("gateway - a request without a key gets 401 and never reaches the backend", async (t) => {
+  const requestId = randomUUID();
+  const res = await rest(t.context.gateway.url, "/v1/inbox", { headers: { "x-request-id": requestId } });
+  t.is(res.status, 401);
+  t.is(res.json.code, "unauthenticated");
+  t.deepEqual(t.context.doubles.callsOf(requestId), []);
+});
+
+test("gateway - an unknown key gets 401 and never reaches the backend", async (t) => {
+  const requestId = randomUUID();
+  const key = "tk_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+  const res = await rest(t.context.gateway.url, "/v1/inbox", { key, headers: { "x-request-id": requestId } });
+  t.is(res.status, 401);
+  t.is(res.json.code, "unauthenticated");
+  t.deepEqual(t.context.doubles.callsOf(requestId), []);
+});
+
+test("gateway - X-API-Key is accepted and forwarded as Authorization: Bearer", async (t) => {
+  const { gateway, adminToken, doubles } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const requestId = randomUUID();
+  const res = await rest(gateway.url, "/v1/subscriptions", { headers: { "x-api-key": key, "x-request-id": requestId } });
+  t.is(res.status, 200);
+  const [call] = doubles.callsOf(requestId);
+  t.is(call?.authorization, `Bearer ${key}`);
+  t.is(call?.apiKeyHeader, null);
+});
+
+test("gateway - the request id is echoed, reaches the backend and stamps the log lines, which hold no key", async (t) => {
+  const { gateway, adminToken, doubles } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const requestId = `test-${randomUUID()}`;
+  const res = await rest(gateway.url, "/v1/inbox?limit=10&cursor=c1", { key, headers: { "x-request-id": requestId } });
+  t.is(res.status, 200);
+  t.is(res.headers.get("x-request-id"), requestId);
+  t.like(doubles.callsOf(requestId)[0], { method: "ListInbox", request: { limit: 10, cursor: "c1" } });
+  const logged = JSON.parse(await gateway.line((line) => line.includes(requestId) && line.includes('"route"')));
+  t.like(logged, { request_id: requestId, verb: "GET", route: "/v1/inbox", status: 200 });
+  t.false(gateway.lines.some((line) => line.includes(key)));
+});
+
+test("gateway - an unacceptable request id is replaced by one of the gateway's", async (t) => {
+  const res = await rest(t.context.gateway.url, "/v1/inbox", { headers: { "x-request-id": "bad id with spaces" } });
+  t.regex(res.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+  t.is(res.json.request_id, res.headers.get("x-request-id"));
+});
+
+test("gateway - list, get and ack events map paths, queries and response bodies", async (t) => {
+  const { gateway, adminToken } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const list = await rest(gateway.url, "/v1/inbox?limit=5", { key });
+  t.like(list.json, { events: [{ id: "ev-1", type: "order.created", data: { order: 7 } }], next_cursor: "cursor-2" });
+  const event = await rest(gateway.url, "/v1/events/ev-9", { key });
+  t.like(event.json, { id: "ev-9", type: "order.created" });
+  t.truthy(event.json.received_at);
+  const acked = await rest(gateway.url, "/v1/events/ev-9/ack", { key, method: "POST" });
+  t.is(acked.status, 200);
+  t.truthy(acked.json.acked_at);
+});
+
+test("gateway - publishing an event sends the body as the event", async (t) => {
+  const { gateway, adminToken, doubles } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const requestId = randomUUID();
+  const body = { type: "order.created", data: { order: 1 }, occurred_at: "2026-01-02T03:04:05Z" };
+  const res = await rest(gateway.url, "/v1/events", { key, body, headers: { "x-request-id": requestId } });
+  t.is(res.status, 200);
+  t.like(res.json, { id: "ev-new", status: "EVENT_STATUS_ACCEPTED" });
+  t.like(doubles.callsOf(requestId)[0]?.request, { event: { type: "order.created", data: { order: 1 } } });
+});
+
+test("gateway - subscriptions are created, listed, read and deleted over REST", async (t) => {
+  const { gateway, adminToken } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const created = await rest(gateway.url, "/v1/subscriptions", { key, body: { url: "https://example.test/a", event_types: ["a"] } });
+  t.like(created.json, { id: "sub-1", url: "https://example.test/a", event_types: ["a"] });
+  t.is((await rest(gateway.url, "/v1/subscriptions", { key })).json.subscriptions.length, 1);
+  t.is((await rest(gateway.url, "/v1/subscriptions/sub-7", { key })).json.id, "sub-7");
+  const deleted = await rest(gateway.url, "/v1/subscriptions/sub-7", { key, method: "DELETE" });
+  t.deepEqual([deleted.status, deleted.json], [200, {}]);
+  t.deepEqual((await rest(gateway.url, "/v1/events/ev-1/attempts", { key })).json, {});
+});
+
+test("gateway - malformed JSON is 400", async (t) => {
+  const { gateway, adminToken } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const res = await rest(gateway.url, "/v1/events", { key, body: '{"type": "a",' });
+  t.is(res.status, 400);
+  t.is(res.json.code, "invalid_argument");
+  t.regex(res.json.message, /not valid JSON/);
+});
+
+test("gateway - a field of the wrong type is 400 with details naming it", async (t) => {
+  const { gateway, adminToken } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const res = await rest(gateway.url, "/v1/events", { key, body: { type: 42 } });
+  t.is(res.status, 400);
+  t.is(res.json.code, "invalid_argument");
+  t.deepEqual(res.json.details, [{ reason: "ERROR_REASON_INVALID_FIELD", field: "type" }]);
+  const unknown = await rest(gateway.url, "/v1/inbox?colour=red", { key });
+  t.deepEqual(unknown.json.details, [{ reason: "ERROR_REASON_INVALID_FIELD", field: "colour" }]);
+});
+
+test("gateway - a body that is not JSON by content type is 415", async (t) => {
+  const { gateway, adminToken } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const res = await rest(gateway.url, "/v1/events", { key, body: "type=a", headers: { "content-type": "application/x-www-form-urlencoded" } });
+  t.is(res.status, 415);
+  t.is(res.json.code, "invalid_argument");
+});
+
+test("gateway - a body over the limit is 413 without reaching the backend", async (t) => {
+  const { gateway, adminToken, doubles } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const requestId = randomUUID();
+  const body = { type: "big", data: { blob: "x".repeat(maxBodyBytes) } };
+  const res = await rest(gateway.url, "/v1/events", { key, body, headers: { "x-request-id": requestId } });
+  t.is(res.status, 413);
+  t.is(res.json.code, "resource_exhausted");
+  t.deepEqual(doubles.callsOf(requestId), []);
+});
+
+test("gateway - a streamed body that grows over the limit is 413 without reaching the backend", async (t) => {
+  const { gateway, adminToken, doubles } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const requestId = randomUUID();
+  const chunk = new TextEncoder().encode(`{"type":"big","data":{"blob":"${"x".repeat(maxBodyBytes)}"}}`);
+  // A stream has no content-length: the gateway has to count what arrives.
+  const body = new ReadableStream({ start: (controller) => (controller.enqueue(chunk), controller.close()) });
+  const res = await fetch(`${gateway.url}/v1/events`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "x-request-id": requestId },
+    body,
+    duplex: "half",
+  } as RequestInit);
+  t.is(res.status, 413);
+  t.is((await res.json()).code, "resource_exhausted");
+  t.deepEqual(doubles.callsOf(requestId), []);
+});
+
+test("gateway - a backend's resource_exhausted with TOO_LARGE becomes 413 with its details", async (t) => {
+  const { gateway, adminToken } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const res = await rest(gateway.url, "/v1/events", { key, body: { type: TOO_LARGE_TYPE, data: {} } });
+  t.is(res.status, 413);
+  t.is(res.json.code, "resource_exhausted");
+  t.is(res.json.message, "data is larger than 256 KiB");
+  t.deepEqual(res.json.details, [{ reason: "ERROR_REASON_TOO_LARGE", field: "data" }]);
+});
+
+test("gateway - a backend's not_found is 404 with the backend's message and the request id", async (t) => {
+  const { gateway, adminToken } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const res = await rest(gateway.url, `/v1/events/${MISSING_ID}`, { key });
+  t.is(res.status, 404);
+  t.deepEqual(res.json, { code: "not_found", message: "event not found", request_id: res.headers.get("x-request-id") });
+});
+
+test("gateway - an unknown route is a JSON 404", async (t) => {
+  const res = await rest(t.context.gateway.url, "/v1/nothing-here");
+  t.is(res.status, 404);
+  t.is(res.json.code, "not_found");
+  t.truthy(res.json.request_id);
+});
+
+test("gateway - a known path with the wrong verb is 405 naming the allowed verbs", async (t) => {
+  const res = await rest(t.context.gateway.url, "/v1/subscriptions/sub-1", { method: "PUT", body: {} });
+  t.is(res.status, 405);
+  t.is(res.headers.get("allow"), "GET, DELETE");
+  t.is(res.json.code, "unimplemented");
+});
+
+test("gateway - a backend that is down is 503", async (t) => {
+  const { auth, adminToken, doubles } = t.context;
+  const gateway = await startGateway({ AUTH_URL: auth.url, INGEST_URL: doubles.url, INBOX_URL: `http://127.0.0.1:${await freePort()}`, DELIVERY_URL: doubles.url });
+  t.teardown(() => gateway.stop());
+  const key = await createOrg(gateway.url, adminToken);
+  const res = await rest(gateway.url, "/v1/inbox", { key });
+  t.is(res.status, 503);
+  t.is(res.json.code, "unavailable");
+  t.notRegex(res.json.message, /127\.0\.0\.1|ECONNREFUSED/);
+});

@@ -1,0 +1,115 @@
+// The REST API derived from the protos' http rules: which routes exist and how requests and responses map to messages.
+import { create, hasOption, type DescMethod } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import test from "ava";
+import { http } from "../../gen/google/api/annotations_pb.js";
+import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import { ErrorInfoSchema } from "../../gen/triggers/v1/event_pb.js";
+import { GetEventResponseSchema, type ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
+import type { CreateSubscriptionRequest } from "../../gen/triggers/v1/delivery_pb.js";
+import type { PublishEventRequest } from "../../gen/triggers/v1/ingest_pb.js";
+import { backends, publicMethods } from "../../services/gateway/public-api.js";
+import { requestMessage, responseJson } from "../../services/gateway/rest-messages.js";
+import { buildRestRoutes, matchRoute } from "../../services/gateway/rest-routes.js";
+import { loadGatewayConfig } from "../../services/gateway/config.js";
+
+const methods = publicMethods(backends(loadGatewayConfig({})).map(({ service }) => service));
+const routes = buildRestRoutes(methods);
+
+function found(verb: string, path: string) {
+  const match = matchRoute(routes, verb, path);
+  if (match.kind !== "found") throw new Error(`${verb} ${path} did not match: ${match.kind}`);
+  return match;
+}
+
+function build(verb: string, pathAndQuery: string, body?: unknown) {
+  const url = new URL(pathAndQuery, "http://gateway");
+  const { route, params } = found(verb, url.pathname);
+  return requestMessage(route, params, url.searchParams, body as never);
+}
+
+function invalidFieldOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConnectError && err.code === Code.InvalidArgument) return err.findDetails(ErrorInfoSchema)[0]?.field;
+    throw err;
+  }
+  throw new Error("no error");
+}
+
+test("rest routes - every public method with an http rule gets exactly the routes the protos declare", (t) => {
+  // Names, not descriptors: comparing descriptors makes ava walk the whole (cyclic) registry.
+  const name = (method: DescMethod) => `${method.parent.name}.${method.name}`;
+  const withRule = methods.filter((method) => hasOption(method, http)).map(name);
+  t.deepEqual([...new Set(routes.map((route) => name(route.method)))].sort(), withRule.sort());
+  t.deepEqual(routes.map((route) => `${route.verb} ${route.template}`).sort(), [
+    "DELETE /v1/subscriptions/{id}",
+    "GET /v1/events/{event_id}/attempts",
+    "GET /v1/events/{id}",
+    "GET /v1/inbox",
+    "GET /v1/subscriptions",
+    "GET /v1/subscriptions/{id}",
+    "POST /v1/events",
+    "POST /v1/events/{id}/ack",
+    "POST /v1/orgs",
+    "POST /v1/subscriptions",
+  ]);
+});
+
+test("rest routes - VerifyKey is not public, neither as RPC nor as route", (t) => {
+  t.false(methods.includes(AuthService.method.verifyKey));
+  t.true(methods.includes(AuthService.method.createOrg));
+});
+
+test("rest routes - path variables set request fields", (t) => {
+  t.like(build("GET", "/v1/events/ev%201"), { $typeName: "triggers.v1.GetEventRequest", id: "ev 1" });
+  t.like(build("POST", "/v1/events/ev1/ack"), { $typeName: "triggers.v1.AckEventRequest", id: "ev1" });
+  t.like(build("GET", "/v1/events/ev2/attempts"), { $typeName: "triggers.v1.ListAttemptsRequest", eventId: "ev2" });
+  t.like(build("DELETE", "/v1/subscriptions/s1"), { $typeName: "triggers.v1.DeleteSubscriptionRequest", id: "s1" });
+});
+
+test("rest routes - query parameters set scalar fields and are checked like fields", (t) => {
+  const request = build("GET", "/v1/inbox?limit=10&cursor=abc") as ListInboxRequest;
+  t.is(request.limit, 10);
+  t.is(request.cursor, "abc");
+  t.is(invalidFieldOf(() => build("GET", "/v1/inbox?limit=ten")), "limit");
+  t.is(invalidFieldOf(() => build("GET", "/v1/inbox?color=red")), "color");
+  t.is(invalidFieldOf(() => build("GET", "/v1/events/e1?id=e2")), "id");
+});
+
+test("rest routes - body * makes the JSON body the request, in snake_case or camelCase", (t) => {
+  t.like(build("POST", "/v1/orgs", { name: "acme" }), { $typeName: "triggers.v1.CreateOrgRequest", name: "acme" });
+  const snake = build("POST", "/v1/subscriptions", { url: "https://x.test/hook", event_types: ["a"] }) as CreateSubscriptionRequest;
+  const camel = build("POST", "/v1/subscriptions", { url: "https://x.test/hook", eventTypes: ["a"] }) as CreateSubscriptionRequest;
+  t.deepEqual(snake.eventTypes, ["a"]);
+  t.deepEqual(camel.eventTypes, ["a"]);
+  t.is(invalidFieldOf(() => build("POST", "/v1/orgs?name=x", {})), "name");
+});
+
+test("rest routes - body naming a field makes the JSON body that field", (t) => {
+  const request = build("POST", "/v1/events", { type: "order.created", data: { n: 1 }, occurred_at: "2026-01-02T03:04:05Z" }) as PublishEventRequest;
+  t.is(request.event?.type, "order.created");
+  t.deepEqual(request.event?.data, { n: 1 });
+  t.is(request.event?.occurredAt?.seconds, BigInt(Date.parse("2026-01-02T03:04:05Z") / 1000));
+});
+
+test("rest routes - unknown fields and wrong types are invalid_argument naming the field", (t) => {
+  t.is(invalidFieldOf(() => build("POST", "/v1/events", { type: 42 })), "type");
+  t.is(invalidFieldOf(() => build("POST", "/v1/events", { type: "a", colour: "red" })), "colour");
+  t.is(invalidFieldOf(() => build("POST", "/v1/events", { type: "a", data: "not an object" })), "data");
+  t.is(invalidFieldOf(() => build("POST", "/v1/events", { type: "a", occurred_at: "yesterday" })), "occurred_at");
+  t.is(invalidFieldOf(() => build("POST", "/v1/subscriptions", { url: "u", event_types: [1] })), "event_types");
+});
+
+test("rest routes - response_body makes the response that field alone", (t) => {
+  const { route } = found("GET", "/v1/events/e1");
+  const response = create(GetEventResponseSchema, { event: { id: "e1", type: "order.created" } });
+  t.deepEqual(responseJson(route, response), { id: "e1", type: "order.created" });
+});
+
+test("rest routes - a known path with another verb names the allowed verbs, an unknown path matches nothing", (t) => {
+  t.deepEqual(matchRoute(routes, "PUT", "/v1/subscriptions/s1"), { kind: "wrong-verb", allow: ["GET", "DELETE"] });
+  t.deepEqual(matchRoute(routes, "GET", "/v1/nothing"), { kind: "none" });
+  t.deepEqual(matchRoute(routes, "GET", "/v1/events/"), { kind: "none" });
+});

@@ -1,0 +1,87 @@
+// The gateway's RPC face: Connect JSON and gRPC clients reach the public methods, and only those.
+import { randomUUID } from "node:crypto";
+import type { DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import anyTest, { type TestFn } from "ava";
+import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
+import { ErrorInfoSchema, ErrorReason } from "../../gen/triggers/v1/event_pb.js";
+import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
+import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
+import { MISSING_ID, TOO_LARGE_TYPE } from "./backend-doubles.js";
+import { startGatewayStack, type GatewayStack } from "./gateway-stack.js";
+import { createOrg, rest } from "./rest-client.js";
+
+const test = anyTest as TestFn<GatewayStack>;
+
+test.before(async (t) => {
+  t.context = await startGatewayStack();
+});
+test.after.always(async (t) => {
+  await t.context?.stop();
+});
+
+/** A plain gRPC client of the gateway, as a service in another language would use it. */
+function grpcClient<S extends DescService>(service: S, baseUrl: string, key: string) {
+  const withKey: Interceptor = (next) => (req) => {
+    req.header.set("authorization", `Bearer ${key}`);
+    return next(req);
+  };
+  return createClient(service, createGrpcTransport({ baseUrl, interceptors: [withKey] }));
+}
+
+test("gateway - Connect JSON reaches the backend through the gateway", async (t) => {
+  const { gateway, adminToken, doubles } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const requestId = randomUUID();
+  const res = await rest(gateway.url, "/triggers.v1.InboxService/ListInbox", { key, body: { limit: 3 }, headers: { "x-request-id": requestId } });
+  t.is(res.status, 200);
+  t.like(res.json, { events: [{ id: "ev-1" }], next_cursor: "cursor-2" });
+  t.is(res.headers.get("x-request-id"), requestId);
+  t.like(doubles.callsOf(requestId)[0], { method: "ListInbox", authorization: `Bearer ${key}`, request: { limit: 3 } });
+});
+
+test("gateway - a Connect call without a key is unauthenticated, carries the request id and never reaches the backend", async (t) => {
+  const { gateway, doubles } = t.context;
+  const requestId = randomUUID();
+  const res = await rest(gateway.url, "/triggers.v1.InboxService/ListInbox", { body: {}, headers: { "x-request-id": requestId } });
+  t.is(res.status, 401);
+  t.is(res.json.code, "unauthenticated");
+  t.is(res.headers.get("x-request-id"), requestId);
+  t.deepEqual(doubles.callsOf(requestId), []);
+});
+
+test("gateway - a gRPC client creates an org and uses its key through the gateway", async (t) => {
+  const { gateway, adminToken } = t.context;
+  const created = await grpcClient(AuthService, gateway.url, adminToken).createOrg({ name: "grpc-org" });
+  t.is(created.org?.name, "grpc-org");
+  const key = created.apiKey!.secret;
+  const { subscriptions } = await grpcClient(DeliveryService, gateway.url, key).listSubscriptions({});
+  t.is(subscriptions[0]?.id, "sub-1");
+});
+
+test("gateway - a gRPC client gets the backend's code, message and details", async (t) => {
+  const { gateway, adminToken } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const notFound = await t.throwsAsync(grpcClient(InboxService, gateway.url, key).getEvent({ id: MISSING_ID }));
+  t.is(ConnectError.from(notFound).code, Code.NotFound);
+  t.is(ConnectError.from(notFound).rawMessage, "event not found");
+  const tooLarge = ConnectError.from(await t.throwsAsync(grpcClient(IngestService, gateway.url, key).publishEvent({ event: { type: TOO_LARGE_TYPE } })));
+  t.is(tooLarge.code, Code.ResourceExhausted);
+  t.like(tooLarge.findDetails(ErrorInfoSchema)[0], { reason: ErrorReason.TOO_LARGE, field: "data" });
+});
+
+test("gateway - a gRPC client with an unknown key is unauthenticated", async (t) => {
+  const err = await t.throwsAsync(grpcClient(InboxService, t.context.gateway.url, "tk_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB").listInbox({}));
+  t.is(ConnectError.from(err).code, Code.Unauthenticated);
+});
+
+test("gateway - VerifyKey is not reachable through the gateway", async (t) => {
+  const { gateway, adminToken } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const overConnect = await rest(gateway.url, "/triggers.v1.AuthService/VerifyKey", { key, body: { key } });
+  t.is(overConnect.status, 404);
+  const overGrpc = await t.throwsAsync(grpcClient(AuthService, gateway.url, key).verifyKey({ key }));
+  t.is(ConnectError.from(overGrpc).code, Code.Unimplemented);
+});
