@@ -26,6 +26,7 @@ function grpcJsClients(baseUrl: string) {
   const definition = protoLoader.loadSync(["triggers/v1/ingest.proto", "triggers/v1/inbox.proto"], {
     includeDirs: [root("proto"), root("node_modules/google-proto-files")],
     keepCase: true,
+    enums: String,
     defaults: true,
     oneofs: true,
   });
