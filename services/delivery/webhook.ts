@@ -2,6 +2,7 @@
 import { create, toJson } from "@bufbuild/protobuf";
 import { EventSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
 import type { AttemptOutcome } from "./store.js";
+import { apiJson } from "../shared/json.js";
 
 export const USER_AGENT = "Triggers/0.1";
 
@@ -12,7 +13,7 @@ const maxResponseBytes = 64 * 1024;
 export function webhookBody(event: Event): string {
   const { id, type, source, data, occurredAt, receivedAt } = event;
   const body = create(EventSchema, { id, type, source, data: data ?? {}, occurredAt, receivedAt });
-  return JSON.stringify(toJson(EventSchema, body, { useProtoFieldName: true }));
+  return JSON.stringify(toJson(EventSchema, body, apiJson));
 }
 
 export async function postEvent(url: string, event: Event, timeoutMs: number): Promise<AttemptOutcome> {

@@ -3,6 +3,7 @@ import { toJson, type JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { ErrorInfoSchema, ErrorReason } from "../../gen/triggers/v1/event_pb.js";
+import { apiJson } from "../shared/json.js";
 
 const statusByCode: Record<Code, number> = {
   [Code.Canceled]: 499,
@@ -50,7 +51,7 @@ export function httpStatus(err: ConnectError): number {
 }
 
 export function errorBody(err: ConnectError, requestId: string): JsonObject {
-  const details = err.findDetails(ErrorInfoSchema).map((info) => toJson(ErrorInfoSchema, info, { useProtoFieldName: true }));
+  const details = err.findDetails(ErrorInfoSchema).map((info) => toJson(ErrorInfoSchema, info, apiJson));
   return {
     code: codeToString(err.code),
     message: err.rawMessage,

@@ -2,6 +2,7 @@
 import { ScalarType, fromJson, toJson, type DescField, type DescMessage, type JsonObject, type JsonValue, type Message } from "@bufbuild/protobuf";
 import { invalidField } from "../shared/errors.js";
 import type { RestRoute } from "./rest-routes.js";
+import { apiJson } from "../shared/json.js";
 
 /** The request message of route, or invalid_argument naming the field at fault. */
 export function requestMessage(
@@ -18,7 +19,7 @@ export function requestMessage(
 
 /** The response as proto-named JSON, or only its response_body field when the rule names one. */
 export function responseJson(route: RestRoute, response: Message): JsonValue {
-  const json = toJson(route.method.output, response, { useProtoFieldName: true }) as JsonObject;
+  const json = toJson(route.method.output, response, apiJson) as JsonObject;
   if (!route.responseBody) return json;
   return json[route.responseBody.name] ?? {};
 }

@@ -10,6 +10,7 @@ import { HealthStatus, healthRoutes } from "./health.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { acceptRequestId } from "./request-context.js";
+import { apiJson } from "./json.js";
 
 /** A plain HTTP handler, for requests that are not RPCs; the type connect-node's adapter takes. */
 export type HttpHandler = NonNullable<Parameters<typeof connectNodeAdapter>[0]["fallback"]>;
@@ -87,7 +88,7 @@ function httpHandler(options: ServerOptions, health: HealthStatus): HttpHandler 
       options.routes(router);
     },
     interceptors: [acceptRequestId, options.metrics.measureRpcs, errorBoundary(options.logger), ...(options.interceptors ?? [])],
-    jsonOptions: { useProtoFieldName: true },
+    jsonOptions: apiJson,
     fallback: options.fallback,
   });
   return (req, res) => {

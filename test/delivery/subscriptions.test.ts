@@ -54,7 +54,7 @@ test("delivery - a subscription can be created, listed, read and deleted once", 
   t.is(deleted.status, 200);
   t.deepEqual(deleted.body, {});
   t.is((await call("GetSubscription", { id: sub.id }, key)).status, 404);
-  t.deepEqual((await call("ListSubscriptions", {}, key)).body, {});
+  t.deepEqual((await call("ListSubscriptions", {}, key)).body, { subscriptions: [] });
   const again = await call("DeleteSubscription", { id: sub.id }, key);
   t.is(again.status, 404);
   t.is((again.body as ErrorJson).code, "not_found");
@@ -65,7 +65,7 @@ test("delivery - a subscription without event types receives every type", async 
   const created = await call("CreateSubscription", { url: "http://127.0.0.1:9/all" }, key);
   t.is(created.status, 200);
   const sub = (created.body as { subscription: SubscriptionJson }).subscription;
-  t.is(sub.event_types, undefined);
+  t.deepEqual(sub.event_types, []);
 });
 
 const invalidSubscriptions: [name: string, request: Record<string, unknown>, field: string][] = [
@@ -87,7 +87,7 @@ for (const [name, request, field] of invalidSubscriptions) {
     t.is(res.status, 400);
     t.is((res.body as ErrorJson).code, "invalid_argument");
     t.is(fieldOf(res.body as ErrorJson), field);
-    t.deepEqual((await call("ListSubscriptions", {}, key)).body, {});
+    t.deepEqual((await call("ListSubscriptions", {}, key)).body, { subscriptions: [] });
   });
 }
 
@@ -127,7 +127,7 @@ test("delivery - another org's subscription is not found and not listed", async 
   const deleted = await call("DeleteSubscription", { id: sub.id }, other.key);
   t.is(deleted.status, 404);
   t.is((deleted.body as ErrorJson).code, "not_found");
-  t.deepEqual((await call("ListSubscriptions", {}, other.key)).body, {});
+  t.deepEqual((await call("ListSubscriptions", {}, other.key)).body, { subscriptions: [] });
 
   t.is((await call("GetSubscription", { id: sub.id }, owner.key)).status, 200);
 });

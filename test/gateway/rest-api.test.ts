@@ -112,7 +112,7 @@ test("gateway - subscriptions are created, listed, read and deleted over REST", 
   t.is((await rest(gateway.url, "/v1/subscriptions/sub-7", { key })).json.id, "sub-7");
   const deleted = await rest(gateway.url, "/v1/subscriptions/sub-7", { key, method: "DELETE" });
   t.deepEqual([deleted.status, deleted.json], [200, {}]);
-  t.deepEqual((await rest(gateway.url, "/v1/events/ev-1/attempts", { key })).json, {});
+  t.deepEqual((await rest(gateway.url, "/v1/events/ev-1/attempts", { key })).json, { attempts: [] });
 });
 
 test("gateway - malformed JSON is 400", async (t) => {

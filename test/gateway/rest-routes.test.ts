@@ -105,7 +105,7 @@ test("rest routes - unknown fields and wrong types are invalid_argument naming t
 test("rest routes - response_body makes the response that field alone", (t) => {
   const { route } = found("GET", "/v1/events/e1");
   const response = create(GetEventResponseSchema, { event: { id: "e1", type: "order.created" } });
-  t.deepEqual(responseJson(route, response), { id: "e1", type: "order.created" });
+  t.deepEqual(responseJson(route, response), { id: "e1", type: "order.created", source: "" });
 });
 
 test("rest routes - a known path with another verb names the allowed verbs, an unknown path matches nothing", (t) => {
