@@ -1,10 +1,10 @@
 // The delivery service's settings, read once at start.
-import { common, databaseUrl, integer, keyCacheTtlMs, loadConfig, natsUrl, peers, port } from "../shared/config.js";
+import { common, databaseUrl, integer, keyCacheTtlMs, loadConfig, natsUrl, peers, listenPort } from "../shared/config.js";
 
 export function loadDeliveryConfig() {
   return loadConfig({
     ...common,
-    port: port("DELIVERY_PORT", 8084),
+    port: listenPort("delivery"),
     authUrl: peers.authUrl,
     databaseUrl,
     natsUrl,

@@ -1,11 +1,11 @@
 // The gateway's settings, read once at start.
-import { common, integer, keyCacheTtlMs, loadConfig, peers, port } from "../shared/config.js";
+import { common, integer, keyCacheTtlMs, loadConfig, peers, listenPort } from "../shared/config.js";
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env) {
   return loadConfig(
     {
       ...common,
-      port: port("GATEWAY_PORT", 8080),
+      port: listenPort("gateway"),
       ...peers,
       keyCacheTtlMs,
       /**

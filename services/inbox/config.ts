@@ -1,10 +1,10 @@
 // The inbox service's settings, read once at start.
-import { common, databaseUrl, integer, keyCacheTtlMs, loadConfig, natsUrl, peers, port } from "../shared/config.js";
+import { common, databaseUrl, integer, keyCacheTtlMs, loadConfig, natsUrl, peers, listenPort } from "../shared/config.js";
 
 export function loadInboxConfig() {
   return loadConfig({
     ...common,
-    port: port("INBOX_PORT", 8083),
+    port: listenPort("inbox"),
     databaseUrl,
     natsUrl,
     authUrl: peers.authUrl,

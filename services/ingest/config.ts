@@ -1,10 +1,10 @@
 // The ingest service's settings, read once at start.
-import { common, integer, keyCacheTtlMs, loadConfig, natsUrl, peers, port } from "../shared/config.js";
+import { common, integer, keyCacheTtlMs, loadConfig, natsUrl, peers, listenPort } from "../shared/config.js";
 
 export function loadIngestConfig() {
   return loadConfig({
     ...common,
-    port: port("INGEST_PORT", 8082),
+    port: listenPort("ingest"),
     natsUrl,
     authUrl: peers.authUrl,
     keyCacheTtlMs,

@@ -29,6 +29,10 @@ export function optionalText(env: string): Setting<string | undefined> {
   return { env, read: (raw) => (raw === "" ? undefined : raw) };
 }
 
+export function optionalUrl(env: string): Setting<string | undefined> {
+  return { env, read: (raw) => (raw ? url(env, raw).read(raw) : undefined) };
+}
+
 export function integer(env: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): Setting<number> {
   return {
     env,
@@ -70,11 +74,24 @@ export const common = {
   shutdownGraceMs: integer("SHUTDOWN_GRACE_MS", 10_000, 0),
 };
 
+/** Where each service listens unless <NAME>_PORT says otherwise, and so where the others look for it. */
+export const defaultPorts = { gateway: 8080, auth: 8081, ingest: 8082, inbox: 8083, delivery: 8084 } as const;
+
+export type ServiceName = keyof typeof defaultPorts;
+
+export function listenPort(service: ServiceName): Setting<number> {
+  return port(`${service.toUpperCase()}_PORT`, defaultPorts[service]);
+}
+
+export function peerUrl(service: Exclude<ServiceName, "gateway">): Setting<string> {
+  return url(`${service.toUpperCase()}_URL`, `http://127.0.0.1:${defaultPorts[service]}`);
+}
+
 export const peers = {
-  authUrl: url("AUTH_URL", "http://127.0.0.1:8081"),
-  ingestUrl: url("INGEST_URL", "http://127.0.0.1:8082"),
-  inboxUrl: url("INBOX_URL", "http://127.0.0.1:8083"),
-  deliveryUrl: url("DELIVERY_URL", "http://127.0.0.1:8084"),
+  authUrl: peerUrl("auth"),
+  ingestUrl: peerUrl("ingest"),
+  inboxUrl: peerUrl("inbox"),
+  deliveryUrl: peerUrl("delivery"),
 };
 
 export const databaseUrl = url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/triggers");

@@ -1,5 +1,6 @@
 // `npm start`: finds or starts Postgres and NATS, runs the five services under a supervisor, prints how to call them.
 import path from "node:path";
+import { ConfigError } from "../shared/config.js";
 import { loadAdminToken } from "./admin-token.js";
 import { ensureDevKey } from "./dev-key.js";
 import { NatsServerMissingError, resolveNats } from "./nats.js";
@@ -77,7 +78,8 @@ try {
   console.log(readyBanner({ gatewayUrl, adminToken, devKey }));
 } catch (error) {
   if (!shuttingDown) {
-    console.error(error instanceof NatsServerMissingError ? error.message : error);
+    const expected = error instanceof NatsServerMissingError || error instanceof ConfigError;
+    console.error(expected ? error.message : error);
     await shutdown(1);
   }
 }

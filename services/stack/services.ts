@@ -1,19 +1,12 @@
 // The five Triggers services: their start order, the environment they share, and how to run each one.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ServiceName } from "../shared/config.js";
 import type { ChildSpec } from "./supervisor.js";
 
 /** Start order: each service only needs the ones before it. */
-export const SERVICE_NAMES = ["auth", "ingest", "inbox", "delivery", "gateway"] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
-
-export const DEFAULT_PORTS: Record<ServiceName, number> = {
-  gateway: 8080,
-  auth: 8081,
-  ingest: 8082,
-  inbox: 8083,
-  delivery: 8084,
-};
+export const SERVICE_NAMES: readonly ServiceName[] = ["auth", "ingest", "inbox", "delivery", "gateway"];
+export type { ServiceName };
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 

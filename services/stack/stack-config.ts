@@ -1,6 +1,9 @@
-// Reads the launcher's settings from the environment once, with defaults, failing on a bad value.
+// The launcher's settings: the variables the services read, once, with the services' own defaults.
 import path from "node:path";
-import { DEFAULT_PORTS, REPO_ROOT, SERVICE_NAMES, localUrls, type ServiceName } from "./services.js";
+import { common, listenPort, loadConfig, optionalText, optionalUrl } from "../shared/config.js";
+import { REPO_ROOT, SERVICE_NAMES, localUrls, type ServiceName } from "./services.js";
+
+type Env = Record<string, string | undefined>;
 
 export interface StackConfig {
   ports: Record<ServiceName, number>;
@@ -17,46 +20,25 @@ export interface StackConfig {
   dataDir: string;
 }
 
-export class StackConfigError extends Error {
-  constructor(variable: string, value: string, expected: string) {
-    super(`${variable}=${JSON.stringify(value)} is invalid: expected ${expected}`);
-    this.name = "StackConfigError";
-  }
+function perService<T>(read: (name: ServiceName) => T): Record<ServiceName, T> {
+  return Object.fromEntries(SERVICE_NAMES.map((name) => [name, read(name)])) as Record<ServiceName, T>;
 }
 
-export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
-  const ports = { ...DEFAULT_PORTS };
-  for (const name of SERVICE_NAMES) {
-    const variable = `${name.toUpperCase()}_PORT`;
-    const value = env[variable];
-    if (value === undefined || value === "") continue;
-    const port = Number(value);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new StackConfigError(variable, value, "a port from 1 to 65535");
-    ports[name] = port;
-  }
-
-  const urls = localUrls(ports);
-  for (const name of SERVICE_NAMES) {
-    const variable = `${name.toUpperCase()}_URL`;
-    const value = env[variable];
-    if (!value || name === "gateway") continue;
-    if (!URL.canParse(value)) throw new StackConfigError(variable, value, "an http:// URL");
-    urls[name] = value.replace(/\/+$/, "");
-  }
-
-  for (const variable of ["DATABASE_URL", "NATS_URL"]) {
-    const value = env[variable];
-    if (value && !URL.canParse(value)) throw new StackConfigError(variable, value, "a URL");
-  }
-
-  return {
-    ports,
-    urls,
-    host: env.HOST || "127.0.0.1",
-    databaseUrl: env.DATABASE_URL || undefined,
-    natsUrl: env.NATS_URL || undefined,
-    adminToken: env.ADMIN_TOKEN || undefined,
-    logLevel: env.LOG_LEVEL || undefined,
-    dataDir: path.join(REPO_ROOT, ".data"),
-  };
+export function loadStackConfig(env: Env = process.env): StackConfig {
+  const ports = perService((name) => loadConfig({ port: listenPort(name) }, env).port);
+  // A service moved to another port is looked for there, unless its URL says otherwise.
+  const ownUrls = perService((name) => loadConfig({ url: optionalUrl(`${name.toUpperCase()}_URL`) }, env).url);
+  const derived = localUrls(ports);
+  const urls = perService((name) => (name === "gateway" ? derived[name] : (ownUrls[name] ?? derived[name])));
+  const settings = loadConfig(
+    {
+      host: common.host,
+      databaseUrl: optionalUrl("DATABASE_URL"),
+      natsUrl: optionalUrl("NATS_URL"),
+      adminToken: optionalText("ADMIN_TOKEN"),
+      logLevel: optionalText("LOG_LEVEL"),
+    },
+    env,
+  );
+  return { ports, urls, ...settings, dataDir: path.join(REPO_ROOT, ".data") };
 }
