@@ -1,10 +1,9 @@
-// API keys: how they look, how they are made, and how a presented key is checked against its stored hash.
+// API keys: how they are made, and how a presented key is checked against its stored hash.
 import { randomInt } from "node:crypto";
 import * as argon2 from "argon2";
+import { apiKeyPattern } from "../shared/authenticate.js";
 
 const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-// The prefix lets secret scanners and people recognise a Triggers key; the id finds its row without a scan.
-const keyPattern = /^tk_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})$/;
 
 // OWASP's argon2id minimum: keys are random, so the hash guards against a leaked table, not weak secrets.
 const hashOptions: argon2.HashOptions = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
@@ -28,7 +27,7 @@ export async function newKey(): Promise<NewKey> {
 
 /** Splits a presented key into its id and secret; undefined when it is not shaped like one of ours. */
 export function parseKey(key: string): { id: string; secret: string } | undefined {
-  const match = keyPattern.exec(key);
+  const match = apiKeyPattern.exec(key);
   return match ? { id: match[1]!, secret: match[2]! } : undefined;
 }
 

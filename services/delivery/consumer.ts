@@ -1,10 +1,8 @@
 // Reads the events stream with the delivery consumer: each event is dispatched, then acked once its attempts are recorded.
-import { fromBinary } from "@bufbuild/protobuf";
 import type { JetStreamClient, JsMsg } from "nats";
-import { validate as isUuid } from "uuid";
-import { PublishedEventSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
 import { isDependencyDown } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
+import { decodePublishedEvent } from "../shared/published-event.js";
 import { REQUEST_ID_HEADER, withRequestId } from "../shared/request-context.js";
 import { consumers, eventsStream } from "../shared/streams.js";
 import type { Dispatcher } from "./dispatcher.js";
@@ -35,7 +33,8 @@ export async function startConsumer({ js, dispatcher, logger, concurrency, retry
   const inFlight = new Set<Promise<void>>();
 
   async function handle(msg: JsMsg): Promise<void> {
-    const published = decode(msg);
+    // Ingest only publishes well-formed events; anything else would fail the same way on every redelivery.
+    const published = decodePublishedEvent(msg.data);
     if (!published) {
       logger.error({ stream_seq: msg.seq }, "message is not a published event, dropped");
       return msg.term();
@@ -72,15 +71,4 @@ export async function startConsumer({ js, dispatcher, logger, concurrency, retry
       await Promise.all(inFlight);
     },
   };
-}
-
-// Ingest only publishes well-formed events; anything else would fail the same way on every redelivery.
-function decode(msg: JsMsg): { orgId: string; event: Event } | undefined {
-  try {
-    const { orgId, event } = fromBinary(PublishedEventSchema, msg.data);
-    if (!event || !isUuid(orgId) || !isUuid(event.id)) return undefined;
-    return { orgId, event };
-  } catch {
-    return undefined;
-  }
 }

@@ -13,8 +13,9 @@ import {
 } from "../../gen/triggers/v1/delivery_pb.js";
 import { callerOf } from "../shared/authenticate.js";
 import { notFound } from "../shared/errors.js";
+import { requireUuid } from "../shared/ids.js";
 import type { AttemptRow, DeliveryStore, SubscriptionRow } from "./store.js";
-import { eventTypes, uuidField, webhookUrl } from "./subscriptions.js";
+import { eventTypes, webhookUrl } from "./subscriptions.js";
 
 export function deliveryRoutes(store: DeliveryStore) {
   return (router: ConnectRouter) =>
@@ -33,13 +34,13 @@ export function deliveryRoutes(store: DeliveryStore) {
       },
 
       async getSubscription(req, ctx) {
-        const row = await store.getSubscription(callerOf(ctx).orgId, uuidField("id", req.id));
+        const row = await store.getSubscription(callerOf(ctx).orgId, requireUuid(req.id, "id"));
         if (!row) throw notFound("subscription");
         return { subscription: subscription(row) };
       },
 
       async deleteSubscription(req, ctx) {
-        const deleted = await store.deleteSubscription(callerOf(ctx).orgId, uuidField("id", req.id));
+        const deleted = await store.deleteSubscription(callerOf(ctx).orgId, requireUuid(req.id, "id"));
         if (!deleted) throw notFound("subscription");
         return {};
       },
@@ -47,7 +48,7 @@ export function deliveryRoutes(store: DeliveryStore) {
       // An event of another org, or one never delivered, has no attempts here: both give an empty list,
       // since this service cannot tell an unknown event from one that matched no subscription.
       async listAttempts(req, ctx) {
-        const rows = await store.listAttempts(callerOf(ctx).orgId, uuidField("event_id", req.eventId));
+        const rows = await store.listAttempts(callerOf(ctx).orgId, requireUuid(req.eventId, "event_id"));
         return { attempts: rows.map(attempt) };
       },
     });

@@ -8,7 +8,6 @@ import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
 import { restAccessLog, rpcAccessLog } from "./access-log.js";
 import { loadGatewayConfig } from "./config.js";
-import { requestIdOnErrors } from "./error-request-id.js";
 import { Forwarder } from "./forwarder.js";
 import { proxyRoutes } from "./proxy-routes.js";
 import { backends, publicMethods } from "./public-api.js";
@@ -32,7 +31,7 @@ const server = await startServer({
   metrics,
   services: services.map(({ service }) => service.typeName),
   routes: proxyRoutes(methods, forwarder),
-  interceptors: [requestIdOnErrors, rpcAccessLog(logger.child({ module: "rpc" }))],
+  interceptors: [rpcAccessLog(logger.child({ module: "rpc" }))],
   fallback: restHandler({
     routes: buildRestRoutes(methods),
     forwarder,

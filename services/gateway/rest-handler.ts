@@ -2,6 +2,7 @@
 import { AsyncResource } from "node:async_hooks";
 import type { JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { toConnectError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { REQUEST_ID_HEADER, withRequestId } from "../shared/request-context.js";
 import type { HttpHandler } from "../shared/server.js";
@@ -36,7 +37,7 @@ export function restHandler(options: RestHandlerOptions): HttpHandler {
       if (match.kind === "none") return sendError(res, new ConnectError(`no route for ${verb} ${url.pathname}`, Code.NotFound), requestId);
       if (match.kind === "wrong-verb") return sendError(res, wrongVerb(verb, match.allow), requestId);
       serve(options, req, res, match.route, match.params, url.searchParams).catch((err: unknown) =>
-        sendError(res, asConnectError(err, options.logger), requestId),
+        sendError(res, toConnectError(err, options.logger), requestId),
       );
     });
 }
@@ -72,12 +73,6 @@ function sendJson(res: HttpResponse, status: number, body: JsonValue): void {
   res.statusCode = status;
   res.setHeader("content-type", "application/json");
   res.end(JSON.stringify(body));
-}
-
-function asConnectError(err: unknown, logger: Logger): ConnectError {
-  if (err instanceof ConnectError) return err;
-  logger.error({ err }, "unexpected error");
-  return new ConnectError("internal error", Code.Internal);
 }
 
 /** Only the credentials: the forwarder reads the key from these and nothing else of the client's headers travels. */

@@ -25,6 +25,11 @@ const store = createEventStore(sql);
 const nats = await connectNats(config.natsUrl, "inbox", logger);
 await ensureConsumer(await nats.jetstreamManager(), consumers.inbox);
 const projection = await startProjection(nats.jetstream(), store, config.projectionBatchSize, logger.child({ module: "projection" }));
+// Serving the inbox while nothing fills it would look healthy as events pile up: let the orchestrator restart us.
+projection.done.catch((err: unknown) => {
+  logger.fatal({ err }, "events projection stopped");
+  process.exit(1);
+});
 const verifier = new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs);
 
 const server = await startServer({

@@ -1,30 +1,37 @@
 // What makes an event acceptable, and the accepted event built from a client's input.
-import { timestampNow, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { create } from "@bufbuild/protobuf";
+import { timestampNow, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { v7 as uuidv7 } from "uuid";
 import { EventSchema, type Event, type EventInput } from "../../gen/triggers/v1/event_pb.js";
 import { invalidField, tooLarge } from "../shared/errors.js";
+import { eventTypeRule, isEventType } from "../shared/event-types.js";
 
 export const maxDataBytes = 256 * 1024;
 const maxSourceLength = 1024;
-// Types become parts of names and filters later: keep them to dotted words.
-const typePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+// RFC 3339 years 0001 to 9999: what JSON clients can send, and what every consumer can store.
+const minSeconds = -62_135_596_800n;
+const maxSeconds = 253_402_300_799n;
 
 /**
  * Checks an event and gives it its id and received_at; throws a Connect error naming the field at fault.
  * fieldPrefix names the event inside a batch ("events[3].").
  */
 export function acceptEvent(input: EventInput, fieldPrefix = ""): Event {
-  if (!input.type) throw invalidField(`${fieldPrefix}type`, "type is required");
-  if (!typePattern.test(input.type)) {
-    throw invalidField(`${fieldPrefix}type`, "type must be 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit");
-  }
+  const field = (name: string) => `${fieldPrefix}${name}`;
+  if (!input.type) throw invalidField(field("type"), "type is required");
+  if (!isEventType(input.type)) throw invalidField(field("type"), `type must be ${eventTypeRule}`);
   if (input.source.length > maxSourceLength) {
-    throw invalidField(`${fieldPrefix}source`, `source is longer than ${maxSourceLength} characters`);
+    throw invalidField(field("source"), `source is longer than ${maxSourceLength} characters`);
   }
+  if (input.source.includes("\0")) throw invalidField(field("source"), "source must not contain NUL characters");
   const data = input.data ?? {};
   if (Buffer.byteLength(JSON.stringify(data)) > maxDataBytes) {
-    throw tooLarge(`${fieldPrefix}data`, `data is larger than ${maxDataBytes / 1024} KiB`);
+    throw tooLarge(field("data"), `data is larger than ${maxDataBytes / 1024} KiB`);
+  }
+  if (holdsNul(data)) throw invalidField(field("data"), "data must not contain NUL characters");
+  const occurredAt = input.occurredAt;
+  if (occurredAt && (occurredAt.seconds < minSeconds || occurredAt.seconds > maxSeconds)) {
+    throw invalidField(field("occurred_at"), "occurred_at must be between years 0001 and 9999");
   }
   const receivedAt: Timestamp = timestampNow();
   return create(EventSchema, {
@@ -32,7 +39,17 @@ export function acceptEvent(input: EventInput, fieldPrefix = ""): Event {
     type: input.type,
     source: input.source,
     data,
-    occurredAt: input.occurredAt ?? receivedAt,
+    occurredAt: occurredAt ?? receivedAt,
     receivedAt,
   });
+}
+
+// JSON allows "\u0000" in strings and names; Postgres' jsonb, where the inbox keeps events, does not.
+function holdsNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\0");
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value && typeof value === "object") {
+    return Object.entries(value).some(([name, inner]) => name.includes("\0") || holdsNul(inner));
+  }
+  return false;
 }

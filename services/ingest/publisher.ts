@@ -1,7 +1,7 @@
 // Writes accepted events to the events stream; a resolved publish means JetStream has stored the event.
-import { create, toBinary } from "@bufbuild/protobuf";
 import { headers, type JetStreamClient } from "nats";
-import { PublishedEventSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
+import type { Event } from "../../gen/triggers/v1/event_pb.js";
+import { encodePublishedEvent } from "../shared/published-event.js";
 import { REQUEST_ID_HEADER, currentRequestId } from "../shared/request-context.js";
 import { eventSubject } from "../shared/streams.js";
 
@@ -12,7 +12,7 @@ export function createEventPublisher(js: JetStreamClient, timeoutMs: number) {
      * The event id is the message id, so a publish retried within the stream's window is stored once.
      */
     async publish(orgId: string, event: Event): Promise<void> {
-      const data = toBinary(PublishedEventSchema, create(PublishedEventSchema, { orgId, event }));
+      const data = encodePublishedEvent({ orgId, event });
       const h = headers();
       const requestId = currentRequestId();
       if (requestId) h.set(REQUEST_ID_HEADER, requestId);

@@ -13,6 +13,12 @@ interface Verdict {
   caller: Promise<Caller>;
 }
 
+/**
+ * How every API key looks: "tk_", a 12-character key id, "_", a 32-character secret. The prefix lets secret
+ * scanners and people recognise a Triggers key; the id finds its row without a scan.
+ */
+export const apiKeyPattern = /^tk_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})$/;
+
 // Long enough that a client hammering a wrong key costs the auth service (and argon2) little.
 const rejectionTtlMs = 5_000;
 const maxCachedKeys = 10_000;
@@ -34,10 +40,15 @@ export class KeyVerifier {
 
   /** Resolves to the key's org, or rejects with unauthenticated; concurrent calls for one key share one check. */
   verify(key: string): Promise<Caller> {
+    // Junk is refused here, never cached: a flood of made-up keys cannot push real ones out of the cache.
+    if (!apiKeyPattern.test(key)) return Promise.reject(new ConnectError("unknown API key", Code.Unauthenticated));
     // The cache holds digests, never keys: a heap dump should not leak credentials.
     const digest = createHash("sha256").update(key).digest("base64");
     const cached = this.#verdicts.get(digest);
-    if (cached && cached.expiresAt > Date.now()) return cached.caller;
+    if (cached && cached.expiresAt > Date.now()) {
+      this.#remember(digest, cached);
+      return cached.caller;
+    }
     const caller = this.#ask(key);
     this.#remember(digest, { expiresAt: Date.now() + this.ttlMs, caller });
     caller.catch((err: unknown) => {
@@ -60,6 +71,7 @@ export class KeyVerifier {
     }
   }
 
+  // Least recently used first out: Map keeps insertion order, and every use re-inserts.
   #remember(digest: string, verdict: Verdict) {
     this.#verdicts.delete(digest);
     if (this.#verdicts.size >= maxCachedKeys) this.#verdicts.delete(this.#verdicts.keys().next().value!);

@@ -26,6 +26,9 @@ export function notFound(what: string): ConnectError {
 // Errors of the connections we depend on: the request may well succeed once they are back.
 const unavailableCodes = new Set([
   "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
   "ECONNRESET",
   "ETIMEDOUT",
   "EPIPE",
@@ -33,7 +36,9 @@ const unavailableCodes = new Set([
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
   "CONNECT_TIMEOUT",
+  "53300",
   "57P01",
+  "57P02",
   "57P03",
   "CONNECTION_DRAINING",
   "CONNECTION_REFUSED",
@@ -44,7 +49,8 @@ const unavailableCodes = new Set([
 
 export function isDependencyDown(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" && unavailableCodes.has(code);
+  // SQLSTATE class 08: the connection to Postgres failed.
+  return typeof code === "string" && (unavailableCodes.has(code) || /^08[0-9A-Z]{3}$/.test(code));
 }
 
 /**

@@ -1,7 +1,7 @@
 // Carries the request id through a process and across every hop: Connect headers in, Connect headers out, logs.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
-import type { Interceptor } from "@connectrpc/connect";
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
@@ -20,13 +20,27 @@ export function withRequestId<T>(candidate: string | null | undefined, fn: (id: 
   return storage.run(id, () => fn(id));
 }
 
-/** Server side: adopts the incoming request id (or makes one) and echoes it in the response. */
+/**
+ * Server side: adopts the incoming request id (or makes one) and echoes it in the response, errors included,
+ * so that a client reporting a failed call can quote the id that finds it in our logs.
+ */
 export const acceptRequestId: Interceptor = (next) => (req) =>
   withRequestId(req.header.get(REQUEST_ID_HEADER), async (id) => {
-    const res = await next(req);
-    res.header.set(REQUEST_ID_HEADER, id);
-    return res;
+    try {
+      const res = await next(req);
+      res.header.set(REQUEST_ID_HEADER, id);
+      return res;
+    } catch (err) {
+      throw stamped(ConnectError.from(err), id);
+    }
   });
+
+// A copy: one error instance may be shared by many requests (the key verifier caches rejections).
+function stamped(err: ConnectError, id: string): ConnectError {
+  const copy = new ConnectError(err.rawMessage, err.code, { [REQUEST_ID_HEADER]: id }, undefined, err.cause);
+  copy.details = err.details;
+  return copy;
+}
 
 /** Client side: sends the current request id along. */
 export const forwardRequestId: Interceptor = (next) => (req) => {

@@ -1,9 +1,11 @@
 // Runs a service's shutdown steps in order on SIGTERM or SIGINT, then exits; a second signal exits at once.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "./logger.js";
 
 export type ShutdownStep = [name: string, run: () => Promise<unknown>];
 
-export function onShutdown(logger: Logger, steps: ShutdownStep[]): void {
+/** Each step gets stepTimeoutMs at most: a connection that never drains must not keep a pod from stopping. */
+export function onShutdown(logger: Logger, steps: ShutdownStep[], stepTimeoutMs = 15_000): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) process.exit(1);
@@ -12,7 +14,8 @@ export function onShutdown(logger: Logger, steps: ShutdownStep[]): void {
     let failed = false;
     for (const [name, run] of steps) {
       try {
-        await run();
+        const outcome = await Promise.race([run().then(() => "done"), sleep(stepTimeoutMs, "timed out", { ref: false })]);
+        if (outcome !== "done") throw new Error(`did not finish within ${stepTimeoutMs} ms`);
       } catch (err) {
         failed = true;
         logger.error({ err, step: name }, "shutdown step failed");

@@ -1,29 +1,15 @@
 // A private stack for delivery tests: nats-server, a fresh database, the real auth and delivery processes, webhook receivers.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { connect, headers, type JetStreamClient, type NatsConnection } from "nats";
-import postgres from "postgres";
 import { v7 as uuidv7 } from "uuid";
 import { EventSchema, PublishedEventSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
-import { terminate, watchExit } from "../../services/stack/child-exit.js";
-import { eachLine, LineBuffer } from "../../services/stack/output-lines.js";
-import { startNatsServer } from "../../services/stack/nats.js";
 import { consumers, ensureConsumer, eventSubject } from "../../services/shared/streams.js";
-
-const repoRoot = new URL("../../", import.meta.url);
-const adminDatabaseUrl = process.env.TEST_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-
-export interface ServiceProcess {
-  port: number;
-  /** Resolves once the process has logged a line with this message. */
-  logged(msg: string): Promise<void>;
-  /** SIGTERM, then waits for the exit. */
-  stop(): Promise<unknown>;
-}
+import { startNatsServer } from "../../services/stack/nats.js";
+import { createDatabase, startService, type ServiceProcess } from "../helpers/throwaway.js";
 
 export interface DeliveryStack {
   /** The running delivery process; replaced by startDelivery. */
@@ -49,14 +35,13 @@ export async function startDeliveryStack(env: Record<string, string> = {}): Prom
     const database = await createDatabase();
     cleanups.push(database.drop);
     const adminToken = randomBytes(16).toString("hex");
-    const auth = await startService("services/auth/main.ts", { AUTH_PORT: "0", DATABASE_URL: database.url, ADMIN_TOKEN: adminToken });
+    const auth = await startService("auth", { DATABASE_URL: database.url, ADMIN_TOKEN: adminToken });
     cleanups.push(auth.stop);
     const deliveries: ServiceProcess[] = [];
     cleanups.push(() => Promise.all(deliveries.map((delivery) => delivery.stop())));
     const startDelivery = async () => {
-      const delivery = await startService("services/delivery/main.ts", {
-        DELIVERY_PORT: "0",
-        AUTH_URL: `http://127.0.0.1:${auth.port}`,
+      const delivery = await startService("delivery", {
+        AUTH_URL: auth.url,
         DATABASE_URL: database.url,
         NATS_URL: nats.url,
         ...env,
@@ -87,60 +72,6 @@ export async function startDeliveryStack(env: Record<string, string> = {}): Prom
   } catch (err) {
     await stop();
     throw err;
-  }
-}
-
-/** A database of its own, dropped (with any connections left) by drop(). */
-export async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `triggers_t_${randomBytes(6).toString("hex")}`;
-  const admin = postgres(adminDatabaseUrl, { max: 1, onnotice: () => {} });
-  await admin`create database ${admin(name)}`;
-  const url = new URL(adminDatabaseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.href,
-    async drop() {
-      await admin`drop database if exists ${admin(name)} with (force)`;
-      await admin.end();
-    },
-  };
-}
-
-/** Runs a service's main.ts as its own process and resolves once it logs the port it serves on. */
-async function startService(entry: string, env: Record<string, string>): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
-    cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exit = watchExit(child);
-  const output = new LineBuffer(100);
-  const seen = new Set<string>();
-  const watchers = new Map<string, () => void>();
-  const port = await new Promise<number>((resolve, reject) => {
-    eachLine([child.stdout, child.stderr], (line) => {
-      output.push(line);
-      const entry = parseLogLine(line);
-      if (!entry?.msg) return;
-      seen.add(entry.msg);
-      watchers.get(entry.msg)?.();
-      if (entry.msg === "serving" && entry.port !== undefined) resolve(entry.port);
-    });
-    void exit.then(({ code }) => reject(new Error(`${entry} exited (code ${code}):\n${output.lines().join("\n")}`)));
-  });
-  let stopped: Promise<unknown> | undefined;
-  return {
-    port,
-    logged: (msg) => (seen.has(msg) ? Promise.resolve() : new Promise((resolve) => watchers.set(msg, resolve))),
-    stop: () => (stopped ??= terminate(child, exit, { graceMs: 15_000 })),
-  };
-}
-
-function parseLogLine(line: string): { msg?: string; port?: number } | undefined {
-  try {
-    return JSON.parse(line) as { msg?: string; port?: number };
-  } catch {
-    return undefined;
   }
 }
 

@@ -4,7 +4,7 @@ import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
 import { connectDatabase, migrate, type Sql } from "../../services/shared/database.js";
 import { createDeliveryStore, type DeliveryStore } from "../../services/delivery/store.js";
-import { createDatabase } from "./helpers.js";
+import { createDatabase } from "../helpers/throwaway.js";
 
 let sql: Sql;
 let store: DeliveryStore;

@@ -1,8 +1,9 @@
 // The gateway's REST API against the real auth service and recording doubles of the other backends.
 import { randomUUID } from "node:crypto";
 import anyTest, { type TestFn } from "ava";
+import { freePort } from "../../services/stack/ports.js";
 import { MISSING_ID, TOO_LARGE_TYPE } from "./backend-doubles.js";
-import { freePort, startGateway, startGatewayStack, type GatewayStack } from "./gateway-stack.js";
+import { startGateway, startGatewayStack, type GatewayStack } from "./gateway-stack.js";
 import { createOrg, rest } from "./rest-client.js";
 
 const test = anyTest as TestFn<GatewayStack>;

@@ -6,7 +6,6 @@ import { createOrg, type CreatedOrg } from "../../services/stack/gateway-client.
 import { startNatsServer } from "../../services/stack/nats.js";
 import { prefixLine } from "../../services/stack/output-lines.js";
 import { freePort } from "../../services/stack/ports.js";
-import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../../services/stack/postgres.js";
 import {
   SERVICE_NAMES,
   localUrls,
@@ -15,6 +14,7 @@ import {
   type ServiceName,
 } from "../../services/stack/services.js";
 import { Supervisor, describeEvent, type RestartPolicy } from "../../services/stack/supervisor.js";
+import { createDatabase } from "./throwaway.js";
 
 export type { ServiceName } from "../../services/stack/services.js";
 export type { CreatedOrg } from "../../services/stack/gateway-client.js";
@@ -66,11 +66,8 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     })());
 
   try {
-    const server = await resolvePostgres({ databaseUrl: process.env.DATABASE_URL });
-    undo.push(server.stop);
-    const databaseUrl = withDatabase(server.url, `triggers_test_${randomBytes(6).toString("hex")}`);
-    await ensureDatabase(databaseUrl);
-    undo.push(() => dropDatabase(databaseUrl));
+    const { url: databaseUrl, drop } = await createDatabase();
+    undo.push(drop);
 
     const nats = await startNatsServer({ onLine: print && ((line) => print(prefixLine("nats", line))) });
     undo.push(nats.stop);

@@ -54,3 +54,24 @@ test("event rules - an overlong source is rejected", (t) => {
   const { info } = errorOf(t, () => acceptEvent(input({ type: "a", source: "s".repeat(1025) })));
   t.is(info?.field, "source");
 });
+
+test("event rules - NUL characters in source or data are refused, as no consumer could store them", (t) => {
+  const cases: Array<{ fields: Parameters<typeof input>[0]; field: string }> = [
+    { fields: { type: "a", source: "sh\u0000op" }, field: "source" },
+    { fields: { type: "a", data: { note: "a\u0000b" } }, field: "data" },
+    { fields: { type: "a", data: { list: [{ deep: ["\u0000"] }] } }, field: "data" },
+    { fields: { type: "a", data: { "na\u0000me": 1 } }, field: "data" },
+  ];
+  for (const { fields, field } of cases) {
+    const { code, info } = errorOf(t, () => acceptEvent(input(fields)));
+    t.is(code, Code.InvalidArgument);
+    t.is(info?.field, field);
+  }
+});
+
+test("event rules - occurred_at outside years 0001 to 9999 is refused", (t) => {
+  for (const seconds of [253_402_300_800n, -62_135_596_801n]) {
+    const { info } = errorOf(t, () => acceptEvent(input({ type: "a", occurredAt: { seconds, nanos: 0 } })));
+    t.is(info?.field, "occurred_at");
+  }
+});

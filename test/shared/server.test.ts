@@ -1,4 +1,4 @@
-import { createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import test from "ava";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
@@ -22,6 +22,7 @@ async function serve() {
     routes: (router) =>
       router.service(AuthService, {
         async verifyKey(req) {
+          if (req.key === "refused") throw new ConnectError("refused", Code.PermissionDenied);
           if (req.key === "slow") {
             arrive();
             await released;
@@ -59,6 +60,18 @@ test("server - Connect JSON uses proto field names and echoes the request id", a
   t.is(res.status, 200);
   t.deepEqual(await res.json(), { org_id: "org", key_id: "k2" });
   t.is(res.headers.get("x-request-id"), "trace-123");
+});
+
+test("server - error responses carry the request id too", async (t) => {
+  const { server, baseUrl } = await serve();
+  t.teardown(() => server.close(0));
+  const res = await fetch(`${baseUrl}/triggers.v1.AuthService/VerifyKey`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-request-id": "trace-err" },
+    body: JSON.stringify({ key: "refused" }),
+  });
+  t.is(res.status, 403);
+  t.is(res.headers.get("x-request-id"), "trace-err");
 });
 
 test("server - the standard health service reports serving for the server and its services", async (t) => {

@@ -1,0 +1,47 @@
+// The inbox's projection against a real stack: what it does with stream messages ingest would never have written.
+import { create } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import test from "ava";
+import { connect, type NatsConnection } from "nats";
+import { v7 as uuidv7 } from "uuid";
+import { EventSchema } from "../../gen/triggers/v1/event_pb.js";
+import { encodePublishedEvent } from "../../services/shared/published-event.js";
+import { eventSubject } from "../../services/shared/streams.js";
+import { apiClient, eventually, wholeInbox } from "../helpers/api.js";
+import { startStack, type Stack } from "../helpers/stack.js";
+
+let stack: Stack;
+let nats: NatsConnection;
+
+test.before(async () => {
+  stack = await startStack();
+  nats = await connect({ servers: stack.natsUrl });
+});
+
+test.after.always(async () => {
+  await nats?.close();
+  await stack?.stop();
+});
+
+test("inbox - an event the store refuses is set aside and does not hold up the others", async (t) => {
+  const org = await stack.createOrg();
+  const api = apiClient(stack.gatewayUrl, org.key);
+  const now = timestampNow();
+  // A NUL in a JSON string: ingest refuses it, but were one to reach the stream, Postgres' jsonb would too.
+  const refused = create(EventSchema, { id: uuidv7(), type: "bad", data: { note: "a\u0000b" }, occurredAt: now, receivedAt: now });
+  const js = nats.jetstream();
+  await js.publish(eventSubject(org.orgId), encodePublishedEvent({ orgId: org.orgId, event: refused }), { msgID: refused.id });
+  await js.publish(eventSubject(org.orgId), new TextEncoder().encode("not a protobuf message"));
+  const good = await api.post("/v1/events", { type: "good", data: { n: 1 } });
+  t.is(good.status, 200);
+
+  const inbox = await eventually(async () => {
+    const events = await wholeInbox(api);
+    return events.some((e) => e.id === good.body.id) ? events : undefined;
+  }, "the good event in the inbox");
+  t.deepEqual(inbox.map((e) => e.type), ["good"]);
+  await eventually(
+    async () => (stack.logs("inbox").some((line) => line.includes(refused.id) && line.includes("set aside")) ? true : undefined),
+    "the refused event named in the inbox's log",
+  );
+});
