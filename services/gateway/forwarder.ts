@@ -10,6 +10,7 @@ export interface ForwardOptions {
   /** The caller's request headers; only its credentials travel on. */
   header: Headers;
   signal?: AbortSignal;
+  /** The client's own deadline, when it set one. */
   timeoutMs?: number;
 }
 
@@ -22,6 +23,8 @@ export class Forwarder {
     backends: Backend[],
     private readonly verifier: KeyVerifier,
     private readonly logger: Logger,
+    /** No call waits on a backend longer than this: a hung backend must not hold requests forever. */
+    private readonly maxTimeoutMs: number,
   ) {
     for (const { service, url } of backends) {
       // Calls are made by method name, whatever the service: the one place the client's typing is set aside.
@@ -36,7 +39,8 @@ export class Forwarder {
     const call = this.#clients.get(method.parent)?.[method.localName];
     if (!call) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
     try {
-      return await call(request, { headers: credentials(key), signal: options.signal, timeoutMs: options.timeoutMs });
+      const timeoutMs = Math.min(options.timeoutMs ?? this.maxTimeoutMs, this.maxTimeoutMs);
+      return await call(request, { headers: credentials(key), signal: options.signal, timeoutMs });
     } catch (err) {
       throw this.#relayed(err, method);
     }

@@ -21,7 +21,7 @@ const metrics = createMetrics("gateway");
 const services = backends(config);
 const methods = publicMethods(services.map(({ service }) => service));
 const verifier = new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs);
-const forwarder = new Forwarder(services, verifier, logger.child({ module: "forwarder" }));
+const forwarder = new Forwarder(services, verifier, logger.child({ module: "forwarder" }), config.backendTimeoutMs);
 const restLogger = logger.child({ module: "rest" });
 
 const server = await startServer({

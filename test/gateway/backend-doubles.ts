@@ -19,6 +19,8 @@ export interface RecordedCall {
 
 /** An event id the inbox double does not know. */
 export const MISSING_ID = "missing";
+/** An event id the inbox double never answers for, until the caller gives up. */
+export const HANGING_ID = "hanging";
 /** An event type the ingest double refuses as too large, the way ingest refuses oversized data. */
 export const TOO_LARGE_TYPE = "too.large";
 
@@ -82,9 +84,10 @@ function inboxDouble(router: ConnectRouter, record: Record) {
       record("ListInbox", req, ctx);
       return { events: [event("ev-1")], nextCursor: "cursor-2" };
     },
-    getEvent(req, ctx) {
+    async getEvent(req, ctx) {
       record("GetEvent", req, ctx);
       if (req.id === MISSING_ID) throw notFound("event");
+      if (req.id === HANGING_ID) await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
       return { event: event(req.id) };
     },
     ackEvent(req, ctx) {

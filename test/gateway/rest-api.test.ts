@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import anyTest, { type TestFn } from "ava";
 import { freePort } from "../../services/stack/ports.js";
-import { MISSING_ID, TOO_LARGE_TYPE } from "./backend-doubles.js";
+import { HANGING_ID, MISSING_ID, TOO_LARGE_TYPE } from "./backend-doubles.js";
 import { startGateway, startGatewayStack, type GatewayStack } from "./gateway-stack.js";
 import { createOrg, rest } from "./rest-client.js";
 
@@ -214,4 +214,14 @@ test("gateway - a backend that is down is 503", async (t) => {
   t.is(res.status, 503);
   t.is(res.json.code, "unavailable");
   t.notRegex(res.json.message, /127\.0\.0\.1|ECONNREFUSED/);
+});
+
+test("gateway - a backend that does not answer within BACKEND_TIMEOUT_MS is 504", async (t) => {
+  const { auth, adminToken, doubles } = t.context;
+  const gateway = await startGateway({ AUTH_URL: auth.url, INGEST_URL: doubles.url, INBOX_URL: doubles.url, DELIVERY_URL: doubles.url, BACKEND_TIMEOUT_MS: "300" });
+  t.teardown(() => gateway.stop());
+  const key = await createOrg(gateway.url, adminToken);
+  const res = await rest(gateway.url, `/v1/events/${HANGING_ID}`, { key });
+  t.is(res.status, 504);
+  t.is(res.json.code, "deadline_exceeded");
 });
