@@ -1,9 +1,16 @@
 // Forwards one public RPC to the backend that serves it: the API key is checked here first, errors are relayed by code.
 import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, type CallOptions } from "@connectrpc/connect";
+import {
+  IngestService,
+  type PublishEventRequest,
+  type PublishEventsRequest,
+  type PublishEventsResponse,
+} from "../../gen/triggers/v1/ingest_pb.js";
 import { keyFromHeaders, type KeyVerifier } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import type { Logger } from "../shared/logger.js";
+import type { EventBatcher } from "./event-batcher.js";
 import { needsApiKey, type Backend } from "./public-api.js";
 
 export interface ForwardOptions {
@@ -25,6 +32,7 @@ export class Forwarder {
     private readonly logger: Logger,
     /** No call waits on a backend longer than this: a hung backend must not hold requests forever. */
     private readonly maxTimeoutMs: number,
+    private readonly batcher: EventBatcher,
   ) {
     for (const { service, url } of backends) {
       // Calls are made by method name, whatever the service: the one place the client's typing is set aside.
@@ -36,6 +44,16 @@ export class Forwarder {
     const key = keyFromHeaders(options.header);
     // Rejecting here spares the backends traffic that can only fail; they check the key again regardless.
     if (needsApiKey(method)) await this.verifier.verify(requireKey(key));
+    const event = method === IngestService.method.publishEvent ? (request as PublishEventRequest).event : undefined;
+    // A publish may share its trip to ingest with others of the same key; the key was checked above, so it is set.
+    if (event) {
+      const send = (batch: PublishEventsRequest) => this.#call(IngestService.method.publishEvents, batch, key, {}) as Promise<PublishEventsResponse>;
+      return this.batcher.publish(key!, event, send);
+    }
+    return this.#call(method, request, key, options);
+  }
+
+  async #call(method: DescMethod, request: Message, key: string | undefined, options: Omit<ForwardOptions, "header">): Promise<Message> {
     const call = this.#clients.get(method.parent)?.[method.localName];
     if (!call) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
     try {

@@ -8,6 +8,7 @@ import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
 import { restAccessLog, rpcAccessLog } from "./access-log.js";
 import { loadGatewayConfig } from "./config.js";
+import { EventBatcher } from "./event-batcher.js";
 import { Forwarder } from "./forwarder.js";
 import { proxyRoutes } from "./proxy-routes.js";
 import { backends, publicMethods } from "./public-api.js";
@@ -21,7 +22,7 @@ const metrics = createMetrics("gateway");
 const services = backends(config);
 const methods = publicMethods(services.map(({ service }) => service));
 const verifier = new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs);
-const forwarder = new Forwarder(services, verifier, logger.child({ module: "forwarder" }), config.backendTimeoutMs);
+const forwarder = new Forwarder(services, verifier, logger.child({ module: "forwarder" }), config.backendTimeoutMs, new EventBatcher());
 const restLogger = logger.child({ module: "rest" });
 
 const server = await startServer({

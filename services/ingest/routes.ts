@@ -13,6 +13,7 @@ import {
 import { callerOf } from "../shared/authenticate.js";
 import { invalidField, toConnectError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
+import { currentRequestId, withRequestId } from "../shared/request-context.js";
 import { acceptEvent } from "./event-rules.js";
 import type { EventPublisher } from "./publisher.js";
 
@@ -43,7 +44,14 @@ export function ingestRoutes(publisher: EventPublisher, logger: Logger) {
         const { orgId } = callerOf(ctx);
         if (req.events.length === 0) throw invalidField("events", "events must hold at least one event");
         if (req.events.length > maxBatchSize) throw invalidField("events", `events holds more than ${maxBatchSize} events`);
-        const settled = await Promise.allSettled(req.events.map((input, i) => publishOne(orgId, input, `events[${i}].`)));
+        if (req.requestIds.length > 0 && req.requestIds.length !== req.events.length) {
+          throw invalidField("request_ids", "request_ids must be empty or hold one id per event");
+        }
+        const settled = await Promise.allSettled(
+          req.events.map((input, i) =>
+            withRequestId(req.requestIds[i] ?? currentRequestId(), () => publishOne(orgId, input, `events[${i}].`)),
+          ),
+        );
         return { results: settled.map((outcome) => batchResult(outcome, logger)) };
       },
     });

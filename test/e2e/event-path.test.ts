@@ -134,3 +134,27 @@ test("event path - rejected requests get a JSON error with a status and store no
   }, "the marker event");
   t.deepEqual(inbox.map((e) => e.type), ["marker"]);
 });
+
+test("event path - PublishEvents answers per event, and each event keeps the request id it came with", async (t) => {
+  const hook = await receiver();
+  t.teardown(hook.close);
+  const api = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
+  await api.post("/v1/subscriptions", { url: hook.url });
+  const requestId = `e2e-batch-${Date.now()}`;
+  const reply = await api.post("/triggers.v1.IngestService/PublishEvents", {
+    events: [{ type: "batch.one" }, { type: "not valid" }, { type: "batch.two" }],
+    request_ids: [`${requestId}-a`, `${requestId}-b`, `${requestId}-c`],
+  });
+  t.is(reply.status, 200);
+  const [one, bad, two] = reply.body.results;
+  t.truthy(one.accepted.id);
+  t.like(bad.error, { code: "invalid_argument", info: { field: "events[1].type" } });
+  t.truthy(two.accepted.id);
+  for (const suffix of ["a", "c"]) {
+    const id = `${requestId}-${suffix}`;
+    await eventually(async () => (stack.logs("delivery").some((line) => line.includes(id)) ? true : undefined), `request id ${id} in delivery's log`);
+  }
+  t.is(hook.requests.length, 2);
+  const mismatched = await api.post("/triggers.v1.IngestService/PublishEvents", { events: [{ type: "x" }], request_ids: ["a", "b"] });
+  t.is(mismatched.body.code, "invalid_argument");
+});

@@ -1,9 +1,17 @@
 // Stand-ins for the ingest, inbox and delivery services: real Connect servers over real sockets that record each call.
+import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
-import { EventStatus, IngestService } from "../../gen/triggers/v1/ingest_pb.js";
+import { ErrorReason } from "../../gen/triggers/v1/event_pb.js";
+import {
+  EventStatus,
+  IngestService,
+  PublishEventResponseSchema,
+  PublishEventsErrorSchema,
+  type PublishEventsResult,
+} from "../../gen/triggers/v1/ingest_pb.js";
 import { notFound, tooLarge } from "../../services/shared/errors.js";
 import { createLogger } from "../../services/shared/logger.js";
 import { createMetrics } from "../../services/shared/metrics.js";
@@ -74,6 +82,18 @@ function ingestDouble(router: ConnectRouter, record: Record) {
       record("PublishEvent", req, ctx);
       if (req.event?.type === TOO_LARGE_TYPE) throw tooLarge("data", "data is larger than 256 KiB");
       return { id: "ev-new", receivedAt: timestampNow(), status: EventStatus.ACCEPTED };
+    },
+    // As ingest does: one result per event, errors naming fields within the batch.
+    async publishEvents(req, ctx) {
+      record("PublishEvents", req, ctx);
+      // Slow enough that publishes arriving together queue behind the first calls, as they do under load.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const results = req.events.map((input, i): PublishEventsResult["result"] =>
+        input.type === TOO_LARGE_TYPE
+          ? { case: "error", value: create(PublishEventsErrorSchema, { code: "resource_exhausted", message: "data is larger than 256 KiB", info: { reason: ErrorReason.TOO_LARGE, field: `events[${i}].data` } }) }
+          : { case: "accepted", value: create(PublishEventResponseSchema, { id: "ev-new", receivedAt: timestampNow(), status: EventStatus.ACCEPTED }) },
+      );
+      return { results: results.map((result) => ({ result })) };
     },
   });
 }

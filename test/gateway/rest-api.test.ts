@@ -101,7 +101,7 @@ test("gateway - publishing an event sends the body as the event", async (t) => {
   const res = await rest(gateway.url, "/v1/events", { key, body, headers: { "x-request-id": requestId } });
   t.is(res.status, 200);
   t.like(res.json, { id: "ev-new", status: "EVENT_STATUS_ACCEPTED" });
-  t.like(doubles.callsOf(requestId)[0]?.request, { event: { type: "order.created", data: { order: 1 } } });
+  t.like(doubles.callsOf(requestId)[0]?.request, { events: [{ type: "order.created", data: { order: 1 } }], requestIds: [requestId] });
 });
 
 test("gateway - subscriptions are created, listed, read and deleted over REST", async (t) => {
@@ -224,4 +224,21 @@ test("gateway - a backend that does not answer within BACKEND_TIMEOUT_MS is 504"
   const res = await rest(gateway.url, `/v1/events/${HANGING_ID}`, { key });
   t.is(res.status, 504);
   t.is(res.json.code, "deadline_exceeded");
+});
+
+test("gateway - concurrent publishes of one key share PublishEvents calls, and each gets its own answer", async (t) => {
+  const { gateway, adminToken, doubles } = t.context;
+  const key = await createOrg(gateway.url, adminToken);
+  const requestIds = Array.from({ length: 40 }, () => randomUUID());
+  const replies = await Promise.all(
+    requestIds.map((requestId, i) =>
+      rest(gateway.url, "/v1/events", { key, body: { type: i % 10 === 0 ? TOO_LARGE_TYPE : "batched" }, headers: { "x-request-id": requestId } }),
+    ),
+  );
+  replies.forEach((reply, i) => t.is(reply.status, i % 10 === 0 ? 413 : 200));
+  t.like(replies[0]!.json.details, [{ field: "data" }], "the field is named as the caller knows it");
+  const calls = doubles.calls.filter((call) => call.method === "PublishEvents" && call.authorization === `Bearer ${key}`);
+  const carried = calls.flatMap((call) => (call.request as { requestIds: string[] }).requestIds);
+  t.deepEqual([...carried].sort(), [...requestIds].sort(), "every event travelled once, with its own request id");
+  t.true(calls.length < requestIds.length, "events shared calls");
 });

@@ -1,0 +1,80 @@
+// Gathers single-event publishes into PublishEvents calls to ingest: the gRPC hop, not JetStream, is what one event costs most.
+import { codeFromString } from "@connectrpc/connect/protocol-connect";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ErrorInfoSchema, type EventInput } from "../../gen/triggers/v1/event_pb.js";
+import {
+  PublishEventsRequestSchema,
+  type PublishEventResponse,
+  type PublishEventsRequest,
+  type PublishEventsResponse,
+  type PublishEventsResult,
+} from "../../gen/triggers/v1/ingest_pb.js";
+import { currentRequestId } from "../shared/request-context.js";
+
+interface Waiting {
+  event: EventInput;
+  requestId: string | undefined;
+  resolve(response: PublishEventResponse): void;
+  reject(err: unknown): void;
+}
+
+/** The events of one API key: batches carry the key, so they never mix callers. */
+interface KeyQueue {
+  waiting: Waiting[];
+  calls: number;
+}
+
+/** Calls ingest's PublishEvents with one key's credentials; rejects with the error to give every event of the batch. */
+export type SendBatch = (request: PublishEventsRequest) => Promise<PublishEventsResponse>;
+
+// Ingest takes at most 1000 events a call; half keeps each call's latency modest.
+const maxBatchSize = 500;
+// The first events of a key go out at once, later ones ride the next call: batches grow with the load,
+// while a lone event waits for nothing. Measured with 64 clients: 1 or 2 calls in flight serve ~2k events/s,
+// 4 ~1.7k, 16 ~1.1k (each call costs more than each event); 2 keeps one slow call from stalling a key.
+const maxCallsPerKey = 2;
+
+export class EventBatcher {
+  readonly #queues = new Map<string, KeyQueue>();
+
+  /** Resolves once ingest has made this event durable, exactly as a PublishEvent call would. */
+  publish(key: string, event: EventInput, send: SendBatch): Promise<PublishEventResponse> {
+    return new Promise((resolve, reject) => {
+      const queue = this.#queues.get(key) ?? { waiting: [], calls: 0 };
+      this.#queues.set(key, queue);
+      queue.waiting.push({ event, requestId: currentRequestId(), resolve, reject });
+      if (queue.calls < maxCallsPerKey) void this.#send(key, queue, send);
+    });
+  }
+
+  async #send(key: string, queue: KeyQueue, send: SendBatch): Promise<void> {
+    const batch = queue.waiting.splice(0, maxBatchSize);
+    queue.calls++;
+    try {
+      const request = create(PublishEventsRequestSchema, {
+        events: batch.map((w) => w.event),
+        requestIds: batch.map((w) => w.requestId ?? ""),
+      });
+      const { results } = await send(request);
+      batch.forEach((waiting, i) => settle(waiting, results[i]));
+    } catch (err) {
+      for (const waiting of batch) waiting.reject(err);
+    } finally {
+      queue.calls--;
+      if (queue.waiting.length > 0) void this.#send(key, queue, send);
+      else if (queue.calls === 0) this.#queues.delete(key);
+    }
+  }
+}
+
+function settle(waiting: Waiting, result: PublishEventsResult | undefined): void {
+  const outcome = result?.result;
+  if (outcome?.case === "accepted") return waiting.resolve(outcome.value);
+  if (outcome?.case !== "error") return waiting.reject(new ConnectError("ingest gave no result for the event", Code.Internal));
+  const { code, message, info } = outcome.value;
+  // Ingest names fields within the batch ("events[3].type"); the caller sent one event and knows it as "type".
+  if (info) info.field = info.field.replace(/^events\[\d+\]\./, "");
+  const details = info ? [{ desc: ErrorInfoSchema, value: info }] : [];
+  waiting.reject(new ConnectError(message, codeFromString(code) ?? Code.Internal, undefined, details));
+}
