@@ -40,6 +40,15 @@ async function attempts(key: string, eventId: string): Promise<AttemptJson[]> {
   return (res.body as { attempts?: AttemptJson[] }).attempts ?? [];
 }
 
+/** The event's first recorded attempt, once there is one. */
+async function firstAttempt(key: string, eventId: string): Promise<AttemptJson> {
+  const [attempt] = await eventually(async () => {
+    const found = await attempts(key, eventId);
+    return found.length ? found : undefined;
+  });
+  return attempt!;
+}
+
 /** Waits until the delivery consumer has acked everything up to the stream's last message. */
 async function settled(): Promise<void> {
   const jsm = await stack.nc.jetstreamManager();
@@ -102,12 +111,9 @@ test.serial("delivery - an endpoint answering 500 gets a FAILED attempt with tha
   const event = newEvent("order.created");
   await publishEvent(stack.js, orgId, event);
 
-  const [attempt] = await eventually(async () => {
-    const found = await attempts(key, event.id);
-    return found.length ? found : undefined;
-  });
-  t.is(attempt!.status, "ATTEMPT_STATUS_FAILED");
-  t.is(attempt!.response_status, 500);
+  const attempt = await firstAttempt(key, event.id);
+  t.is(attempt.status, "ATTEMPT_STATUS_FAILED");
+  t.is(attempt.response_status, 500);
   t.is(failing.requests.length, 1);
 });
 
@@ -119,13 +125,10 @@ test.serial("delivery - an unreachable endpoint gets a FAILED attempt with statu
   const event = newEvent("order.created");
   await publishEvent(stack.js, orgId, event);
 
-  const [attempt] = await eventually(async () => {
-    const found = await attempts(key, event.id);
-    return found.length ? found : undefined;
-  });
-  t.is(attempt!.status, "ATTEMPT_STATUS_FAILED");
-  t.is(attempt!.response_status, 0);
-  t.is(attempt!.error, "connection refused");
+  const attempt = await firstAttempt(key, event.id);
+  t.is(attempt.status, "ATTEMPT_STATUS_FAILED");
+  t.is(attempt.response_status, 0);
+  t.is(attempt.error, "connection refused");
 });
 
 test.serial("delivery - an endpoint that does not answer in time gets a FAILED timeout attempt", async (t) => {
@@ -136,13 +139,10 @@ test.serial("delivery - an endpoint that does not answer in time gets a FAILED t
   const event = newEvent("order.created");
   await publishEvent(stack.js, orgId, event);
 
-  const [attempt] = await eventually(async () => {
-    const found = await attempts(key, event.id);
-    return found.length ? found : undefined;
-  });
-  t.is(attempt!.status, "ATTEMPT_STATUS_FAILED");
-  t.is(attempt!.response_status, 0);
-  t.is(attempt!.error, "timeout");
+  const attempt = await firstAttempt(key, event.id);
+  t.is(attempt.status, "ATTEMPT_STATUS_FAILED");
+  t.is(attempt.response_status, 0);
+  t.is(attempt.error, "timeout");
 });
 
 test.serial("delivery - a redirect is recorded as FAILED and not followed", async (t) => {
@@ -246,9 +246,6 @@ test.serial("delivery - a slow endpoint does not hold up deliveries to others", 
   t.is(waiting.length, 1);
   t.deepEqual(await attempts(slowOrg.key, slowEvent.id), []);
   waiting[0]!();
-  const [attempt] = await eventually(async () => {
-    const found = await attempts(slowOrg.key, slowEvent.id);
-    return found.length ? found : undefined;
-  });
-  t.is(attempt!.status, "ATTEMPT_STATUS_SUCCEEDED");
+  const attempt = await firstAttempt(slowOrg.key, slowEvent.id);
+  t.is(attempt.status, "ATTEMPT_STATUS_SUCCEEDED");
 });
