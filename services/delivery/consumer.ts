@@ -4,7 +4,7 @@ import { isDependencyDown } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { decodePublishedEvent } from "../shared/published-event.js";
 import { REQUEST_ID_HEADER, withRequestId } from "../shared/request-context.js";
-import { consumers, eventsStream } from "../shared/streams.js";
+import { consumers, eventsStream, orgOfEventSubject } from "../shared/streams.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { Limiter } from "./limiter.js";
 
@@ -40,7 +40,7 @@ export async function startConsumer({ js, dispatcher, logger, concurrency, retry
       return msg.term();
     }
     try {
-      const result = await dispatcher.dispatch(published.orgId, published.event, () => msg.working());
+      const result = await dispatcher.dispatch(published, () => msg.working());
       if (result === "done") msg.ack();
       else msg.nak(retryDelayMs);
     } catch (err) {
@@ -51,10 +51,27 @@ export async function startConsumer({ js, dispatcher, logger, concurrency, retry
     }
   }
 
+  // Most events belong to orgs without subscriptions: those are acked unread.
+  async function skipUnsubscribed(msg: JsMsg): Promise<boolean> {
+    try {
+      if (await dispatcher.anyFor(orgOfEventSubject(msg.subject))) return false;
+      msg.ack();
+    } catch (err) {
+      logger.warn({ err, stream_seq: msg.seq }, "subscriptions unavailable, event retried later");
+      msg.nak(retryDelayMs);
+    }
+    return true;
+  }
+
+  async function take(msg: JsMsg): Promise<void> {
+    if (await skipUnsubscribed(msg)) return;
+    await withRequestId(msg.headers?.get(REQUEST_ID_HEADER), () => handle(msg));
+  }
+
   const done = (async () => {
     for await (const msg of messages) {
       const release = await slots.acquire();
-      const task = withRequestId(msg.headers?.get(REQUEST_ID_HEADER), () => handle(msg))
+      const task = take(msg)
         // Acking on a connection that just closed throws; the message then simply comes back.
         .catch((err: unknown) => logger.error({ err, stream_seq: msg.seq }, "handling a message failed"))
         .finally(release);

@@ -4,8 +4,11 @@ import { Counter, type Registry } from "prom-client";
 import { v7 as uuidv7 } from "uuid";
 import type { Event } from "../../gen/triggers/v1/event_pb.js";
 import type { Logger } from "../shared/logger.js";
+import type { PublishedEvent } from "../shared/published-event.js";
 import type { Limiter } from "./limiter.js";
 import type { DeliveryStore, SubscriptionRow } from "./store.js";
+import type { SubscriptionCache } from "./subscription-cache.js";
+import { wantsEvent } from "./subscriptions.js";
 import { postEvent } from "./webhook.js";
 
 // A claim outlives the POST it covers by this much, so that only a worker that died loses it.
@@ -16,6 +19,7 @@ export type DispatchResult = "done" | "retry";
 
 export interface DispatcherOptions {
   store: DeliveryStore;
+  subscriptions: SubscriptionCache;
   logger: Logger;
   registry: Registry;
   /** Shared by every event: bounds the webhook POSTs in flight. */
@@ -23,7 +27,7 @@ export interface DispatcherOptions {
   timeoutMs: number;
 }
 
-export function createDispatcher({ store, logger, registry, posts, timeoutMs }: DispatcherOptions) {
+export function createDispatcher({ store, subscriptions, logger, registry, posts, timeoutMs }: DispatcherOptions) {
   const attempts = new Counter({
     name: "delivery_attempts_total",
     help: "Webhook POSTs made, by outcome.",
@@ -31,7 +35,7 @@ export function createDispatcher({ store, logger, registry, posts, timeoutMs }: 
     registers: [registry],
   });
 
-  async function deliverTo(orgId: string, event: Event, sub: SubscriptionRow) {
+  async function deliverTo(orgId: string, event: Event, data: string, sub: SubscriptionRow) {
     const claim = await store.claimAttempt({
       id: uuidv7(),
       orgId,
@@ -41,7 +45,7 @@ export function createDispatcher({ store, logger, registry, posts, timeoutMs }: 
       leaseMs: timeoutMs + leaseMarginMs,
     });
     if (claim.kind !== "claimed") return claim.kind;
-    const outcome = await postEvent(sub.url, event, timeoutMs);
+    const outcome = await postEvent(sub.url, event, data, timeoutMs);
     await store.recordOutcome(claim.attemptId, outcome);
     attempts.inc({ status: outcome.status });
     logger.info(
@@ -59,18 +63,23 @@ export function createDispatcher({ store, logger, registry, posts, timeoutMs }: 
   }
 
   return {
+    /** Whether the org has any subscription at all: events of orgs without one need not even be read. */
+    async anyFor(orgId: string): Promise<boolean> {
+      return (await subscriptions.forOrg(orgId)).length > 0;
+    },
+
     /**
      * Throws when the store fails; attempts recorded before the failure stay recorded and are not repeated.
      * heartbeat is called before each POST, so that an event with many subscriptions keeps its message.
      */
-    async dispatch(orgId: string, event: Event, heartbeat: () => void): Promise<DispatchResult> {
+    async dispatch({ orgId, event, data }: PublishedEvent, heartbeat: () => void): Promise<DispatchResult> {
       const receivedAt = event.receivedAt ? timestampDate(event.receivedAt) : new Date();
-      const subs = await store.matchingSubscriptions(orgId, event.type, receivedAt);
+      const subs = (await subscriptions.forOrg(orgId)).filter((sub) => wantsEvent(sub, event.type, receivedAt));
       const results = await Promise.allSettled(
         subs.map((sub) =>
           posts.run(() => {
             heartbeat();
-            return deliverTo(orgId, event, sub);
+            return deliverTo(orgId, event, data, sub);
           }),
         ),
       );

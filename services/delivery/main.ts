@@ -16,6 +16,7 @@ import { createDispatcher } from "./dispatcher.js";
 import { Limiter } from "./limiter.js";
 import { deliveryRoutes } from "./routes.js";
 import { createDeliveryStore } from "./store.js";
+import { SubscriptionCache } from "./subscription-cache.js";
 
 const config = loadDeliveryConfig();
 const logger = createLogger("delivery", config.logLevel);
@@ -27,6 +28,7 @@ const store = createDeliveryStore(sql);
 
 const nc = await connectNats(config.natsUrl, "delivery", logger);
 await ensureConsumer(await nc.jetstreamManager(), consumers.delivery);
+const subscriptions = new SubscriptionCache(store, nc);
 
 const server = await startServer({
   host: config.host,
@@ -34,7 +36,7 @@ const server = await startServer({
   logger,
   metrics,
   services: [DeliveryService.typeName],
-  routes: deliveryRoutes(store),
+  routes: deliveryRoutes(store, subscriptions),
   interceptors: [requireApiKey(new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs))],
 });
 
@@ -42,6 +44,7 @@ const consumer = await startConsumer({
   js: nc.jetstream(),
   dispatcher: createDispatcher({
     store,
+    subscriptions,
     logger: logger.child({ module: "dispatcher" }),
     registry: metrics.registry,
     posts: new Limiter(config.concurrency),

@@ -15,9 +15,11 @@ import { callerOf } from "../shared/authenticate.js";
 import { notFound } from "../shared/errors.js";
 import { requireUuid } from "../shared/ids.js";
 import type { AttemptRow, DeliveryStore, SubscriptionRow } from "./store.js";
+import type { SubscriptionCache } from "./subscription-cache.js";
 import { eventTypes, webhookUrl } from "./subscriptions.js";
 
-export function deliveryRoutes(store: DeliveryStore) {
+/** Every change of an org's subscriptions is announced to the delivery replicas before it is acknowledged. */
+export function deliveryRoutes(store: DeliveryStore, subscriptions: Pick<SubscriptionCache, "changed">) {
   return (router: ConnectRouter) =>
     router.service(DeliveryService, {
       async createSubscription(req, ctx) {
@@ -25,6 +27,7 @@ export function deliveryRoutes(store: DeliveryStore) {
         const url = webhookUrl(req.url);
         const types = eventTypes(req.eventTypes);
         const row = await store.createSubscription({ id: uuidv7(), orgId, url, eventTypes: types });
+        await subscriptions.changed(orgId);
         return { subscription: subscription(row) };
       },
 
@@ -40,8 +43,10 @@ export function deliveryRoutes(store: DeliveryStore) {
       },
 
       async deleteSubscription(req, ctx) {
-        const deleted = await store.deleteSubscription(callerOf(ctx).orgId, requireUuid(req.id, "id"));
+        const { orgId } = callerOf(ctx);
+        const deleted = await store.deleteSubscription(orgId, requireUuid(req.id, "id"));
         if (!deleted) throw notFound("subscription");
+        await subscriptions.changed(orgId);
         return {};
       },
 

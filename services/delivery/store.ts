@@ -79,18 +79,6 @@ export function createDeliveryStore(sql: Sql) {
     },
 
     /**
-     * The org's live subscriptions that want this type. Subscriptions created after the event arrived
-     * do not get it: a backlog or a redelivery must not replay history to a new endpoint.
-     */
-    matchingSubscriptions(orgId: string, type: string, receivedAt: Date): Promise<SubscriptionRow[]> {
-      return sql<SubscriptionRow[]>`
-        select ${sql(subscriptionColumns)} from delivery.subscriptions
-        where org_id = ${orgId} and deleted_at is null
-          and created_at <= ${receivedAt}
-          and (event_types = '{}' or ${type} = any(event_types))`;
-    },
-
-    /**
      * Takes the right to POST the event to the subscription. A claim left by a worker that died
      * is taken over once its lease has run out; a recorded attempt is never repeated.
      */

@@ -1,6 +1,7 @@
 // What a subscription may hold: the rules its URL and its event types must follow.
 import { invalidField } from "../shared/errors.js";
 import { eventTypeRule, isEventType } from "../shared/event-types.js";
+import type { SubscriptionRow } from "./store.js";
 
 const maxUrlLength = 2048;
 const maxEventTypes = 100;
@@ -28,4 +29,12 @@ export function eventTypes(raw: string[]): string[] {
     if (!isEventType(type)) throw invalidField("event_types", `event_types[${index}] must be ${eventTypeRule}`);
   });
   return [...new Set(raw)];
+}
+
+/**
+ * Whether a subscription gets an event of this type received then. Subscriptions created after the event
+ * arrived do not get it: a backlog or a redelivery must not replay history to a new endpoint.
+ */
+export function wantsEvent(sub: SubscriptionRow, type: string, receivedAt: Date): boolean {
+  return sub.created_at <= receivedAt && (sub.event_types.length === 0 || sub.event_types.includes(type));
 }

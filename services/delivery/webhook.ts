@@ -1,5 +1,5 @@
 // Sends one event to one webhook URL and says how it went; never throws.
-import { create, toJson } from "@bufbuild/protobuf";
+import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { EventSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
 import type { AttemptOutcome } from "./store.js";
 import { apiJson } from "../shared/json.js";
@@ -9,14 +9,14 @@ export const USER_AGENT = "Triggers/0.1";
 // Endpoints owe us a status, not a body: reading a little lets the connection be reused, reading all could exhaust memory.
 const maxResponseBytes = 64 * 1024;
 
-/** The JSON body a subscriber receives: the event as the inbox serves it, without inbox state. */
-export function webhookBody(event: Event): string {
-  const { id, type, source, data, occurredAt, receivedAt } = event;
-  const body = create(EventSchema, { id, type, source, data: data ?? {}, occurredAt, receivedAt });
+/** The JSON body a subscriber receives: the event as the inbox serves it, without inbox state; data is JSON text. */
+export function webhookBody(event: Event, data: string): string {
+  const { id, type, source, occurredAt, receivedAt } = event;
+  const body = create(EventSchema, { id, type, source, data: JSON.parse(data) as JsonObject, occurredAt, receivedAt });
   return JSON.stringify(toJson(EventSchema, body, apiJson));
 }
 
-export async function postEvent(url: string, event: Event, timeoutMs: number): Promise<AttemptOutcome> {
+export async function postEvent(url: string, event: Event, data: string, timeoutMs: number): Promise<AttemptOutcome> {
   const started = performance.now();
   const durationMs = () => Math.round(performance.now() - started);
   const signal = AbortSignal.timeout(timeoutMs);
@@ -29,7 +29,7 @@ export async function postEvent(url: string, event: Event, timeoutMs: number): P
         "webhook-id": event.id,
         "webhook-timestamp": String(Math.floor(Date.now() / 1000)),
       },
-      body: webhookBody(event),
+      body: webhookBody(event, data),
       // A redirect could point anywhere, including inside our network: the subscriber must give the final URL.
       redirect: "manual",
       signal,

@@ -7,16 +7,17 @@ import {
   type PublishEventsRequest,
   type PublishEventsResponse,
 } from "../../gen/triggers/v1/ingest_pb.js";
-import { keyFromHeaders, type KeyVerifier } from "../shared/authenticate.js";
+import type { KeyVerifier } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import type { Logger } from "../shared/logger.js";
 import type { EventBatcher } from "./event-batcher.js";
 import { needsApiKey, type Backend } from "./public-api.js";
 
 export interface ForwardOptions {
-  /** The caller's request headers; only its credentials travel on. */
-  header: Headers;
-  signal?: AbortSignal;
+  /** The caller's API key, the one credential that travels on. */
+  key: string | undefined;
+  /** Made only for calls that go to a backend on their own: a batched publish cannot be called off alone. */
+  signal?: () => AbortSignal;
   /** The client's own deadline, when it set one. */
   timeoutMs?: number;
 }
@@ -41,24 +42,24 @@ export class Forwarder {
   }
 
   async forward(method: DescMethod, request: Message, options: ForwardOptions): Promise<Message> {
-    const key = keyFromHeaders(options.header);
+    const { key } = options;
     // Rejecting here spares the backends traffic that can only fail; they check the key again regardless.
     if (needsApiKey(method)) await this.verifier.verify(requireKey(key));
     const event = method === IngestService.method.publishEvent ? (request as PublishEventRequest).event : undefined;
     // A publish may share its trip to ingest with others of the same key; the key was checked above, so it is set.
     if (event) {
-      const send = (batch: PublishEventsRequest) => this.#call(IngestService.method.publishEvents, batch, key, {}) as Promise<PublishEventsResponse>;
+      const send = (batch: PublishEventsRequest) => this.#call(IngestService.method.publishEvents, batch, { key }) as Promise<PublishEventsResponse>;
       return this.batcher.publish(key!, event, send);
     }
-    return this.#call(method, request, key, options);
+    return this.#call(method, request, options);
   }
 
-  async #call(method: DescMethod, request: Message, key: string | undefined, options: Omit<ForwardOptions, "header">): Promise<Message> {
+  async #call(method: DescMethod, request: Message, options: ForwardOptions): Promise<Message> {
     const call = this.#clients.get(method.parent)?.[method.localName];
     if (!call) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
     try {
       const timeoutMs = Math.min(options.timeoutMs ?? this.maxTimeoutMs, this.maxTimeoutMs);
-      return await call(request, { headers: credentials(key), signal: options.signal, timeoutMs });
+      return await call(request, { headers: credentials(options.key), signal: options.signal?.(), timeoutMs });
     } catch (err) {
       throw this.#relayed(err, method);
     }

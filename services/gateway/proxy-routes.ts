@@ -1,13 +1,14 @@
 // The gateway's Connect routes (Connect, gRPC, gRPC-Web): every public method, forwarded as it is to its backend.
 import type { DescMethod, Message } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { keyFromHeaders } from "../shared/authenticate.js";
 import type { Forwarder } from "./forwarder.js";
 
 export function proxyRoutes(methods: DescMethod[], forwarder: Forwarder) {
   return (router: ConnectRouter) => {
     for (const method of methods) {
       const handler = (request: Message, ctx: HandlerContext) =>
-        forwarder.forward(method, request, { header: ctx.requestHeader, signal: ctx.signal, timeoutMs: ctx.timeoutMs() });
+        forwarder.forward(method, request, { key: keyFromHeaders(ctx.requestHeader), signal: () => ctx.signal, timeoutMs: ctx.timeoutMs() });
       // The methods are only known at run time, so the router cannot check the handler's message types.
       router.rpc(method, handler as never);
     }

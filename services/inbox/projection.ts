@@ -102,13 +102,13 @@ function readable(msg: JsMsg, logger: Logger): NewEventRow | undefined {
     settle([msg], (m) => m.term(), logger);
     return undefined;
   }
-  const { orgId, event } = published;
+  const { orgId, event, data } = published;
   return {
     id: event.id,
     org_id: orgId,
     type: event.type,
     source: event.source,
-    data: event.data ?? {},
+    data,
     occurred_at: timestampDate(event.occurredAt!).toISOString(),
     received_at: timestampDate(event.receivedAt!).toISOString(),
   };

@@ -12,7 +12,9 @@ export interface EventRow {
   acked_at: Date | null;
 }
 
-export type NewEventRow = Omit<EventRow, "acked_at" | "occurred_at" | "received_at"> & {
+export type NewEventRow = Omit<EventRow, "acked_at" | "data" | "occurred_at" | "received_at"> & {
+  /** JSON text, as the stream carries it: Postgres parses it once, into jsonb. */
+  data: string;
   occurred_at: string;
   received_at: string;
 };
@@ -23,9 +25,9 @@ export function createEventStore(sql: Sql) {
     async addEvents(rows: NewEventRow[]): Promise<void> {
       await sql`
         insert into inbox.events (id, org_id, type, source, data, occurred_at, received_at)
-        select id, org_id, type, source, data, occurred_at, received_at
+        select id, org_id, type, source, data::jsonb, occurred_at, received_at
         from jsonb_to_recordset(${sql.json(rows as never)}) as e(
-          id uuid, org_id uuid, type text, source text, data jsonb, occurred_at timestamptz, received_at timestamptz)
+          id uuid, org_id uuid, type text, source text, data text, occurred_at timestamptz, received_at timestamptz)
         on conflict (id) do nothing`;
     },
 

@@ -2,9 +2,10 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampNow, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { v7 as uuidv7 } from "uuid";
-import { EventSchema, type Event, type EventInput } from "../../gen/triggers/v1/event_pb.js";
+import { EventSchema, type EventInput } from "../../gen/triggers/v1/event_pb.js";
 import { invalidField, tooLarge } from "../shared/errors.js";
 import { eventTypeRule, isEventType } from "../shared/event-types.js";
+import type { PublishedEvent } from "../shared/published-event.js";
 
 export const maxDataBytes = 256 * 1024;
 const maxSourceLength = 1024;
@@ -12,11 +13,17 @@ const maxSourceLength = 1024;
 const minSeconds = -62_135_596_800n;
 const maxSeconds = 253_402_300_799n;
 
+// JSON writes a NUL character as the escape \u0000; one preceded by an odd number of backslashes is text, not a NUL.
+const escapedNul = /(?<!\\)(?:\\\\)*\\u0000/;
+
+/** An accepted event: the event without its data, and its data as JSON text. */
+export type AcceptedEvent = Omit<PublishedEvent, "orgId">;
+
 /**
  * Checks an event and gives it its id and received_at; throws a Connect error naming the field at fault.
  * fieldPrefix names the event inside a batch ("events[3].").
  */
-export function acceptEvent(input: EventInput, fieldPrefix = ""): Event {
+export function acceptEvent(input: EventInput, fieldPrefix = ""): AcceptedEvent {
   const field = (name: string) => `${fieldPrefix}${name}`;
   if (!input.type) throw invalidField(field("type"), "type is required");
   if (!isEventType(input.type)) throw invalidField(field("type"), `type must be ${eventTypeRule}`);
@@ -24,32 +31,23 @@ export function acceptEvent(input: EventInput, fieldPrefix = ""): Event {
     throw invalidField(field("source"), `source is longer than ${maxSourceLength} characters`);
   }
   if (input.source.includes("\0")) throw invalidField(field("source"), "source must not contain NUL characters");
-  const data = input.data ?? {};
-  if (Buffer.byteLength(JSON.stringify(data)) > maxDataBytes) {
+  const data = JSON.stringify(input.data ?? {});
+  if (Buffer.byteLength(data) > maxDataBytes) {
     throw tooLarge(field("data"), `data is larger than ${maxDataBytes / 1024} KiB`);
   }
-  if (holdsNul(data)) throw invalidField(field("data"), "data must not contain NUL characters");
+  // Postgres' jsonb, where the inbox keeps events, cannot hold NUL characters in strings or names.
+  if (escapedNul.test(data)) throw invalidField(field("data"), "data must not contain NUL characters");
   const occurredAt = input.occurredAt;
   if (occurredAt && (occurredAt.seconds < minSeconds || occurredAt.seconds > maxSeconds)) {
     throw invalidField(field("occurred_at"), "occurred_at must be between years 0001 and 9999");
   }
   const receivedAt: Timestamp = timestampNow();
-  return create(EventSchema, {
+  const event = create(EventSchema, {
     id: uuidv7(),
     type: input.type,
     source: input.source,
-    data,
     occurredAt: occurredAt ?? receivedAt,
     receivedAt,
   });
-}
-
-// JSON allows "\u0000" in strings and names; Postgres' jsonb, where the inbox keeps events, does not.
-function holdsNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\0");
-  if (Array.isArray(value)) return value.some(holdsNul);
-  if (value && typeof value === "object") {
-    return Object.entries(value).some(([name, inner]) => name.includes("\0") || holdsNul(inner));
-  }
-  return false;
+  return { event, data };
 }

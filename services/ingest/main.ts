@@ -12,12 +12,14 @@ import { ensureEventsStream } from "../shared/streams.js";
 import { loadIngestConfig } from "./config.js";
 import { createEventPublisher } from "./publisher.js";
 import { ingestRoutes } from "./routes.js";
+import { StreamWriter } from "./stream-writer.js";
 
 const config = loadIngestConfig();
 const logger = createLogger("ingest", config.logLevel);
 
 const nats = await connectNats(config.natsUrl, "ingest", logger);
 await ensureEventsStream(await nats.jetstreamManager());
+const writer = new StreamWriter(nats, config.publishTimeoutMs);
 const verifier = new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs);
 
 const server = await startServer({
@@ -26,11 +28,14 @@ const server = await startServer({
   logger,
   metrics: createMetrics("ingest"),
   services: [IngestService.typeName],
-  routes: ingestRoutes(createEventPublisher(nats.jetstream(), config.publishTimeoutMs), logger),
+  routes: ingestRoutes(createEventPublisher(writer), logger),
   interceptors: [requireApiKey(verifier)],
 });
 
 onShutdown(logger, [
   ["server", () => server.close(config.shutdownGraceMs)],
-  ["nats", () => nats.drain()],
+  ["nats", async () => {
+    writer.close();
+    await nats.drain();
+  }],
 ]);

@@ -27,8 +27,8 @@ function accepted(event: Event): PublishEventResponseInit {
 
 export function ingestRoutes(publisher: EventPublisher, logger: Logger) {
   async function publishOne(orgId: string, input: EventInput, fieldPrefix = "") {
-    const event = acceptEvent(input, fieldPrefix);
-    await publisher.publish(orgId, event);
+    const { event, data } = acceptEvent(input, fieldPrefix);
+    await publisher.publish({ orgId, event, data });
     logger.debug({ org_id: orgId, event_id: event.id, type: event.type }, "event accepted");
     return accepted(event);
   }

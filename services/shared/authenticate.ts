@@ -23,11 +23,15 @@ export const apiKeyPattern = /^tk_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})$/;
 const rejectionTtlMs = 5_000;
 const maxCachedKeys = 10_000;
 
+/** Reads one request header by its lower-case name. */
+export type HeaderLookup = (name: string) => string | null | undefined;
+
 /** The key a request carries, from `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
-export function keyFromHeaders(headers: Headers): string | undefined {
-  const authorization = headers.get("authorization");
+export function keyFromHeaders(headers: Headers | HeaderLookup): string | undefined {
+  const get: HeaderLookup = typeof headers === "function" ? headers : (name) => headers.get(name);
+  const authorization = get("authorization");
   if (authorization) return /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
-  return headers.get("x-api-key") ?? undefined;
+  return get("x-api-key") ?? undefined;
 }
 
 export class KeyVerifier {

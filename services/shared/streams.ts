@@ -21,6 +21,19 @@ export function eventSubject(orgId: string): string {
   return `events.${orgId}`;
 }
 
+/** The org whose events a subject carries. */
+export function orgOfEventSubject(subject: string): string {
+  return subject.slice("events.".length);
+}
+
+/** Announced (core NATS, no payload) whenever an org's subscriptions change, so delivery replicas drop their copies. */
+export function subscriptionsChangedSubject(orgId: string): string {
+  return `subscriptions.changed.${orgId}`;
+}
+
+/** Every org's subscription changes. */
+export const subscriptionChanges = "subscriptions.changed.*";
+
 function durable(name: string): Partial<ConsumerConfig> {
   return {
     durable_name: name,
