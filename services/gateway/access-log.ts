@@ -1,5 +1,7 @@
 // One log line per request served by the gateway, REST or RPC, with its route, outcome and duration; REST timings as metrics.
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+// Successes are logged at debug level: at thousands of events a second a line each would cost more than the
+// request, and the metrics count them all. Refused requests are logged at info, failures at warn.
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { Histogram, type Registry } from "prom-client";
 import type { Logger } from "../shared/logger.js";
@@ -22,7 +24,8 @@ export function restAccessLog(logger: Logger, registry: Registry): (entry: RestE
   });
   return (entry) => {
     duration.observe({ verb: entry.verb, route: entry.route, status: entry.status }, entry.durationMs / 1000);
-    logger.info({ verb: entry.verb, route: entry.route, status: entry.status, duration_ms: entry.durationMs }, "request");
+    const level = entry.status >= 500 ? "warn" : entry.status >= 400 ? "info" : "debug";
+    logger[level]({ verb: entry.verb, route: entry.route, status: entry.status, duration_ms: entry.durationMs }, "request");
   };
 }
 
@@ -31,18 +34,22 @@ export function rpcAccessLog(logger: Logger): Interceptor {
   return (next) => async (req) => {
     if (req.service.typeName === "grpc.health.v1.Health") return next(req);
     const started = performance.now();
-    const log = (code: string) =>
-      logger.info({ procedure: `${req.service.typeName}/${req.method.name}`, code, duration_ms: elapsed(started) }, "rpc");
+    const log = (level: "debug" | "info" | "warn", code: string) =>
+      logger[level]({ procedure: `${req.service.typeName}/${req.method.name}`, code, duration_ms: elapsed(started) }, "rpc");
     try {
       const res = await next(req);
-      log("ok");
+      log("debug", "ok");
       return res;
     } catch (err) {
-      log(codeToString(ConnectError.from(err).code));
+      const { code } = ConnectError.from(err);
+      log(serverFaults.has(code) ? "warn" : "info", codeToString(code));
       throw err;
     }
   };
 }
+
+// Codes that say the service failed, as opposed to refusing the request.
+const serverFaults = new Set([Code.Unknown, Code.Internal, Code.Unavailable, Code.DataLoss, Code.DeadlineExceeded]);
 
 export function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 10) / 10;

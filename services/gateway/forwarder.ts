@@ -1,6 +1,7 @@
 // Forwards one public RPC to the backend that serves it: the API key is checked here first, errors are relayed by code.
-import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
+import { create, type DescMethod, type DescService, type Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, type CallOptions } from "@connectrpc/connect";
+import { EventInputSchema, type EventInput } from "../../gen/triggers/v1/event_pb.js";
 import {
   IngestService,
   type PublishEventRequest,
@@ -49,7 +50,7 @@ export class Forwarder {
     // A publish may share its trip to ingest with others of the same key; the key was checked above, so it is set.
     if (event) {
       const send = (batch: PublishEventsRequest) => this.#call(IngestService.method.publishEvents, batch, { key }) as Promise<PublishEventsResponse>;
-      return this.batcher.publish(key!, event, send);
+      return this.batcher.publish(key!, withDataAsJson(event), send);
     }
     return this.#call(method, request, options);
   }
@@ -79,9 +80,16 @@ export class Forwarder {
   }
 }
 
-// The gRPC client reads errors the backend sent from its grpc-status; errors of its own (refused, reset) have none.
+// An error the backend sent comes with the headers of its answer; one of the client's own (refused, reset) has none.
 function isBackendAnswer(error: ConnectError): boolean {
-  return error.metadata.has("grpc-status");
+  return error.metadata.has("content-type");
+}
+
+// The data came as JSON: as text it crosses to ingest without a Struct being built for it at either end.
+function withDataAsJson(event: EventInput): EventInput {
+  if (!event.data) return event;
+  const { type, source, occurredAt } = event;
+  return create(EventInputSchema, { type, source, occurredAt, dataJson: Buffer.from(JSON.stringify(event.data)) });
 }
 
 function requireKey(key: string | undefined): string {

@@ -31,10 +31,9 @@ export function acceptEvent(input: EventInput, fieldPrefix = ""): AcceptedEvent 
     throw invalidField(field("source"), `source is longer than ${maxSourceLength} characters`);
   }
   if (input.source.includes("\0")) throw invalidField(field("source"), "source must not contain NUL characters");
-  const data = JSON.stringify(input.data ?? {});
-  if (Buffer.byteLength(data) > maxDataBytes) {
-    throw tooLarge(field("data"), `data is larger than ${maxDataBytes / 1024} KiB`);
-  }
+  // Whichever way the payload came, rules about its content name it "data".
+  const data = input.dataJson.length > 0 ? dataFromJson(input, field) : JSON.stringify(input.data ?? {});
+  if (Buffer.byteLength(data) > maxDataBytes) throw tooLarge(field("data"), `data is larger than ${maxDataBytes / 1024} KiB`);
   // Postgres' jsonb, where the inbox keeps events, cannot hold NUL characters in strings or names.
   if (escapedNul.test(data)) throw invalidField(field("data"), "data must not contain NUL characters");
   const occurredAt = input.occurredAt;
@@ -50,4 +49,24 @@ export function acceptEvent(input: EventInput, fieldPrefix = ""): AcceptedEvent 
     receivedAt,
   });
   return { event, data };
+}
+
+// Invalid UTF-8 is refused, never replaced: the text is stored and delivered as it is.
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function dataFromJson(input: EventInput, field: (name: string) => string): string {
+  if (input.data) throw invalidField(field("data_json"), "set data or data_json, not both");
+  // Checked before decoding too, so that a huge value costs nothing.
+  if (input.dataJson.length > maxDataBytes) throw tooLarge(field("data"), `data is larger than ${maxDataBytes / 1024} KiB`);
+  try {
+    const text = utf8.decode(input.dataJson);
+    if (isJsonObject(JSON.parse(text))) return text;
+  } catch {
+    // Reported below, like any other value that is not a JSON object.
+  }
+  throw invalidField(field("data_json"), "data_json must be a JSON object in UTF-8");
+}
+
+function isJsonObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

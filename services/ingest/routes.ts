@@ -13,7 +13,7 @@ import {
 import { callerOf } from "../shared/authenticate.js";
 import { invalidField, toConnectError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
-import { currentRequestId, withRequestId } from "../shared/request-context.js";
+import { acceptableRequestId, currentRequestId } from "../shared/request-context.js";
 import { acceptEvent } from "./event-rules.js";
 import type { EventPublisher } from "./publisher.js";
 
@@ -26,10 +26,11 @@ function accepted(event: Event): PublishEventResponseInit {
 }
 
 export function ingestRoutes(publisher: EventPublisher, logger: Logger) {
-  async function publishOne(orgId: string, input: EventInput, fieldPrefix = "") {
+  // The request id travels with each event: a batch carries events of many requests.
+  async function publishOne(orgId: string, input: EventInput, requestId: string | undefined, fieldPrefix = "") {
     const { event, data } = acceptEvent(input, fieldPrefix);
-    await publisher.publish({ orgId, event, data });
-    logger.debug({ org_id: orgId, event_id: event.id, type: event.type }, "event accepted");
+    await publisher.publish({ orgId, event, data }, requestId);
+    logger.debug({ org_id: orgId, event_id: event.id, type: event.type, request_id: requestId }, "event accepted");
     return accepted(event);
   }
 
@@ -37,7 +38,7 @@ export function ingestRoutes(publisher: EventPublisher, logger: Logger) {
     router.service(IngestService, {
       async publishEvent(req, ctx) {
         if (!req.event) throw invalidField("event", "event is required");
-        return publishOne(callerOf(ctx).orgId, req.event);
+        return publishOne(callerOf(ctx).orgId, req.event, currentRequestId());
       },
 
       async publishEvents(req, ctx) {
@@ -47,10 +48,9 @@ export function ingestRoutes(publisher: EventPublisher, logger: Logger) {
         if (req.requestIds.length > 0 && req.requestIds.length !== req.events.length) {
           throw invalidField("request_ids", "request_ids must be empty or hold one id per event");
         }
+        const requestId = currentRequestId();
         const settled = await Promise.allSettled(
-          req.events.map((input, i) =>
-            withRequestId(req.requestIds[i] ?? currentRequestId(), () => publishOne(orgId, input, `events[${i}].`)),
-          ),
+          req.events.map((input, i) => publishOne(orgId, input, acceptableRequestId(req.requestIds[i]) ?? requestId, `events[${i}].`)),
         );
         return { results: settled.map((outcome) => batchResult(outcome, logger)) };
       },

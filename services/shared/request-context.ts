@@ -14,9 +14,14 @@ export function currentRequestId(): string | undefined {
   return storage.getStore();
 }
 
+/** The caller's request id when it is acceptable. */
+export function acceptableRequestId(candidate: string | null | undefined): string | undefined {
+  return candidate && acceptable.test(candidate) ? candidate : undefined;
+}
+
 /** Runs fn with the caller's request id when it is acceptable, else a new one. */
 export function withRequestId<T>(candidate: string | null | undefined, fn: (id: string) => T): T {
-  const id = candidate && acceptable.test(candidate) ? candidate : randomUUID();
+  const id = acceptableRequestId(candidate) ?? randomUUID();
   return storage.run(id, () => fn(id));
 }
 

@@ -1,6 +1,8 @@
 // The gateway's REST API against the real auth service and recording doubles of the other backends.
 import { randomUUID } from "node:crypto";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import anyTest, { type TestFn } from "ava";
+import type { PublishEventsRequest } from "../../gen/triggers/v1/ingest_pb.js";
 import { freePort } from "../../services/stack/ports.js";
 import { HANGING_ID, MISSING_ID, TOO_LARGE_TYPE } from "./backend-doubles.js";
 import { startGateway, startGatewayStack, type GatewayStack } from "./gateway-stack.js";
@@ -10,7 +12,7 @@ const test = anyTest as TestFn<GatewayStack>;
 const maxBodyBytes = 64 * 1024;
 
 test.before(async (t) => {
-  t.context = await startGatewayStack({ MAX_BODY_BYTES: String(maxBodyBytes) });
+  t.context = await startGatewayStack({ MAX_BODY_BYTES: String(maxBodyBytes), LOG_LEVEL: "debug" });
 });
 test.after.always(async (t) => {
   await t.context?.stop();
@@ -61,7 +63,7 @@ test("gateway - X-API-Key is accepted and forwarded as Authorization: Bearer", a
   t.is(call?.apiKeyHeader, null);
 });
 
-test("gateway - the request id is echoed, reaches the backend and stamps the log lines, which hold no key", async (t) => {
+test("gateway - the request id is echoed, reaches the backend and stamps the access line, which holds no key", async (t) => {
   const { gateway, adminToken, doubles } = t.context;
   const key = await createOrg(gateway.url, adminToken);
   const requestId = `test-${randomUUID()}`;
@@ -93,7 +95,7 @@ test("gateway - list, get and ack events map paths, queries and response bodies"
   t.truthy(acked.json.acked_at);
 });
 
-test("gateway - publishing an event sends the body as the event", async (t) => {
+test("gateway - publishing an event sends the body as the event, its data as JSON text", async (t) => {
   const { gateway, adminToken, doubles } = t.context;
   const key = await createOrg(gateway.url, adminToken);
   const requestId = randomUUID();
@@ -101,7 +103,10 @@ test("gateway - publishing an event sends the body as the event", async (t) => {
   const res = await rest(gateway.url, "/v1/events", { key, body, headers: { "x-request-id": requestId } });
   t.is(res.status, 200);
   t.like(res.json, { id: "ev-new", status: "EVENT_STATUS_ACCEPTED" });
-  t.like(doubles.callsOf(requestId)[0]?.request, { events: [{ type: "order.created", data: { order: 1 } }], requestIds: [requestId] });
+  const request = doubles.callsOf(requestId)[0]?.request as PublishEventsRequest;
+  t.like(request, { events: [{ type: "order.created", data: undefined }], requestIds: [requestId] });
+  t.deepEqual(JSON.parse(Buffer.from(request.events[0]!.dataJson).toString()), { order: 1 });
+  t.is(timestampDate(request.events[0]!.occurredAt!).toISOString(), "2026-01-02T03:04:05.000Z");
 });
 
 test("gateway - subscriptions are created, listed, read and deleted over REST", async (t) => {

@@ -74,6 +74,31 @@ test("event rules - a backslash followed by u0000 is text, not a NUL, and is acc
   t.deepEqual(JSON.parse(data), { path: "C:\\u0000", odd: "\\\\u0000" });
 });
 
+test("event rules - data sent as JSON text is accepted as it is", (t) => {
+  const { data } = acceptEvent(input({ type: "a", dataJson: Buffer.from('{"total": 12}') }));
+  t.is(data, '{"total": 12}');
+});
+
+test("event rules - data_json that is not a JSON object in UTF-8, or beside data, is refused naming data_json", (t) => {
+  const refused = [
+    Buffer.from("[1, 2]"),
+    Buffer.from("null"),
+    Buffer.from('{"a": '),
+    Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
+  ];
+  for (const dataJson of refused) t.is(errorOf(t, () => acceptEvent(input({ type: "a", dataJson }))).info?.field, "data_json");
+  const both = errorOf(t, () => acceptEvent(input({ type: "a", data: { a: 1 }, dataJson: Buffer.from("{}") })));
+  t.is(both.info?.field, "data_json");
+});
+
+test("event rules - data_json over 256 KiB, or holding a NUL, is refused naming data", (t) => {
+  const big = errorOf(t, () => acceptEvent(input({ type: "a", dataJson: Buffer.from(JSON.stringify({ blob: "x".repeat(maxDataBytes) })) })));
+  t.is(big.code, Code.ResourceExhausted);
+  t.is(big.info?.field, "data");
+  const nul = errorOf(t, () => acceptEvent(input({ type: "a", dataJson: Buffer.from('{"a": "\\u0000"}') })));
+  t.is(nul.info?.field, "data");
+});
+
 test("event rules - occurred_at outside years 0001 to 9999 is refused", (t) => {
   for (const seconds of [253_402_300_800n, -62_135_596_801n]) {
     const { info } = errorOf(t, () => acceptEvent(input({ type: "a", occurredAt: { seconds, nanos: 0 } })));

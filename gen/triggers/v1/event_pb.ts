@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file triggers/v1/event.proto.
  */
 export const file_triggers_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("Chd0cmlnZ2Vycy92MS9ldmVudC5wcm90bxILdHJpZ2dlcnMudjEi6AEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBHR5cGUYAiABKAkSDgoGc291cmNlGAMgASgJEiUKBGRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWNlaXZlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIYWNrZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIoIBCgpFdmVudElucHV0EgwKBHR5cGUYASABKAkSDgoGc291cmNlGAIgASgJEiUKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJWCg5QdWJsaXNoZWRFdmVudBIOCgZvcmdfaWQYASABKAkSIQoFZXZlbnQYAiABKAsyEi50cmlnZ2Vycy52MS5FdmVudBIRCglkYXRhX2pzb24YAyABKAwiRAoJRXJyb3JJbmZvEigKBnJlYXNvbhgBIAEoDjIYLnRyaWdnZXJzLnYxLkVycm9yUmVhc29uEg0KBWZpZWxkGAIgASgJKmcKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEh4KGkVSUk9SX1JFQVNPTl9JTlZBTElEX0ZJRUxEEAESGgoWRVJST1JfUkVBU09OX1RPT19MQVJHRRACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Chd0cmlnZ2Vycy92MS9ldmVudC5wcm90bxILdHJpZ2dlcnMudjEi6AEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBHR5cGUYAiABKAkSDgoGc291cmNlGAMgASgJEiUKBGRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWNlaXZlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIYWNrZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpUBCgpFdmVudElucHV0EgwKBHR5cGUYASABKAkSDgoGc291cmNlGAIgASgJEiUKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkYXRhX2pzb24YBSABKAwiVgoOUHVibGlzaGVkRXZlbnQSDgoGb3JnX2lkGAEgASgJEiEKBWV2ZW50GAIgASgLMhIudHJpZ2dlcnMudjEuRXZlbnQSEQoJZGF0YV9qc29uGAMgASgMIkQKCUVycm9ySW5mbxIoCgZyZWFzb24YASABKA4yGC50cmlnZ2Vycy52MS5FcnJvclJlYXNvbhINCgVmaWVsZBgCIAEoCSpnCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIeChpFUlJPUl9SRUFTT05fSU5WQUxJRF9GSUVMRBABEhoKFkVSUk9SX1JFQVNPTl9UT09fTEFSR0UQAmIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * An event as the inbox and the delivery service see it.
@@ -94,6 +94,8 @@ export type EventInput = Message<"triggers.v1.EventInput"> & {
   source: string;
 
   /**
+   * The event's payload: a JSON object of at most 256 KiB; {} when absent.
+   *
    * @generated from field: google.protobuf.Struct data = 3;
    */
   data?: JsonObject | undefined;
@@ -102,6 +104,14 @@ export type EventInput = Message<"triggers.v1.EventInput"> & {
    * @generated from field: google.protobuf.Timestamp occurred_at = 4;
    */
   occurredAt?: Timestamp | undefined;
+
+  /**
+   * The same payload as UTF-8 JSON text, instead of data, for callers that hold it so: no Struct is built for
+   * it on either side of the call. The gateway sends REST clients' events this way.
+   *
+   * @generated from field: bytes data_json = 5;
+   */
+  dataJson: Uint8Array;
 };
 
 /**
