@@ -1,9 +1,9 @@
-// Reads the events stream with the delivery consumer: each event is dispatched, then acked once its attempts are recorded.
+// Reads the events stream with the delivery consumer: each message's events are dispatched, then it is acked once their attempts are recorded.
 import type { JetStreamClient, JsMsg } from "nats";
 import { isDependencyDown } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
-import { decodePublishedEvent } from "../shared/published-event.js";
-import { REQUEST_ID_HEADER, withRequestId } from "../shared/request-context.js";
+import { decodePublishedEvents } from "../shared/published-events.js";
+import { withRequestId } from "../shared/request-context.js";
 import { consumers, eventsStream, orgOfEventSubject } from "../shared/streams.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { Limiter } from "./limiter.js";
@@ -33,22 +33,25 @@ export async function startConsumer({ js, dispatcher, logger, concurrency, retry
   const inFlight = new Set<Promise<void>>();
 
   async function handle(msg: JsMsg): Promise<void> {
-    // Ingest only publishes well-formed events; anything else would fail the same way on every redelivery.
-    const published = decodePublishedEvent(msg.data);
+    // Ingest only writes well-formed messages; anything else would fail the same way on every redelivery.
+    const published = decodePublishedEvents(msg.data);
     if (!published) {
-      logger.error({ stream_seq: msg.seq }, "message is not a published event, dropped");
+      logger.error({ stream_seq: msg.seq }, "message is not published events, dropped");
       return msg.term();
     }
-    try {
-      const result = await dispatcher.dispatch(published, () => msg.working());
-      if (result === "done") msg.ack();
-      else msg.nak(retryDelayMs);
-    } catch (err) {
-      // Never ack what was not recorded: the event comes back, and recorded attempts are not repeated.
-      if (isDependencyDown(err)) logger.warn({ err, event_id: published.event.id }, "store unavailable, event retried later");
-      else logger.error({ err, event_id: published.event.id }, "delivering an event failed, retried later");
-      msg.nak(retryDelayMs);
+    const { orgId, events } = published;
+    const results = await Promise.allSettled(
+      events.map((one) => withRequestId(one.requestId, () => dispatcher.dispatch(orgId, one, () => msg.working()))),
+    );
+    // Never ack what was not recorded: the events come back, and recorded attempts are not repeated.
+    const failures = results.filter((result) => result.status === "rejected");
+    for (const { reason } of failures) {
+      if (isDependencyDown(reason)) logger.warn({ err: reason, stream_seq: msg.seq }, "store unavailable, events retried later");
+      else logger.error({ err: reason, stream_seq: msg.seq }, "delivering an event failed, events retried later");
     }
+    const busy = results.some((result) => result.status === "fulfilled" && result.value === "retry");
+    if (failures.length > 0 || busy) msg.nak(retryDelayMs);
+    else msg.ack();
   }
 
   // Most events belong to orgs without subscriptions: those are acked unread.
@@ -64,8 +67,7 @@ export async function startConsumer({ js, dispatcher, logger, concurrency, retry
   }
 
   async function take(msg: JsMsg): Promise<void> {
-    if (await skipUnsubscribed(msg)) return;
-    await withRequestId(msg.headers?.get(REQUEST_ID_HEADER), () => handle(msg));
+    if (!(await skipUnsubscribed(msg))) await handle(msg);
   }
 
   const done = (async () => {

@@ -4,7 +4,7 @@ import { Counter, type Registry } from "prom-client";
 import { v7 as uuidv7 } from "uuid";
 import type { Event } from "../../gen/triggers/v1/event_pb.js";
 import type { Logger } from "../shared/logger.js";
-import type { PublishedEvent } from "../shared/published-event.js";
+import type { PublishedEvent } from "../shared/published-events.js";
 import type { Limiter } from "./limiter.js";
 import type { DeliveryStore, SubscriptionRow } from "./store.js";
 import type { SubscriptionCache } from "./subscription-cache.js";
@@ -72,7 +72,7 @@ export function createDispatcher({ store, subscriptions, logger, registry, posts
      * Throws when the store fails; attempts recorded before the failure stay recorded and are not repeated.
      * heartbeat is called before each POST, so that an event with many subscriptions keeps its message.
      */
-    async dispatch({ orgId, event, data }: PublishedEvent, heartbeat: () => void): Promise<DispatchResult> {
+    async dispatch(orgId: string, { event, data }: PublishedEvent, heartbeat: () => void): Promise<DispatchResult> {
       const receivedAt = event.receivedAt ? timestampDate(event.receivedAt) : new Date();
       const subs = (await subscriptions.forOrg(orgId)).filter((sub) => wantsEvent(sub, event.type, receivedAt));
       const results = await Promise.allSettled(

@@ -3,7 +3,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "nats";
 import { isDependencyDown } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
-import { decodePublishedEvent } from "../shared/published-event.js";
+import { decodePublishedEvents } from "../shared/published-events.js";
 import { consumers, eventsStream } from "../shared/streams.js";
 import type { EventStore, NewEventRow } from "./store.js";
 
@@ -19,28 +19,31 @@ export interface Projection {
 
 interface Pending {
   msg: JsMsg;
-  row: NewEventRow;
+  rows: NewEventRow[];
 }
+
+// How much the stream may have in our hands at once: ingest writes up to a server message's worth per message.
+const maxBufferedBytes = 8 * 1024 * 1024;
 
 export async function startProjection(js: JetStreamClient, store: EventStore, batchSize: number, logger: Logger): Promise<Projection> {
   const consumer = await js.consumers.get(eventsStream.name, consumers.inbox.durable_name!);
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: batchSize * 2 });
+  const messages: ConsumerMessages = await consumer.consume({ max_bytes: maxBufferedBytes });
   const queue: Pending[] = [];
   let writing: Promise<void> | undefined;
 
   // Messages arriving while a batch is written wait for the next one: batches grow with the load, latency does not.
   const drain = async () => {
     try {
-      while (queue.length > 0) await writeBatch(queue.splice(0, batchSize), store, logger);
+      while (queue.length > 0) await writeBatch(takeBatch(queue, batchSize), store, logger);
     } finally {
       writing = undefined;
     }
   };
   const done = (async () => {
     for await (const msg of messages) {
-      const row = readable(msg, logger);
-      if (!row) continue;
-      queue.push({ msg, row });
+      const rows = readable(msg, logger);
+      if (!rows) continue;
+      queue.push({ msg, rows });
       writing ??= drain();
     }
   })();
@@ -55,32 +58,46 @@ export async function startProjection(js: JetStreamClient, store: EventStore, ba
   };
 }
 
+// Whole messages, as many as make up to batchSize events (at least one message, however many it holds).
+function takeBatch(queue: Pending[], batchSize: number): Pending[] {
+  let count = 0;
+  let taken = 0;
+  while (taken < queue.length && (taken === 0 || count + queue[taken]!.rows.length <= batchSize)) {
+    count += queue[taken]!.rows.length;
+    taken++;
+  }
+  return queue.splice(0, taken);
+}
+
 async function writeBatch(batch: Pending[], store: EventStore, logger: Logger): Promise<void> {
   try {
-    await store.addEvents(batch.map(({ row }) => row));
+    await store.addEvents(batch.flatMap(({ rows }) => rows));
     settle(messagesOf(batch), (msg) => msg.ack(), logger);
   } catch (err) {
     if (isDependencyDown(err)) {
-      logger.warn({ err, events: batch.length }, "store unavailable; the events will be redelivered");
+      logger.warn({ err, messages: batch.length }, "store unavailable; the events will be redelivered");
       settle(messagesOf(batch), (msg) => msg.nak(retryDelayMs), logger);
     } else {
       // One event the store refuses must not hold up the others: find it by writing them one by one.
-      for (const pending of batch) await writeOne(pending, store, logger);
+      for (const pending of batch) await writeOneByOne(pending, store, logger);
     }
   }
 }
 
-async function writeOne({ msg, row }: Pending, store: EventStore, logger: Logger): Promise<void> {
-  try {
-    await store.addEvents([row]);
-    settle([msg], (m) => m.ack(), logger);
-  } catch (err) {
-    const outage = isDependencyDown(err);
-    if (outage) logger.warn({ err, event_id: row.id }, "store unavailable; the event will be redelivered");
-    // Ingest's rules should make this impossible; were it to happen, the event is named so it can be recovered from the stream.
-    else logger.error({ err, event_id: row.id, org_id: row.org_id, stream_seq: msg.seq }, "the store refused an event; it is set aside");
-    settle([msg], (m) => (outage ? m.nak(retryDelayMs) : m.term()), logger);
+async function writeOneByOne({ msg, rows }: Pending, store: EventStore, logger: Logger): Promise<void> {
+  for (const row of rows) {
+    try {
+      await store.addEvents([row]);
+    } catch (err) {
+      if (isDependencyDown(err)) {
+        logger.warn({ err, event_id: row.id }, "store unavailable; the events will be redelivered");
+        return settle([msg], (m) => m.nak(retryDelayMs), logger);
+      }
+      // Ingest's rules should make this impossible; were it to happen, the event is named so it can be recovered from the stream.
+      logger.error({ err, event_id: row.id, org_id: row.org_id, stream_seq: msg.seq }, "the store refused an event; it is set aside");
+    }
   }
+  settle([msg], (m) => m.ack(), logger);
 }
 
 // Acks travel on the NATS connection; when it has just closed they fail, and the messages simply come back.
@@ -94,16 +111,16 @@ function settle(messages: JsMsg[], how: (msg: JsMsg) => void, logger: Logger): v
 
 const messagesOf = (batch: Pending[]) => batch.map(({ msg }) => msg);
 
-function readable(msg: JsMsg, logger: Logger): NewEventRow | undefined {
-  const published = decodePublishedEvent(msg.data);
+function readable(msg: JsMsg, logger: Logger): NewEventRow[] | undefined {
+  const published = decodePublishedEvents(msg.data);
   if (!published) {
     // A message nobody can read would come back forever; set it aside and say so.
-    logger.error({ stream_seq: msg.seq }, "unreadable event message terminated");
+    logger.error({ stream_seq: msg.seq }, "unreadable events message terminated");
     settle([msg], (m) => m.term(), logger);
     return undefined;
   }
-  const { orgId, event, data } = published;
-  return {
+  const { orgId, events } = published;
+  return events.map(({ event, data }) => ({
     id: event.id,
     org_id: orgId,
     type: event.type,
@@ -111,5 +128,5 @@ function readable(msg: JsMsg, logger: Logger): NewEventRow | undefined {
     data,
     occurred_at: timestampDate(event.occurredAt!).toISOString(),
     received_at: timestampDate(event.receivedAt!).toISOString(),
-  };
+  }));
 }

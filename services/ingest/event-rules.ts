@@ -5,7 +5,7 @@ import { v7 as uuidv7 } from "uuid";
 import { EventSchema, type EventInput } from "../../gen/triggers/v1/event_pb.js";
 import { invalidField, tooLarge } from "../shared/errors.js";
 import { eventTypeRule, isEventType } from "../shared/event-types.js";
-import type { PublishedEvent } from "../shared/published-event.js";
+import type { PublishedEvent } from "../shared/published-events.js";
 
 export const maxDataBytes = 256 * 1024;
 const maxSourceLength = 1024;
@@ -17,7 +17,7 @@ const maxSeconds = 253_402_300_799n;
 const escapedNul = /(?<!\\)(?:\\\\)*\\u0000/;
 
 /** An accepted event: the event without its data, and its data as JSON text. */
-export type AcceptedEvent = Omit<PublishedEvent, "orgId">;
+export type AcceptedEvent = Omit<PublishedEvent, "requestId">;
 
 /**
  * Checks an event and gives it its id and received_at; throws a Connect error naming the field at fault.

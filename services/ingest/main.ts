@@ -28,7 +28,7 @@ const server = await startServer({
   logger,
   metrics: createMetrics("ingest"),
   services: [IngestService.typeName],
-  routes: ingestRoutes(createEventPublisher(writer), logger),
+  routes: ingestRoutes(createEventPublisher(writer, nats.info!.max_payload), logger),
   interceptors: [requireApiKey(verifier)],
 });
 

@@ -1,26 +1,51 @@
-// Writes accepted events to the events stream; a resolved publish means JetStream has stored the event.
-import { headers } from "nats";
-import { encodePublishedEvent, type PublishedEvent } from "../shared/published-event.js";
-import { REQUEST_ID_HEADER } from "../shared/request-context.js";
+// Writes accepted events to the events stream; a resolved publish means JetStream has stored the events.
+import { encodePublishedEvents, type PublishedEvent } from "../shared/published-events.js";
 import { eventSubject } from "../shared/streams.js";
-import type { StreamWriter } from "./stream-writer.js";
+import type { StreamAck, StreamWriter } from "./stream-writer.js";
 
-// JetStream's de-duplication header: a message id seen within the stream's window is stored once.
-const MSG_ID_HEADER = "Nats-Msg-Id";
+// Room left in a message for what is not an event: the org id, field tags, the protocol's own headers.
+const messageOverheadBytes = 4096;
+// Per event, besides its data, type and source: its id, timestamps, request id and their encoding.
+const eventOverheadBytes = 256;
 
-export function createEventPublisher(writer: StreamWriter) {
+/**
+ * maxMessageBytes is the server's limit on one message. An org's events are written together, in as few
+ * messages as that limit allows, and each event shares the fate of its message.
+ */
+export function createEventPublisher(writer: StreamWriter, maxMessageBytes: number) {
+  const budget = maxMessageBytes - messageOverheadBytes;
   return {
-    /**
-     * Publishes without waiting on other publishes: callers run many at once, and JetStream acks them in a pipeline.
-     * The event id is the message id, so a publish retried within the stream's window is stored once.
-     */
-    async publish(published: PublishedEvent, requestId: string | undefined): Promise<void> {
-      const h = headers();
-      h.set(MSG_ID_HEADER, published.event.id);
-      if (requestId) h.set(REQUEST_ID_HEADER, requestId);
-      await writer.write(eventSubject(published.orgId), encodePublishedEvent(published), h);
+    /** For each event, in order: stored, or the reason it is not. Writes run at once and are acked in a pipeline. */
+    async publish(orgId: string, events: PublishedEvent[]): Promise<PromiseSettledResult<StreamAck>[]> {
+      const messages = split(events, budget);
+      const outcomes = await Promise.allSettled(
+        messages.map((batch) => writer.write(eventSubject(orgId), encodePublishedEvents({ orgId, events: batch }))),
+      );
+      return messages.flatMap((batch, i) => batch.map(() => outcomes[i]!));
     },
   };
+}
+
+function split(events: PublishedEvent[], budget: number): PublishedEvent[][] {
+  const messages: PublishedEvent[][] = [];
+  let current: PublishedEvent[] = [];
+  let size = 0;
+  for (const published of events) {
+    const bytes = encodedSize(published);
+    if (current.length > 0 && size + bytes > budget) {
+      messages.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(published);
+    size += bytes;
+  }
+  if (current.length > 0) messages.push(current);
+  return messages;
+}
+
+function encodedSize({ event, data }: PublishedEvent): number {
+  return Buffer.byteLength(data) + Buffer.byteLength(event.source) + event.type.length + eventOverheadBytes;
 }
 
 export type EventPublisher = ReturnType<typeof createEventPublisher>;

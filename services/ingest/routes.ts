@@ -2,7 +2,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
-import { ErrorInfoSchema, type Event, type EventInput } from "../../gen/triggers/v1/event_pb.js";
+import { ErrorInfoSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
 import {
   EventStatus,
   IngestService,
@@ -13,6 +13,7 @@ import {
 import { callerOf } from "../shared/authenticate.js";
 import { invalidField, toConnectError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
+import type { PublishedEvent } from "../shared/published-events.js";
 import { acceptableRequestId, currentRequestId } from "../shared/request-context.js";
 import { acceptEvent } from "./event-rules.js";
 import type { EventPublisher } from "./publisher.js";
@@ -26,21 +27,23 @@ function accepted(event: Event): PublishEventResponseInit {
 }
 
 export function ingestRoutes(publisher: EventPublisher, logger: Logger) {
-  // The request id travels with each event: a batch carries events of many requests.
-  async function publishOne(orgId: string, input: EventInput, requestId: string | undefined, fieldPrefix = "") {
-    const { event, data } = acceptEvent(input, fieldPrefix);
-    await publisher.publish({ orgId, event, data }, requestId);
+  function logAccepted(orgId: string, { event, requestId }: PublishedEvent) {
     logger.debug({ org_id: orgId, event_id: event.id, type: event.type, request_id: requestId }, "event accepted");
-    return accepted(event);
   }
 
   return (router: ConnectRouter) =>
     router.service(IngestService, {
       async publishEvent(req, ctx) {
+        const { orgId } = callerOf(ctx);
         if (!req.event) throw invalidField("event", "event is required");
-        return publishOne(callerOf(ctx).orgId, req.event, currentRequestId());
+        const published = { ...acceptEvent(req.event), requestId: currentRequestId() ?? "" };
+        const [outcome] = await publisher.publish(orgId, [published]);
+        if (outcome!.status === "rejected") throw outcome!.reason;
+        logAccepted(orgId, published);
+        return accepted(published.event);
       },
 
+      // Every event is checked on its own; those accepted are written together, and each gets its own result.
       async publishEvents(req, ctx) {
         const { orgId } = callerOf(ctx);
         if (req.events.length === 0) throw invalidField("events", "events must hold at least one event");
@@ -48,20 +51,35 @@ export function ingestRoutes(publisher: EventPublisher, logger: Logger) {
         if (req.requestIds.length > 0 && req.requestIds.length !== req.events.length) {
           throw invalidField("request_ids", "request_ids must be empty or hold one id per event");
         }
-        const requestId = currentRequestId();
-        const settled = await Promise.allSettled(
-          req.events.map((input, i) => publishOne(orgId, input, acceptableRequestId(req.requestIds[i]) ?? requestId, `events[${i}].`)),
-        );
-        return { results: settled.map((outcome) => batchResult(outcome, logger)) };
+        // The request id travels with each event: the gateway gathers the events of many requests in one call.
+        const callRequestId = currentRequestId() ?? "";
+        const results: PublishEventsResult[] = [];
+        const valid: { index: number; published: PublishedEvent }[] = [];
+        req.events.forEach((input, index) => {
+          try {
+            const requestId = acceptableRequestId(req.requestIds[index]) ?? callRequestId;
+            valid.push({ index, published: { ...acceptEvent(input, `events[${index}].`), requestId } });
+          } catch (err) {
+            results[index] = failed(err, logger);
+          }
+        });
+        const outcomes = await publisher.publish(orgId, valid.map(({ published }) => published));
+        valid.forEach(({ index, published }, i) => {
+          const outcome = outcomes[i]!;
+          if (outcome.status === "fulfilled") logAccepted(orgId, published);
+          results[index] = outcome.status === "fulfilled" ? succeeded(published.event) : failed(outcome.reason, logger);
+        });
+        return { results };
       },
     });
 }
 
-function batchResult(outcome: PromiseSettledResult<PublishEventResponseInit>, logger: Logger): PublishEventsResult {
-  if (outcome.status === "fulfilled") {
-    return create(PublishEventsResultSchema, { result: { case: "accepted", value: outcome.value } });
-  }
-  const err = toConnectError(outcome.reason, logger);
+function succeeded(event: Event): PublishEventsResult {
+  return create(PublishEventsResultSchema, { result: { case: "accepted", value: accepted(event) } });
+}
+
+function failed(reason: unknown, logger: Logger): PublishEventsResult {
+  const err = toConnectError(reason, logger);
   const error = { code: codeToString(err.code), message: err.rawMessage, info: err.findDetails(ErrorInfoSchema)[0] };
   return create(PublishEventsResultSchema, { result: { case: "error", value: error } });
 }

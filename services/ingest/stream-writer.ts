@@ -62,8 +62,8 @@ export class StreamWriter {
     this.#sweep = setInterval(() => this.#expire(), Math.min(100, timeoutMs)).unref();
   }
 
-  /** Resolves once JetStream has stored the message (or already had its msgId); headers must carry Nats-Msg-Id to deduplicate. */
-  write(subject: string, data: Uint8Array, headers: MsgHdrs): Promise<StreamAck> {
+  /** Resolves once JetStream has stored the message (or already had its Nats-Msg-Id, when headers carry one). */
+  write(subject: string, data: Uint8Array, headers?: MsgHdrs): Promise<StreamAck> {
     const token = (this.#next++).toString(36);
     return new Promise((resolve, reject) => {
       this.#waiting.set(token, { deadline: performance.now() + this.timeoutMs, resolve, reject });

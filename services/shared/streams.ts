@@ -2,7 +2,7 @@
 import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, nanos } from "nats";
 import type { ConsumerConfig, JetStreamManager, StreamConfig } from "nats";
 
-/** Every accepted event, published once by ingest, read by the inbox and by delivery. */
+/** Every accepted event, written by ingest in messages of one org's events, read by the inbox and by delivery. */
 export const eventsStream = {
   name: "EVENTS",
   subjects: ["events.>"],
@@ -11,8 +11,6 @@ export const eventsStream = {
   discard: DiscardPolicy.Old,
   // Consumers that fall behind (a service down for a weekend) still find their events.
   max_age: nanos(7 * 24 * 60 * 60 * 1000),
-  // Publishing an event id again within this window is a no-op: a retried publish never duplicates.
-  duplicate_window: nanos(2 * 60 * 1000),
   num_replicas: 1,
 } satisfies Partial<StreamConfig>;
 

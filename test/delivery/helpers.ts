@@ -4,11 +4,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { connect, headers, type JetStreamClient, type NatsConnection } from "nats";
+import { connect, type JetStreamClient, type NatsConnection } from "nats";
 import { v7 as uuidv7 } from "uuid";
 import { EventSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
-import { encodePublishedEvent } from "../../services/shared/published-event.js";
-import { REQUEST_ID_HEADER } from "../../services/shared/request-context.js";
+import { encodePublishedEvents } from "../../services/shared/published-events.js";
 import { consumers, ensureConsumer, eventSubject } from "../../services/shared/streams.js";
 import { startNatsServer } from "../../services/stack/nats.js";
 import { createDatabase, startService, type ServiceProcess } from "../helpers/throwaway.js";
@@ -87,13 +86,11 @@ export async function callRpc(port: number, method: string, body: unknown, key?:
   return { status: res.status, body: await res.json() };
 }
 
-/** Publishes an event as ingest does: a PublishedEvent on the org's subject, its data as JSON text, deduplicated by msgID. */
+/** Publishes an event as ingest does: a message of the org's published events, here one, its data as JSON text. */
 export async function publishEvent(js: JetStreamClient, orgId: string, event: Event, msgID = event.id): Promise<void> {
-  const h = headers();
-  h.set(REQUEST_ID_HEADER, `test-${event.id}`);
   const { data, ...withoutData } = event;
-  const published = encodePublishedEvent({ orgId, event: create(EventSchema, withoutData), data: JSON.stringify(data ?? {}) });
-  await js.publish(eventSubject(orgId), published, { msgID, headers: h });
+  const published = { event: create(EventSchema, withoutData), data: JSON.stringify(data ?? {}), requestId: `test-${event.id}` };
+  await js.publish(eventSubject(orgId), encodePublishedEvents({ orgId, events: [published] }), { msgID });
 }
 
 export function newEvent(type: string, data: Record<string, unknown> = { n: 1 }): Event {

@@ -5,7 +5,7 @@ import test from "ava";
 import { connect, type NatsConnection } from "nats";
 import { v7 as uuidv7 } from "uuid";
 import { EventSchema } from "../../gen/triggers/v1/event_pb.js";
-import { encodePublishedEvent } from "../../services/shared/published-event.js";
+import { encodePublishedEvents } from "../../services/shared/published-events.js";
 import { eventSubject } from "../../services/shared/streams.js";
 import { apiClient, eventually, wholeInbox } from "../helpers/api.js";
 import { startStack, type Stack } from "../helpers/stack.js";
@@ -23,15 +23,19 @@ test.after.always(async () => {
   await stack?.stop();
 });
 
-test("inbox - an event the store refuses is set aside and does not hold up the others", async (t) => {
+test("inbox - an event the store refuses is set aside and holds up neither the events of its message nor the others", async (t) => {
   const org = await stack.createOrg();
   const api = apiClient(stack.gatewayUrl, org.key);
   const now = timestampNow();
   // A NUL in a JSON string: ingest refuses it, but were one to reach the stream, Postgres' jsonb would too.
   const refused = create(EventSchema, { id: uuidv7(), type: "bad", occurredAt: now, receivedAt: now });
+  const neighbour = create(EventSchema, { id: uuidv7(), type: "neighbour", occurredAt: now, receivedAt: now });
+  const events = [
+    { event: refused, data: JSON.stringify({ note: "a\u0000b" }), requestId: "" },
+    { event: neighbour, data: "{}", requestId: "" },
+  ];
   const js = nats.jetstream();
-  const data = JSON.stringify({ note: "a\u0000b" });
-  await js.publish(eventSubject(org.orgId), encodePublishedEvent({ orgId: org.orgId, event: refused, data }), { msgID: refused.id });
+  await js.publish(eventSubject(org.orgId), encodePublishedEvents({ orgId: org.orgId, events }));
   await js.publish(eventSubject(org.orgId), new TextEncoder().encode("not a protobuf message"));
   const good = await api.post("/v1/events", { type: "good", data: { n: 1 } });
   t.is(good.status, 200);
@@ -40,7 +44,7 @@ test("inbox - an event the store refuses is set aside and does not hold up the o
     const events = await wholeInbox(api);
     return events.some((e) => e.id === good.body.id) ? events : undefined;
   }, "the good event in the inbox");
-  t.deepEqual(inbox.map((e) => e.type), ["good"]);
+  t.deepEqual(inbox.map((e) => e.type), ["neighbour", "good"]);
   await eventually(
     async () => (stack.logs("inbox").some((line) => line.includes(refused.id) && line.includes("set aside")) ? true : undefined),
     "the refused event named in the inbox's log",

@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file triggers/v1/event.proto.
  */
 export const file_triggers_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("Chd0cmlnZ2Vycy92MS9ldmVudC5wcm90bxILdHJpZ2dlcnMudjEi6AEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBHR5cGUYAiABKAkSDgoGc291cmNlGAMgASgJEiUKBGRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWNlaXZlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIYWNrZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpUBCgpFdmVudElucHV0EgwKBHR5cGUYASABKAkSDgoGc291cmNlGAIgASgJEiUKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkYXRhX2pzb24YBSABKAwiVgoOUHVibGlzaGVkRXZlbnQSDgoGb3JnX2lkGAEgASgJEiEKBWV2ZW50GAIgASgLMhIudHJpZ2dlcnMudjEuRXZlbnQSEQoJZGF0YV9qc29uGAMgASgMIkQKCUVycm9ySW5mbxIoCgZyZWFzb24YASABKA4yGC50cmlnZ2Vycy52MS5FcnJvclJlYXNvbhINCgVmaWVsZBgCIAEoCSpnCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIeChpFUlJPUl9SRUFTT05fSU5WQUxJRF9GSUVMRBABEhoKFkVSUk9SX1JFQVNPTl9UT09fTEFSR0UQAmIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Chd0cmlnZ2Vycy92MS9ldmVudC5wcm90bxILdHJpZ2dlcnMudjEi6AEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBHR5cGUYAiABKAkSDgoGc291cmNlGAMgASgJEiUKBGRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWNlaXZlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIYWNrZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpUBCgpFdmVudElucHV0EgwKBHR5cGUYASABKAkSDgoGc291cmNlGAIgASgJEiUKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkYXRhX2pzb24YBSABKAwiTgoPUHVibGlzaGVkRXZlbnRzEg4KBm9yZ19pZBgBIAEoCRIrCgZldmVudHMYAiADKAsyGy50cmlnZ2Vycy52MS5QdWJsaXNoZWRFdmVudCJoCg5QdWJsaXNoZWRFdmVudBIhCgVldmVudBgCIAEoCzISLnRyaWdnZXJzLnYxLkV2ZW50EhEKCWRhdGFfanNvbhgDIAEoDBISCgpyZXF1ZXN0X2lkGAQgASgJSgQIARACUgZvcmdfaWQiRAoJRXJyb3JJbmZvEigKBnJlYXNvbhgBIAEoDjIYLnRyaWdnZXJzLnYxLkVycm9yUmVhc29uEg0KBWZpZWxkGAIgASgJKmcKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEh4KGkVSUk9SX1JFQVNPTl9JTlZBTElEX0ZJRUxEEAESGgoWRVJST1JfUkVBU09OX1RPT19MQVJHRRACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * An event as the inbox and the delivery service see it.
@@ -122,16 +122,37 @@ export const EventInputSchema: GenMessage<EventInput> = /*@__PURE__*/
   messageDesc(file_triggers_v1_event, 1);
 
 /**
- * The message ingest writes to the events stream for every accepted event.
+ * The message ingest writes to the events stream: the events one call accepted, all of one org, in order.
+ * One message for many events, because each stream message costs the server, the writer and every consumer
+ * far more than the bytes of an event do.
  *
- * @generated from message triggers.v1.PublishedEvent
+ * @generated from message triggers.v1.PublishedEvents
  */
-export type PublishedEvent = Message<"triggers.v1.PublishedEvent"> & {
+export type PublishedEvents = Message<"triggers.v1.PublishedEvents"> & {
   /**
    * @generated from field: string org_id = 1;
    */
   orgId: string;
 
+  /**
+   * @generated from field: repeated triggers.v1.PublishedEvent events = 2;
+   */
+  events: PublishedEvent[];
+};
+
+/**
+ * Describes the message triggers.v1.PublishedEvents.
+ * Use `create(PublishedEventsSchema)` to create a new message.
+ */
+export const PublishedEventsSchema: GenMessage<PublishedEvents> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_event, 2);
+
+/**
+ * One accepted event on the events stream.
+ *
+ * @generated from message triggers.v1.PublishedEvent
+ */
+export type PublishedEvent = Message<"triggers.v1.PublishedEvent"> & {
   /**
    * The event without its data, which travels as JSON text beside it.
    *
@@ -146,6 +167,13 @@ export type PublishedEvent = Message<"triggers.v1.PublishedEvent"> & {
    * @generated from field: bytes data_json = 3;
    */
   dataJson: Uint8Array;
+
+  /**
+   * The request id the event was published with, so that the consumers' logs follow it.
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
 };
 
 /**
@@ -153,7 +181,7 @@ export type PublishedEvent = Message<"triggers.v1.PublishedEvent"> & {
  * Use `create(PublishedEventSchema)` to create a new message.
  */
 export const PublishedEventSchema: GenMessage<PublishedEvent> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_event, 2);
+  messageDesc(file_triggers_v1_event, 3);
 
 /**
  * Why a request failed, attached to errors as a detail so that clients can act on it.
@@ -179,7 +207,7 @@ export type ErrorInfo = Message<"triggers.v1.ErrorInfo"> & {
  * Use `create(ErrorInfoSchema)` to create a new message.
  */
 export const ErrorInfoSchema: GenMessage<ErrorInfo> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_event, 3);
+  messageDesc(file_triggers_v1_event, 4);
 
 /**
  * @generated from enum triggers.v1.ErrorReason
