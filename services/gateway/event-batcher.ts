@@ -33,7 +33,7 @@ const maxBatchSize = 500;
 // The first events of a key go out at once, later ones ride the next call: batches grow with the load,
 // while a lone event waits for nothing. Measured with 64 clients: 1 or 2 calls in flight serve ~2k events/s,
 // 4 ~1.7k, 16 ~1.1k (each call costs more than each event); 2 keeps one slow call from stalling a key.
-const maxCallsPerKey = 2;
+const maxCallsPerKey = 1;
 
 export class EventBatcher {
   readonly #queues = new Map<string, KeyQueue>();

@@ -12,6 +12,7 @@ import {
   serviceEnvironment,
   serviceSpec,
   type ServiceName,
+  type ServiceRuntime,
 } from "../../services/stack/services.js";
 import { Supervisor, describeEvent, type RestartPolicy } from "../../services/stack/supervisor.js";
 import { createDatabase } from "./throwaway.js";
@@ -30,6 +31,8 @@ export interface StartStackOptions {
   env?: Record<string, string>;
   /** Scripts (absolute, or relative to the repository root) run instead of services/<name>/main.ts. */
   entries?: Partial<Record<ServiceName, string>>;
+  /** The sources through tsx by default; "compiled" runs dist/, which `npm test` builds first. */
+  runtime?: ServiceRuntime;
 }
 
 export interface Stack {
@@ -96,7 +99,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       print,
       onEvent: print && ((event) => print(prefixLine("stack", describeEvent(event)))),
     });
-    for (const name of SERVICE_NAMES) supervisor.add(serviceSpec(name, env, urls[name], options.entries?.[name]));
+    for (const name of SERVICE_NAMES) supervisor.add(serviceSpec(name, env, urls[name], options.runtime ?? "source", options.entries?.[name]));
     undo.push(() => supervisor.stopAll());
     await supervisor.startAll();
 
