@@ -1,5 +1,5 @@
 // Forwards one public RPC to the backend that serves it: the API key is checked here first, errors are relayed by code.
-import { create, type DescMethod, type DescService, type Message } from "@bufbuild/protobuf";
+import { create, toJsonString, type DescMethod, type DescService, type Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, type CallOptions } from "@connectrpc/connect";
 import { EventInputSchema, type EventInput } from "../../gen/triggers/v1/event_pb.js";
 import {
@@ -10,8 +10,11 @@ import {
 } from "../../gen/triggers/v1/ingest_pb.js";
 import type { KeyVerifier } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
+import { apiJson } from "../shared/json.js";
 import type { Logger } from "../shared/logger.js";
+import { currentRequestId } from "../shared/request-context.js";
 import type { EventBatcher } from "./event-batcher.js";
+import { JsonBackend } from "./json-backend.js";
 import { needsApiKey, type Backend } from "./public-api.js";
 
 export interface ForwardOptions {
@@ -27,6 +30,7 @@ type UnaryCall = (request: Message, options: CallOptions) => Promise<Message>;
 
 export class Forwarder {
   readonly #clients = new Map<DescService, Record<string, UnaryCall>>();
+  readonly #jsonBackends = new Map<DescService, JsonBackend>();
 
   constructor(
     backends: Backend[],
@@ -39,6 +43,7 @@ export class Forwarder {
     for (const { service, url } of backends) {
       // Calls are made by method name, whatever the service: the one place the client's typing is set aside.
       this.#clients.set(service, createServiceClient(service, url) as unknown as Record<string, UnaryCall>);
+      this.#jsonBackends.set(service, new JsonBackend(url));
     }
   }
 
@@ -55,12 +60,36 @@ export class Forwarder {
     return this.#call(method, request, options);
   }
 
+  /**
+   * The REST path: the answer as proto-named JSON text. Except for publishes, which ride in batches, the request
+   * goes to the backend as Connect JSON and its answer comes back as it was written, never decoded here.
+   */
+  async forwardJson(method: DescMethod, request: Message, options: ForwardOptions): Promise<string> {
+    if (method === IngestService.method.publishEvent) return toJsonString(method.output, await this.forward(method, request, options), apiJson);
+    if (needsApiKey(method)) await this.verifier.verify(requireKey(options.key));
+    const backend = this.#jsonBackends.get(method.parent);
+    if (!backend) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
+    try {
+      return await backend.call(`${method.parent.typeName}/${method.name}`, toJsonString(method.input, request, apiJson), {
+        key: options.key,
+        requestId: currentRequestId(),
+        timeoutMs: this.#timeoutMs(options),
+        signal: options.signal?.(),
+      });
+    } catch (err) {
+      throw this.#relayed(err, method);
+    }
+  }
+
+  #timeoutMs(options: ForwardOptions): number {
+    return Math.min(options.timeoutMs ?? this.maxTimeoutMs, this.maxTimeoutMs);
+  }
+
   async #call(method: DescMethod, request: Message, options: ForwardOptions): Promise<Message> {
     const call = this.#clients.get(method.parent)?.[method.localName];
     if (!call) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
     try {
-      const timeoutMs = Math.min(options.timeoutMs ?? this.maxTimeoutMs, this.maxTimeoutMs);
-      return await call(request, { headers: credentials(options.key), signal: options.signal?.(), timeoutMs });
+      return await call(request, { headers: credentials(options.key), signal: options.signal?.(), timeoutMs: this.#timeoutMs(options) });
     } catch (err) {
       throw this.#relayed(err, method);
     }
@@ -80,7 +109,7 @@ export class Forwarder {
   }
 }
 
-// An error the backend sent comes with the headers of its answer; one of the client's own (refused, reset) has none.
+// An error the backend sent comes with the headers of its answer; one of the client's own (refused, reset, timed out) has none.
 function isBackendAnswer(error: ConnectError): boolean {
   return error.metadata.has("content-type");
 }

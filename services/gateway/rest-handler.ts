@@ -1,5 +1,4 @@
 // Serves the REST API: matches a route, builds the request message, forwards it, and answers JSON, errors included.
-import type { JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { keyFromHeaders } from "../shared/authenticate.js";
 import { toConnectError } from "../shared/errors.js";
@@ -10,7 +9,7 @@ import { elapsed, type RestEntry } from "./access-log.js";
 import type { Forwarder } from "./forwarder.js";
 import { errorBody, httpError, httpErrorHeaders, httpStatus } from "./http-errors.js";
 import { readJsonBody, type HttpRequest } from "./request-body.js";
-import { requestMessage, responseJson } from "./rest-messages.js";
+import { requestMessage, responseText } from "./rest-messages.js";
 import { matchRoute, type RestRoute } from "./rest-routes.js";
 
 type HttpResponse = Parameters<HttpHandler>[1];
@@ -33,7 +32,7 @@ export function restHandler(options: RestHandlerOptions): HttpHandler {
       if (match.kind === "none") return reply.error(new ConnectError(`no route for ${verb} ${url.pathname}`, Code.NotFound));
       if (match.kind === "wrong-verb") return reply.error(wrongVerb(verb, match.allow));
       serve(options, req, res, match.route, match.params, url.searchParams).then(
-        (body) => reply.json(200, body),
+        (text) => reply.text(200, text),
         (err: unknown) => reply.error(toConnectError(err, options.logger)),
       );
     });
@@ -46,21 +45,20 @@ async function serve(
   route: RestRoute,
   params: Parameters<typeof requestMessage>[1],
   query: URLSearchParams,
-): Promise<JsonValue> {
+): Promise<string> {
   const body = route.body ? await readJsonBody(req, options.maxBodyBytes) : undefined;
   const request = requestMessage(route, params, query, body);
   const key = keyFromHeaders((name) => firstHeader(req.headers[name]));
-  const response = await options.forwarder.forward(route.method, request, { key, signal: () => abortOnClose(res) });
-  return responseJson(route, response);
+  const response = await options.forwarder.forwardJson(route.method, request, { key, signal: () => abortOnClose(res) });
+  return responseText(route, response);
 }
 
 /** Answers a request, errors included, and writes its access line while the request id is still in context. */
 function replier(options: RestHandlerOptions, res: HttpResponse, requestId: string, verb: string, route: string) {
   const started = performance.now();
-  const json = (status: number, body: JsonValue, headers: Record<string, string> = {}) => {
+  const text = (status: number, text: string, headers: Record<string, string> = {}) => {
     // A client that went away, or an error after an answer was sent, has nobody left to answer.
     if (res.headersSent || res.destroyed) return;
-    const text = JSON.stringify(body);
     // A known length spares HTTP/1.1 the chunked framing, and the answer goes out in one write.
     const length = String(Buffer.byteLength(text));
     res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": length, [REQUEST_ID_HEADER]: requestId });
@@ -72,9 +70,9 @@ function replier(options: RestHandlerOptions, res: HttpResponse, requestId: stri
     const status = httpStatus(err);
     // An unread body may still be arriving (a 413 stops reading it): HTTP/1.1 cannot reuse the connection then.
     if (status === 413 && res.req.httpVersionMajor === 1) headers.connection = "close";
-    json(status, errorBody(err, requestId), headers);
+    text(status, JSON.stringify(errorBody(err, requestId)), headers);
   };
-  return { json, error };
+  return { text, error };
 }
 
 function wrongVerb(verb: string, allow: string[]): ConnectError {

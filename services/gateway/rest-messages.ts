@@ -1,8 +1,7 @@
 // Turns a REST request (path variables, query, JSON body) into the RPC's request message, and its response into JSON.
-import { ScalarType, fromJson, toJson, type DescField, type DescMessage, type JsonObject, type JsonValue, type Message } from "@bufbuild/protobuf";
+import { ScalarType, fromJson, type DescField, type DescMessage, type JsonObject, type JsonValue, type Message } from "@bufbuild/protobuf";
 import { invalidField } from "../shared/errors.js";
 import type { RestRoute } from "./rest-routes.js";
-import { apiJson } from "../shared/json.js";
 
 /** The request message of route, or invalid_argument naming the field at fault. */
 export function requestMessage(
@@ -17,11 +16,11 @@ export function requestMessage(
   return decode(route, json);
 }
 
-/** The response as proto-named JSON, or only its response_body field when the rule names one. */
-export function responseJson(route: RestRoute, response: Message): JsonValue {
-  const json = toJson(route.method.output, response, apiJson) as JsonObject;
-  if (!route.responseBody) return json;
-  return json[route.responseBody.name] ?? {};
+/** The response's proto-named JSON text as the REST answer: as it is, or only its response_body field when the rule names one. */
+export function responseText(route: RestRoute, responseJson: string): string {
+  if (!route.responseBody) return responseJson;
+  const json = JSON.parse(responseJson) as JsonObject;
+  return JSON.stringify(json[route.responseBody.name] ?? {});
 }
 
 function bodyJson(route: RestRoute, body: JsonValue | undefined): JsonObject {
