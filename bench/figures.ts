@@ -1,0 +1,80 @@
+// Turns the sections' measurements into the report's rows and the chart's bars.
+import type { Bar, LatencyBars } from "./chart.js";
+import type { MemoryByService } from "./memory.js";
+import type { Row } from "./report.js";
+import type { DeliveryFigures } from "./sections/delivery.js";
+import type { Floors } from "./sections/floors.js";
+import type { InboxFigures } from "./sections/inbox.js";
+import type { IngestFigures } from "./sections/ingest.js";
+import { deliveryRate, fixedRate } from "./plan.js";
+
+export interface Measurements {
+  floors: Floors;
+  ingest: IngestFigures;
+  delivery: DeliveryFigures;
+  inbox: InboxFigures;
+  memoryIdle: MemoryByService;
+  memoryUnderLoad: MemoryByService;
+}
+
+// The issue's targets for this machine.
+const maxFixedRateP99Ms = 10;
+const maxDeliveryP95Ms = 50;
+const maxInboxP95Ms = 10;
+const maxRssMb = 150;
+
+export function rows(m: Measurements): Row[] {
+  const { floors, ingest, delivery, inbox } = m;
+  const alternative = (value: number) => ({ name: "alternative", value });
+  return [
+    { section: "floor", figure: "bare node:http", value: floors.bareHttp.perSecond, unit: "req/s" },
+    { section: "floor", figure: "connect-node unary JSON", value: floors.connectUnary.perSecond, unit: "req/s" },
+    { section: "floor", figure: "JetStream publishes with acks", value: floors.jetstream, unit: "msg/s" },
+    { section: "floor", figure: "one-process alternative", value: ingest.alternative.perSecond, unit: "events/s" },
+    { section: "ingest", figure: "events/s, 64 connections", value: ingest.stack.perSecond, unit: "events/s", floor: alternative(ingest.alternative.perSecond), target: { minRatio: 1 } },
+    { section: "ingest", figure: "p50", value: ingest.stack.p50, unit: "ms", floor: alternative(ingest.alternative.p50) },
+    { section: "ingest", figure: "p95", value: ingest.stack.p95, unit: "ms", floor: alternative(ingest.alternative.p95) },
+    { section: "ingest", figure: "p99", value: ingest.stack.p99, unit: "ms", floor: alternative(ingest.alternative.p99) },
+    { section: "ingest", figure: "errors", value: ingest.stack.errors, unit: "", target: { max: 0 } },
+    { section: `${fixedRate}/s`, figure: "events/s served", value: ingest.fixedRate.perSecond, unit: "events/s" },
+    { section: `${fixedRate}/s`, figure: "p50", value: ingest.fixedRate.p50, unit: "ms" },
+    { section: `${fixedRate}/s`, figure: "p95", value: ingest.fixedRate.p95, unit: "ms" },
+    { section: `${fixedRate}/s`, figure: "p99", value: ingest.fixedRate.p99, unit: "ms", target: { max: maxFixedRateP99Ms } },
+    { section: `${fixedRate}/s`, figure: "errors", value: ingest.fixedRate.errors, unit: "", target: { max: 0 } },
+    { section: "delivery", figure: `p50 at ${deliveryRate}/s`, value: delivery.p50, unit: "ms" },
+    { section: "delivery", figure: `p95 at ${deliveryRate}/s`, value: delivery.p95, unit: "ms", target: { max: maxDeliveryP95Ms } },
+    { section: "delivery", figure: `p99 at ${deliveryRate}/s`, value: delivery.p99, unit: "ms" },
+    { section: "delivery", figure: "delivered of accepted", value: delivery.delivered, unit: `of ${delivery.accepted}`, target: { min: delivery.accepted } },
+    { section: "inbox", figure: "events stored for the org", value: inbox.stored, unit: "events" },
+    { section: "inbox", figure: "first page p50", value: inbox.firstPage.p50, unit: "ms", floor: alternative(inbox.alternativeFirstPage.p50) },
+    { section: "inbox", figure: "first page p95", value: inbox.firstPage.p95, unit: "ms", floor: alternative(inbox.alternativeFirstPage.p95), target: { max: maxInboxP95Ms } },
+    { section: "inbox", figure: "deep page p50", value: inbox.deepPage.p50, unit: "ms", floor: alternative(inbox.alternativeDeepPage.p50) },
+    { section: "inbox", figure: "deep page p95", value: inbox.deepPage.p95, unit: "ms", floor: alternative(inbox.alternativeDeepPage.p95), target: { max: maxInboxP95Ms } },
+    { section: "inbox", figure: "pages/s, 4 clients", value: inbox.firstPage.perSecond, unit: "pages/s", floor: alternative(inbox.alternativeFirstPage.perSecond) },
+    ...Object.keys(m.memoryIdle).flatMap((service): Row[] => [
+      { section: "memory", figure: `${service} idle`, value: m.memoryIdle[service] ?? Number.NaN, unit: "MB" },
+      { section: "memory", figure: `${service} under load`, value: m.memoryUnderLoad[service] ?? Number.NaN, unit: "MB", target: { max: maxRssMb } },
+    ]),
+  ];
+}
+
+export function throughputBars(m: Measurements): Bar[] {
+  return [
+    { label: "floor: bare node:http", value: m.floors.bareHttp.perSecond },
+    { label: "floor: connect-node unary JSON", value: m.floors.connectUnary.perSecond },
+    { label: "floor: JetStream publishes", value: m.floors.jetstream },
+    { label: "one-process alternative", value: m.ingest.alternative.perSecond },
+    { label: "Triggers ingest", value: m.ingest.stack.perSecond },
+  ];
+}
+
+export function latencyBars(m: Measurements): LatencyBars[] {
+  return [
+    { label: "ingest, 64 conn.", ...m.ingest.stack },
+    { label: "alternative, 64 conn.", ...m.ingest.alternative },
+    { label: `ingest at ${fixedRate}/s`, ...m.ingest.fixedRate },
+    { label: `delivery at ${deliveryRate}/s`, ...m.delivery },
+    { label: "inbox first page", ...m.inbox.firstPage },
+    { label: "inbox deep page", ...m.inbox.deepPage },
+  ];
+}

@@ -1,0 +1,27 @@
+// `npm run bench -- --smoke`: every section of the bench produces its figures. Never a timing: tests assert no durations.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import test from "ava";
+import type { Report } from "../../bench/report.js";
+import { REPO_ROOT } from "../../services/stack/services.js";
+
+test("bench - smoke mode produces a figure for every section and writes the report", async (t) => {
+  t.timeout(5 * 60_000);
+  const out = await mkdtemp(path.join(os.tmpdir(), "bench-smoke-"));
+  t.teardown(() => rm(out, { recursive: true, force: true }));
+  // dist/ is built by npm test; the bench runs the compiled services, as npm start does.
+  await promisify(execFile)(process.execPath, ["--import", "tsx", "bench/main.ts", "--smoke", "--out", out], { cwd: REPO_ROOT });
+
+  const report = JSON.parse(await readFile(path.join(out, "latest.json"), "utf8")) as Report;
+  t.is(report.mode, "smoke");
+  const sections = new Set(report.rows.map((row) => row.section));
+  for (const section of ["floor", "ingest", "1000/s", "delivery", "inbox", "memory"]) t.true(sections.has(section), section);
+  const missing = report.rows.filter((row) => !Number.isFinite(row.value)).map((row) => `${row.section}: ${row.figure}`);
+  t.deepEqual(missing, []);
+  t.true(report.rows.some((row) => row.figure === "gateway under load"));
+  t.regex(await readFile(path.join(out, "latest.md"), "utf8"), /\| ingest: events\/s, 64 connections \|/);
+  t.regex(await readFile(path.join(out, "latest.svg"), "utf8"), /^<svg /);
+});
