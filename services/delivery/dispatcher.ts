@@ -48,7 +48,8 @@ export function createDispatcher({ store, subscriptions, logger, registry, posts
     const outcome = await postEvent(sub.url, event, data, timeoutMs);
     await store.recordOutcome(claim.attemptId, outcome);
     attempts.inc({ status: outcome.status });
-    logger.info(
+    // Every attempt is recorded and counted; the log speaks up for failures, successes only at debug level.
+    logger[outcome.status === "succeeded" ? "debug" : "info"](
       {
         event_id: event.id,
         subscription_id: sub.id,

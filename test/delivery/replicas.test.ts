@@ -5,7 +5,8 @@ import { callRpc, eventually, newEvent, publishEvent, startDeliveryStack, startR
 let stack: DeliveryStack;
 
 test.before(async () => {
-  stack = await startDeliveryStack();
+  // The second replica's deliveries are found by its debug-level "attempt recorded" lines.
+  stack = await startDeliveryStack({ LOG_LEVEL: "debug" });
 });
 
 test.after.always(async () => {

@@ -8,7 +8,8 @@ import { startStack, type Stack } from "../helpers/stack.js";
 let stack: Stack;
 
 test.before(async () => {
-  stack = await startStack();
+  // Successful deliveries are logged at debug level: the tests follow request ids into those lines.
+  stack = await startStack({ env: { LOG_LEVEL: "debug" } });
 });
 
 test.after.always(async () => {
