@@ -3,7 +3,6 @@ import type { JetStreamClient, JsMsg } from "nats";
 import { isDependencyDown } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { decodePublishedEvents } from "../shared/published-events.js";
-import { withRequestId } from "../shared/request-context.js";
 import { consumers, eventsStream, orgOfEventSubject } from "../shared/streams.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { Limiter } from "./limiter.js";
@@ -39,19 +38,16 @@ export async function startConsumer({ js, dispatcher, logger, concurrency, retry
       logger.error({ stream_seq: msg.seq }, "message is not published events, dropped");
       return msg.term();
     }
-    const { orgId, events } = published;
-    const results = await Promise.allSettled(
-      events.map((one) => withRequestId(one.requestId, () => dispatcher.dispatch(orgId, one, () => msg.working()))),
-    );
-    // Never ack what was not recorded: the events come back, and recorded attempts are not repeated.
-    const failures = results.filter((result) => result.status === "rejected");
-    for (const { reason } of failures) {
-      if (isDependencyDown(reason)) logger.warn({ err: reason, stream_seq: msg.seq }, "store unavailable, events retried later");
-      else logger.error({ err: reason, stream_seq: msg.seq }, "delivering an event failed, events retried later");
+    try {
+      const result = await dispatcher.dispatch(published.orgId, published.events, () => msg.working());
+      if (result === "done") msg.ack();
+      else msg.nak(retryDelayMs);
+    } catch (err) {
+      // Never ack what was not recorded: the events come back, and recorded attempts are not repeated.
+      if (isDependencyDown(err)) logger.warn({ err, stream_seq: msg.seq }, "store unavailable, events retried later");
+      else logger.error({ err, stream_seq: msg.seq }, "delivering events failed, retried later");
+      msg.nak(retryDelayMs);
     }
-    const busy = results.some((result) => result.status === "fulfilled" && result.value === "retry");
-    if (failures.length > 0 || busy) msg.nak(retryDelayMs);
-    else msg.ack();
   }
 
   // Most events belong to orgs without subscriptions: those are acked unread.

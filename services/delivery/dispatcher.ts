@@ -1,4 +1,4 @@
-// Delivers one event to each of its org's matching subscriptions, once per subscription whatever the redeliveries.
+// Delivers events to each of their org's matching subscriptions, once per subscription whatever the redeliveries.
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Counter, type Registry } from "prom-client";
 import { v7 as uuidv7 } from "uuid";
@@ -6,7 +6,8 @@ import type { Event } from "../../gen/triggers/v1/event_pb.js";
 import type { Logger } from "../shared/logger.js";
 import type { PublishedEvent } from "../shared/published-events.js";
 import type { Limiter } from "./limiter.js";
-import type { DeliveryStore, SubscriptionRow } from "./store.js";
+import { withRequestId } from "../shared/request-context.js";
+import type { AttemptOutcome, DeliveryStore, SubscriptionRow } from "./store.js";
 import type { SubscriptionCache } from "./subscription-cache.js";
 import { wantsEvent } from "./subscriptions.js";
 import { postEvent } from "./webhook.js";
@@ -35,18 +36,7 @@ export function createDispatcher({ store, subscriptions, logger, registry, posts
     registers: [registry],
   });
 
-  async function deliverTo(orgId: string, event: Event, data: string, sub: SubscriptionRow) {
-    const claim = await store.claimAttempt({
-      id: uuidv7(),
-      orgId,
-      eventId: event.id,
-      subscriptionId: sub.id,
-      url: sub.url,
-      leaseMs: timeoutMs + leaseMarginMs,
-    });
-    if (claim.kind !== "claimed") return claim.kind;
-    const outcome = await postEvent(sub.url, event, data, timeoutMs);
-    await store.recordOutcome(claim.attemptId, outcome);
+  function logAttempt(event: Event, sub: SubscriptionRow, outcome: AttemptOutcome) {
     attempts.inc({ status: outcome.status });
     // Every attempt is recorded and counted; the log speaks up for failures, successes only at debug level.
     logger[outcome.status === "succeeded" ? "debug" : "info"](
@@ -60,7 +50,6 @@ export function createDispatcher({ store, subscriptions, logger, registry, posts
       },
       "attempt recorded",
     );
-    return "done";
   }
 
   return {
@@ -70,26 +59,52 @@ export function createDispatcher({ store, subscriptions, logger, registry, posts
     },
 
     /**
-     * Throws when the store fails; attempts recorded before the failure stay recorded and are not repeated.
-     * heartbeat is called before each POST, so that an event with many subscriptions keeps its message.
+     * Delivers a message's events: every (event, subscription) pair is claimed in one statement, POSTed, and the
+     * outcomes recorded in one more. Throws when the store fails; recorded attempts are never repeated.
+     * heartbeat is called before each POST, so that a message with many deliveries keeps its lease.
      */
-    async dispatch(orgId: string, { event, data }: PublishedEvent, heartbeat: () => void): Promise<DispatchResult> {
-      const receivedAt = event.receivedAt ? timestampDate(event.receivedAt) : new Date();
-      const subs = (await subscriptions.forOrg(orgId)).filter((sub) => wantsEvent(sub, event.type, receivedAt));
-      const results = await Promise.allSettled(
-        subs.map((sub) =>
-          posts.run(() => {
+    async dispatch(orgId: string, events: PublishedEvent[], heartbeat: () => void): Promise<DispatchResult> {
+      const pairs = matchingPairs(events, await subscriptions.forOrg(orgId));
+      if (pairs.length === 0) return "done";
+      const newAttempts = pairs.map(({ published: { event }, sub }) => ({ id: uuidv7(), orgId, eventId: event.id, subscriptionId: sub.id, url: sub.url }));
+      const claims = await store.claimAttempts(newAttempts, timeoutMs + leaseMarginMs);
+      const posted = await Promise.all(
+        pairs.map(async ({ published, sub }, i) => {
+          const claim = claims[i]!;
+          if (claim.kind !== "claimed") return [];
+          const outcome = await posts.run(() => {
             heartbeat();
-            return deliverTo(orgId, event, data, sub);
-          }),
-        ),
+            return postEvent(sub.url, published.event, published.data, timeoutMs);
+          });
+          return [{ published, sub, attemptId: claim.attemptId, outcome }];
+        }),
       );
-      // Every delivery has settled before we report a failure: none is left running behind our back.
-      const failure = results.find((result) => result.status === "rejected");
-      if (failure) throw failure.reason;
-      return results.some((result) => result.status === "fulfilled" && result.value === "busy") ? "retry" : "done";
+      const records = posted.flat();
+      if (records.length > 0) await store.recordOutcomes(records);
+      for (const { published, sub, outcome } of records) withRequestId(published.requestId, () => logAttempt(published.event, sub, outcome));
+      return claims.some((claim) => claim.kind === "busy") ? "retry" : "done";
     },
   };
+}
+
+interface Pair {
+  published: PublishedEvent;
+  sub: SubscriptionRow;
+}
+
+/** Each event with each subscription that wants it, every pair once. */
+function matchingPairs(events: PublishedEvent[], subs: SubscriptionRow[]): Pair[] {
+  const seen = new Set<string>();
+  return events.flatMap((published) => {
+    const { event } = published;
+    const receivedAt = event.receivedAt ? timestampDate(event.receivedAt) : new Date();
+    return subs.flatMap((sub) => {
+      const key = `${event.id} ${sub.id}`;
+      if (seen.has(key) || !wantsEvent(sub, event.type, receivedAt)) return [];
+      seen.add(key);
+      return [{ published, sub }];
+    });
+  });
 }
 
 export type Dispatcher = ReturnType<typeof createDispatcher>;

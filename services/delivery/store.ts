@@ -39,9 +39,9 @@ export interface NewAttempt {
   eventId: string;
   subscriptionId: string;
   url: string;
-  /** How long the claim holds before another worker may take it over. */
-  leaseMs: number;
 }
+
+const pairKey = (eventId: string, subscriptionId: string) => `${eventId} ${subscriptionId}`;
 
 const subscriptionColumns = ["id", "org_id", "url", "event_types", "created_at"] as const;
 
@@ -79,30 +79,49 @@ export function createDeliveryStore(sql: Sql) {
     },
 
     /**
-     * Takes the right to POST the event to the subscription. A claim left by a worker that died
-     * is taken over once its lease has run out; a recorded attempt is never repeated.
+     * Takes the right to POST each event to its subscription, in one statement for them all; the claims come
+     * back in the order asked. A claim left by a worker that died is taken over once its lease has run out;
+     * a recorded attempt is never repeated. No (event, subscription) pair may be asked twice in one call.
      */
-    async claimAttempt(attempt: NewAttempt): Promise<Claim> {
-      const [claimed] = await sql<{ id: string }[]>`
+    async claimAttempts(attempts: NewAttempt[], leaseMs: number): Promise<Claim[]> {
+      const claimed = await sql<{ id: string; event_id: string; subscription_id: string }[]>`
         insert into delivery.attempts (id, org_id, event_id, subscription_id, url, started_at, lease_until)
-        values (${attempt.id}, ${attempt.orgId}, ${attempt.eventId}, ${attempt.subscriptionId}, ${attempt.url},
-                now(), now() + make_interval(secs => ${attempt.leaseMs / 1000}))
+        select id, org_id, event_id, subscription_id, url, now(), now() + make_interval(secs => ${leaseMs / 1000})
+        from unnest(${attempts.map((a) => a.id)}::uuid[], ${attempts.map((a) => a.orgId)}::uuid[], ${attempts.map((a) => a.eventId)}::uuid[],
+                    ${attempts.map((a) => a.subscriptionId)}::uuid[], ${attempts.map((a) => a.url)}::text[])
+          as a(id, org_id, event_id, subscription_id, url)
         on conflict (event_id, subscription_id) do update
           set started_at = now(), lease_until = excluded.lease_until
           where attempts.status is null and attempts.lease_until < now()
-        returning id`;
-      if (claimed) return { kind: "claimed", attemptId: claimed.id };
-      const [existing] = await sql<{ status: AttemptStatus | null }[]>`
-        select status from delivery.attempts where event_id = ${attempt.eventId} and subscription_id = ${attempt.subscriptionId}`;
-      return existing?.status ? { kind: "done" } : { kind: "busy" };
+        returning id, event_id, subscription_id`;
+      const claimedIds = new Map(claimed.map((row) => [pairKey(row.event_id, row.subscription_id), row.id]));
+      const others = attempts.filter((a) => !claimedIds.has(pairKey(a.eventId, a.subscriptionId)));
+      const recorded = new Set<string>();
+      if (others.length > 0) {
+        const rows = await sql<{ event_id: string; subscription_id: string }[]>`
+          select event_id, subscription_id from delivery.attempts
+          where status is not null and (event_id, subscription_id) in (
+            select * from unnest(${others.map((a) => a.eventId)}::uuid[], ${others.map((a) => a.subscriptionId)}::uuid[]))`;
+        for (const row of rows) recorded.add(pairKey(row.event_id, row.subscription_id));
+      }
+      return attempts.map((a): Claim => {
+        const key = pairKey(a.eventId, a.subscriptionId);
+        const attemptId = claimedIds.get(key);
+        if (attemptId) return { kind: "claimed", attemptId };
+        return recorded.has(key) ? { kind: "done" } : { kind: "busy" };
+      });
     },
 
-    async recordOutcome(attemptId: string, outcome: AttemptOutcome): Promise<void> {
+    /** Completes claimed attempts with how their POSTs went, in one statement. */
+    async recordOutcomes(records: { attemptId: string; outcome: AttemptOutcome }[]): Promise<void> {
       await sql`
-        update delivery.attempts
-        set status = ${outcome.status}, response_status = ${outcome.responseStatus}, error = ${outcome.error},
-            duration_ms = ${outcome.durationMs}, lease_until = null
-        where id = ${attemptId} and status is null`;
+        update delivery.attempts as a
+        set status = o.status, response_status = o.response_status, error = o.error, duration_ms = o.duration_ms, lease_until = null
+        from unnest(${records.map((r) => r.attemptId)}::uuid[], ${records.map((r) => r.outcome.status)}::text[],
+                    ${records.map((r) => r.outcome.responseStatus)}::int[], ${records.map((r) => r.outcome.error)}::text[],
+                    ${records.map((r) => r.outcome.durationMs)}::int[])
+          as o(id, status, response_status, error, duration_ms)
+        where a.id = o.id and a.status is null`;
     },
 
     /** The event's recorded attempts, oldest first; in-flight claims are not attempts yet. */
