@@ -5,6 +5,7 @@ import { KeyVerifier, requireApiKey } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import { connectDatabase, migrate } from "../shared/database.js";
 import { createLogger } from "../shared/logger.js";
+import { jsonRoute } from "../shared/json-route.js";
 import { createMetrics } from "../shared/metrics.js";
 import { connectNats } from "../shared/nats.js";
 import { startServer } from "../shared/server.js";
@@ -12,7 +13,7 @@ import { onShutdown } from "../shared/shutdown.js";
 import { consumers, ensureConsumer } from "../shared/streams.js";
 import { loadInboxConfig } from "./config.js";
 import { startProjection } from "./projection.js";
-import { inboxRoutes } from "./routes.js";
+import { inboxRoutes, listInboxJson } from "./routes.js";
 import { createEventStore } from "./store.js";
 
 const config = loadInboxConfig();
@@ -32,14 +33,17 @@ projection.done.catch((err: unknown) => {
 });
 const verifier = new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs);
 
+const metrics = createMetrics("inbox");
+
 const server = await startServer({
   host: config.host,
   port: config.port,
   logger,
-  metrics: createMetrics("inbox"),
+  metrics,
   services: [InboxService.typeName],
   routes: inboxRoutes(store),
   interceptors: [requireApiKey(verifier)],
+  jsonRoutes: new Map([jsonRoute(listInboxJson(store), { verifier, logger, metrics })]),
 });
 
 onShutdown(logger, [

@@ -3,24 +3,47 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { EventSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
-import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
+import { InboxService, type ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
 import { callerOf } from "../shared/authenticate.js";
 import { invalidField, notFound } from "../shared/errors.js";
 import { requireUuid } from "../shared/ids.js";
+import type { JsonRoute } from "../shared/json-route.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import type { EventRow, EventStore } from "./store.js";
 
 const defaultLimit = 100;
 const maxLimit = 1000;
 
+/** The page a ListInbox request asks for: how many events, after which one. */
+function pageOf(req: ListInboxRequest): { limit: number; after: string | undefined } {
+  if (req.limit < 0 || req.limit > maxLimit) throw invalidField("limit", `limit must be from 1 to ${maxLimit}`);
+  return { limit: req.limit || defaultLimit, after: decodeCursor(req.cursor) };
+}
+
+/**
+ * ListInbox for Connect JSON callers, the gateway's REST path among them: Postgres renders the page, and the
+ * answer is what Connect would have written from the same rows. Binary, gRPC and gRPC-Web calls go through
+ * inboxRoutes below.
+ */
+export function listInboxJson(store: EventStore): JsonRoute<typeof InboxService.method.listInbox> {
+  return {
+    method: InboxService.method.listInbox,
+    async answer(req, caller) {
+      const { limit, after } = pageOf(req);
+      const page = await store.pendingJson(caller.orgId, after, limit);
+      const nextCursor = page.more && page.lastId ? encodeCursor(page.lastId) : "";
+      return `{"events":${page.events},"next_cursor":${JSON.stringify(nextCursor)}}`;
+    },
+  };
+}
+
 export function inboxRoutes(store: EventStore) {
   return (router: ConnectRouter) =>
     router.service(InboxService, {
       async listInbox(req, ctx) {
-        if (req.limit < 0 || req.limit > maxLimit) throw invalidField("limit", `limit must be from 1 to ${maxLimit}`);
-        const limit = req.limit || defaultLimit;
+        const { limit, after } = pageOf(req);
         // One row more than asked tells whether another page exists without a second query.
-        const rows = await store.pending(callerOf(ctx).orgId, decodeCursor(req.cursor), limit + 1);
+        const rows = await store.pending(callerOf(ctx).orgId, after, limit + 1);
         const page = rows.slice(0, limit);
         return {
           events: page.map(toEvent),

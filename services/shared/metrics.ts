@@ -15,8 +15,11 @@ export function createMetrics(service: string) {
     registers: [registry],
   });
 
+  /** Starts timing an RPC; the returned function records it with its outcome, "ok" or a Connect code name. */
+  const timeRpc = (method: string) => rpcDuration.startTimer({ method }) as (labels: { code: string }) => void;
+
   const measureRpcs: Interceptor = (next) => async (req) => {
-    const stop = rpcDuration.startTimer({ method: `${req.service.typeName}/${req.method.name}` });
+    const stop = timeRpc(`${req.service.typeName}/${req.method.name}`);
     try {
       const res = await next(req);
       stop({ code: "ok" });
@@ -27,7 +30,7 @@ export function createMetrics(service: string) {
     }
   };
 
-  return { registry, measureRpcs };
+  return { registry, measureRpcs, timeRpc };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

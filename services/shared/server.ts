@@ -9,6 +9,7 @@ import { errorBoundary } from "./errors.js";
 import { HealthStatus, healthRoutes } from "./health.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import { isConnectJson } from "./json-route.js";
 import { acceptRequestId } from "./request-context.js";
 import { apiJson } from "./json.js";
 
@@ -27,6 +28,8 @@ export interface ServerOptions {
   interceptors?: Interceptor[];
   /** Handles HTTP requests that are not RPCs (the gateway's REST routes). */
   fallback?: HttpHandler;
+  /** Connect JSON calls of these procedure paths are served by these handlers instead (see json-route.ts). */
+  jsonRoutes?: Map<string, HttpHandler>;
 }
 
 export interface RunningServer {
@@ -93,6 +96,8 @@ function httpHandler(options: ServerOptions, health: HealthStatus): HttpHandler 
   });
   return (req, res) => {
     if (req.method === "GET" && req.url === "/metrics") return serveMetrics(options.metrics, res);
+    const jsonRoute = options.jsonRoutes?.get(req.url ?? "");
+    if (jsonRoute && isConnectJson(req)) return jsonRoute(req, res);
     if (req.method === "GET" && req.url === "/healthz") {
       res.writeHead(health.serving ? 200 : 503, { "content-type": "text/plain" });
       return void res.end(health.serving ? "ok\n" : "shutting down\n");
