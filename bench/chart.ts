@@ -45,7 +45,7 @@ function panel(title: string, bars: (Bar & { color: string; text: string })[], y
     return [
       `<text x="${labelWidth - 8}" y="${rowY + 12}" text-anchor="end">${escape(bar.label)}</text>`,
       `<rect x="${labelWidth}" y="${rowY}" width="${length.toFixed(1)}" height="${barHeight}" fill="${bar.color}"/>`,
-      `<text x="${labelWidth + length + 6}" y="${rowY + 12}">${escape(Number.isFinite(bar.value) ? bar.text : "none")}</text>`,
+      `<text x="${(labelWidth + length + 6).toFixed(1)}" y="${rowY + 12}">${escape(Number.isFinite(bar.value) ? bar.text : "none")}</text>`,
     ].join("");
   });
   const svg = [`<text x="10" y="${y}" font-size="14" font-weight="bold">${escape(title)}</text>`, ...rows].join("\n");
