@@ -25,8 +25,13 @@ export function webhookBody(event: Event, data: string): string {
 export async function postEvent(url: string, event: Event, data: string, timeoutMs: number): Promise<AttemptOutcome> {
   const started = performance.now();
   const durationMs = () => Math.round(performance.now() - started);
+  const target = new URL(url);
+  const body = webhookBody(event, data);
   try {
-    const responseStatus = await post(new URL(url), event, webhookBody(event, data), timeoutMs);
+    const responseStatus = await post(target, event, body, timeoutMs).catch((err: unknown) => {
+      if (!(err instanceof StaleConnection)) throw err;
+      return post(target, event, body, Math.max(1, timeoutMs - durationMs()), { fresh: true });
+    });
     const ok = responseStatus >= 200 && responseStatus < 300;
     // The status says why an answered attempt failed; error is for attempts that got no answer.
     return { status: ok ? "succeeded" : "failed", responseStatus, error: "", durationMs: durationMs() };
@@ -37,8 +42,15 @@ export async function postEvent(url: string, event: Event, data: string, timeout
 
 class Timeout extends Error {}
 
+/**
+ * A kept-alive connection the endpoint closed just as we reused it: the request most likely never reached it, and
+ * Node's documentation says to send it again. We do, once, on a new connection (receivers already dedupe by
+ * webhook-id). Any other failure is the attempt's outcome.
+ */
+class StaleConnection extends Error {}
+
 // Resolves with the answer's status once its body is read or cut short; a redirect is an answer like any other.
-function post(url: URL, event: Event, body: string, timeoutMs: number): Promise<number> {
+function post(url: URL, event: Event, body: string, timeoutMs: number, { fresh = false } = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const client = url.protocol === "https:" ? https : http;
     const headers = {
@@ -48,7 +60,7 @@ function post(url: URL, event: Event, body: string, timeoutMs: number): Promise<
       "webhook-id": event.id,
       "webhook-timestamp": String(Math.floor(Date.now() / 1000)),
     };
-    const req = client.request(url, { method: "POST", headers, agent: agents[url.protocol as keyof typeof agents] }, (res) => {
+    const req = client.request(url, { method: "POST", headers, agent: fresh ? false : agents[url.protocol as keyof typeof agents] }, (res) => {
       let read = 0;
       const answered = () => {
         clearTimeout(timer);
@@ -67,9 +79,9 @@ function post(url: URL, event: Event, body: string, timeoutMs: number): Promise<
       res.once("error", answered);
     });
     const timer = setTimeout(() => req.destroy(new Timeout()), timeoutMs);
-    req.once("error", (err) => {
+    req.once("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(err);
+      reject(req.reusedSocket && err.code === "ECONNRESET" ? new StaleConnection() : err);
     });
     req.end(body);
   });
