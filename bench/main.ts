@@ -68,6 +68,7 @@ try {
   await writeFile(path.join(outDir, "latest.md"), markdown(report));
   await writeFile(path.join(outDir, "latest.svg"), chart(throughputBars(measurements), latencyBars(measurements)));
   console.log(consoleTable(report));
+  for (const story of delivery.undelivered) console.log(`undelivered ${story}`);
   console.log(`\nwritten to ${outDir}`);
 } catch (error) {
   progress.done();

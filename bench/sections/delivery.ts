@@ -8,7 +8,12 @@ export interface DeliveryFigures extends Percentiles {
   accepted: number;
   delivered: number;
   errors: number;
+  /** For the first few accepted events that never arrived: their id and what their attempts recorded. */
+  undelivered: string[];
 }
+
+// Enough to see a pattern; the count is in delivered.
+const undeliveredShown = 10;
 
 export async function measureDelivery(plan: Plan, stack: Target, step: (what: string) => void): Promise<DeliveryFigures> {
   const receiver = await startReceiver();
@@ -27,7 +32,9 @@ export async function measureDelivery(plan: Plan, stack: Target, step: (what: st
       const arrived = receiver.arrivals.get(id);
       return arrived === undefined ? [] : [Math.max(0, arrived - at)];
     });
-    return { ...percentiles(latencies), accepted: answered.size, delivered: latencies.length, errors: load.errors };
+    const missing = [...answered.keys()].filter((id) => !receiver.arrivals.has(id));
+    const undelivered = await Promise.all(missing.slice(0, undeliveredShown).map((id) => attemptsOf(stack, id)));
+    return { ...percentiles(latencies), accepted: answered.size, delivered: latencies.length, errors: load.errors, undelivered };
   } finally {
     await unsubscribe(stack, subscriptionId);
     await receiver.close();
@@ -47,4 +54,13 @@ async function subscribe(stack: Target, url: string): Promise<string> {
 async function unsubscribe(stack: Target, id: string): Promise<void> {
   const res = await fetch(`${stack.url}/v1/subscriptions/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${stack.key}` } });
   await res.body?.cancel();
+}
+
+// An undelivered event's story as the API tells it: each attempt's status and error, or that there was none.
+async function attemptsOf(stack: Target, eventId: string): Promise<string> {
+  const res = await fetch(`${stack.url}/v1/events/${eventId}/attempts`, { headers: { authorization: `Bearer ${stack.key}` } });
+  if (!res.ok) return `${eventId}: listing its attempts answered ${res.status}`;
+  const { attempts } = (await res.json()) as { attempts: { status: string; response_status: number; error: string }[] };
+  const told = attempts.map((a) => [a.status, a.response_status || "", a.error].filter(Boolean).join(" "));
+  return `${eventId}: ${told.length > 0 ? told.join("; ") : "no attempt"}`;
 }
