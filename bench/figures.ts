@@ -36,6 +36,10 @@ export function rows(m: Measurements): Row[] {
     { section: "ingest", figure: "p95", value: ingest.stack.p95, unit: "ms", floor: alternative(ingest.alternative.p95) },
     { section: "ingest", figure: "p99", value: ingest.stack.p99, unit: "ms", floor: alternative(ingest.alternative.p99) },
     { section: "ingest", figure: "errors", value: ingest.stack.errors, unit: "", target: { max: 0 } },
+    ...Object.entries(ingest.cpuPerEvent.stack).map(
+      ([service, us]): Row => ({ section: "ingest", figure: `CPU per event, ${service}`, value: us ?? Number.NaN, unit: "µs" }),
+    ),
+    { section: "ingest", figure: "CPU per event, alternative", value: ingest.cpuPerEvent.alternative ?? Number.NaN, unit: "µs" },
     { section: `${fixedRate}/s`, figure: "events/s served", value: ingest.fixedRate.perSecond, unit: "events/s" },
     { section: `${fixedRate}/s`, figure: "p50", value: ingest.fixedRate.p50, unit: "ms" },
     { section: `${fixedRate}/s`, figure: "p95", value: ingest.fixedRate.p95, unit: "ms" },

@@ -49,7 +49,8 @@ try {
   memory.start();
   const stackTarget = { url: stack.gatewayUrl, key: stack.key };
   const alternativeTarget = { url: alternative.url, key: alternativeKey };
-  const ingest = await measureIngest(plan, stackTarget, alternativeTarget, (what) => progress.step(what));
+  const processes = { stack: stack.pids, alternative: alternative.pid };
+  const ingest = await measureIngest(plan, stackTarget, alternativeTarget, processes, (what) => progress.step(what));
   const delivery = await measureDelivery(plan, stackTarget, (what) => progress.step(what));
   const memoryUnderLoad = await memory.stop();
   const inbox = await measureInbox(

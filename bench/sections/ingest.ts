@@ -1,4 +1,5 @@
 // Single-event ingest: the stack and the one-process alternative flat out, then the stack at a fixed rate.
+import { cpuPerAnswer, type CpuByProcess } from "../cpu.js";
 import { eventBody } from "../event-body.js";
 import { runLoad, type LoadResult } from "../load.js";
 import { fixedRate, ingestConnections, type Plan } from "../plan.js";
@@ -12,16 +13,29 @@ export interface IngestFigures {
   stack: LoadResult;
   alternative: LoadResult;
   fixedRate: LoadResult;
+  /** CPU microseconds per event of each service, and of the alternative's process, at 64 connections (Postgres and NATS not counted). */
+  cpuPerEvent: { stack: CpuByProcess; alternative: number | undefined };
 }
 
-export async function measureIngest(plan: Plan, stack: Target, alternative: Target, step: (what: string) => void): Promise<IngestFigures> {
+/** The processes whose CPU is counted: the stack's services by name, and the alternative's one. */
+export interface IngestProcesses {
+  stack: Record<string, number | undefined>;
+  alternative: number;
+}
+
+export async function measureIngest(plan: Plan, stack: Target, alternative: Target, processes: IngestProcesses, step: (what: string) => void): Promise<IngestFigures> {
   step("ingest: the stack, 64 connections");
-  const stackResult = await post(stack, plan.loadSeconds);
+  const stackRun = await cpuPerAnswer(processes.stack, () => post(stack, plan.loadSeconds));
   step("ingest: the one-process alternative, 64 connections");
-  const alternativeResult = await post(alternative, plan.loadSeconds);
+  const alternativeRun = await cpuPerAnswer({ alternative: processes.alternative }, () => post(alternative, plan.loadSeconds));
   step(`ingest: the stack at ${fixedRate} events/s`);
   const fixed = await post(stack, plan.loadSeconds, fixedRate);
-  return { stack: stackResult, alternative: alternativeResult, fixedRate: fixed };
+  return {
+    stack: stackRun.result,
+    alternative: alternativeRun.result,
+    fixedRate: fixed,
+    cpuPerEvent: { stack: stackRun.cpuUs, alternative: alternativeRun.cpuUs.alternative },
+  };
 }
 
 /** POSTs the bench's event to /v1/events; with a rate, at that many a second over 16 connections. */

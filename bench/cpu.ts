@@ -1,0 +1,41 @@
+// CPU time of processes over a load, per answer: where the cost of an event goes, service by service.
+import { readFile } from "node:fs/promises";
+
+export type CpuByProcess = Record<string, number | undefined>;
+
+// The unit of /proc's utime and stime (USER_HZ), 100 on every Linux Node runs on.
+const ticksPerSecond = 100;
+
+/** CPU seconds (user and system) the process has used; undefined when it is gone or the system has no /proc. */
+async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // The command name, in parentheses, may hold spaces: count fields after it (utime, stime are the 12th and 13th).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+async function snapshot(pids: Record<string, number | undefined>): Promise<CpuByProcess> {
+  return Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([name, pid]) => [name, await cpuSeconds(pid)] as const)));
+}
+
+/** Runs the load and gives each process's CPU microseconds per answer it counted. */
+export async function cpuPerAnswer<T extends { answered: number }>(
+  pids: Record<string, number | undefined>,
+  load: () => Promise<T>,
+): Promise<{ result: T; cpuUs: CpuByProcess }> {
+  const before = await snapshot(pids);
+  const result = await load();
+  const after = await snapshot(pids);
+  const cpuUs = Object.fromEntries(
+    Object.keys(pids).map((name) => {
+      const [start, end] = [before[name], after[name]];
+      return [name, start === undefined || end === undefined || result.answered === 0 ? undefined : Math.round(((end - start) * 1e6) / result.answered)];
+    }),
+  );
+  return { result, cpuUs };
+}
