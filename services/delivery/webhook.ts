@@ -25,9 +25,9 @@ export function webhookBody(event: Event, data: string): string {
 export async function postEvent(url: string, event: Event, data: string, timeoutMs: number): Promise<AttemptOutcome> {
   const started = performance.now();
   const durationMs = () => Math.round(performance.now() - started);
-  const target = new URL(url);
-  const body = webhookBody(event, data);
   try {
+    const target = new URL(url);
+    const body = webhookBody(event, data);
     const responseStatus = await post(target, event, body, timeoutMs).catch((err: unknown) => {
       if (!(err instanceof StaleConnection)) throw err;
       return post(target, event, body, Math.max(1, timeoutMs - durationMs()), { fresh: true });
