@@ -1,8 +1,8 @@
 // The bench's own child processes (floor servers, the one-process alternative) and the memory of any process.
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { terminate, watchExit } from "../services/stack/child-exit.js";
-import { eachLine } from "../services/stack/output-lines.js";
+import { terminate, watchExit } from "../tools/stack/child-exit.js";
+import { eachLine } from "../tools/stack/output-lines.js";
 
 export interface ServerProcess {
   url: string;

@@ -1,13 +1,13 @@
 // A private Triggers stack for the bench, run as npm start runs one (compiled services under the supervisor),
 // on its own database, nats-server and ports, with an org and key made through the gateway.
 import { randomBytes } from "node:crypto";
-import { generateAdminToken } from "../services/stack/admin-token.js";
-import { createOrg } from "../services/stack/gateway-client.js";
-import { startNatsServer } from "../services/stack/nats.js";
-import { freePort } from "../services/stack/ports.js";
-import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../services/stack/postgres.js";
-import { SERVICE_NAMES, localUrls, serviceEnvironment, serviceSpec, type ServiceName } from "../services/stack/services.js";
-import { Supervisor } from "../services/stack/supervisor.js";
+import { generateAdminToken } from "../tools/stack/admin-token.js";
+import { createOrg } from "../tools/stack/gateway-client.js";
+import { startNatsServer } from "../tools/stack/nats.js";
+import { freePort } from "../tools/stack/ports.js";
+import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../tools/stack/postgres.js";
+import { SERVICE_NAMES, localUrls, serviceEnvironment, serviceSpec, type ServiceName } from "../tools/stack/services.js";
+import { Supervisor } from "../tools/stack/supervisor.js";
 
 export interface BenchStack {
   gatewayUrl: string;

@@ -6,7 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import test from "ava";
 import type { Report } from "../../bench/report.js";
-import { REPO_ROOT } from "../../services/stack/services.js";
+import { REPO_ROOT } from "../../tools/stack/services.js";
 
 test("bench - smoke mode produces a figure for every section and writes the report", async (t) => {
   t.timeout(5 * 60_000);

@@ -9,7 +9,7 @@ import { v7 as uuidv7 } from "uuid";
 import { EventSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
 import { encodePublishedEvents } from "../../services/shared/published-events.js";
 import { consumers, ensureConsumer, eventSubject } from "../../services/shared/streams.js";
-import { startNatsServer } from "../../services/stack/nats.js";
+import { startNatsServer } from "../../tools/stack/nats.js";
 import { createDatabase, startService, type ServiceProcess } from "../helpers/throwaway.js";
 
 export interface DeliveryStack {

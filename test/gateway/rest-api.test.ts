@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import anyTest, { type TestFn } from "ava";
 import type { PublishEventsRequest } from "../../gen/triggers/v1/ingest_pb.js";
-import { freePort } from "../../services/stack/ports.js";
+import { freePort } from "../../tools/stack/ports.js";
 import { HANGING_ID, MISSING_ID, TOO_LARGE_TYPE } from "./backend-doubles.js";
 import { startGateway, startGatewayStack, type GatewayStack } from "./gateway-stack.js";
 import { createOrg, rest } from "./rest-client.js";

@@ -1,11 +1,11 @@
 // Starts a private Triggers stack for one test file: its own database, nats-server, ports and admin token.
 import { randomBytes } from "node:crypto";
-import { generateAdminToken } from "../../services/stack/admin-token.js";
-import type { ExitInfo } from "../../services/stack/child-exit.js";
-import { createOrg, type CreatedOrg } from "../../services/stack/gateway-client.js";
-import { startNatsServer } from "../../services/stack/nats.js";
-import { prefixLine } from "../../services/stack/output-lines.js";
-import { freePort } from "../../services/stack/ports.js";
+import { generateAdminToken } from "../../tools/stack/admin-token.js";
+import type { ExitInfo } from "../../tools/stack/child-exit.js";
+import { createOrg, type CreatedOrg } from "../../tools/stack/gateway-client.js";
+import { startNatsServer } from "../../tools/stack/nats.js";
+import { prefixLine } from "../../tools/stack/output-lines.js";
+import { freePort } from "../../tools/stack/ports.js";
 import {
   SERVICE_NAMES,
   localUrls,
@@ -13,13 +13,13 @@ import {
   serviceSpec,
   type ServiceName,
   type ServiceRuntime,
-} from "../../services/stack/services.js";
-import { Supervisor, describeEvent, type RestartPolicy } from "../../services/stack/supervisor.js";
+} from "../../tools/stack/services.js";
+import { Supervisor, describeEvent, type RestartPolicy } from "../../tools/stack/supervisor.js";
 import { createDatabase } from "./throwaway.js";
 
-export type { ServiceName } from "../../services/stack/services.js";
-export type { CreatedOrg } from "../../services/stack/gateway-client.js";
-export type { ExitInfo } from "../../services/stack/child-exit.js";
+export type { ServiceName } from "../../tools/stack/services.js";
+export type { CreatedOrg } from "../../tools/stack/gateway-client.js";
+export type { ExitInfo } from "../../tools/stack/child-exit.js";
 
 /** Quicker than the launcher's policy so that tests of crash recovery do not wait long. */
 export const TEST_RESTART: RestartPolicy = { initialDelayMs: 100, maxDelayMs: 2_000, resetAfterMs: 10_000 };

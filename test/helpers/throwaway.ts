@@ -2,9 +2,9 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { ServiceName } from "../../services/shared/config.js";
-import { terminate, watchExit, type ExitInfo } from "../../services/stack/child-exit.js";
-import { eachLine } from "../../services/stack/output-lines.js";
-import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../../services/stack/postgres.js";
+import { terminate, watchExit, type ExitInfo } from "../../tools/stack/child-exit.js";
+import { eachLine } from "../../tools/stack/output-lines.js";
+import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../../tools/stack/postgres.js";
 
 const repoRoot = new URL("../../", import.meta.url);
 

@@ -9,7 +9,7 @@ import { createEventPublisher } from "../../services/ingest/publisher.js";
 import { StreamWriteError, StreamWriter } from "../../services/ingest/stream-writer.js";
 import { decodePublishedEvents, type PublishedEvent } from "../../services/shared/published-events.js";
 import { eventSubject, eventsStream } from "../../services/shared/streams.js";
-import { startNatsServer, type NatsServer } from "../../services/stack/nats.js";
+import { startNatsServer, type NatsServer } from "../../tools/stack/nats.js";
 
 let server: NatsServer;
 let nc: NatsConnection;

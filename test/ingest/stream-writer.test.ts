@@ -2,7 +2,7 @@
 import test from "ava";
 import { connect, headers, type NatsConnection } from "nats";
 import { StreamWriter, StreamWriteError } from "../../services/ingest/stream-writer.js";
-import { startNatsServer, type NatsServer } from "../../services/stack/nats.js";
+import { startNatsServer, type NatsServer } from "../../tools/stack/nats.js";
 
 let server: NatsServer;
 let nc: NatsConnection;

@@ -3,20 +3,20 @@ import test from "ava";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { REPO_ROOT, SERVICE_NAMES } from "../../services/stack/services.js";
+import { REPO_ROOT, SERVICE_NAMES } from "../../tools/stack/services.js";
 import { apiClient, eventually } from "../helpers/api.js";
 import { startStack } from "../helpers/stack.js";
 
-const dist = path.join(REPO_ROOT, "dist", "services");
+const dist = path.join(REPO_ROOT, "dist");
 
 test.before(() => {
   if (!existsSync(dist)) throw new Error("dist/ is missing: run the tests with npm test, which builds it first");
 });
 
 test("build - every service is compiled with its migrations, and the compiled launcher finds the repository root", async (t) => {
-  for (const name of SERVICE_NAMES) t.true(existsSync(path.join(dist, name, "main.js")), name);
-  for (const name of ["auth", "inbox", "delivery"]) t.true(existsSync(path.join(dist, name, "migrations")), `${name} migrations`);
-  const compiled = (await import(pathToFileURL(path.join(dist, "stack", "services.js")).href)) as { REPO_ROOT: string };
+  for (const name of SERVICE_NAMES) t.true(existsSync(path.join(dist, "services", name, "main.js")), name);
+  for (const name of ["auth", "inbox", "delivery"]) t.true(existsSync(path.join(dist, "services", name, "migrations")), `${name} migrations`);
+  const compiled = (await import(pathToFileURL(path.join(dist, "tools", "stack", "services.js")).href)) as { REPO_ROOT: string };
   t.is(path.resolve(compiled.REPO_ROOT), path.resolve(REPO_ROOT));
 });
 

@@ -1,6 +1,6 @@
 // `npm start`: finds or starts Postgres and NATS, runs the five services under a supervisor, prints how to call them.
 import path from "node:path";
-import { ConfigError } from "../shared/config.js";
+import { ConfigError } from "../../services/shared/config.js";
 import { loadAdminToken } from "./admin-token.js";
 import { ensureDevKey } from "./dev-key.js";
 import { NatsServerMissingError, resolveNats } from "./nats.js";

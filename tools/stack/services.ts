@@ -1,14 +1,14 @@
 // The five Triggers services: their start order, the environment they share, and how to run each one.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ServiceName } from "../shared/config.js";
+import type { ServiceName } from "../../services/shared/config.js";
 import type { ChildSpec } from "./supervisor.js";
 
 /** Start order: each service only needs the ones before it. */
 export const SERVICE_NAMES: readonly ServiceName[] = ["auth", "ingest", "inbox", "delivery", "gateway"];
 export type { ServiceName };
 
-// This file runs from services/stack/ as TypeScript, or from dist/services/stack/ once compiled.
+// This file runs from tools/stack/ as TypeScript, or from dist/tools/stack/ once compiled.
 const twoUp = fileURLToPath(new URL("../../", import.meta.url));
 export const REPO_ROOT = path.basename(twoUp) === "dist" ? path.dirname(twoUp) : twoUp;
 
