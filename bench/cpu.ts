@@ -34,7 +34,10 @@ export async function cpuPerAnswer<T extends { answered: number }>(
   const cpuUs = Object.fromEntries(
     Object.keys(pids).map((name) => {
       const [start, end] = [before[name], after[name]];
-      return [name, start === undefined || end === undefined || result.answered === 0 ? undefined : Math.round(((end - start) * 1e6) / result.answered)];
+      return [
+        name,
+        start === undefined || end === undefined || result.answered === 0 ? undefined : Math.round(((end - start) * 1e6) / result.answered),
+      ];
     }),
   );
   return { result, cpuUs };

@@ -3,7 +3,12 @@
 const data = {
   order_id: 4242,
   customer: { id: "c_123", email: "someone@example.com", name: "A Customer" },
-  items: Array.from({ length: 8 }, (_, i) => ({ sku: `sku-${i}`, qty: i + 1, price: "19.90", title: `An item with a reasonably long title ${i}` })),
+  items: Array.from({ length: 8 }, (_, i) => ({
+    sku: `sku-${i}`,
+    qty: i + 1,
+    price: "19.90",
+    title: `An item with a reasonably long title ${i}`,
+  })),
   note: "x".repeat(100),
 };
 

@@ -1,12 +1,12 @@
 // Turns the sections' measurements into the report's rows and the chart's bars.
 import type { Bar, LatencyBars } from "./chart.js";
 import type { MemoryByService } from "./memory.js";
+import { deliveryRate, fixedRate } from "./plan.js";
 import type { Row } from "./report.js";
 import type { DeliveryFigures } from "./sections/delivery.js";
 import type { Floors } from "./sections/floors.js";
 import type { InboxFigures } from "./sections/inbox.js";
 import type { IngestFigures } from "./sections/ingest.js";
-import { deliveryRate, fixedRate } from "./plan.js";
 
 export interface Measurements {
   floors: Floors;
@@ -31,7 +31,14 @@ export function rows(m: Measurements): Row[] {
     { section: "floor", figure: "connect-node unary JSON", value: floors.connectUnary.perSecond, unit: "req/s" },
     { section: "floor", figure: "JetStream publishes with acks", value: floors.jetstream, unit: "msg/s" },
     { section: "floor", figure: "one-process alternative", value: ingest.alternative.perSecond, unit: "events/s" },
-    { section: "ingest", figure: "events/s, 64 connections", value: ingest.stack.perSecond, unit: "events/s", floor: alternative(ingest.alternative.perSecond), target: { minRatio: 1 } },
+    {
+      section: "ingest",
+      figure: "events/s, 64 connections",
+      value: ingest.stack.perSecond,
+      unit: "events/s",
+      floor: alternative(ingest.alternative.perSecond),
+      target: { minRatio: 1 },
+    },
     { section: "ingest", figure: "p50", value: ingest.stack.p50, unit: "ms", floor: alternative(ingest.alternative.p50) },
     { section: "ingest", figure: "p95", value: ingest.stack.p95, unit: "ms", floor: alternative(ingest.alternative.p95) },
     { section: "ingest", figure: "p99", value: ingest.stack.p99, unit: "ms", floor: alternative(ingest.alternative.p99) },
@@ -48,16 +55,54 @@ export function rows(m: Measurements): Row[] {
     { section: "delivery", figure: `p50 at ${deliveryRate}/s`, value: delivery.p50, unit: "ms" },
     { section: "delivery", figure: `p95 at ${deliveryRate}/s`, value: delivery.p95, unit: "ms", target: { max: maxDeliveryP95Ms } },
     { section: "delivery", figure: `p99 at ${deliveryRate}/s`, value: delivery.p99, unit: "ms" },
-    { section: "delivery", figure: "delivered of accepted", value: delivery.delivered, unit: `of ${delivery.accepted}`, target: { min: delivery.accepted } },
+    {
+      section: "delivery",
+      figure: "delivered of accepted",
+      value: delivery.delivered,
+      unit: `of ${delivery.accepted}`,
+      target: { min: delivery.accepted },
+    },
     { section: "inbox", figure: "events stored for the org", value: inbox.stored, unit: "events" },
-    { section: "inbox", figure: "first page p50", value: inbox.firstPage.p50, unit: "ms", floor: alternative(inbox.alternativeFirstPage.p50) },
-    { section: "inbox", figure: "first page p95", value: inbox.firstPage.p95, unit: "ms", floor: alternative(inbox.alternativeFirstPage.p95), target: { max: maxInboxP95Ms } },
+    {
+      section: "inbox",
+      figure: "first page p50",
+      value: inbox.firstPage.p50,
+      unit: "ms",
+      floor: alternative(inbox.alternativeFirstPage.p50),
+    },
+    {
+      section: "inbox",
+      figure: "first page p95",
+      value: inbox.firstPage.p95,
+      unit: "ms",
+      floor: alternative(inbox.alternativeFirstPage.p95),
+      target: { max: maxInboxP95Ms },
+    },
     { section: "inbox", figure: "deep page p50", value: inbox.deepPage.p50, unit: "ms", floor: alternative(inbox.alternativeDeepPage.p50) },
-    { section: "inbox", figure: "deep page p95", value: inbox.deepPage.p95, unit: "ms", floor: alternative(inbox.alternativeDeepPage.p95), target: { max: maxInboxP95Ms } },
-    { section: "inbox", figure: "pages/s, 4 clients", value: inbox.firstPage.perSecond, unit: "pages/s", floor: alternative(inbox.alternativeFirstPage.perSecond) },
+    {
+      section: "inbox",
+      figure: "deep page p95",
+      value: inbox.deepPage.p95,
+      unit: "ms",
+      floor: alternative(inbox.alternativeDeepPage.p95),
+      target: { max: maxInboxP95Ms },
+    },
+    {
+      section: "inbox",
+      figure: "pages/s, 4 clients",
+      value: inbox.firstPage.perSecond,
+      unit: "pages/s",
+      floor: alternative(inbox.alternativeFirstPage.perSecond),
+    },
     ...Object.keys(m.memoryIdle).flatMap((service): Row[] => [
       { section: "memory", figure: `${service} idle`, value: m.memoryIdle[service] ?? Number.NaN, unit: "MB" },
-      { section: "memory", figure: `${service} under load`, value: m.memoryUnderLoad[service] ?? Number.NaN, unit: "MB", target: { max: maxRssMb } },
+      {
+        section: "memory",
+        figure: `${service} under load`,
+        value: m.memoryUnderLoad[service] ?? Number.NaN,
+        unit: "MB",
+        target: { max: maxRssMb },
+      },
     ]),
   ];
 }

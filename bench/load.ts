@@ -1,6 +1,6 @@
 // Drives HTTP load with autocannon and measures what the report needs: answers a second, latency percentiles, errors.
 import autocannon from "autocannon";
-import { percentiles, round, type Percentiles } from "./percentiles.js";
+import { type Percentiles, percentiles, round } from "./percentiles.js";
 
 export interface LoadOptions {
   url: string;

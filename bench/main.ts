@@ -1,7 +1,7 @@
 // `npm run bench`: starts a private stack and the floors, measures every section in one run, writes the report.
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
 import { mkdtempSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -9,19 +9,20 @@ import { chart } from "./chart.js";
 import { latencyBars, rows, throughputBars } from "./figures.js";
 import { MemoryWatch } from "./memory.js";
 import { planFor } from "./plan.js";
-import { startServerProcess, type ServerProcess } from "./processes.js";
+import { type ServerProcess, startServerProcess } from "./processes.js";
 import { Progress } from "./progress.js";
 import { consoleTable, machine, markdown, type Report } from "./report.js";
 import { measureDelivery } from "./sections/delivery.js";
 import { measureFloors } from "./sections/floors.js";
 import { measureInbox } from "./sections/inbox.js";
 import { measureIngest } from "./sections/ingest.js";
-import { startBenchStack, type BenchStack } from "./stack.js";
+import { type BenchStack, startBenchStack } from "./stack.js";
 
 const { values } = parseArgs({ options: { smoke: { type: "boolean", default: false }, out: { type: "string" } } });
 const plan = planFor(values.smoke!);
 // A smoke run checks the machinery, never the figures: it writes nowhere near the committed report.
-const outDir = values.out ?? (plan.smoke ? mkdtempSync(path.join(os.tmpdir(), "triggers-bench-")) : new URL("results/", import.meta.url).pathname);
+const outDir =
+  values.out ?? (plan.smoke ? mkdtempSync(path.join(os.tmpdir(), "triggers-bench-")) : new URL("results/", import.meta.url).pathname);
 
 const progress = new Progress();
 const running: { stack?: BenchStack; alternative?: ServerProcess } = {};
@@ -33,15 +34,17 @@ process.once("SIGINT", () => void cleanUp().finally(() => process.exit(130)));
 
 try {
   progress.step("starting a private stack");
-  const stack = (running.stack = await startBenchStack());
+  const stack = await startBenchStack();
+  running.stack = stack;
   const alternativeKey = randomBytes(24).toString("base64url");
   const alternativeOrg = randomUUID();
   progress.step("starting the one-process alternative");
-  const alternative = (running.alternative = await startServerProcess("bench/alternative/server.ts", {
+  const alternative = await startServerProcess("bench/alternative/server.ts", {
     DATABASE_URL: stack.databaseUrl,
     ALTERNATIVE_KEY: alternativeKey,
     ALTERNATIVE_ORG: alternativeOrg,
-  }));
+  });
+  running.alternative = alternative;
   const memory = new MemoryWatch(stack.pids);
   const memoryIdle = await memory.now();
 

@@ -9,7 +9,8 @@ export interface Percentiles {
 /** Nearest-rank percentiles; NaN for an empty set, so that a section that measured nothing shows it. */
 export function percentiles(samples: number[]): Percentiles {
   const sorted = Float64Array.from(samples).sort();
-  const at = (p: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
+  const at = (p: number) =>
+    sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
   return { p50: round(at(50)), p95: round(at(95)), p99: round(at(99)) };
 }
 

@@ -82,7 +82,14 @@ function format(value: number): string {
 export function consoleTable(report: Report): string {
   const rows = [headings, ...report.rows.map(cells)];
   const widths = headings.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 export function markdown(report: Report): string {

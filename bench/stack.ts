@@ -6,7 +6,7 @@ import { createOrg } from "../tools/stack/gateway-client.js";
 import { startNatsServer } from "../tools/stack/nats.js";
 import { freePort } from "../tools/stack/ports.js";
 import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../tools/stack/postgres.js";
-import { SERVICE_NAMES, localUrls, serviceEnvironment, serviceSpec, type ServiceName } from "../tools/stack/services.js";
+import { localUrls, SERVICE_NAMES, type ServiceName, serviceEnvironment, serviceSpec } from "../tools/stack/services.js";
 import { Supervisor } from "../tools/stack/supervisor.js";
 
 export interface BenchStack {
@@ -36,7 +36,14 @@ export async function startBenchStack(): Promise<BenchStack> {
     const ports = Object.fromEntries(await Promise.all(SERVICE_NAMES.map(async (name) => [name, await freePort()] as const)));
     const urls = localUrls(ports as Record<ServiceName, number>);
     const adminToken = generateAdminToken();
-    const env = serviceEnvironment({ ports: ports as Record<ServiceName, number>, urls, host: "127.0.0.1", databaseUrl, natsUrl: nats.url, adminToken });
+    const env = serviceEnvironment({
+      ports: ports as Record<ServiceName, number>,
+      urls,
+      host: "127.0.0.1",
+      databaseUrl,
+      natsUrl: nats.url,
+      adminToken,
+    });
     const pids: Partial<Record<ServiceName, number>> = {};
     const supervisor = new Supervisor({
       restart: false,

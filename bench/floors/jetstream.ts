@@ -1,6 +1,6 @@
 // Floor: JetStream publishes with acks to a file-backed stream, many in flight, as nats.js makes them.
 import { randomUUID } from "node:crypto";
-import { StorageType, connect } from "nats";
+import { connect, StorageType } from "nats";
 import { eventBody } from "../event-body.js";
 
 // In flight at once: enough that the server, not the round trip, sets the pace.

@@ -1,5 +1,5 @@
 // Delivery: events posted at a fixed rate to an org with one subscription, timed from the ingest answer to the receiver.
-import { percentiles, type Percentiles } from "../percentiles.js";
+import { type Percentiles, percentiles } from "../percentiles.js";
 import { deliveryRate, type Plan } from "../plan.js";
 import { startReceiver } from "../receiver.js";
 import { post, type Target } from "./ingest.js";

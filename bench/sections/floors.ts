@@ -1,6 +1,6 @@
 // Floors measured in the same run: what a bare HTTP server, a trivial Connect handler and JetStream itself serve here.
 import { jetstreamPublishRate } from "../floors/jetstream.js";
-import { runLoad, type LoadResult } from "../load.js";
+import { type LoadResult, runLoad } from "../load.js";
 import { ingestConnections, type Plan } from "../plan.js";
 import { startServerProcess } from "../processes.js";
 

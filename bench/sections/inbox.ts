@@ -3,7 +3,7 @@
 import postgres from "postgres";
 import { encodeCursor } from "../../services/inbox/cursor.js";
 import { eventData } from "../event-body.js";
-import { runLoad, type LoadResult } from "../load.js";
+import { type LoadResult, runLoad } from "../load.js";
 import { inboxClients, type Plan } from "../plan.js";
 import type { Target } from "./ingest.js";
 

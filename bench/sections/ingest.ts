@@ -1,7 +1,7 @@
 // Single-event ingest: the stack and the one-process alternative flat out, then the stack at a fixed rate.
-import { cpuPerAnswer, type CpuByProcess } from "../cpu.js";
+import { type CpuByProcess, cpuPerAnswer } from "../cpu.js";
 import { eventBody } from "../event-body.js";
-import { runLoad, type LoadResult } from "../load.js";
+import { type LoadResult, runLoad } from "../load.js";
 import { fixedRate, ingestConnections, type Plan } from "../plan.js";
 
 export interface Target {
@@ -23,7 +23,13 @@ export interface IngestProcesses {
   alternative: number;
 }
 
-export async function measureIngest(plan: Plan, stack: Target, alternative: Target, processes: IngestProcesses, step: (what: string) => void): Promise<IngestFigures> {
+export async function measureIngest(
+  plan: Plan,
+  stack: Target,
+  alternative: Target,
+  processes: IngestProcesses,
+  step: (what: string) => void,
+): Promise<IngestFigures> {
   step("ingest: the stack, 64 connections");
   const stackRun = await cpuPerAnswer(processes.stack, () => post(stack, plan.loadSeconds));
   step("ingest: the one-process alternative, 64 connections");

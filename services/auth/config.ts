@@ -1,5 +1,5 @@
 // The auth service's settings, read once at start.
-import { common, databaseUrl, loadConfig, optionalText, listenPort } from "../shared/config.js";
+import { common, databaseUrl, listenPort, loadConfig, optionalText } from "../shared/config.js";
 
 export function loadAuthConfig() {
   return loadConfig({

@@ -1,5 +1,5 @@
 // The delivery service's settings, read once at start.
-import { common, databaseUrl, integer, keyCacheTtlMs, loadConfig, natsUrl, peers, listenPort } from "../shared/config.js";
+import { common, databaseUrl, integer, keyCacheTtlMs, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
 
 export function loadDeliveryConfig() {
   return loadConfig({

@@ -5,8 +5,8 @@ import { v7 as uuidv7 } from "uuid";
 import type { Event } from "../../gen/triggers/v1/event_pb.js";
 import type { Logger } from "../shared/logger.js";
 import type { PublishedEvent } from "../shared/published-events.js";
-import type { Limiter } from "./limiter.js";
 import { withRequestId } from "../shared/request-context.js";
+import type { Limiter } from "./limiter.js";
 import type { AttemptOutcome, DeliveryStore, SubscriptionRow } from "./store.js";
 import type { SubscriptionCache } from "./subscription-cache.js";
 import { wantsEvent } from "./subscriptions.js";
@@ -66,7 +66,13 @@ export function createDispatcher({ store, subscriptions, logger, registry, posts
     async dispatch(orgId: string, events: PublishedEvent[], heartbeat: () => void): Promise<DispatchResult> {
       const pairs = matchingPairs(events, await subscriptions.forOrg(orgId));
       if (pairs.length === 0) return "done";
-      const newAttempts = pairs.map(({ published: { event }, sub }) => ({ id: uuidv7(), orgId, eventId: event.id, subscriptionId: sub.id, url: sub.url }));
+      const newAttempts = pairs.map(({ published: { event }, sub }) => ({
+        id: uuidv7(),
+        orgId,
+        eventId: event.id,
+        subscriptionId: sub.id,
+        url: sub.url,
+      }));
       const claims = await store.claimAttempts(newAttempts, timeoutMs + leaseMarginMs);
       const posted = await Promise.all(
         pairs.map(async ({ published, sub }, i) => {
@@ -81,7 +87,8 @@ export function createDispatcher({ store, subscriptions, logger, registry, posts
       );
       const records = posted.flat();
       if (records.length > 0) await store.recordOutcomes(records);
-      for (const { published, sub, outcome } of records) withRequestId(published.requestId, () => logAttempt(published.event, sub, outcome));
+      for (const { published, sub, outcome } of records)
+        withRequestId(published.requestId, () => logAttempt(published.event, sub, outcome));
       return claims.some((claim) => claim.kind === "busy") ? "retry" : "done";
     },
   };

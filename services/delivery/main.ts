@@ -1,6 +1,7 @@
 // The delivery service process: wiring only.
-import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
+
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { KeyVerifier, requireApiKey } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import { connectDatabase, migrate } from "../shared/database.js";

@@ -4,12 +4,12 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { v7 as uuidv7 } from "uuid";
 import {
+  type Attempt,
   AttemptSchema,
   AttemptStatus,
   DeliveryService,
-  SubscriptionSchema,
-  type Attempt,
   type Subscription,
+  SubscriptionSchema,
 } from "../../gen/triggers/v1/delivery_pb.js";
 import { callerOf } from "../shared/authenticate.js";
 import { notFound } from "../shared/errors.js";

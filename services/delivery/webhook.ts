@@ -1,8 +1,8 @@
 // Sends one event to one webhook URL and says how it went; never throws.
 import http from "node:http";
 import https from "node:https";
-import { create, toJson, type JsonObject } from "@bufbuild/protobuf";
-import { EventSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
+import { create, type JsonObject, toJson } from "@bufbuild/protobuf";
+import { type Event, EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { apiJson } from "../shared/json.js";
 import type { AttemptOutcome } from "./store.js";
 
@@ -60,24 +60,28 @@ function post(url: URL, event: Event, body: string, timeoutMs: number, { fresh =
       "webhook-id": event.id,
       "webhook-timestamp": String(Math.floor(Date.now() / 1000)),
     };
-    const req = client.request(url, { method: "POST", headers, agent: fresh ? false : agents[url.protocol as keyof typeof agents] }, (res) => {
-      let read = 0;
-      const answered = () => {
-        clearTimeout(timer);
-        resolve(res.statusCode ?? 0);
-      };
-      res.on("data", (chunk: Buffer) => {
-        read += chunk.length;
-        // Enough read: the connection is dropped rather than drained, and the status stands.
-        if (read > maxResponseBytes) {
-          res.destroy();
-          answered();
-        }
-      });
-      res.once("end", answered);
-      // The status counts even when the body is cut short.
-      res.once("error", answered);
-    });
+    const req = client.request(
+      url,
+      { method: "POST", headers, agent: fresh ? false : agents[url.protocol as keyof typeof agents] },
+      (res) => {
+        let read = 0;
+        const answered = () => {
+          clearTimeout(timer);
+          resolve(res.statusCode ?? 0);
+        };
+        res.on("data", (chunk: Buffer) => {
+          read += chunk.length;
+          // Enough read: the connection is dropped rather than drained, and the status stands.
+          if (read > maxResponseBytes) {
+            res.destroy();
+            answered();
+          }
+        });
+        res.once("end", answered);
+        // The status counts even when the body is cut short.
+        res.once("error", answered);
+      },
+    );
     const timer = setTimeout(() => req.destroy(new Timeout()), timeoutMs);
     req.once("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);

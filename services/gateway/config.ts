@@ -1,5 +1,5 @@
 // The gateway's settings, read once at start.
-import { common, integer, keyCacheTtlMs, loadConfig, peers, listenPort } from "../shared/config.js";
+import { common, integer, keyCacheTtlMs, listenPort, loadConfig, peers } from "../shared/config.js";
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env) {
   return loadConfig(

@@ -1,12 +1,13 @@
 // Gathers single-event publishes into PublishEvents calls to ingest: the gRPC hop, not JetStream, is what one event costs most.
-import { codeFromString } from "@connectrpc/connect/protocol-connect";
+
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { codeFromString } from "@connectrpc/connect/protocol-connect";
 import { ErrorInfoSchema, type EventInput } from "../../gen/triggers/v1/event_pb.js";
 import {
-  PublishEventsRequestSchema,
   type PublishEventResponse,
   type PublishEventsRequest,
+  PublishEventsRequestSchema,
   type PublishEventsResponse,
   type PublishEventsResult,
 } from "../../gen/triggers/v1/ingest_pb.js";
@@ -59,7 +60,7 @@ export class EventBatcher {
         requestIds: batch.map((w) => w.requestId ?? ""),
       });
       const { results } = await send(request);
-      batch.forEach((waiting, i) => settle(waiting, results[i]));
+      for (const [i, waiting] of batch.entries()) settle(waiting, results[i]);
     } catch (err) {
       for (const waiting of batch) waiting.reject(err);
     } finally {
@@ -72,8 +73,14 @@ export class EventBatcher {
 
 function settle(waiting: Waiting, result: PublishEventsResult | undefined): void {
   const outcome = result?.result;
-  if (outcome?.case === "accepted") return waiting.resolve(outcome.value);
-  if (outcome?.case !== "error") return waiting.reject(new ConnectError("ingest gave no result for the event", Code.Internal));
+  if (outcome?.case === "accepted") {
+    waiting.resolve(outcome.value);
+    return;
+  }
+  if (outcome?.case !== "error") {
+    waiting.reject(new ConnectError("ingest gave no result for the event", Code.Internal));
+    return;
+  }
   const { code, message, info } = outcome.value;
   // Ingest names fields within the batch ("events[3].type"); the caller sent one event and knows it as "type".
   if (info) info.field = info.field.replace(/^events\[\d+\]\./, "");

@@ -1,7 +1,7 @@
 // Forwards one public RPC to the backend that serves it: the API key is checked here first, errors are relayed by code.
-import { create, toJsonString, type DescMethod, type DescService, type Message } from "@bufbuild/protobuf";
-import { Code, ConnectError, type CallOptions } from "@connectrpc/connect";
-import { EventInputSchema, type EventInput } from "../../gen/triggers/v1/event_pb.js";
+import { create, type DescMethod, type DescService, type Message, toJsonString } from "@bufbuild/protobuf";
+import { type CallOptions, Code, ConnectError } from "@connectrpc/connect";
+import { type EventInput, EventInputSchema } from "../../gen/triggers/v1/event_pb.js";
 import {
   IngestService,
   type PublishEventRequest,
@@ -15,7 +15,7 @@ import type { Logger } from "../shared/logger.js";
 import { currentRequestId } from "../shared/request-context.js";
 import type { EventBatcher } from "./event-batcher.js";
 import { JsonBackend } from "./json-backend.js";
-import { needsApiKey, type Backend } from "./public-api.js";
+import { type Backend, needsApiKey } from "./public-api.js";
 
 export interface ForwardOptions {
   /** The caller's API key, the one credential that travels on. */
@@ -54,7 +54,8 @@ export class Forwarder {
     const event = method === IngestService.method.publishEvent ? (request as PublishEventRequest).event : undefined;
     // A publish may share its trip to ingest with others of the same key; the key was checked above, so it is set.
     if (event) {
-      const send = (batch: PublishEventsRequest) => this.#call(IngestService.method.publishEvents, batch, { key }) as Promise<PublishEventsResponse>;
+      const send = (batch: PublishEventsRequest) =>
+        this.#call(IngestService.method.publishEvents, batch, { key }) as Promise<PublishEventsResponse>;
       return this.batcher.publish(key!, withDataAsJson(event), send);
     }
     return this.#call(method, request, options);
@@ -65,7 +66,8 @@ export class Forwarder {
    * goes to the backend as Connect JSON and its answer comes back as it was written, never decoded here.
    */
   async forwardJson(method: DescMethod, request: Message, options: ForwardOptions): Promise<string> {
-    if (method === IngestService.method.publishEvent) return toJsonString(method.output, await this.forward(method, request, options), apiJson);
+    if (method === IngestService.method.publishEvent)
+      return toJsonString(method.output, await this.forward(method, request, options), apiJson);
     if (needsApiKey(method)) await this.verifier.verify(requireKey(options.key));
     const backend = this.#jsonBackends.get(method.parent);
     if (!backend) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);

@@ -1,5 +1,5 @@
 // How errors look over REST: the one table from Connect codes to HTTP statuses, and the JSON body every error has.
-import { toJson, type JsonObject } from "@bufbuild/protobuf";
+import { type JsonObject, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { ErrorInfoSchema, ErrorReason } from "../../gen/triggers/v1/event_pb.js";

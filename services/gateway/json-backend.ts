@@ -44,7 +44,10 @@ export class JsonBackend {
           else reject(backendError(res.statusCode ?? 0, res.headers, text));
         });
       });
-      const timer = setTimeout(() => req.destroy(new ConnectError("the backend did not answer in time", Code.DeadlineExceeded)), options.timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(new ConnectError("the backend did not answer in time", Code.DeadlineExceeded)),
+        options.timeoutMs,
+      );
       const cancel = () => req.destroy(new ConnectError("the client went away", Code.Canceled));
       options.signal?.addEventListener("abort", cancel, { once: true });
       req.once("close", () => options.signal?.removeEventListener("abort", cancel));
@@ -75,6 +78,8 @@ function backendError(status: number, headers: http.IncomingHttpHeaders, text: s
   }
   const code = (json.code && codeFromString(json.code)) || Code.Unknown;
   const error = new ConnectError(json.message ?? `the backend answered HTTP ${status}`, code, metadata);
-  error.details = (json.details ?? []).flatMap(({ type, value }) => (type && value ? [{ type, value: Buffer.from(value, "base64"), debug: undefined }] : []));
+  error.details = (json.details ?? []).flatMap(({ type, value }) =>
+    type && value ? [{ type, value: Buffer.from(value, "base64"), debug: undefined }] : [],
+  );
   return error;
 }

@@ -8,7 +8,11 @@ export function proxyRoutes(methods: DescMethod[], forwarder: Forwarder) {
   return (router: ConnectRouter) => {
     for (const method of methods) {
       const handler = (request: Message, ctx: HandlerContext) =>
-        forwarder.forward(method, request, { key: keyFromHeaders(ctx.requestHeader), signal: () => ctx.signal, timeoutMs: ctx.timeoutMs() });
+        forwarder.forward(method, request, {
+          key: keyFromHeaders(ctx.requestHeader),
+          signal: () => ctx.signal,
+          timeoutMs: ctx.timeoutMs(),
+        });
       // The methods are only known at run time, so the router cannot check the handler's message types.
       router.rpc(method, handler as never);
     }

@@ -8,7 +8,7 @@ import type { HttpHandler } from "../shared/server.js";
 import { elapsed, type RestEntry } from "./access-log.js";
 import type { Forwarder } from "./forwarder.js";
 import { errorBody, httpError, httpErrorHeaders, httpStatus } from "./http-errors.js";
-import { readJsonBody, type HttpRequest } from "./request-body.js";
+import { type HttpRequest, readJsonBody } from "./request-body.js";
 import { requestMessage, responseText } from "./rest-messages.js";
 import { matchRoute, type RestRoute } from "./rest-routes.js";
 

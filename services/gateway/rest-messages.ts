@@ -1,5 +1,5 @@
 // Turns a REST request (path variables, query, JSON body) into the RPC's request message, and its response into JSON.
-import { ScalarType, fromJson, type DescField, type DescMessage, type JsonObject, type JsonValue, type Message } from "@bufbuild/protobuf";
+import { type DescField, type DescMessage, fromJson, type JsonObject, type JsonValue, type Message, ScalarType } from "@bufbuild/protobuf";
 import { invalidField } from "../shared/errors.js";
 import type { RestRoute } from "./rest-routes.js";
 

@@ -1,5 +1,5 @@
 // REST routes derived from the protos' google.api.http rules at start, and the matching of a request path against them.
-import { getOption, hasOption, type DescField, type DescMethod } from "@bufbuild/protobuf";
+import { type DescField, type DescMethod, getOption, hasOption } from "@bufbuild/protobuf";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
 
@@ -86,7 +86,8 @@ function parseTemplate(template: string, method: DescMethod, where: string): Seg
 
 function scalarField(method: DescMethod, name: string, where: string): DescField {
   const field = fieldNamed(method.input.fields, name, where);
-  if (field.fieldKind !== "scalar" && field.fieldKind !== "enum") throw new Error(`${where}: path variable "${name}" is not a scalar field`);
+  if (field.fieldKind !== "scalar" && field.fieldKind !== "enum")
+    throw new Error(`${where}: path variable "${name}" is not a scalar field`);
   return field;
 }
 

@@ -2,7 +2,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { EventSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
+import { type Event, EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { InboxService, type ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
 import { callerOf } from "../shared/authenticate.js";
 import { invalidField, notFound } from "../shared/errors.js";

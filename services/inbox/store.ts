@@ -44,7 +44,11 @@ export function createEventStore(sql: Sql) {
      * The same page as pending(), rendered as the JSON array of events the API answers, by Postgres: for a page
      * of large events, building rows, messages and then JSON in Node cost several times the query.
      */
-    async pendingJson(orgId: string, afterId: string | undefined, limit: number): Promise<{ events: string; lastId: string | null; more: boolean }> {
+    async pendingJson(
+      orgId: string,
+      afterId: string | undefined,
+      limit: number,
+    ): Promise<{ events: string; lastId: string | null; more: boolean }> {
       const [page] = await sql<{ events: string; last_id: string | null; more: boolean }[]>`
         with page as (
           select id, type, source, data, occurred_at, received_at, row_number() over (order by id) as n

@@ -1,5 +1,5 @@
 // The ingest service's settings, read once at start.
-import { common, integer, keyCacheTtlMs, loadConfig, natsUrl, peers, listenPort } from "../shared/config.js";
+import { common, integer, keyCacheTtlMs, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
 
 export function loadIngestConfig() {
   return loadConfig({

@@ -1,8 +1,8 @@
 // What makes an event acceptable, and the accepted event built from a client's input.
 import { create } from "@bufbuild/protobuf";
-import { timestampNow, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { type Timestamp, timestampNow } from "@bufbuild/protobuf/wkt";
 import { v7 as uuidv7 } from "uuid";
-import { EventSchema, type EventInput } from "../../gen/triggers/v1/event_pb.js";
+import { type EventInput, EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { invalidField, tooLarge } from "../shared/errors.js";
 import { eventTypeRule, isEventType } from "../shared/event-types.js";
 import type { PublishedEvent } from "../shared/published-events.js";

@@ -34,8 +34,11 @@ const server = await startServer({
 
 onShutdown(logger, [
   ["server", () => server.close(config.shutdownGraceMs)],
-  ["nats", async () => {
-    writer.close();
-    await nats.drain();
-  }],
+  [
+    "nats",
+    async () => {
+      writer.close();
+      await nats.drain();
+    },
+  ],
 ]);

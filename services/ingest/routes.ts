@@ -6,9 +6,9 @@ import { ErrorInfoSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
 import {
   EventStatus,
   IngestService,
-  PublishEventsResultSchema,
   type PublishEventResponseSchema,
   type PublishEventsResult,
+  PublishEventsResultSchema,
 } from "../../gen/triggers/v1/ingest_pb.js";
 import { callerOf } from "../shared/authenticate.js";
 import { invalidField, toConnectError } from "../shared/errors.js";
@@ -63,7 +63,10 @@ export function ingestRoutes(publisher: EventPublisher, logger: Logger) {
             results[index] = failed(err, logger);
           }
         });
-        const outcomes = await publisher.publish(orgId, valid.map(({ published }) => published));
+        const outcomes = await publisher.publish(
+          orgId,
+          valid.map(({ published }) => published),
+        );
         valid.forEach(({ index, published }, i) => {
           const outcome = outcomes[i]!;
           if (outcome.status === "fulfilled") logAccepted(orgId, published);

@@ -80,7 +80,8 @@ export class StreamWriter {
   close(): void {
     clearInterval(this.#sweep);
     this.#replies.unsubscribe();
-    for (const waiting of this.#waiting.values()) waiting.reject(new StreamWriteError("TIMEOUT", "the writer closed before JetStream answered"));
+    for (const waiting of this.#waiting.values())
+      waiting.reject(new StreamWriteError("TIMEOUT", "the writer closed before JetStream answered"));
     this.#waiting.clear();
   }
 
@@ -88,15 +89,9 @@ export class StreamWriter {
     const waiting = this.#waiting.get(token);
     if (!waiting) return;
     this.#waiting.delete(token);
-    // A status-only reply: no stream listens on the subject (503 "no responders"), or the server refused.
-    if (headers?.hasError) return waiting.reject(new StreamWriteError(headers.code === 503 ? "503" : "REJECTED", headers.status));
-    const body = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString()) as AckBody;
-    if (body.error) {
-      const code = body.error.code === 503 ? "503" : "REJECTED";
-      return waiting.reject(new StreamWriteError(code, body.error.description ?? "JetStream refused the message"));
-    }
-    if (!body.stream || typeof body.seq !== "number") return waiting.reject(new StreamWriteError("REJECTED", "JetStream's answer is not an ack"));
-    waiting.resolve({ stream: body.stream, seq: body.seq, duplicate: body.duplicate === true });
+    const answer = readAnswer(headers, data);
+    if (answer instanceof StreamWriteError) waiting.reject(answer);
+    else waiting.resolve(answer);
   }
 
   // Writes wait in the order they were made, all with the same timeout: the expired ones come first.
@@ -108,4 +103,17 @@ export class StreamWriter {
       waiting.reject(new StreamWriteError("TIMEOUT", `JetStream did not answer within ${this.timeoutMs} ms`));
     }
   }
+}
+
+/** JetStream's answer to a write: its ack, or why the message was not stored. */
+function readAnswer(headers: MsgHdrs | undefined, data: Uint8Array): StreamAck | StreamWriteError {
+  // A status-only reply: no stream listens on the subject (503 "no responders"), or the server refused.
+  if (headers?.hasError) return new StreamWriteError(headers.code === 503 ? "503" : "REJECTED", headers.status);
+  const body = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString()) as AckBody;
+  if (body.error) {
+    const code = body.error.code === 503 ? "503" : "REJECTED";
+    return new StreamWriteError(code, body.error.description ?? "JetStream refused the message");
+  }
+  if (!body.stream || typeof body.seq !== "number") return new StreamWriteError("REJECTED", "JetStream's answer is not an ack");
+  return { stream: body.stream, seq: body.seq, duplicate: body.duplicate === true };
 }

@@ -1,6 +1,6 @@
 // Finds the org behind a request's API key, asking the auth service once per key and caching its verdict.
 import { createHash } from "node:crypto";
-import { Code, ConnectError, createContextKey, type Client, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import { type Client, Code, ConnectError, createContextKey, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import type { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 
 export interface Caller {

@@ -37,7 +37,10 @@ export class HealthStatus {
     yield last;
     for await (const _ of on(this.#changes, "change", { signal })) {
       const next = this.status(service) ?? Status.SERVICE_UNKNOWN;
-      if (next !== last) yield (last = next);
+      if (next !== last) {
+        last = next;
+        yield next;
+      }
     }
   }
 }

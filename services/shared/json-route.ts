@@ -1,8 +1,8 @@
 // Serves one unary method's Connect JSON requests with a handler that writes the answer's JSON itself, beside Connect.
-import { create, fromJson, toBinary, type DescMethod, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
+import { create, type DescMethod, fromJson, type JsonValue, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
-import { keyFromHeaders, type Caller, type KeyVerifier } from "./authenticate.js";
+import { type Caller, type KeyVerifier, keyFromHeaders } from "./authenticate.js";
 import { toConnectError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
@@ -34,7 +34,11 @@ export function jsonRoute<M extends DescMethod>(route: JsonRoute<M>, deps: JsonR
     withRequestId(firstHeader(req.headers[REQUEST_ID_HEADER]), async (requestId) => {
       const stop = deps.metrics.timeRpc(procedure.slice(1));
       const reply = (status: number, body: string) => {
-        res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), [REQUEST_ID_HEADER]: requestId });
+        res.writeHead(status, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          [REQUEST_ID_HEADER]: requestId,
+        });
         res.end(body);
       };
       try {

@@ -1,5 +1,5 @@
 // The process's root logger: JSON lines stamped with the service and the current request id, secrets redacted.
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 import { currentRequestId } from "./request-context.js";
 
 export type { Logger };

@@ -1,7 +1,7 @@
 // Prometheus metrics of the process: Node's defaults plus the duration and outcome of every RPC served.
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
-import { Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
 export function createMetrics(service: string) {
   const registry = new Registry();

@@ -1,6 +1,6 @@
 // The message on the events stream: how ingest writes the events it accepted and how its consumers read them back.
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { PublishedEventsSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
+import { type Event, PublishedEventsSchema } from "../../gen/triggers/v1/event_pb.js";
 import { isUuid } from "./ids.js";
 
 export interface PublishedEvent {

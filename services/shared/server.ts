@@ -1,17 +1,17 @@
 // Serves a service's Connect, gRPC and gRPC-Web routes, health and /metrics on one port, and closes it gracefully.
 import http from "node:http";
 import http2 from "node:http2";
-import net from "node:net";
 import type { AddressInfo } from "node:net";
+import net from "node:net";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { errorBoundary } from "./errors.js";
 import { HealthStatus, healthRoutes } from "./health.js";
+import { apiJson } from "./json.js";
+import { isConnectJson } from "./json-route.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
-import { isConnectJson } from "./json-route.js";
 import { acceptRequestId } from "./request-context.js";
-import { apiJson } from "./json.js";
 
 /** A plain HTTP handler, for requests that are not RPCs; the type connect-node's adapter takes. */
 export type HttpHandler = NonNullable<Parameters<typeof connectNodeAdapter>[0]["fallback"]>;

@@ -1,6 +1,7 @@
 // The JetStream streams, subjects and durable consumers through which services meet: declared here and nowhere else.
-import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, nanos } from "nats";
+
 import type { ConsumerConfig, JetStreamManager, StreamConfig } from "nats";
+import { AckPolicy, DeliverPolicy, DiscardPolicy, nanos, RetentionPolicy, StorageType } from "nats";
 
 /** Every accepted event, written by ingest in messages of one org's events, read by the inbox and by delivery. */
 export const eventsStream = {

@@ -19,7 +19,7 @@ test("keys - a key's secret matches its hash and another secret does not", async
 });
 
 test("keys - strings not shaped like a key are not parsed", (t) => {
-  for (const text of ["", "tk_", "tk_abc_def", "sk_live_123", "tk_AAAAAAAAAAAA_" + "a".repeat(31), "tk_AAAAAAAAAAAA_" + "a".repeat(32) + " "]) {
+  for (const text of ["", "tk_", "tk_abc_def", "sk_live_123", `tk_AAAAAAAAAAAA_${"a".repeat(31)}`, `tk_AAAAAAAAAAAA_${"a".repeat(32)} `]) {
     t.is(parseKey(text), undefined, text);
   }
 });

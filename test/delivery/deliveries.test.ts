@@ -3,7 +3,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import test from "ava";
 import { v7 as uuidv7 } from "uuid";
 import { consumers, eventSubject, eventsStream } from "../../services/shared/streams.js";
-import { callRpc, eventually, newEvent, publishEvent, startDeliveryStack, startReceiver, type DeliveryStack } from "./helpers.js";
+import { callRpc, type DeliveryStack, eventually, newEvent, publishEvent, startDeliveryStack, startReceiver } from "./helpers.js";
 
 let stack: DeliveryStack;
 
@@ -27,7 +27,8 @@ interface AttemptJson {
   duration_ms?: number;
 }
 
-const call = (method: string, body: unknown, key: string) => callRpc(stack.delivery.port, `triggers.v1.DeliveryService/${method}`, body, key);
+const call = (method: string, body: unknown, key: string) =>
+  callRpc(stack.delivery.port, `triggers.v1.DeliveryService/${method}`, body, key);
 
 async function subscribe(key: string, url: string, eventTypes: string[] = []): Promise<string> {
   const res = await call("CreateSubscription", { url, event_types: eventTypes }, key);

@@ -6,11 +6,11 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { connect, type JetStreamClient, type NatsConnection } from "nats";
 import { v7 as uuidv7 } from "uuid";
-import { EventSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
+import { type Event, EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { encodePublishedEvents } from "../../services/shared/published-events.js";
 import { consumers, ensureConsumer, eventSubject } from "../../services/shared/streams.js";
 import { startNatsServer } from "../../tools/stack/nats.js";
-import { createDatabase, startService, type ServiceProcess } from "../helpers/throwaway.js";
+import { createDatabase, type ServiceProcess, startService } from "../helpers/throwaway.js";
 
 export interface DeliveryStack {
   /** The running delivery process; replaced by startDelivery. */

@@ -1,6 +1,6 @@
 // Two delivery replicas: a subscription changed through one is in force at once on the other, whatever it had cached.
 import test from "ava";
-import { callRpc, eventually, newEvent, publishEvent, startDeliveryStack, startReceiver, type DeliveryStack } from "./helpers.js";
+import { callRpc, type DeliveryStack, eventually, newEvent, publishEvent, startDeliveryStack, startReceiver } from "./helpers.js";
 
 let stack: DeliveryStack;
 

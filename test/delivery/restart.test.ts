@@ -2,7 +2,7 @@
 import test from "ava";
 import { v7 as uuidv7 } from "uuid";
 import { consumers, eventsStream } from "../../services/shared/streams.js";
-import { callRpc, eventually, newEvent, publishEvent, startDeliveryStack, startReceiver, type DeliveryStack } from "./helpers.js";
+import { callRpc, type DeliveryStack, eventually, newEvent, publishEvent, startDeliveryStack, startReceiver } from "./helpers.js";
 
 let stack: DeliveryStack;
 

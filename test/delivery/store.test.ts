@@ -2,8 +2,8 @@
 import test from "ava";
 import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
-import { connectDatabase, migrate, type Sql } from "../../services/shared/database.js";
 import { createDeliveryStore, type DeliveryStore } from "../../services/delivery/store.js";
+import { connectDatabase, migrate, type Sql } from "../../services/shared/database.js";
 import { createDatabase } from "../helpers/throwaway.js";
 
 let sql: Sql;
@@ -39,7 +39,10 @@ test("delivery store - a pair is claimed by one worker, busy for the others, and
   const claims = await Promise.all([claimOne(pair), claimOne({ ...pair, id: uuidv7() })]);
   const won = claims.filter((claim) => claim.kind === "claimed");
   t.is(won.length, 1);
-  t.deepEqual(claims.find((claim) => claim.kind !== "claimed"), { kind: "busy" });
+  t.deepEqual(
+    claims.find((claim) => claim.kind !== "claimed"),
+    { kind: "busy" },
+  );
   t.is((await store.listAttempts(pair.orgId, pair.eventId)).length, 0, "an attempt in flight is not listed");
 
   const attemptId = (won[0] as { attemptId: string }).attemptId;
@@ -62,11 +65,19 @@ test("delivery store - a claim whose lease ran out is taken over, keeping its at
 test("delivery store - many pairs are claimed and recorded together, each claim in the order asked", async (t) => {
   const [fresh, recorded, held] = await Promise.all([newPair(), newPair(), newPair()]);
   const [recordedClaim] = await store.claimAttempts([recorded!], lease);
-  await store.recordOutcomes([{ attemptId: (recordedClaim as { attemptId: string }).attemptId, outcome: { status: "succeeded", responseStatus: 200, error: "", durationMs: 3 } }]);
+  await store.recordOutcomes([
+    {
+      attemptId: (recordedClaim as { attemptId: string }).attemptId,
+      outcome: { status: "succeeded", responseStatus: 200, error: "", durationMs: 3 },
+    },
+  ]);
   await store.claimAttempts([held!], lease);
 
   const claims = await store.claimAttempts([fresh!, { ...recorded!, id: uuidv7() }, { ...held!, id: uuidv7() }], lease);
-  t.deepEqual(claims.map((claim) => claim.kind), ["claimed", "done", "busy"]);
+  t.deepEqual(
+    claims.map((claim) => claim.kind),
+    ["claimed", "done", "busy"],
+  );
   t.deepEqual(claims[0], { kind: "claimed", attemptId: fresh!.id });
 });
 
@@ -76,6 +87,9 @@ test("delivery store - an org's live subscriptions are listed, deleted ones no l
   const gone = await store.createSubscription({ id: uuidv7(), orgId, url: "https://example.com/gone", eventTypes: [] });
   t.true(await store.deleteSubscription(orgId, gone.id));
   t.false(await store.deleteSubscription(orgId, gone.id));
-  t.deepEqual((await store.listSubscriptions(orgId)).map((sub) => sub.id), [kept.id]);
+  t.deepEqual(
+    (await store.listSubscriptions(orgId)).map((sub) => sub.id),
+    [kept.id],
+  );
   t.is((await store.listSubscriptions(uuidv7())).length, 0, "another org sees none of them");
 });

@@ -1,7 +1,7 @@
 // Which events a subscription wants: its types, every type when it names none, and nothing from before it existed.
 import test from "ava";
-import { wantsEvent } from "../../services/delivery/subscriptions.js";
 import type { SubscriptionRow } from "../../services/delivery/store.js";
+import { wantsEvent } from "../../services/delivery/subscriptions.js";
 
 const createdAt = new Date("2026-01-01T00:00:00Z");
 const later = new Date("2026-01-01T00:00:01Z");

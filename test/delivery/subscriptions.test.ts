@@ -3,7 +3,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import test from "ava";
 import { v7 as uuidv7 } from "uuid";
 import { ErrorInfoSchema } from "../../gen/triggers/v1/event_pb.js";
-import { callRpc, startDeliveryStack, type DeliveryStack } from "./helpers.js";
+import { callRpc, type DeliveryStack, startDeliveryStack } from "./helpers.js";
 
 let stack: DeliveryStack;
 
@@ -15,7 +15,8 @@ test.after.always(async () => {
   await stack?.stop();
 });
 
-const call = (method: string, body: unknown, key?: string) => callRpc(stack.delivery.port, `triggers.v1.DeliveryService/${method}`, body, key);
+const call = (method: string, body: unknown, key?: string) =>
+  callRpc(stack.delivery.port, `triggers.v1.DeliveryService/${method}`, body, key);
 
 interface SubscriptionJson {
   id: string;
@@ -37,7 +38,11 @@ function fieldOf(error: ErrorJson): string | undefined {
 
 test("delivery - a subscription can be created, listed, read and deleted once", async (t) => {
   const { key } = await stack.createOrg();
-  const created = await call("CreateSubscription", { url: "https://example.com/hooks?x=1", event_types: ["order.created", "order.paid"] }, key);
+  const created = await call(
+    "CreateSubscription",
+    { url: "https://example.com/hooks?x=1", event_types: ["order.created", "order.paid"] },
+    key,
+  );
   t.is(created.status, 200);
   const sub = (created.body as { subscription: SubscriptionJson }).subscription;
   t.regex(sub.id, /^[0-9a-f-]{36}$/);
@@ -77,7 +82,11 @@ const invalidSubscriptions: [name: string, request: Record<string, unknown>, fie
   ["an event type with a space", { url: "https://example.com/", event_types: ["order created"] }, "event_types"],
   ["an empty event type", { url: "https://example.com/", event_types: [""] }, "event_types"],
   ["an event type longer than 128 characters", { url: "https://example.com/", event_types: ["a".repeat(129)] }, "event_types"],
-  ["more than 100 event types", { url: "https://example.com/", event_types: Array.from({ length: 101 }, (_, i) => `t${i}`) }, "event_types"],
+  [
+    "more than 100 event types",
+    { url: "https://example.com/", event_types: Array.from({ length: 101 }, (_, i) => `t${i}`) },
+    "event_types",
+  ],
 ];
 
 for (const [name, request, field] of invalidSubscriptions) {

@@ -1,8 +1,8 @@
 // The webhook client over real sockets: a kept-alive connection the endpoint drops as it is reused.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import test from "ava";
 import { create } from "@bufbuild/protobuf";
+import test from "ava";
 import { EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { postEvent } from "../../services/delivery/webhook.js";
 

@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import test from "ava";
 import { apiClient, eventually, wholeInbox } from "../helpers/api.js";
-import { startStack, type Stack } from "../helpers/stack.js";
+import { type Stack, startStack } from "../helpers/stack.js";
 
 let stack: Stack;
 
@@ -59,11 +59,20 @@ test("event path - the inbox pages oldest first with an opaque cursor", async (t
   for (let i = 0; i < 5; i++) ids.push((await api.post("/v1/events", { type: "tick", data: { i } })).body.id);
   await eventually(async () => ((await wholeInbox(api)).length === 5 ? true : undefined), "five events");
   const first = await api.get("/v1/inbox?limit=2");
-  t.deepEqual(first.body.events.map((e: { id: string }) => e.id), ids.slice(0, 2));
+  t.deepEqual(
+    first.body.events.map((e: { id: string }) => e.id),
+    ids.slice(0, 2),
+  );
   const second = await api.get(`/v1/inbox?limit=2&cursor=${first.body.next_cursor}`);
-  t.deepEqual(second.body.events.map((e: { id: string }) => e.id), ids.slice(2, 4));
+  t.deepEqual(
+    second.body.events.map((e: { id: string }) => e.id),
+    ids.slice(2, 4),
+  );
   const last = await api.get(`/v1/inbox?limit=2&cursor=${second.body.next_cursor}`);
-  t.deepEqual(last.body.events.map((e: { id: string }) => e.id), ids.slice(4));
+  t.deepEqual(
+    last.body.events.map((e: { id: string }) => e.id),
+    ids.slice(4),
+  );
   t.falsy(last.body.next_cursor);
 });
 
@@ -86,7 +95,10 @@ test("event path - a subscription receives the event and the attempt is recorded
     return reply.body.attempts?.length ? reply.body.attempts : undefined;
   }, "the attempt");
   t.like(attempts[0], { subscription_id: sub.body.id, status: "ATTEMPT_STATUS_SUCCEEDED", response_status: 204 });
-  t.true(stack.logs("delivery").some((line) => line.includes("e2e-delivery-1")), "the request id reaches delivery's logs");
+  t.true(
+    stack.logs("delivery").some((line) => line.includes("e2e-delivery-1")),
+    "the request id reaches delivery's logs",
+  );
 });
 
 test("event path - another org's events and subscriptions are not found", async (t) => {
@@ -109,7 +121,11 @@ test("event path - rejected requests get a JSON error with a status and store no
   const api = apiClient(stack.gatewayUrl, key);
   const cases = [
     { reply: await apiClient(stack.gatewayUrl).post("/v1/events", { type: "a" }), status: 401, code: "unauthenticated" },
-    { reply: await apiClient(stack.gatewayUrl, "tk_AAAAAAAAAAAA_" + "a".repeat(32)).post("/v1/events", { type: "a" }), status: 401, code: "unauthenticated" },
+    {
+      reply: await apiClient(stack.gatewayUrl, `tk_AAAAAAAAAAAA_${"a".repeat(32)}`).post("/v1/events", { type: "a" }),
+      status: 401,
+      code: "unauthenticated",
+    },
     { reply: await api.post("/v1/events", "{not json"), status: 400, code: "invalid_argument" },
     { reply: await api.post("/v1/events", { type: "has space" }), status: 400, code: "invalid_argument" },
     { reply: await api.post("/v1/events", { type: "a", data: "not an object" }), status: 400, code: "invalid_argument" },
@@ -133,7 +149,10 @@ test("event path - rejected requests get a JSON error with a status and store no
     const events = await wholeInbox(api);
     return events.some((e) => e.id === marker.body.id) ? events : undefined;
   }, "the marker event");
-  t.deepEqual(inbox.map((e) => e.type), ["marker"]);
+  t.deepEqual(
+    inbox.map((e) => e.type),
+    ["marker"],
+  );
 });
 
 test("event path - PublishEvents answers per event, and each event keeps the request id it came with", async (t) => {
@@ -153,7 +172,10 @@ test("event path - PublishEvents answers per event, and each event keeps the req
   t.truthy(two.accepted.id);
   for (const suffix of ["a", "c"]) {
     const id = `${requestId}-${suffix}`;
-    await eventually(async () => (stack.logs("delivery").some((line) => line.includes(id)) ? true : undefined), `request id ${id} in delivery's log`);
+    await eventually(
+      async () => (stack.logs("delivery").some((line) => line.includes(id)) ? true : undefined),
+      `request id ${id} in delivery's log`,
+    );
   }
   t.is(hook.requests.length, 2);
   const mismatched = await api.post("/triggers.v1.IngestService/PublishEvents", { events: [{ type: "x" }], request_ids: ["a", "b"] });

@@ -1,14 +1,14 @@
 // Clients other than ours: a plain @grpc/grpc-js client built from the .proto files, and a Connect client, against the stack.
 import { fileURLToPath } from "node:url";
-import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
 import test from "ava";
-import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
+import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
 import { eventually } from "../helpers/api.js";
-import { startStack, type Stack } from "../helpers/stack.js";
+import { type Stack, startStack } from "../helpers/stack.js";
 
 let stack: Stack;
 
@@ -51,7 +51,10 @@ for (const target of ["gateway", "ingest"] as const) {
     const inboxUrl = target === "gateway" ? stack.gatewayUrl : stack.urls.inbox;
     const { ingest } = grpcJsClients(ingestUrl);
     const { inbox } = grpcJsClients(inboxUrl);
-    t.teardown(() => (ingest.close(), inbox.close()));
+    t.teardown(() => {
+      ingest.close();
+      inbox.close();
+    });
     const metadata = new grpc.Metadata();
     metadata.set("authorization", `Bearer ${key}`);
 
@@ -76,7 +79,10 @@ test("grpc interop - a Connect client over gRPC publishes and lists through the 
   const { key } = await stack.createOrg();
   const transport = createGrpcTransport({ baseUrl: stack.gatewayUrl });
   const headers = { authorization: `Bearer ${key}` };
-  const published = await createClient(IngestService, transport).publishEvent({ event: { type: "connect.ping", data: { n: 1 } } }, { headers });
+  const published = await createClient(IngestService, transport).publishEvent(
+    { event: { type: "connect.ping", data: { n: 1 } } },
+    { headers },
+  );
   const inbox = createClient(InboxService, transport);
   const listed = await eventually(async () => {
     const page = await inbox.listInbox({ limit: 10 }, { headers });

@@ -3,8 +3,8 @@ import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
-import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
 import { ErrorReason } from "../../gen/triggers/v1/event_pb.js";
+import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
 import {
   EventStatus,
   IngestService,
@@ -15,7 +15,7 @@ import {
 import { notFound, tooLarge } from "../../services/shared/errors.js";
 import { createLogger } from "../../services/shared/logger.js";
 import { createMetrics } from "../../services/shared/metrics.js";
-import { startServer, type RunningServer } from "../../services/shared/server.js";
+import { type RunningServer, startServer } from "../../services/shared/server.js";
 
 export interface RecordedCall {
   method: string;
@@ -90,8 +90,18 @@ function ingestDouble(router: ConnectRouter, record: Record) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const results = req.events.map((input, i): PublishEventsResult["result"] =>
         input.type === TOO_LARGE_TYPE
-          ? { case: "error", value: create(PublishEventsErrorSchema, { code: "resource_exhausted", message: "data is larger than 256 KiB", info: { reason: ErrorReason.TOO_LARGE, field: `events[${i}].data` } }) }
-          : { case: "accepted", value: create(PublishEventResponseSchema, { id: "ev-new", receivedAt: timestampNow(), status: EventStatus.ACCEPTED }) },
+          ? {
+              case: "error",
+              value: create(PublishEventsErrorSchema, {
+                code: "resource_exhausted",
+                message: "data is larger than 256 KiB",
+                info: { reason: ErrorReason.TOO_LARGE, field: `events[${i}].data` },
+              }),
+            }
+          : {
+              case: "accepted",
+              value: create(PublishEventResponseSchema, { id: "ev-new", receivedAt: timestampNow(), status: EventStatus.ACCEPTED }),
+            },
       );
       return { results: results.map((result) => ({ result })) };
     },
@@ -118,7 +128,12 @@ function inboxDouble(router: ConnectRouter, record: Record) {
 }
 
 function deliveryDouble(router: ConnectRouter, record: Record) {
-  const subscription = (id: string, url = "https://example.test/hook", eventTypes: string[] = []) => ({ id, url, eventTypes, createdAt: timestampNow() });
+  const subscription = (id: string, url = "https://example.test/hook", eventTypes: string[] = []) => ({
+    id,
+    url,
+    eventTypes,
+    createdAt: timestampNow(),
+  });
   router.service(DeliveryService, {
     createSubscription(req, ctx) {
       record("CreateSubscription", req, ctx);

@@ -1,7 +1,7 @@
 // A gateway under test: the real auth service and gateway as processes, a fresh database, and backend doubles.
 import { randomBytes } from "node:crypto";
-import { createDatabase, startService, type ServiceProcess } from "../helpers/throwaway.js";
-import { startBackendDoubles, type BackendDoubles } from "./backend-doubles.js";
+import { createDatabase, type ServiceProcess, startService } from "../helpers/throwaway.js";
+import { type BackendDoubles, startBackendDoubles } from "./backend-doubles.js";
 
 export interface GatewayStack {
   gateway: ServiceProcess;
@@ -16,7 +16,13 @@ export async function startGatewayStack(env: Record<string, string> = {}): Promi
   const adminToken = `ta_${randomBytes(16).toString("hex")}`;
   const doubles = await startBackendDoubles();
   const auth = await startService("auth", { DATABASE_URL: database.url, ADMIN_TOKEN: adminToken });
-  const gateway = await startGateway({ AUTH_URL: auth.url, INGEST_URL: doubles.url, INBOX_URL: doubles.url, DELIVERY_URL: doubles.url, ...env });
+  const gateway = await startGateway({
+    AUTH_URL: auth.url,
+    INGEST_URL: doubles.url,
+    INBOX_URL: doubles.url,
+    DELIVERY_URL: doubles.url,
+    ...env,
+  });
   return {
     gateway,
     auth,

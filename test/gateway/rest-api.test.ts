@@ -5,7 +5,7 @@ import anyTest, { type TestFn } from "ava";
 import type { PublishEventsRequest } from "../../gen/triggers/v1/ingest_pb.js";
 import { freePort } from "../../tools/stack/ports.js";
 import { HANGING_ID, MISSING_ID, TOO_LARGE_TYPE } from "./backend-doubles.js";
-import { startGateway, startGatewayStack, type GatewayStack } from "./gateway-stack.js";
+import { type GatewayStack, startGateway, startGatewayStack } from "./gateway-stack.js";
 import { createOrg, rest } from "./rest-client.js";
 
 const test = anyTest as TestFn<GatewayStack>;
@@ -144,7 +144,11 @@ test("gateway - a field of the wrong type is 400 with details naming it", async 
 test("gateway - a body that is not JSON by content type is 415", async (t) => {
   const { gateway, adminToken } = t.context;
   const key = await createOrg(gateway.url, adminToken);
-  const res = await rest(gateway.url, "/v1/events", { key, body: "type=a", headers: { "content-type": "application/x-www-form-urlencoded" } });
+  const res = await rest(gateway.url, "/v1/events", {
+    key,
+    body: "type=a",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
   t.is(res.status, 415);
   t.is(res.json.code, "invalid_argument");
 });
@@ -166,7 +170,12 @@ test("gateway - a streamed body that grows over the limit is 413 without reachin
   const requestId = randomUUID();
   const chunk = new TextEncoder().encode(`{"type":"big","data":{"blob":"${"x".repeat(maxBodyBytes)}"}}`);
   // A stream has no content-length: the gateway has to count what arrives.
-  const body = new ReadableStream({ start: (controller) => (controller.enqueue(chunk), controller.close()) });
+  const body = new ReadableStream({
+    start: (controller) => {
+      controller.enqueue(chunk);
+      controller.close();
+    },
+  });
   const res = await fetch(`${gateway.url}/v1/events`, {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "x-request-id": requestId },
@@ -212,7 +221,12 @@ test("gateway - a known path with the wrong verb is 405 naming the allowed verbs
 
 test("gateway - a backend that is down is 503", async (t) => {
   const { auth, adminToken, doubles } = t.context;
-  const gateway = await startGateway({ AUTH_URL: auth.url, INGEST_URL: doubles.url, INBOX_URL: `http://127.0.0.1:${await freePort()}`, DELIVERY_URL: doubles.url });
+  const gateway = await startGateway({
+    AUTH_URL: auth.url,
+    INGEST_URL: doubles.url,
+    INBOX_URL: `http://127.0.0.1:${await freePort()}`,
+    DELIVERY_URL: doubles.url,
+  });
   t.teardown(() => gateway.stop());
   const key = await createOrg(gateway.url, adminToken);
   const res = await rest(gateway.url, "/v1/inbox", { key });
@@ -223,7 +237,13 @@ test("gateway - a backend that is down is 503", async (t) => {
 
 test("gateway - a backend that does not answer within BACKEND_TIMEOUT_MS is 504", async (t) => {
   const { auth, adminToken, doubles } = t.context;
-  const gateway = await startGateway({ AUTH_URL: auth.url, INGEST_URL: doubles.url, INBOX_URL: doubles.url, DELIVERY_URL: doubles.url, BACKEND_TIMEOUT_MS: "300" });
+  const gateway = await startGateway({
+    AUTH_URL: auth.url,
+    INGEST_URL: doubles.url,
+    INBOX_URL: doubles.url,
+    DELIVERY_URL: doubles.url,
+    BACKEND_TIMEOUT_MS: "300",
+  });
   t.teardown(() => gateway.stop());
   const key = await createOrg(gateway.url, adminToken);
   const res = await rest(gateway.url, `/v1/events/${HANGING_ID}`, { key });
@@ -237,10 +257,14 @@ test("gateway - concurrent publishes of one key share PublishEvents calls, and e
   const requestIds = Array.from({ length: 40 }, () => randomUUID());
   const replies = await Promise.all(
     requestIds.map((requestId, i) =>
-      rest(gateway.url, "/v1/events", { key, body: { type: i % 10 === 0 ? TOO_LARGE_TYPE : "batched" }, headers: { "x-request-id": requestId } }),
+      rest(gateway.url, "/v1/events", {
+        key,
+        body: { type: i % 10 === 0 ? TOO_LARGE_TYPE : "batched" },
+        headers: { "x-request-id": requestId },
+      }),
     ),
   );
-  replies.forEach((reply, i) => t.is(reply.status, i % 10 === 0 ? 413 : 200));
+  for (const [i, reply] of replies.entries()) t.is(reply.status, i % 10 === 0 ? 413 : 200);
   t.like(replies[0]!.json.details, [{ field: "data" }], "the field is named as the caller knows it");
   const calls = doubles.calls.filter((call) => call.method === "PublishEvents" && call.authorization === `Bearer ${key}`);
   const carried = calls.flatMap((call) => (call.request as { requestIds: string[] }).requestIds);

@@ -1,17 +1,17 @@
 // The REST API derived from the protos' http rules: which routes exist and how requests and responses map to messages.
-import { create, hasOption, toJsonString, type DescMethod } from "@bufbuild/protobuf";
+import { create, type DescMethod, hasOption, toJsonString } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import test from "ava";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import type { CreateSubscriptionRequest } from "../../gen/triggers/v1/delivery_pb.js";
 import { ErrorInfoSchema } from "../../gen/triggers/v1/event_pb.js";
 import { GetEventResponseSchema, type ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
-import type { CreateSubscriptionRequest } from "../../gen/triggers/v1/delivery_pb.js";
 import type { PublishEventRequest } from "../../gen/triggers/v1/ingest_pb.js";
+import { loadGatewayConfig } from "../../services/gateway/config.js";
 import { backends, publicMethods } from "../../services/gateway/public-api.js";
 import { requestMessage, responseText } from "../../services/gateway/rest-messages.js";
 import { buildRestRoutes, matchRoute } from "../../services/gateway/rest-routes.js";
-import { loadGatewayConfig } from "../../services/gateway/config.js";
 import { apiJson } from "../../services/shared/json.js";
 
 const methods = publicMethods(backends(loadGatewayConfig({})).map(({ service }) => service));
@@ -74,9 +74,18 @@ test("rest routes - query parameters set scalar fields and are checked like fiel
   const request = build("GET", "/v1/inbox?limit=10&cursor=abc") as ListInboxRequest;
   t.is(request.limit, 10);
   t.is(request.cursor, "abc");
-  t.is(invalidFieldOf(() => build("GET", "/v1/inbox?limit=ten")), "limit");
-  t.is(invalidFieldOf(() => build("GET", "/v1/inbox?color=red")), "color");
-  t.is(invalidFieldOf(() => build("GET", "/v1/events/e1?id=e2")), "id");
+  t.is(
+    invalidFieldOf(() => build("GET", "/v1/inbox?limit=ten")),
+    "limit",
+  );
+  t.is(
+    invalidFieldOf(() => build("GET", "/v1/inbox?color=red")),
+    "color",
+  );
+  t.is(
+    invalidFieldOf(() => build("GET", "/v1/events/e1?id=e2")),
+    "id",
+  );
 });
 
 test("rest routes - body * makes the JSON body the request, in snake_case or camelCase", (t) => {
@@ -85,28 +94,54 @@ test("rest routes - body * makes the JSON body the request, in snake_case or cam
   const camel = build("POST", "/v1/subscriptions", { url: "https://x.test/hook", eventTypes: ["a"] }) as CreateSubscriptionRequest;
   t.deepEqual(snake.eventTypes, ["a"]);
   t.deepEqual(camel.eventTypes, ["a"]);
-  t.is(invalidFieldOf(() => build("POST", "/v1/orgs?name=x", {})), "name");
+  t.is(
+    invalidFieldOf(() => build("POST", "/v1/orgs?name=x", {})),
+    "name",
+  );
 });
 
 test("rest routes - body naming a field makes the JSON body that field", (t) => {
-  const request = build("POST", "/v1/events", { type: "order.created", data: { n: 1 }, occurred_at: "2026-01-02T03:04:05Z" }) as PublishEventRequest;
+  const request = build("POST", "/v1/events", {
+    type: "order.created",
+    data: { n: 1 },
+    occurred_at: "2026-01-02T03:04:05Z",
+  }) as PublishEventRequest;
   t.is(request.event?.type, "order.created");
   t.deepEqual(request.event?.data, { n: 1 });
   t.is(request.event?.occurredAt?.seconds, BigInt(Date.parse("2026-01-02T03:04:05Z") / 1000));
 });
 
 test("rest routes - unknown fields and wrong types are invalid_argument naming the field", (t) => {
-  t.is(invalidFieldOf(() => build("POST", "/v1/events", { type: 42 })), "type");
-  t.is(invalidFieldOf(() => build("POST", "/v1/events", { type: "a", colour: "red" })), "colour");
-  t.is(invalidFieldOf(() => build("POST", "/v1/events", { type: "a", data: "not an object" })), "data");
-  t.is(invalidFieldOf(() => build("POST", "/v1/events", { type: "a", occurred_at: "yesterday" })), "occurred_at");
-  t.is(invalidFieldOf(() => build("POST", "/v1/subscriptions", { url: "u", event_types: [1] })), "event_types");
+  t.is(
+    invalidFieldOf(() => build("POST", "/v1/events", { type: 42 })),
+    "type",
+  );
+  t.is(
+    invalidFieldOf(() => build("POST", "/v1/events", { type: "a", colour: "red" })),
+    "colour",
+  );
+  t.is(
+    invalidFieldOf(() => build("POST", "/v1/events", { type: "a", data: "not an object" })),
+    "data",
+  );
+  t.is(
+    invalidFieldOf(() => build("POST", "/v1/events", { type: "a", occurred_at: "yesterday" })),
+    "occurred_at",
+  );
+  t.is(
+    invalidFieldOf(() => build("POST", "/v1/subscriptions", { url: "u", event_types: [1] })),
+    "event_types",
+  );
 });
 
 test("rest routes - response_body makes the response that field alone", (t) => {
   const { route } = found("GET", "/v1/events/e1");
   const response = create(GetEventResponseSchema, { event: { id: "e1", type: "order.created" } });
-  t.deepEqual(JSON.parse(responseText(route, toJsonString(GetEventResponseSchema, response, apiJson))), { id: "e1", type: "order.created", source: "" });
+  t.deepEqual(JSON.parse(responseText(route, toJsonString(GetEventResponseSchema, response, apiJson))), {
+    id: "e1",
+    type: "order.created",
+    source: "",
+  });
 });
 
 test("rest routes - a known path with another verb names the allowed verbs, an unknown path matches nothing", (t) => {

@@ -10,7 +10,7 @@ import { ErrorInfoSchema, ErrorReason } from "../../gen/triggers/v1/event_pb.js"
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
 import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
 import { MISSING_ID, TOO_LARGE_TYPE } from "./backend-doubles.js";
-import { startGatewayStack, type GatewayStack } from "./gateway-stack.js";
+import { type GatewayStack, startGatewayStack } from "./gateway-stack.js";
 import { createOrg, rest } from "./rest-client.js";
 
 const test = anyTest as TestFn<GatewayStack>;
@@ -35,7 +35,11 @@ test("gateway - Connect JSON reaches the backend through the gateway", async (t)
   const { gateway, adminToken, doubles } = t.context;
   const key = await createOrg(gateway.url, adminToken);
   const requestId = randomUUID();
-  const res = await rest(gateway.url, "/triggers.v1.InboxService/ListInbox", { key, body: { limit: 3 }, headers: { "x-request-id": requestId } });
+  const res = await rest(gateway.url, "/triggers.v1.InboxService/ListInbox", {
+    key,
+    body: { limit: 3 },
+    headers: { "x-request-id": requestId },
+  });
   t.is(res.status, 200);
   t.like(res.json, { events: [{ id: "ev-1" }], next_cursor: "cursor-2" });
   t.is(res.headers.get("x-request-id"), requestId);
@@ -67,13 +71,17 @@ test("gateway - a gRPC client gets the backend's code, message and details", asy
   const notFound = await t.throwsAsync(grpcClient(InboxService, gateway.url, key).getEvent({ id: MISSING_ID }));
   t.is(ConnectError.from(notFound).code, Code.NotFound);
   t.is(ConnectError.from(notFound).rawMessage, "event not found");
-  const tooLarge = ConnectError.from(await t.throwsAsync(grpcClient(IngestService, gateway.url, key).publishEvent({ event: { type: TOO_LARGE_TYPE } })));
+  const tooLarge = ConnectError.from(
+    await t.throwsAsync(grpcClient(IngestService, gateway.url, key).publishEvent({ event: { type: TOO_LARGE_TYPE } })),
+  );
   t.is(tooLarge.code, Code.ResourceExhausted);
   t.like(tooLarge.findDetails(ErrorInfoSchema)[0], { reason: ErrorReason.TOO_LARGE, field: "data" });
 });
 
 test("gateway - a gRPC client with an unknown key is unauthenticated", async (t) => {
-  const err = await t.throwsAsync(grpcClient(InboxService, t.context.gateway.url, "tk_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB").listInbox({}));
+  const err = await t.throwsAsync(
+    grpcClient(InboxService, t.context.gateway.url, "tk_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB").listInbox({}),
+  );
   t.is(ConnectError.from(err).code, Code.Unauthenticated);
 });
 

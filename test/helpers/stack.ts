@@ -2,24 +2,24 @@
 import { randomBytes } from "node:crypto";
 import { generateAdminToken } from "../../tools/stack/admin-token.js";
 import type { ExitInfo } from "../../tools/stack/child-exit.js";
-import { createOrg, type CreatedOrg } from "../../tools/stack/gateway-client.js";
+import { type CreatedOrg, createOrg } from "../../tools/stack/gateway-client.js";
 import { startNatsServer } from "../../tools/stack/nats.js";
 import { prefixLine } from "../../tools/stack/output-lines.js";
 import { freePort } from "../../tools/stack/ports.js";
 import {
-  SERVICE_NAMES,
   localUrls,
-  serviceEnvironment,
-  serviceSpec,
+  SERVICE_NAMES,
   type ServiceName,
   type ServiceRuntime,
+  serviceEnvironment,
+  serviceSpec,
 } from "../../tools/stack/services.js";
-import { Supervisor, describeEvent, type RestartPolicy } from "../../tools/stack/supervisor.js";
+import { describeEvent, type RestartPolicy, Supervisor } from "../../tools/stack/supervisor.js";
 import { createDatabase } from "./throwaway.js";
 
-export type { ServiceName } from "../../tools/stack/services.js";
-export type { CreatedOrg } from "../../tools/stack/gateway-client.js";
 export type { ExitInfo } from "../../tools/stack/child-exit.js";
+export type { CreatedOrg } from "../../tools/stack/gateway-client.js";
+export type { ServiceName } from "../../tools/stack/services.js";
 
 /** Quicker than the launcher's policy so that tests of crash recovery do not wait long. */
 export const TEST_RESTART: RestartPolicy = { initialDelayMs: 100, maxDelayMs: 2_000, resetAfterMs: 10_000 };
@@ -75,9 +75,10 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     const nats = await startNatsServer({ onLine: print && ((line) => print(prefixLine("nats", line))) });
     undo.push(nats.stop);
 
-    const ports = Object.fromEntries(
-      await Promise.all(SERVICE_NAMES.map(async (name) => [name, await freePort()] as const)),
-    ) as Record<ServiceName, number>;
+    const ports = Object.fromEntries(await Promise.all(SERVICE_NAMES.map(async (name) => [name, await freePort()] as const))) as Record<
+      ServiceName,
+      number
+    >;
     const urls = localUrls(ports);
     const adminToken = generateAdminToken();
     const env = {
@@ -99,7 +100,8 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       print,
       onEvent: print && ((event) => print(prefixLine("stack", describeEvent(event)))),
     });
-    for (const name of SERVICE_NAMES) supervisor.add(serviceSpec(name, env, urls[name], options.runtime ?? "source", options.entries?.[name]));
+    for (const name of SERVICE_NAMES)
+      supervisor.add(serviceSpec(name, env, urls[name], options.runtime ?? "source", options.entries?.[name]));
     undo.push(() => supervisor.stopAll());
     await supervisor.startAll();
 
@@ -113,9 +115,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       start: (name) => supervisor.start(name),
       createOrg: (name = `test-${randomBytes(4).toString("hex")}`) => createOrg(urls.gateway, adminToken, name),
       logs: (name) =>
-        name
-          ? supervisor.logs(name)
-          : SERVICE_NAMES.flatMap((each) => supervisor.logs(each).map((line) => prefixLine(each, line))),
+        name ? supervisor.logs(name) : SERVICE_NAMES.flatMap((each) => supervisor.logs(each).map((line) => prefixLine(each, line))),
       stop,
     };
   } catch (error) {

@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { ServiceName } from "../../services/shared/config.js";
-import { terminate, watchExit, type ExitInfo } from "../../tools/stack/child-exit.js";
+import { type ExitInfo, terminate, watchExit } from "../../tools/stack/child-exit.js";
 import { eachLine } from "../../tools/stack/output-lines.js";
 import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../../tools/stack/postgres.js";
 

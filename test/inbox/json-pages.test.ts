@@ -6,7 +6,7 @@ import anyTest, { type TestFn } from "ava";
 import { InboxService, ListInboxResponseSchema } from "../../gen/triggers/v1/inbox_pb.js";
 import { apiJson } from "../../services/shared/json.js";
 import { apiClient, eventually } from "../helpers/api.js";
-import { startStack, type Stack } from "../helpers/stack.js";
+import { type Stack, startStack } from "../helpers/stack.js";
 
 const test = anyTest as TestFn<{ stack: Stack; key: string }>;
 
@@ -16,7 +16,7 @@ test.before(async (t) => {
   t.context = { stack, key };
   const api = apiClient(stack.gatewayUrl, key);
   const events = [
-    { type: "order.created", data: { n: 1, nested: { list: [1, "two", null, true, 2.5] }, text: "naïve \"quoted\" ✓" } },
+    { type: "order.created", data: { n: 1, nested: { list: [1, "two", null, true, 2.5] }, text: 'naïve "quoted" ✓' } },
     { type: "order.paid", source: "shop", data: {}, occurred_at: "2026-01-02T03:04:05Z" },
     { type: "order.paid", data: { big: 12345678901234 }, occurred_at: "2026-01-02T03:04:05.123456Z" },
     { type: "user.created", data: { a: "b" } },

@@ -8,7 +8,7 @@ import { EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { encodePublishedEvents } from "../../services/shared/published-events.js";
 import { eventSubject } from "../../services/shared/streams.js";
 import { apiClient, eventually, wholeInbox } from "../helpers/api.js";
-import { startStack, type Stack } from "../helpers/stack.js";
+import { type Stack, startStack } from "../helpers/stack.js";
 
 let stack: Stack;
 let nats: NatsConnection;
@@ -44,7 +44,10 @@ test("inbox - an event the store refuses is set aside and holds up neither the e
     const events = await wholeInbox(api);
     return events.some((e) => e.id === good.body.id) ? events : undefined;
   }, "the good event in the inbox");
-  t.deepEqual(inbox.map((e) => e.type), ["neighbour", "good"]);
+  t.deepEqual(
+    inbox.map((e) => e.type),
+    ["neighbour", "good"],
+  );
   await eventually(
     async () => (stack.logs("inbox").some((line) => line.includes(refused.id) && line.includes("set aside")) ? true : undefined),
     "the refused event named in the inbox's log",

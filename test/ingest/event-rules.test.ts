@@ -92,7 +92,9 @@ test("event rules - data_json that is not a JSON object in UTF-8, or beside data
 });
 
 test("event rules - data_json over 256 KiB, or holding a NUL, is refused naming data", (t) => {
-  const big = errorOf(t, () => acceptEvent(input({ type: "a", dataJson: Buffer.from(JSON.stringify({ blob: "x".repeat(maxDataBytes) })) })));
+  const big = errorOf(t, () =>
+    acceptEvent(input({ type: "a", dataJson: Buffer.from(JSON.stringify({ blob: "x".repeat(maxDataBytes) })) })),
+  );
   t.is(big.code, Code.ResourceExhausted);
   t.is(big.info?.field, "data");
   const nul = errorOf(t, () => acceptEvent(input({ type: "a", dataJson: Buffer.from('{"a": "\\u0000"}') })));

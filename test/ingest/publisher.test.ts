@@ -9,7 +9,7 @@ import { createEventPublisher } from "../../services/ingest/publisher.js";
 import { StreamWriteError, StreamWriter } from "../../services/ingest/stream-writer.js";
 import { decodePublishedEvents, type PublishedEvent } from "../../services/shared/published-events.js";
 import { eventSubject, eventsStream } from "../../services/shared/streams.js";
-import { startNatsServer, type NatsServer } from "../../tools/stack/nats.js";
+import { type NatsServer, startNatsServer } from "../../tools/stack/nats.js";
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -55,7 +55,10 @@ test("publisher - an org's events are written in one message when they fit, in o
   t.true(outcomes.every((outcome) => outcome.status === "fulfilled"));
   const found = await storedMessages(orgId);
   t.is(found.length, 1);
-  t.deepEqual(found[0]!.events.map((e) => [e.event.id, e.data, e.requestId]), batch.map((e) => [e.event.id, e.data, e.requestId]));
+  t.deepEqual(
+    found[0]!.events.map((e) => [e.event.id, e.data, e.requestId]),
+    batch.map((e) => [e.event.id, e.data, e.requestId]),
+  );
 });
 
 test("publisher - events beyond one message's size limit go in further messages, none over the limit", async (t) => {
@@ -68,14 +71,23 @@ test("publisher - events beyond one message's size limit go in further messages,
   t.is(outcomes.length, 9);
   t.true(outcomes.every((outcome) => outcome.status === "fulfilled"));
   const found = await storedMessages(orgId);
-  t.deepEqual(found.map((message) => message.events.length), [2, 2, 2, 2, 1]);
-  t.deepEqual(found.flatMap((message) => message.events.map((e) => e.event.id)), batch.map((e) => e.event.id));
+  t.deepEqual(
+    found.map((message) => message.events.length),
+    [2, 2, 2, 2, 1],
+  );
+  t.deepEqual(
+    found.flatMap((message) => message.events.map((e) => e.event.id)),
+    batch.map((e) => e.event.id),
+  );
 });
 
 test("publisher - when a message cannot be written, each of its events says why", async (t) => {
   const writer = new StreamWriter(nc, 5_000);
   t.teardown(() => writer.close());
   const outcomes = await createEventPublisher(writer, 1024 * 1024).publish(uuidv7(), events(3, 30_000));
-  t.deepEqual(outcomes.map((outcome) => outcome.status), ["rejected", "rejected", "rejected"]);
+  t.deepEqual(
+    outcomes.map((outcome) => outcome.status),
+    ["rejected", "rejected", "rejected"],
+  );
   t.true(outcomes.every((outcome) => outcome.status === "rejected" && outcome.reason instanceof StreamWriteError));
 });

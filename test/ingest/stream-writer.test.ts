@@ -1,8 +1,8 @@
 // The pipelined JetStream writer against a real nats-server: acks, duplicates, a missing stream and silence.
 import test from "ava";
 import { connect, headers, type NatsConnection } from "nats";
-import { StreamWriter, StreamWriteError } from "../../services/ingest/stream-writer.js";
-import { startNatsServer, type NatsServer } from "../../tools/stack/nats.js";
+import { StreamWriteError, StreamWriter } from "../../services/ingest/stream-writer.js";
+import { type NatsServer, startNatsServer } from "../../tools/stack/nats.js";
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -27,7 +27,9 @@ const withMsgId = (id: string) => {
 test("stream writer - many writes in flight are each acknowledged with their own sequence", async (t) => {
   const writer = new StreamWriter(nc, 5_000);
   t.teardown(() => writer.close());
-  const acks = await Promise.all(Array.from({ length: 500 }, (_, i) => writer.write("writer.many", Buffer.from(`m${i}`), withMsgId(`many-${i}`))));
+  const acks = await Promise.all(
+    Array.from({ length: 500 }, (_, i) => writer.write("writer.many", Buffer.from(`m${i}`), withMsgId(`many-${i}`))),
+  );
   t.true(acks.every((ack) => ack.stream === "WRITER" && !ack.duplicate));
   t.is(new Set(acks.map((ack) => ack.seq)).size, 500);
 });

@@ -1,8 +1,9 @@
 // What `npm start` runs: the services compiled to dist/ (which `npm test` builds first), not their TypeScript sources.
-import test from "ava";
+
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import test from "ava";
 import { REPO_ROOT, SERVICE_NAMES } from "../../tools/stack/services.js";
 import { apiClient, eventually } from "../helpers/api.js";
 import { startStack } from "../helpers/stack.js";
@@ -15,7 +16,8 @@ test.before(() => {
 
 test("build - every service is compiled with its migrations, and the compiled launcher finds the repository root", async (t) => {
   for (const name of SERVICE_NAMES) t.true(existsSync(path.join(dist, "services", name, "main.js")), name);
-  for (const name of ["auth", "inbox", "delivery"]) t.true(existsSync(path.join(dist, "services", name, "migrations")), `${name} migrations`);
+  for (const name of ["auth", "inbox", "delivery"])
+    t.true(existsSync(path.join(dist, "services", name, "migrations")), `${name} migrations`);
   const compiled = (await import(pathToFileURL(path.join(dist, "tools", "stack", "services.js")).href)) as { REPO_ROOT: string };
   t.is(path.resolve(compiled.REPO_ROOT), path.resolve(REPO_ROOT));
 });

@@ -1,8 +1,9 @@
 // Tests of the launcher's pieces (supervisor, Postgres and NATS resolution, admin token, dev key) and of the e2e harness.
-import test from "ava";
+
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import test from "ava";
 import { connect } from "nats";
 import postgres from "postgres";
 import { loadAdminToken } from "../../tools/stack/admin-token.js";
@@ -49,7 +50,11 @@ http.createServer((req, res) => res.end("ok")).listen(Number(process.env.PORT), 
 
 test("supervisor - every output line of a child is prefixed with its name", async (t) => {
   const dir = await tempDir(t);
-  const file = await script(dir, "talk.mjs", `console.log("line one\\nline two"); console.error("to stderr"); setInterval(() => {}, 1000);`);
+  const file = await script(
+    dir,
+    "talk.mjs",
+    `console.log("line one\\nline two"); console.error("to stderr"); setInterval(() => {}, 1000);`,
+  );
   const printed: string[] = [];
   const supervisor = new Supervisor({ restart: false, print: (line) => printed.push(line) });
   t.teardown(() => supervisor.stopAll());
@@ -127,7 +132,11 @@ test("supervisor - with restarts off a killed child stays down until started aga
 
 test("supervisor - stopping escalates to SIGKILL for a child that ignores SIGTERM", async (t) => {
   const dir = await tempDir(t);
-  const file = await script(dir, "stubborn.mjs", `process.on("SIGTERM", () => console.log("ignored")); console.log("ready"); setInterval(() => {}, 1000);`);
+  const file = await script(
+    dir,
+    "stubborn.mjs",
+    `process.on("SIGTERM", () => console.log("ignored")); console.log("ready"); setInterval(() => {}, 1000);`,
+  );
   const supervisor = new Supervisor({ restart: FAST_RESTART, stopGraceMs: 300 });
   supervisor.add({ name: "stubborn", command: process.execPath, args: [file] });
   await supervisor.start("stubborn");
@@ -309,7 +318,10 @@ test("harness - with restart on, a killed service comes back by itself", async (
 
   await stack.kill("delivery", "SIGKILL");
   for (;;) {
-    const up = await fetch(`${stack.urls.delivery}/healthz`).then((response) => response.ok, () => false);
+    const up = await fetch(`${stack.urls.delivery}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (up) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

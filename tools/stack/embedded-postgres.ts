@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import postgres from "postgres";
 import { terminate, watchExit } from "./child-exit.js";
-import { LineBuffer, eachLine } from "./output-lines.js";
+import { eachLine, LineBuffer } from "./output-lines.js";
 import { freePort } from "./ports.js";
 
 export interface EmbeddedPostgres {
@@ -50,11 +50,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   const port = options.port ?? (await freePort());
   // No Unix socket: its path length limit breaks on deep data dirs, and we only speak TCP.
-  const child = spawn(
-    path.join(native, "bin", "postgres"),
-    ["-D", options.dataDir, "-p", String(port), "-h", "127.0.0.1", "-k", ""],
-    { ...runAs, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_MESSAGES: "C" }, detached: options.detached },
-  );
+  const child = spawn(path.join(native, "bin", "postgres"), ["-D", options.dataDir, "-p", String(port), "-h", "127.0.0.1", "-k", ""], {
+    ...runAs,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, LC_MESSAGES: "C" },
+    detached: options.detached,
+  });
   const exit = watchExit(child);
   eachLine([child.stdout, child.stderr], onLine);
 
@@ -163,4 +164,3 @@ async function exists(file: string): Promise<boolean> {
     () => false,
   );
 }
-

@@ -9,7 +9,7 @@ import { ensureDatabase, redact, resolvePostgres } from "./postgres.js";
 import { readyBanner } from "./ready-banner.js";
 import { SERVICE_NAMES, serviceEnvironment, serviceSpec } from "./services.js";
 import { loadStackConfig } from "./stack-config.js";
-import { Supervisor, describeEvent } from "./supervisor.js";
+import { describeEvent, Supervisor } from "./supervisor.js";
 
 const say = (line: string) => console.log(prefixLine("stack", line));
 const printAs = (name: string) => (line: string) => console.log(prefixLine(name, line));

@@ -5,7 +5,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { terminate, watchExit } from "./child-exit.js";
-import { LineBuffer, eachLine } from "./output-lines.js";
+import { eachLine, LineBuffer } from "./output-lines.js";
 import { isListening } from "./ports.js";
 
 const LOCAL_HOST = "127.0.0.1";

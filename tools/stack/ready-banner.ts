@@ -1,11 +1,6 @@
 // What the launcher prints once the stack is up: where it is and how to call it.
 export function readyBanner(options: { gatewayUrl: string; adminToken: string; devKey?: string }): string {
-  const lines = [
-    "",
-    "Triggers is running.",
-    `  gateway:     ${options.gatewayUrl}`,
-    `  admin token: ${options.adminToken}`,
-  ];
+  const lines = ["", "Triggers is running.", `  gateway:     ${options.gatewayUrl}`, `  admin token: ${options.adminToken}`];
   if (options.devKey) {
     lines.push(
       `  dev API key: ${options.devKey}`,

@@ -33,10 +33,7 @@ export interface StackSettings {
 }
 
 export function localUrls(ports: Record<ServiceName, number>): Record<ServiceName, string> {
-  return Object.fromEntries(SERVICE_NAMES.map((name) => [name, `http://127.0.0.1:${ports[name]}`])) as Record<
-    ServiceName,
-    string
-  >;
+  return Object.fromEntries(SERVICE_NAMES.map((name) => [name, `http://127.0.0.1:${ports[name]}`])) as Record<ServiceName, string>;
 }
 
 /** The environment of every service: ours on top of the inherited one (PATH, HOME and the like). */

@@ -1,7 +1,7 @@
 // The launcher's settings: the variables the services read, once, with the services' own defaults.
 import path from "node:path";
 import { common, listenPort, loadConfig, optionalText, optionalUrl } from "../../services/shared/config.js";
-import { REPO_ROOT, SERVICE_NAMES, localUrls, type ServiceName } from "./services.js";
+import { localUrls, REPO_ROOT, SERVICE_NAMES, type ServiceName } from "./services.js";
 
 type Env = Record<string, string | undefined>;
 

@@ -1,7 +1,7 @@
 // Runs named child processes: starts them in order, waits for their health, restarts the ones that die, stops them all.
-import { spawn, type ChildProcess } from "node:child_process";
-import { terminate, watchExit, type ExitInfo } from "./child-exit.js";
-import { LineBuffer, eachLine, prefixLine } from "./output-lines.js";
+import { type ChildProcess, spawn } from "node:child_process";
+import { type ExitInfo, terminate, watchExit } from "./child-exit.js";
+import { eachLine, LineBuffer, prefixLine } from "./output-lines.js";
 
 export interface ChildSpec {
   name: string;
