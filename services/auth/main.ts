@@ -25,7 +25,7 @@ const server = await startServer({
   routes: authRoutes(createAuthStore(sql), config.adminToken),
 });
 
-onShutdown(logger, [
+onShutdown(logger, config.shutdownGraceMs, [
   ["server", () => server.close(config.shutdownGraceMs)],
   ["database", () => sql.end({ timeout: 5 })],
 ]);

@@ -61,7 +61,7 @@ consumer.done.catch((err: unknown) => {
   process.exit(1);
 });
 
-onShutdown(logger, [
+onShutdown(logger, config.shutdownGraceMs, [
   ["consumer", () => consumer.stop()],
   ["server", () => server.close(config.shutdownGraceMs)],
   ["nats", () => nc.drain()],

@@ -4,7 +4,9 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { Histogram, type Registry } from "prom-client";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import type { Logger } from "../shared/logger.js";
+import { latencyBuckets } from "../shared/metrics.js";
 
 export interface RestEntry {
   verb: string;
@@ -19,7 +21,7 @@ export function restAccessLog(logger: Logger, registry: Registry): (entry: RestE
     name: "http_server_duration_seconds",
     help: "Time to serve a REST request, by verb, route template and status.",
     labelNames: ["verb", "route", "status"],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: latencyBuckets,
     registers: [registry],
   });
   return (entry) => {
@@ -32,7 +34,7 @@ export function restAccessLog(logger: Logger, registry: Registry): (entry: RestE
 /** Logs each RPC the gateway serves directly (Connect, gRPC, gRPC-Web); health probes, every few seconds, only in metrics. */
 export function rpcAccessLog(logger: Logger): Interceptor {
   return (next) => async (req) => {
-    if (req.service.typeName === "grpc.health.v1.Health") return next(req);
+    if (req.service.typeName === Health.typeName) return next(req);
     const started = performance.now();
     const log = (level: "debug" | "info" | "warn", code: string) =>
       logger[level]({ procedure: `${req.service.typeName}/${req.method.name}`, code, duration_ms: elapsed(started) }, "rpc");

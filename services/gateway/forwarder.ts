@@ -8,7 +8,7 @@ import {
   type PublishEventsRequest,
   type PublishEventsResponse,
 } from "../../gen/triggers/v1/ingest_pb.js";
-import type { KeyVerifier } from "../shared/authenticate.js";
+import { type KeyVerifier, missingKey } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import { apiJson } from "../shared/json.js";
 import type { Logger } from "../shared/logger.js";
@@ -125,7 +125,7 @@ function withDataAsJson(event: EventInput): EventInput {
 
 function requireKey(key: string | undefined): string {
   if (key) return key;
-  throw new ConnectError("missing API key: send Authorization: Bearer <key> or X-API-Key: <key>", Code.Unauthenticated);
+  throw missingKey();
 }
 
 /** Backends read one form of credential: whatever the caller sent becomes `Authorization: Bearer`. */

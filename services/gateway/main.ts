@@ -42,4 +42,4 @@ const server = await startServer({
   }),
 });
 
-onShutdown(logger, [["server", () => server.close(config.shutdownGraceMs)]]);
+onShutdown(logger, config.shutdownGraceMs, [["server", () => server.close(config.shutdownGraceMs)]]);

@@ -46,7 +46,7 @@ const server = await startServer({
   jsonRoutes: new Map([jsonRoute(listInboxJson(store), { verifier, logger, metrics })]),
 });
 
-onShutdown(logger, [
+onShutdown(logger, config.shutdownGraceMs, [
   ["server", () => server.close(config.shutdownGraceMs)],
   ["projection", () => projection.stop()],
   ["nats", () => nats.drain()],

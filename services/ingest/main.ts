@@ -32,7 +32,7 @@ const server = await startServer({
   interceptors: [requireApiKey(verifier)],
 });
 
-onShutdown(logger, [
+onShutdown(logger, config.shutdownGraceMs, [
   ["server", () => server.close(config.shutdownGraceMs)],
   [
     "nats",

@@ -1,6 +1,7 @@
 // Finds the org behind a request's API key, asking the auth service once per key and caching its verdict.
 import { createHash } from "node:crypto";
 import { type Client, Code, ConnectError, createContextKey, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import type { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 
 export interface Caller {
@@ -85,14 +86,17 @@ export class KeyVerifier {
 
 const callerKey = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });
 
+/** The answer to a call without a key, wherever the key is looked for. */
+export function missingKey(): ConnectError {
+  return new ConnectError("missing API key: send Authorization: Bearer <key> or X-API-Key: <key>", Code.Unauthenticated);
+}
+
 /** Requires a valid API key on every RPC but the health service's, and makes its org known to handlers. */
 export function requireApiKey(verifier: KeyVerifier): Interceptor {
   return (next) => async (req) => {
-    if (req.service.typeName === "grpc.health.v1.Health") return next(req);
+    if (req.service.typeName === Health.typeName) return next(req);
     const key = keyFromHeaders(req.header);
-    if (!key) {
-      throw new ConnectError("missing API key: send Authorization: Bearer <key> or X-API-Key: <key>", Code.Unauthenticated);
-    }
+    if (!key) throw missingKey();
     req.contextValues.set(callerKey, await verifier.verify(key));
     return next(req);
   };

@@ -1,5 +1,8 @@
 // Reads settings from environment variables once, at start, into a typed object; a bad value stops the process.
 
+/** pino's levels, quietest last. */
+export const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
 type Env = Record<string, string | undefined>;
 
 export interface Setting<T> {
@@ -60,6 +63,17 @@ export function url(env: string, fallback: string): Setting<string> {
 
 export const port = (env: string, fallback: number) => integer(env, fallback, 0, 65535);
 
+export function oneOf<T extends string>(env: string, fallback: T, allowed: readonly T[]): Setting<T> {
+  return {
+    env,
+    read(raw) {
+      const value = raw || fallback;
+      if (!allowed.includes(value as T)) throw new ConfigError(env, `expected one of ${allowed.join(", ")}, got "${value}"`);
+      return value as T;
+    },
+  };
+}
+
 type Values<S> = { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
 
 export function loadConfig<S extends Record<string, Setting<unknown>>>(spec: S, env: Env = process.env): Values<S> {
@@ -70,7 +84,7 @@ export function loadConfig<S extends Record<string, Setting<unknown>>>(spec: S, 
 /** The settings every service reads, with the defaults of a stack on one machine. */
 export const common = {
   host: text("HOST", "127.0.0.1"),
-  logLevel: text("LOG_LEVEL", "info"),
+  logLevel: oneOf("LOG_LEVEL", "info", logLevels),
   shutdownGraceMs: integer("SHUTDOWN_GRACE_MS", 10_000, 0),
 };
 

@@ -2,7 +2,7 @@
 import { create, type DescMethod, fromJson, type JsonValue, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
-import { type Caller, type KeyVerifier, keyFromHeaders } from "./authenticate.js";
+import { type Caller, type KeyVerifier, keyFromHeaders, missingKey } from "./authenticate.js";
 import { toConnectError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
@@ -44,7 +44,7 @@ export function jsonRoute<M extends DescMethod>(route: JsonRoute<M>, deps: JsonR
       try {
         const request = fromJson(route.method.input, await readJson(req), { ignoreUnknownFields: false });
         const key = keyFromHeaders((name) => firstHeader(req.headers[name]));
-        if (!key) throw new ConnectError("missing API key: send Authorization: Bearer <key> or X-API-Key: <key>", Code.Unauthenticated);
+        if (!key) throw missingKey();
         reply(200, await route.answer(request as MessageShape<M["input"]>, await deps.verifier.verify(key)));
         stop({ code: "ok" });
       } catch (err) {

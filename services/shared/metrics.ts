@@ -3,6 +3,9 @@ import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
+/** Latency histogram buckets in seconds, from a millisecond to five seconds, for RPCs and REST requests alike. */
+export const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
 export function createMetrics(service: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
@@ -11,7 +14,7 @@ export function createMetrics(service: string) {
     name: "rpc_server_duration_seconds",
     help: "Time to serve an RPC, by method and Connect code.",
     labelNames: ["method", "code"],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: latencyBuckets,
     registers: [registry],
   });
 

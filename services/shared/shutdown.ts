@@ -4,8 +4,15 @@ import type { Logger } from "./logger.js";
 
 export type ShutdownStep = [name: string, run: () => Promise<unknown>];
 
-/** Each step gets stepTimeoutMs at most: a connection that never drains must not keep a pod from stopping. */
-export function onShutdown(logger: Logger, steps: ShutdownStep[], stepTimeoutMs = 15_000): void {
+// A step may use the whole grace (the server lets requests finish), then needs a moment to close what it cut short.
+const stepMarginMs = 5_000;
+
+/**
+ * graceMs is how long in-flight work may take to finish (SHUTDOWN_GRACE_MS). Each step gets that plus a margin
+ * at most: a connection that never drains must not keep a pod from stopping.
+ */
+export function onShutdown(logger: Logger, graceMs: number, steps: ShutdownStep[]): void {
+  const stepTimeoutMs = graceMs + stepMarginMs;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) process.exit(1);

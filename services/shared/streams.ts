@@ -33,12 +33,15 @@ export function subscriptionsChangedSubject(orgId: string): string {
 /** Every org's subscription changes. */
 export const subscriptionChanges = "subscriptions.changed.*";
 
+/** How long a consumer has to ack a message it was given before the message goes to another (working() restarts it). */
+export const consumerAckWaitMs = 30_000;
+
 function durable(name: string): Partial<ConsumerConfig> {
   return {
     durable_name: name,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(30_000),
+    ack_wait: nanos(consumerAckWaitMs),
     max_ack_pending: 4096,
   };
 }

@@ -1,5 +1,6 @@
+// Settings: defaults, parsing, and a clear refusal naming the variable for a bad value.
 import test from "ava";
-import { ConfigError, integer, loadConfig, optionalText, port, text, url } from "../../services/shared/config.js";
+import { ConfigError, common, integer, loadConfig, optionalText, port, text, url } from "../../services/shared/config.js";
 
 const spec = {
   port: port("SOME_PORT", 8080),
@@ -26,4 +27,10 @@ test("config - a bad value stops start-up with a message naming the variable", (
     const err = t.throws(() => loadConfig(spec, env), { instanceOf: ConfigError });
     t.true(err!.message.startsWith(Object.keys(env)[0]!), err!.message);
   }
+});
+
+test("config - LOG_LEVEL takes pino's levels only, so a typo stops start-up instead of crashing inside the logger", (t) => {
+  t.is(loadConfig(common, { LOG_LEVEL: "debug" }).logLevel, "debug");
+  const err = t.throws(() => loadConfig(common, { LOG_LEVEL: "verbose" }), { instanceOf: ConfigError });
+  t.regex(err!.message, /^LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "verbose"$/);
 });
