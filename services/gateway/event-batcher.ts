@@ -26,6 +26,12 @@ interface KeyQueue {
   calls: number;
 }
 
+/** What ends one caller's wait early, as it would a call of its own: its deadline, its cancellation. */
+export interface CallerLimits {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 /** Calls ingest's PublishEvents with one key's credentials; rejects with the error to give every event of the batch. */
 export type SendBatch = (request: PublishEventsRequest) => Promise<PublishEventsResponse>;
 
@@ -42,11 +48,13 @@ export class EventBatcher {
   readonly #queues = new Map<string, KeyQueue>();
 
   /** Resolves once ingest has made this event durable, exactly as a PublishEvent call would. */
-  publish(key: string, event: EventInput, send: SendBatch): Promise<PublishEventResponse> {
+  publish(key: string, event: EventInput, send: SendBatch, limits: CallerLimits = {}): Promise<PublishEventResponse> {
     return new Promise((resolve, reject) => {
       const queue = this.#queues.get(key) ?? { waiting: [], calls: 0 };
       this.#queues.set(key, queue);
-      queue.waiting.push({ event, requestId: currentRequestId(), resolve, reject });
+      const waiting: Waiting = { event, requestId: currentRequestId(), resolve, reject };
+      queue.waiting.push(waiting);
+      if (limits.timeoutMs !== undefined || limits.signal) watch(queue, waiting, limits);
       if (queue.calls < maxCallsPerKey) void this.#send(key, queue, send);
     });
   }
@@ -69,6 +77,38 @@ export class EventBatcher {
       else if (queue.calls === 0) this.#queues.delete(key);
     }
   }
+}
+
+/**
+ * Ends the caller's wait at its deadline or cancellation. An event still queued is then never sent; one already
+ * on its way to ingest may still be stored, as with any call cut short.
+ */
+function watch(queue: KeyQueue, waiting: Waiting, { timeoutMs, signal }: CallerLimits): void {
+  const { resolve, reject } = waiting;
+  const giveUp = (err: ConnectError) => {
+    const queued = queue.waiting.indexOf(waiting);
+    if (queued >= 0) queue.waiting.splice(queued, 1);
+    waiting.reject(err);
+  };
+  const onAbort = () => giveUp(new ConnectError("the call was cancelled before ingest answered", Code.Canceled));
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => giveUp(new ConnectError("the call's deadline passed before ingest answered", Code.DeadlineExceeded)), timeoutMs);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const stopWatching = () => {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  };
+  waiting.resolve = (response) => {
+    stopWatching();
+    resolve(response);
+  };
+  waiting.reject = (err) => {
+    stopWatching();
+    reject(err);
+  };
+  if (signal?.aborted) onAbort();
 }
 
 function settle(waiting: Waiting, result: PublishEventsResult | undefined): void {

@@ -20,7 +20,7 @@ import { type Backend, needsApiKey } from "./public-api.js";
 export interface ForwardOptions {
   /** The caller's API key, the one credential that travels on. */
   key: string | undefined;
-  /** Made only for calls that go to a backend on their own: a batched publish cannot be called off alone. */
+  /** Aborted when the client cancels the call; made only when needed, as making one costs a REST request. */
   signal?: () => AbortSignal;
   /** The client's own deadline, when it set one. */
   timeoutMs?: number;
@@ -48,7 +48,7 @@ export class Forwarder {
   }
 
   async forward(method: DescMethod, request: Message, options: ForwardOptions): Promise<Message> {
-    const { key } = options;
+    const { key, timeoutMs, signal } = options;
     // Rejecting here spares the backends traffic that can only fail; they check the key again regardless.
     if (needsApiKey(method)) await this.verifier.verify(requireKey(key));
     const event = method === IngestService.method.publishEvent ? (request as PublishEventRequest).event : undefined;
@@ -56,7 +56,7 @@ export class Forwarder {
     if (event) {
       const send = (batch: PublishEventsRequest) =>
         this.#call(IngestService.method.publishEvents, batch, { key }) as Promise<PublishEventsResponse>;
-      return this.batcher.publish(key!, withDataAsJson(event), send);
+      return this.batcher.publish(key!, withDataAsJson(event), send, { timeoutMs, signal: signal?.() });
     }
     return this.#call(method, request, options);
   }
@@ -66,8 +66,9 @@ export class Forwarder {
    * goes to the backend as Connect JSON and its answer comes back as it was written, never decoded here.
    */
   async forwardJson(method: DescMethod, request: Message, options: ForwardOptions): Promise<string> {
+    // A REST publish waits for its batch without a signal of its own: a client that left cannot be told either way.
     if (method === IngestService.method.publishEvent)
-      return toJsonString(method.output, await this.forward(method, request, options), apiJson);
+      return toJsonString(method.output, await this.forward(method, request, { key: options.key }), apiJson);
     if (needsApiKey(method)) await this.verifier.verify(requireKey(options.key));
     const backend = this.#jsonBackends.get(method.parent);
     if (!backend) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);

@@ -31,6 +31,8 @@ export const MISSING_ID = "missing";
 export const HANGING_ID = "hanging";
 /** An event type the ingest double refuses as too large, the way ingest refuses oversized data. */
 export const TOO_LARGE_TYPE = "too.large";
+/** An event type whose batch the ingest double answers only after a second, so that later publishes queue behind it. */
+export const SLOW_TYPE = "slow.batch";
 
 export interface BackendDoubles {
   url: string;
@@ -87,7 +89,8 @@ function ingestDouble(router: ConnectRouter, record: Record) {
     async publishEvents(req, ctx) {
       record("PublishEvents", req, ctx);
       // Slow enough that publishes arriving together queue behind the first calls, as they do under load.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const slow = req.events.some((input) => input.type === SLOW_TYPE);
+      await new Promise((resolve) => setTimeout(resolve, slow ? 1_000 : 50));
       const results = req.events.map((input, i): PublishEventsResult["result"] =>
         input.type === TOO_LARGE_TYPE
           ? {

@@ -9,7 +9,8 @@ import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { ErrorInfoSchema, ErrorReason } from "../../gen/triggers/v1/event_pb.js";
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
 import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
-import { MISSING_ID, TOO_LARGE_TYPE } from "./backend-doubles.js";
+import { eventually } from "../helpers/api.js";
+import { type BackendDoubles, MISSING_ID, type RecordedCall, SLOW_TYPE, TOO_LARGE_TYPE } from "./backend-doubles.js";
 import { type GatewayStack, startGatewayStack } from "./gateway-stack.js";
 import { createOrg, rest } from "./rest-client.js";
 
@@ -92,4 +93,51 @@ test("gateway - VerifyKey is not reachable through the gateway", async (t) => {
   t.is(overConnect.status, 404);
   const overGrpc = await t.throwsAsync(grpcClient(AuthService, gateway.url, key).verifyKey({ key }));
   t.is(ConnectError.from(overGrpc).code, Code.Unimplemented);
+});
+
+function isBatchOf(call: RecordedCall, type: string): boolean {
+  return call.method === "PublishEvents" && (call.request as { events: { type: string }[] }).events.some((event) => event.type === type);
+}
+
+/** Whether ingest was ever sent the publish made with this request id, alone or in a batch. */
+function reachedIngest(doubles: BackendDoubles, requestId: string): boolean {
+  return doubles.calls.some(
+    (call) => call.method === "PublishEvents" && (call.request as { requestIds: string[] }).requestIds.includes(requestId),
+  );
+}
+
+/**
+ * Publishes an event that holds its key's batch at ingest, then `second` while it is held, then a third event after
+ * it: by the time the third is answered, anything queued behind the first has had its turn at ingest.
+ */
+async function behindAHeldBatch(t: { context: GatewayStack }, second: (publish: IngestPublish) => Promise<unknown>) {
+  const { gateway, adminToken, doubles } = t.context;
+  const ingest = grpcClient(IngestService, gateway.url, await createOrg(gateway.url, adminToken));
+  const held = ingest.publishEvent({ event: { type: SLOW_TYPE } });
+  await eventually(async () => doubles.calls.find((call) => isBatchOf(call, SLOW_TYPE)), "the held batch at ingest");
+  const secondId = randomUUID();
+  const outcome = await second((options) =>
+    ingest.publishEvent({ event: { type: "order.created" } }, { ...options, headers: { "x-request-id": secondId } }),
+  ).catch((err: unknown) => ConnectError.from(err));
+  await held;
+  await ingest.publishEvent({ event: { type: "order.created" } });
+  return { outcome, sent: reachedIngest(doubles, secondId) };
+}
+
+type IngestPublish = (options: { timeoutMs?: number; signal?: AbortSignal }) => Promise<unknown>;
+
+test("gateway - a publish whose deadline passes while it waits for its batch gets deadline_exceeded and is never sent", async (t) => {
+  const { outcome, sent } = await behindAHeldBatch(t, (publish) => publish({ timeoutMs: 200 }));
+  t.is((outcome as ConnectError).code, Code.DeadlineExceeded);
+  t.false(sent);
+});
+
+test("gateway - a publish cancelled while it waits for its batch is never sent", async (t) => {
+  const { outcome, sent } = await behindAHeldBatch(t, (publish) => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    return publish({ signal: controller.signal });
+  });
+  t.is((outcome as ConnectError).code, Code.Canceled);
+  t.false(sent);
 });
