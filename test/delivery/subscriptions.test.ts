@@ -3,7 +3,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import test from "ava";
 import { v7 as uuidv7 } from "uuid";
 import { ErrorInfoSchema } from "../../gen/triggers/v1/event_pb.js";
-import { callRpc, type DeliveryStack, startDeliveryStack } from "./helpers.js";
+import { callRpc, type DeliveryStack, eventually, newEvent, publishEvent, startDeliveryStack, startReceiver } from "./helpers.js";
 
 let stack: DeliveryStack;
 
@@ -66,11 +66,16 @@ test("delivery - a subscription can be created, listed, read and deleted once", 
 });
 
 test("delivery - a subscription without event types receives every type", async (t) => {
-  const { key } = await stack.createOrg();
-  const created = await call("CreateSubscription", { url: "http://127.0.0.1:9/all" }, key);
+  const { orgId, key } = await stack.createOrg();
+  const receiver = await startReceiver();
+  t.teardown(receiver.close);
+  const created = await call("CreateSubscription", { url: receiver.url }, key);
   t.is(created.status, 200);
-  const sub = (created.body as { subscription: SubscriptionJson }).subscription;
-  t.deepEqual(sub.event_types, []);
+  t.deepEqual((created.body as { subscription: SubscriptionJson }).subscription.event_types, []);
+  const events = [newEvent("order.created"), newEvent("invoice.paid"), newEvent("user.deleted")];
+  for (const event of events) await publishEvent(stack.js, orgId, event);
+  const received = await eventually(() => (receiver.requests.length >= events.length ? receiver.requests : undefined));
+  t.deepEqual(received.map((req) => req.headers["webhook-id"]).sort(), events.map((event) => event.id).sort());
 });
 
 const invalidSubscriptions: [name: string, request: Record<string, unknown>, field: string][] = [
