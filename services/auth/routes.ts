@@ -4,7 +4,7 @@ import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { v7 as uuidv7 } from "uuid";
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { keyFromHeaders } from "../shared/authenticate.js";
-import { invalidField } from "../shared/errors.js";
+import { InvalidField } from "../shared/domain-errors.js";
 import { isAdminToken } from "./admin-token.js";
 import { newKey, parseKey, secretMatches } from "./keys.js";
 import type { AuthStore } from "./store.js";
@@ -19,8 +19,8 @@ export function authRoutes(store: AuthStore, adminToken: string | undefined) {
           throw new ConnectError("creating orgs needs the admin token", Code.PermissionDenied);
         }
         const name = req.name.trim();
-        if (!name) throw invalidField("name", "name is required");
-        if (name.length > maxNameLength) throw invalidField("name", `name is longer than ${maxNameLength} characters`);
+        if (!name) throw new InvalidField("name", "name is required");
+        if (name.length > maxNameLength) throw new InvalidField("name", `name is longer than ${maxNameLength} characters`);
         const key = await newKey();
         const created = await store.createOrg({ id: uuidv7(), name }, key);
         return {

@@ -1,6 +1,6 @@
 // Reads the events stream with the delivery consumer: each message's events are dispatched, then it is acked once their attempts are recorded.
 import type { JetStreamClient, JsMsg } from "nats";
-import { isDependencyDown } from "../shared/errors.js";
+import { isDependencyDown } from "../shared/dependency-errors.js";
 import type { Logger } from "../shared/logger.js";
 import { decodePublishedEvents } from "../shared/published-events.js";
 import { consumers, eventsStream, orgOfEventSubject } from "../shared/streams.js";

@@ -12,7 +12,7 @@ import {
   SubscriptionSchema,
 } from "../../gen/triggers/v1/delivery_pb.js";
 import { callerOf } from "../shared/authenticate.js";
-import { notFound } from "../shared/errors.js";
+import { NotFound } from "../shared/domain-errors.js";
 import { requireUuid } from "../shared/ids.js";
 import type { AttemptRow, DeliveryStore, SubscriptionRow } from "./store.js";
 import type { SubscriptionCache } from "./subscription-cache.js";
@@ -38,14 +38,14 @@ export function deliveryRoutes(store: DeliveryStore, subscriptions: Pick<Subscri
 
       async getSubscription(req, ctx) {
         const row = await store.getSubscription(callerOf(ctx).orgId, requireUuid(req.id, "id"));
-        if (!row) throw notFound("subscription");
+        if (!row) throw new NotFound("subscription");
         return { subscription: subscription(row) };
       },
 
       async deleteSubscription(req, ctx) {
         const { orgId } = callerOf(ctx);
         const deleted = await store.deleteSubscription(orgId, requireUuid(req.id, "id"));
-        if (!deleted) throw notFound("subscription");
+        if (!deleted) throw new NotFound("subscription");
         await subscriptions.changed(orgId);
         return {};
       },

@@ -1,7 +1,7 @@
 // Reads a REST request's JSON body, refusing one that is too large before reading it all.
 import type { JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { tooLarge } from "../shared/errors.js";
+import { TooLarge } from "../shared/domain-errors.js";
 import type { HttpHandler } from "../shared/server.js";
 import { httpError } from "./http-errors.js";
 
@@ -49,6 +49,6 @@ function readText(req: HttpRequest, maxBytes: number): Promise<string> {
   });
 }
 
-function bodyTooLarge(maxBytes: number): ConnectError {
-  return tooLarge("", `the request body is larger than ${maxBytes} bytes`);
+function bodyTooLarge(maxBytes: number): TooLarge {
+  return new TooLarge("", `the request body is larger than ${maxBytes} bytes`);
 }

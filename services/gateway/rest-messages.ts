@@ -1,6 +1,6 @@
 // Turns a REST request (path variables, query, JSON body) into the RPC's request message, and its response into JSON.
 import { type DescField, type DescMessage, fromJson, type JsonObject, type JsonValue, type Message, ScalarType } from "@bufbuild/protobuf";
-import { invalidField } from "../shared/errors.js";
+import { InvalidField } from "../shared/domain-errors.js";
 import type { RestRoute } from "./rest-routes.js";
 
 /** The request message of route, or invalid_argument naming the field at fault. */
@@ -26,7 +26,7 @@ export function responseText(route: RestRoute, responseJson: string): string {
 function bodyJson(route: RestRoute, body: JsonValue | undefined): JsonObject {
   if (route.body === undefined || body === undefined) return {};
   if (route.body !== "*") return { [route.body.name]: body };
-  if (!isObject(body)) throw invalidField("", "the request body must be a JSON object");
+  if (!isObject(body)) throw new InvalidField("", "the request body must be a JSON object");
   return { ...body };
 }
 
@@ -40,17 +40,17 @@ function groupQuery(query: URLSearchParams): Map<string, string[]> {
 function queryField(route: RestRoute, params: Map<DescField, string>, key: string): DescField {
   const field = route.method.input.fields.find((candidate) => candidate.name === key || candidate.jsonName === key);
   if (!field || route.body === "*" || route.body === field || params.has(field)) {
-    throw invalidField(key, `unknown query parameter "${key}"`);
+    throw new InvalidField(key, `unknown query parameter "${key}"`);
   }
   const scalar = field.fieldKind === "scalar" || field.fieldKind === "enum";
   const scalarList = field.fieldKind === "list" && field.listKind !== "message";
-  if (!scalar && !scalarList) throw invalidField(key, `"${key}" cannot be set from the query`);
+  if (!scalar && !scalarList) throw new InvalidField(key, `"${key}" cannot be set from the query`);
   return field;
 }
 
 // Text becomes the JSON the field's type takes: proto JSON reads numbers and enums from strings, booleans it does not.
 function setFromText(json: JsonObject, field: DescField, values: string[]): void {
-  if (field.fieldKind !== "list" && values.length > 1) throw invalidField(field.name, `"${field.name}" is given more than once`);
+  if (field.fieldKind !== "list" && values.length > 1) throw new InvalidField(field.name, `"${field.name}" is given more than once`);
   const converted = values.map((value) => textToJson(field, value));
   delete json[field.jsonName];
   json[field.name] = field.fieldKind === "list" ? converted : converted[0]!;
@@ -59,7 +59,7 @@ function setFromText(json: JsonObject, field: DescField, values: string[]): void
 function textToJson(field: DescField, value: string): JsonValue {
   if (!isBool(field)) return value;
   if (value === "true" || value === "false") return value === "true";
-  throw invalidField(field.name, `"${field.name}" must be true or false`);
+  throw new InvalidField(field.name, `"${field.name}" must be true or false`);
 }
 
 function isBool(field: DescField): boolean {
@@ -75,7 +75,7 @@ function decode(route: RestRoute, json: JsonObject): Message {
     // With a body field, the client wrote that field's content: name fields as they appear in its JSON.
     const prefix = typeof route.body === "object" ? `${route.body.name}.` : undefined;
     const field = prefix && path.startsWith(prefix) ? path.slice(prefix.length) : path;
-    throw invalidField(field, problem(err as Error, field));
+    throw new InvalidField(field, problem(err as Error, field));
   }
 }
 

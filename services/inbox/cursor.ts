@@ -1,5 +1,5 @@
 // Opaque page cursors: clients pass them back unchanged and must not depend on what is inside.
-import { invalidField } from "../shared/errors.js";
+import { InvalidField } from "../shared/domain-errors.js";
 import { isUuid } from "../shared/ids.js";
 
 export function encodeCursor(lastId: string): string {
@@ -15,5 +15,5 @@ export function decodeCursor(cursor: string): string | undefined {
   } catch {
     // Not JSON: reported below like any other foreign cursor.
   }
-  throw invalidField("cursor", "cursor is not one this API returned");
+  throw new InvalidField("cursor", "cursor is not one this API returned");
 }

@@ -1,7 +1,7 @@
 // Projects the events stream into the inbox's store: exactly one row per event, however often a message comes.
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { ConsumerMessages, JetStreamClient, JsMsg } from "nats";
-import { isDependencyDown } from "../shared/errors.js";
+import { isDependencyDown } from "../shared/dependency-errors.js";
 import type { Logger } from "../shared/logger.js";
 import { decodePublishedEvents } from "../shared/published-events.js";
 import { consumers, eventsStream } from "../shared/streams.js";

@@ -5,7 +5,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { type Event, EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { InboxService, type ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
 import { callerOf } from "../shared/authenticate.js";
-import { invalidField, notFound } from "../shared/errors.js";
+import { InvalidField, NotFound } from "../shared/domain-errors.js";
 import { requireUuid } from "../shared/ids.js";
 import type { JsonRoute } from "../shared/json-route.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
@@ -16,7 +16,7 @@ const maxLimit = 1000;
 
 /** The page a ListInbox request asks for: how many events, after which one. */
 function pageOf(req: ListInboxRequest): { limit: number; after: string | undefined } {
-  if (req.limit < 0 || req.limit > maxLimit) throw invalidField("limit", `limit must be from 1 to ${maxLimit}`);
+  if (req.limit < 0 || req.limit > maxLimit) throw new InvalidField("limit", `limit must be from 1 to ${maxLimit}`);
   return { limit: req.limit || defaultLimit, after: decodeCursor(req.cursor) };
 }
 
@@ -53,13 +53,13 @@ export function inboxRoutes(store: EventStore) {
 
       async getEvent(req, ctx) {
         const row = await store.find(callerOf(ctx).orgId, requireUuid(req.id, "id"));
-        if (!row) throw notFound("event");
+        if (!row) throw new NotFound("event");
         return { event: toEvent(row) };
       },
 
       async ackEvent(req, ctx) {
         const row = await store.ack(callerOf(ctx).orgId, requireUuid(req.id, "id"));
-        if (!row) throw notFound("event");
+        if (!row) throw new NotFound("event");
         return { event: toEvent(row) };
       },
     });

@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampNow } from "@bufbuild/protobuf/wkt";
 import { v7 as uuidv7 } from "uuid";
 import { type EventInput, EventSchema } from "../../gen/triggers/v1/event_pb.js";
-import { invalidField, tooLarge } from "../shared/errors.js";
+import { InvalidField, TooLarge } from "../shared/domain-errors.js";
 import { eventTypeRule, isEventType } from "../shared/event-types.js";
 import type { PublishedEvent } from "../shared/published-events.js";
 
@@ -25,20 +25,20 @@ export type AcceptedEvent = Omit<PublishedEvent, "requestId">;
  */
 export function acceptEvent(input: EventInput, fieldPrefix = ""): AcceptedEvent {
   const field = (name: string) => `${fieldPrefix}${name}`;
-  if (!input.type) throw invalidField(field("type"), "type is required");
-  if (!isEventType(input.type)) throw invalidField(field("type"), `type must be ${eventTypeRule}`);
+  if (!input.type) throw new InvalidField(field("type"), "type is required");
+  if (!isEventType(input.type)) throw new InvalidField(field("type"), `type must be ${eventTypeRule}`);
   if (input.source.length > maxSourceLength) {
-    throw invalidField(field("source"), `source is longer than ${maxSourceLength} characters`);
+    throw new InvalidField(field("source"), `source is longer than ${maxSourceLength} characters`);
   }
-  if (input.source.includes("\0")) throw invalidField(field("source"), "source must not contain NUL characters");
+  if (input.source.includes("\0")) throw new InvalidField(field("source"), "source must not contain NUL characters");
   // Whichever way the payload came, rules about its content name it "data".
   const data = input.dataJson.length > 0 ? dataFromJson(input, field) : JSON.stringify(input.data ?? {});
-  if (Buffer.byteLength(data) > maxDataBytes) throw tooLarge(field("data"), `data is larger than ${maxDataBytes / 1024} KiB`);
+  if (Buffer.byteLength(data) > maxDataBytes) throw new TooLarge(field("data"), `data is larger than ${maxDataBytes / 1024} KiB`);
   // Postgres' jsonb, where the inbox keeps events, cannot hold NUL characters in strings or names.
-  if (escapedNul.test(data)) throw invalidField(field("data"), "data must not contain NUL characters");
+  if (escapedNul.test(data)) throw new InvalidField(field("data"), "data must not contain NUL characters");
   const occurredAt = input.occurredAt;
   if (occurredAt && (occurredAt.seconds < minSeconds || occurredAt.seconds > maxSeconds)) {
-    throw invalidField(field("occurred_at"), "occurred_at must be between years 0001 and 9999");
+    throw new InvalidField(field("occurred_at"), "occurred_at must be between years 0001 and 9999");
   }
   const receivedAt: Timestamp = timestampNow();
   const event = create(EventSchema, {
@@ -55,16 +55,16 @@ export function acceptEvent(input: EventInput, fieldPrefix = ""): AcceptedEvent 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 function dataFromJson(input: EventInput, field: (name: string) => string): string {
-  if (input.data) throw invalidField(field("data_json"), "set data or data_json, not both");
+  if (input.data) throw new InvalidField(field("data_json"), "set data or data_json, not both");
   // Checked before decoding too, so that a huge value costs nothing.
-  if (input.dataJson.length > maxDataBytes) throw tooLarge(field("data"), `data is larger than ${maxDataBytes / 1024} KiB`);
+  if (input.dataJson.length > maxDataBytes) throw new TooLarge(field("data"), `data is larger than ${maxDataBytes / 1024} KiB`);
   try {
     const text = utf8.decode(input.dataJson);
     if (isJsonObject(JSON.parse(text))) return text;
   } catch {
     // Reported below, like any other value that is not a JSON object.
   }
-  throw invalidField(field("data_json"), "data_json must be a JSON object in UTF-8");
+  throw new InvalidField(field("data_json"), "data_json must be a JSON object in UTF-8");
 }
 
 function isJsonObject(value: unknown): boolean {

@@ -11,7 +11,8 @@ import {
   PublishEventsResultSchema,
 } from "../../gen/triggers/v1/ingest_pb.js";
 import { callerOf } from "../shared/authenticate.js";
-import { invalidField, toConnectError } from "../shared/errors.js";
+import { InvalidField } from "../shared/domain-errors.js";
+import { toConnectError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import type { PublishedEvent } from "../shared/published-events.js";
 import { acceptableRequestId, currentRequestId } from "../shared/request-context.js";
@@ -35,7 +36,7 @@ export function ingestRoutes(publisher: EventPublisher, logger: Logger) {
     router.service(IngestService, {
       async publishEvent(req, ctx) {
         const { orgId } = callerOf(ctx);
-        if (!req.event) throw invalidField("event", "event is required");
+        if (!req.event) throw new InvalidField("event", "event is required");
         const published = { ...acceptEvent(req.event), requestId: currentRequestId() ?? "" };
         const [outcome] = await publisher.publish(orgId, [published]);
         if (outcome!.status === "rejected") throw outcome!.reason;
@@ -46,10 +47,10 @@ export function ingestRoutes(publisher: EventPublisher, logger: Logger) {
       // Every event is checked on its own; those accepted are written together, and each gets its own result.
       async publishEvents(req, ctx) {
         const { orgId } = callerOf(ctx);
-        if (req.events.length === 0) throw invalidField("events", "events must hold at least one event");
-        if (req.events.length > maxBatchSize) throw invalidField("events", `events holds more than ${maxBatchSize} events`);
+        if (req.events.length === 0) throw new InvalidField("events", "events must hold at least one event");
+        if (req.events.length > maxBatchSize) throw new InvalidField("events", `events holds more than ${maxBatchSize} events`);
         if (req.requestIds.length > 0 && req.requestIds.length !== req.events.length) {
-          throw invalidField("request_ids", "request_ids must be empty or hold one id per event");
+          throw new InvalidField("request_ids", "request_ids must be empty or hold one id per event");
         }
         // The request id travels with each event: the gateway gathers the events of many requests in one call.
         const callRequestId = currentRequestId() ?? "";

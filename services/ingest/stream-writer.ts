@@ -1,5 +1,5 @@
 // Writes messages to JetStream with every acknowledgement pipelined through one reply subscription.
-import { createInbox, type MsgHdrs, type NatsConnection, type Subscription } from "nats";
+import { createInbox, ErrorCode, type MsgHdrs, type NatsConnection, NatsError, type Subscription } from "nats";
 
 /** What JetStream answered for a stored message. */
 export interface StreamAck {
@@ -10,15 +10,13 @@ export interface StreamAck {
 }
 
 /**
- * Why a write was not acknowledged. The codes "TIMEOUT" (no answer in time) and "503" (no stream, or
- * JetStream unavailable) mean the write may succeed on retry; "REJECTED" means the stream refused it.
+ * Why a write was not acknowledged, as a NatsError so that whatever reads NATS failures reads these too:
+ * Timeout (no answer in time) and NoResponders (no stream, or JetStream unavailable) mean the write may
+ * succeed on retry; ApiError means the stream refused it.
  */
-export class StreamWriteError extends Error {
-  constructor(
-    readonly code: "TIMEOUT" | "503" | "REJECTED",
-    message: string,
-  ) {
-    super(message);
+export class StreamWriteError extends NatsError {
+  constructor(code: ErrorCode.Timeout | ErrorCode.NoResponders | ErrorCode.ApiError, message: string) {
+    super(message, code);
     this.name = "StreamWriteError";
   }
 }
@@ -81,7 +79,7 @@ export class StreamWriter {
     clearInterval(this.#sweep);
     this.#replies.unsubscribe();
     for (const waiting of this.#waiting.values())
-      waiting.reject(new StreamWriteError("TIMEOUT", "the writer closed before JetStream answered"));
+      waiting.reject(new StreamWriteError(ErrorCode.Timeout, "the writer closed before JetStream answered"));
     this.#waiting.clear();
   }
 
@@ -100,7 +98,7 @@ export class StreamWriter {
     for (const [token, waiting] of this.#waiting) {
       if (waiting.deadline > now) break;
       this.#waiting.delete(token);
-      waiting.reject(new StreamWriteError("TIMEOUT", `JetStream did not answer within ${this.timeoutMs} ms`));
+      waiting.reject(new StreamWriteError(ErrorCode.Timeout, `JetStream did not answer within ${this.timeoutMs} ms`));
     }
   }
 }
@@ -108,12 +106,12 @@ export class StreamWriter {
 /** JetStream's answer to a write: its ack, or why the message was not stored. */
 function readAnswer(headers: MsgHdrs | undefined, data: Uint8Array): StreamAck | StreamWriteError {
   // A status-only reply: no stream listens on the subject (503 "no responders"), or the server refused.
-  if (headers?.hasError) return new StreamWriteError(headers.code === 503 ? "503" : "REJECTED", headers.status);
+  if (headers?.hasError) return new StreamWriteError(headers.code === 503 ? ErrorCode.NoResponders : ErrorCode.ApiError, headers.status);
   const body = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString()) as AckBody;
   if (body.error) {
-    const code = body.error.code === 503 ? "503" : "REJECTED";
+    const code = body.error.code === 503 ? ErrorCode.NoResponders : ErrorCode.ApiError;
     return new StreamWriteError(code, body.error.description ?? "JetStream refused the message");
   }
-  if (!body.stream || typeof body.seq !== "number") return new StreamWriteError("REJECTED", "JetStream's answer is not an ack");
+  if (!body.stream || typeof body.seq !== "number") return new StreamWriteError(ErrorCode.ApiError, "JetStream's answer is not an ack");
   return { stream: body.stream, seq: body.seq, duplicate: body.duplicate === true };
 }

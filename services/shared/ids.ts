@@ -1,5 +1,5 @@
 // Ids in requests: every resource id of the API is a UUID, and a malformed one is the caller's error, not the database's.
-import { invalidField } from "./errors.js";
+import { InvalidField } from "./domain-errors.js";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -9,7 +9,7 @@ export function isUuid(value: string): boolean {
 
 /** Returns the id in its canonical lower case, or throws invalid_argument naming the field. */
 export function requireUuid(value: string, field: string): string {
-  if (!value) throw invalidField(field, `${field} is required`);
-  if (!isUuid(value)) throw invalidField(field, `${field} is not a valid id`);
+  if (!value) throw new InvalidField(field, `${field} is required`);
+  if (!isUuid(value)) throw new InvalidField(field, `${field} is not a valid id`);
   return value.toLowerCase();
 }

@@ -12,7 +12,8 @@ import {
   PublishEventsErrorSchema,
   type PublishEventsResult,
 } from "../../gen/triggers/v1/ingest_pb.js";
-import { notFound, tooLarge } from "../../services/shared/errors.js";
+import { NotFound, TooLarge } from "../../services/shared/domain-errors.js";
+import { connectErrorOf } from "../../services/shared/errors.js";
 import { createLogger } from "../../services/shared/logger.js";
 import { createMetrics } from "../../services/shared/metrics.js";
 import { type RunningServer, startServer } from "../../services/shared/server.js";
@@ -82,7 +83,7 @@ function ingestDouble(router: ConnectRouter, record: Record) {
   router.service(IngestService, {
     publishEvent(req, ctx) {
       record("PublishEvent", req, ctx);
-      if (req.event?.type === TOO_LARGE_TYPE) throw tooLarge("data", "data is larger than 256 KiB");
+      if (req.event?.type === TOO_LARGE_TYPE) throw connectErrorOf(new TooLarge("data", "data is larger than 256 KiB"));
       return { id: "ev-new", receivedAt: timestampNow(), status: EventStatus.ACCEPTED };
     },
     // As ingest does: one result per event, errors naming fields within the batch.
@@ -119,7 +120,7 @@ function inboxDouble(router: ConnectRouter, record: Record) {
     },
     async getEvent(req, ctx) {
       record("GetEvent", req, ctx);
-      if (req.id === MISSING_ID) throw notFound("event");
+      if (req.id === MISSING_ID) throw connectErrorOf(new NotFound("event"));
       if (req.id === HANGING_ID) await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
       return { event: event(req.id) };
     },

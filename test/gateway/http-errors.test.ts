@@ -2,7 +2,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import test from "ava";
 import { errorBody, httpError, httpErrorHeaders, httpStatus } from "../../services/gateway/http-errors.js";
-import { invalidField, tooLarge } from "../../services/shared/errors.js";
+import { InvalidField, TooLarge } from "../../services/shared/domain-errors.js";
+import { connectErrorOf } from "../../services/shared/errors.js";
 
 test("http errors - each Connect code has its HTTP status", (t) => {
   const expected: Array<[Code, number]> = [
@@ -27,7 +28,7 @@ test("http errors - each Connect code has its HTTP status", (t) => {
 });
 
 test("http errors - resource_exhausted is 413 when it says too large, 429 otherwise", (t) => {
-  t.is(httpStatus(tooLarge("data", "too big")), 413);
+  t.is(httpStatus(connectErrorOf(new TooLarge("data", "too big"))), 413);
   t.is(httpStatus(new ConnectError("slow down", Code.ResourceExhausted)), 429);
 });
 
@@ -39,7 +40,7 @@ test("http errors - an error of HTTP itself keeps its status and headers", (t) =
 });
 
 test("http errors - the body has the code name, the message without prefix, the request id and the details", (t) => {
-  t.deepEqual(errorBody(invalidField("type", "type is required"), "req-1"), {
+  t.deepEqual(errorBody(connectErrorOf(new InvalidField("type", "type is required")), "req-1"), {
     code: "invalid_argument",
     message: "type is required",
     request_id: "req-1",

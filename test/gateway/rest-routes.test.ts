@@ -1,17 +1,16 @@
 // The REST API derived from the protos' http rules: which routes exist and how requests and responses map to messages.
 import { create, type DescMethod, hasOption, toJsonString } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
 import test from "ava";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import type { CreateSubscriptionRequest } from "../../gen/triggers/v1/delivery_pb.js";
-import { ErrorInfoSchema } from "../../gen/triggers/v1/event_pb.js";
 import { GetEventResponseSchema, type ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
 import type { PublishEventRequest } from "../../gen/triggers/v1/ingest_pb.js";
 import { loadGatewayConfig } from "../../services/gateway/config.js";
 import { backends, publicMethods } from "../../services/gateway/public-api.js";
 import { requestMessage, responseText } from "../../services/gateway/rest-messages.js";
 import { buildRestRoutes, matchRoute } from "../../services/gateway/rest-routes.js";
+import { InvalidField } from "../../services/shared/domain-errors.js";
 import { apiJson } from "../../services/shared/json.js";
 
 const methods = publicMethods(backends(loadGatewayConfig({})).map(({ service }) => service));
@@ -33,7 +32,7 @@ function invalidFieldOf(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ConnectError && err.code === Code.InvalidArgument) return err.findDetails(ErrorInfoSchema)[0]?.field;
+    if (err instanceof InvalidField) return err.field;
     throw err;
   }
   throw new Error("no error");

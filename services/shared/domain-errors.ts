@@ -1,0 +1,38 @@
+// What the product's rules throw when a request breaks one: errors in the product's words, free of any transport.
+
+/** A request field holds a value we cannot accept; field is its JSON name, "" for the request as a whole. */
+export class InvalidField extends Error {
+  override readonly name = "InvalidField";
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A request field, or the request itself when field is "", is larger than allowed. */
+export class TooLarge extends Error {
+  override readonly name = "TooLarge";
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the request names does not exist, or belongs to another org: the two look the same from outside. */
+export class NotFound extends Error {
+  override readonly name = "NotFound";
+  constructor(readonly what: string) {
+    super(`${what} not found`);
+  }
+}
+
+/** A rule's verdict on a request; errors.ts turns each kind into its Connect code, in one place. */
+export type DomainError = InvalidField | TooLarge | NotFound;
+
+export function isDomainError(err: unknown): err is DomainError {
+  return err instanceof InvalidField || err instanceof TooLarge || err instanceof NotFound;
+}
