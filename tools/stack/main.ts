@@ -1,9 +1,9 @@
 // `npm start`: finds or starts Postgres and NATS, runs the five services under a supervisor, prints how to call them.
 import path from "node:path";
-import { ConfigError } from "../../services/shared/config.js";
 import { loadAdminToken } from "./admin-token.js";
 import { ensureDevKey } from "./dev-key.js";
-import { NatsServerMissingError, resolveNats } from "./nats.js";
+import { explainFailure, LaunchError } from "./launch-error.js";
+import { resolveNats } from "./nats.js";
 import { prefixLine } from "./output-lines.js";
 import { ensureDatabase, redact, resolvePostgres } from "./postgres.js";
 import { readyBanner } from "./ready-banner.js";
@@ -46,7 +46,9 @@ try {
     detached: true,
   });
   cleanups.push(pg.stop);
-  await ensureDatabase(pg.url);
+  await ensureDatabase(pg.url).catch((error: Error) => {
+    throw new LaunchError(`cannot create the database ${redact(pg.url)}: ${error.message}`, "set DATABASE_URL to a database you may use");
+  });
   say(`postgres (${pg.source}): ${redact(pg.url)}`);
 
   const nats = await resolveNats({
@@ -78,8 +80,7 @@ try {
   console.log(readyBanner({ gatewayUrl, adminToken, devKey }));
 } catch (error) {
   if (!shuttingDown) {
-    const expected = error instanceof NatsServerMissingError || error instanceof ConfigError;
-    console.error(expected ? error.message : error);
+    console.error(explainFailure(error));
     await shutdown(1);
   }
 }

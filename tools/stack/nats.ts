@@ -4,25 +4,27 @@ import { accessSync, constants } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { terminate, watchExit } from "./child-exit.js";
+import { describeExit, terminate, watchExit } from "./child-exit.js";
+import { LaunchError } from "./launch-error.js";
 import { eachLine, LineBuffer } from "./output-lines.js";
 import { isListening } from "./ports.js";
 
 const LOCAL_HOST = "127.0.0.1";
 const LOCAL_PORT = 4222;
 
-const NATS_INSTALL_HELP = [
-  "nats-server was not found. Install it:",
-  "  Debian/Ubuntu: sudo apt-get install nats-server",
-  "  macOS:         brew install nats-server",
-  "  elsewhere:     a release from https://github.com/nats-io/nats-server/releases (put nats-server on your PATH)",
-  "or point NATS_URL at a running server with JetStream enabled.",
-].join("\n");
-
 /** Thrown when no nats-server binary can be found; its message says how to get one. */
-export class NatsServerMissingError extends Error {
+export class NatsServerMissingError extends LaunchError {
   constructor() {
-    super(NATS_INSTALL_HELP);
+    super(
+      "nats-server was not found",
+      [
+        "install it",
+        "  Debian/Ubuntu: sudo apt-get install nats-server",
+        "  macOS:         brew install nats-server",
+        "  elsewhere:     a release from https://github.com/nats-io/nats-server/releases (put nats-server on your PATH)",
+        "or point NATS_URL at a running server with JetStream enabled.",
+      ].join("\n"),
+    );
     this.name = "NatsServerMissingError";
   }
 }
@@ -90,8 +92,14 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
       address ??= /Listening for client connections on (\S+)/.exec(line)?.[1];
       if (address && line.includes("Server is ready")) resolve(address);
     });
-    void exit.then(({ code, signal }) =>
-      reject(new Error(`nats-server exited during start (code ${code}, signal ${signal}):\n${output.lines().join("\n")}`)),
+    void exit.then((ended) =>
+      reject(
+        new LaunchError(
+          `nats-server ${describeExit(ended)} while starting`,
+          "read its output above; if its port is taken, stop what holds it or set NATS_URL to a NATS server with JetStream",
+          output.lines(),
+        ),
+      ),
     );
   });
 
