@@ -21,7 +21,7 @@ const server = await startServer({
   port: config.port,
   logger,
   metrics: createMetrics("auth"),
-  services: [AuthService.typeName],
+  services: [AuthService],
   routes: authRoutes(createAuthStore(sql), config.adminToken),
 });
 

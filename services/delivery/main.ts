@@ -36,7 +36,7 @@ const server = await startServer({
   port: config.port,
   logger,
   metrics,
-  services: [DeliveryService.typeName],
+  services: [DeliveryService],
   routes: deliveryRoutes(store, subscriptions),
   interceptors: [requireApiKey(new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs))],
 });

@@ -30,7 +30,7 @@ const server = await startServer({
   port: config.port,
   logger,
   metrics,
-  services: services.map(({ service }) => service.typeName),
+  services: services.map(({ service }) => service),
   routes: proxyRoutes(methods, forwarder),
   interceptors: [rpcAccessLog(logger.child({ module: "rpc" }))],
   fallback: restHandler({

@@ -40,7 +40,7 @@ const server = await startServer({
   port: config.port,
   logger,
   metrics,
-  services: [InboxService.typeName],
+  services: [InboxService],
   routes: inboxRoutes(store),
   interceptors: [requireApiKey(verifier)],
   jsonRoutes: new Map([jsonRoute(listInboxJson(store), { verifier, logger, metrics })]),

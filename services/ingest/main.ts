@@ -27,7 +27,7 @@ const server = await startServer({
   port: config.port,
   logger,
   metrics: createMetrics("ingest"),
-  services: [IngestService.typeName],
+  services: [IngestService],
   routes: ingestRoutes(createEventPublisher(writer, nats.info!.max_payload), logger),
   interceptors: [requireApiKey(verifier)],
 });

@@ -2,6 +2,8 @@
 import { createHash } from "node:crypto";
 import { type Client, Code, ConnectError, createContextKey, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionAlpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 
 export interface Caller {
@@ -91,10 +93,13 @@ export function missingKey(): ConnectError {
   return new ConnectError("missing API key: send Authorization: Bearer <key> or X-API-Key: <key>", Code.Unauthenticated);
 }
 
-/** Requires a valid API key on every RPC but the health service's, and makes its org known to handlers. */
+// Orchestrators ask for health and tools ask what the API is before anyone holds a key.
+const keylessServices: ReadonlySet<string> = new Set([Health.typeName, ServerReflection.typeName, ServerReflectionAlpha.typeName]);
+
+/** Requires a valid API key on every RPC but health's and reflection's, and makes its org known to handlers. */
 export function requireApiKey(verifier: KeyVerifier): Interceptor {
   return (next) => async (req) => {
-    if (req.service.typeName === Health.typeName) return next(req);
+    if (keylessServices.has(req.service.typeName)) return next(req);
     const key = keyFromHeaders(req.header);
     if (!key) throw missingKey();
     req.contextValues.set(callerKey, await verifier.verify(key));

@@ -1,16 +1,19 @@
-// Serves a service's Connect, gRPC and gRPC-Web routes, health and /metrics on one port, and closes it gracefully.
+// Serves a service's Connect, gRPC and gRPC-Web routes, health, reflection and /metrics on one port, and closes it gracefully.
 import http from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
+import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { errorBoundary } from "./errors.js";
 import { HealthStatus, healthRoutes } from "./health.js";
 import { apiJson } from "./json.js";
 import { isConnectJson } from "./json-route.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import { reflectionRoutes } from "./reflection.js";
 import { acceptRequestId } from "./request-context.js";
 
 /** A plain HTTP handler, for requests that are not RPCs; the type connect-node's adapter takes. */
@@ -21,8 +24,8 @@ export interface ServerOptions {
   port: number;
   logger: Logger;
   metrics: Metrics;
-  /** The fully qualified names of the services served, for the health service. */
-  services: string[];
+  /** The services served, for the health and reflection services. */
+  services: DescService[];
   routes: (router: ConnectRouter) => void;
   /** Run inside the request id and error handling, after the shared ones. */
   interceptors?: Interceptor[];
@@ -43,7 +46,7 @@ export interface RunningServer {
 const h2Preface = Buffer.from("PRI * HTTP/2.0");
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const health = new HealthStatus(options.services);
+  const health = new HealthStatus(options.services.map((service) => service.typeName));
   const handler = httpHandler(options, health);
   const h1 = http.createServer(handler);
   const h2 = http2.createServer(handler);
@@ -88,6 +91,7 @@ function httpHandler(options: ServerOptions, health: HealthStatus): HttpHandler 
   const connect = connectNodeAdapter({
     routes(router) {
       healthRoutes(health)(router);
+      reflectionRoutes([Health, ...options.services])(router);
       options.routes(router);
     },
     interceptors: [acceptRequestId, options.metrics.measureRpcs, errorBoundary(options.logger), ...(options.interceptors ?? [])],

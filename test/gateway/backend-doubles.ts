@@ -58,7 +58,7 @@ export async function startBackendDoubles(): Promise<BackendDoubles> {
     port: 0,
     logger: createLogger("doubles", "silent"),
     metrics: createMetrics("doubles"),
-    services: [IngestService.typeName, InboxService.typeName, DeliveryService.typeName],
+    services: [IngestService, InboxService, DeliveryService],
     routes: (router) => {
       ingestDouble(router, record);
       inboxDouble(router, record);

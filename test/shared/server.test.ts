@@ -18,7 +18,7 @@ async function serve() {
     port: 0,
     logger: createLogger("test", "silent"),
     metrics: createMetrics("test"),
-    services: [AuthService.typeName],
+    services: [AuthService],
     routes: (router) =>
       router.service(AuthService, {
         async verifyKey(req) {
