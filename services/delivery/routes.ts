@@ -18,8 +18,14 @@ import type { AttemptRow, DeliveryStore, SubscriptionRow } from "./store.js";
 import type { SubscriptionCache } from "./subscription-cache.js";
 import { eventTypes, webhookUrl } from "./subscriptions.js";
 
+/** What the routes need of the store: a store in memory can stand in for tests. */
+export type SubscriptionsAndAttempts = Pick<
+  DeliveryStore,
+  "createSubscription" | "listSubscriptions" | "getSubscription" | "deleteSubscription" | "listAttempts"
+>;
+
 /** Every change of an org's subscriptions is announced to the delivery replicas before it is acknowledged. */
-export function deliveryRoutes(store: DeliveryStore, subscriptions: Pick<SubscriptionCache, "changed">) {
+export function deliveryRoutes(store: SubscriptionsAndAttempts, subscriptions: Pick<SubscriptionCache, "changed">) {
   return (router: ConnectRouter) =>
     router.service(DeliveryService, {
       async createSubscription(req, ctx) {

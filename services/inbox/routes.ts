@@ -37,7 +37,10 @@ export function listInboxJson(store: EventStore): JsonRoute<typeof InboxService.
   };
 }
 
-export function inboxRoutes(store: EventStore) {
+/** The store's reads and acknowledgement, all the routes need: a store in memory can stand in for tests. */
+export type InboxReads = Pick<EventStore, "pending" | "find" | "ack">;
+
+export function inboxRoutes(store: InboxReads) {
   return (router: ConnectRouter) =>
     router.service(InboxService, {
       async listInbox(req, ctx) {

@@ -87,6 +87,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
+/** What every RPC of every service runs through, before the service's own interceptors: request id, metrics, errors. */
+export function sharedInterceptors(logger: Logger, metrics: Metrics): Interceptor[] {
+  return [acceptRequestId, metrics.measureRpcs, errorBoundary(logger)];
+}
+
 function httpHandler(options: ServerOptions, health: HealthStatus): HttpHandler {
   const connect = connectNodeAdapter({
     routes(router) {
@@ -94,7 +99,7 @@ function httpHandler(options: ServerOptions, health: HealthStatus): HttpHandler 
       reflectionRoutes([Health, ...options.services])(router);
       options.routes(router);
     },
-    interceptors: [acceptRequestId, options.metrics.measureRpcs, errorBoundary(options.logger), ...(options.interceptors ?? [])],
+    interceptors: [...sharedInterceptors(options.logger, options.metrics), ...(options.interceptors ?? [])],
     jsonOptions: apiJson,
     fallback: options.fallback,
   });

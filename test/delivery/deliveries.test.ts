@@ -2,8 +2,12 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import test from "ava";
 import { v7 as uuidv7 } from "uuid";
+import { USER_AGENT } from "../../services/delivery/webhook.js";
 import { consumers, eventSubject, eventsStream } from "../../services/shared/streams.js";
-import { callRpc, type DeliveryStack, eventually, newEvent, publishEvent, startDeliveryStack, startReceiver } from "./helpers.js";
+import { request } from "../helpers/api-client.js";
+import { eventually } from "../helpers/eventually.js";
+import { startReceiver } from "../helpers/receiver.js";
+import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "./helpers.js";
 
 let stack: DeliveryStack;
 
@@ -28,7 +32,7 @@ interface AttemptJson {
 }
 
 const call = (method: string, body: unknown, key: string) =>
-  callRpc(stack.delivery.port, `triggers.v1.DeliveryService/${method}`, body, key);
+  request(stack.delivery.url, `/triggers.v1.DeliveryService/${method}`, { body, key });
 
 async function subscribe(key: string, url: string, eventTypes: string[] = []): Promise<string> {
   const res = await call("CreateSubscription", { url, event_types: eventTypes }, key);
@@ -82,7 +86,7 @@ test.serial("delivery - an event reaches every matching subscription once, with 
   t.is(received!.method, "POST");
   t.is(received!.url, "/hook");
   t.is(received!.headers["content-type"], "application/json");
-  t.is(received!.headers["user-agent"], "Triggers/0.1");
+  t.is(received!.headers["user-agent"], USER_AGENT);
   t.is(received!.headers["webhook-id"], event.id);
   t.regex(received!.headers["webhook-timestamp"] as string, /^\d{10}$/);
   const { occurred_at, received_at, ...rest } = JSON.parse(received!.body) as Record<string, unknown>;

@@ -1,6 +1,9 @@
 // Two delivery replicas: a subscription changed through one is in force at once on the other, whatever it had cached.
 import test from "ava";
-import { callRpc, type DeliveryStack, eventually, newEvent, publishEvent, startDeliveryStack, startReceiver } from "./helpers.js";
+import { request } from "../helpers/api-client.js";
+import { eventually } from "../helpers/eventually.js";
+import { startReceiver } from "../helpers/receiver.js";
+import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "./helpers.js";
 
 let stack: DeliveryStack;
 
@@ -20,7 +23,7 @@ test("delivery - a subscription created or deleted on one replica is in force at
   const old = await startReceiver();
   const added = await startReceiver();
   t.teardown(() => Promise.all([old.close(), added.close()]));
-  const call = (method: string, body: unknown) => callRpc(first.port, `triggers.v1.DeliveryService/${method}`, body, key);
+  const call = (method: string, body: unknown) => request(first.url, `/triggers.v1.DeliveryService/${method}`, { body, key });
   const created = await call("CreateSubscription", { url: old.url });
   const oldId = (created.body as { subscription: { id: string } }).subscription.id;
 

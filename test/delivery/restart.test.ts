@@ -2,7 +2,10 @@
 import test from "ava";
 import { v7 as uuidv7 } from "uuid";
 import { consumers, eventsStream } from "../../services/shared/streams.js";
-import { callRpc, type DeliveryStack, eventually, newEvent, publishEvent, startDeliveryStack, startReceiver } from "./helpers.js";
+import { request } from "../helpers/api-client.js";
+import { eventually } from "../helpers/eventually.js";
+import { startReceiver } from "../helpers/receiver.js";
+import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "./helpers.js";
 
 let stack: DeliveryStack;
 
@@ -19,7 +22,10 @@ test("delivery - a stopping service finishes its deliveries in flight, and after
   const held: (() => void)[] = [];
   const receiver = await startReceiver((_req, res) => held.push(() => res.end("ok")));
   t.teardown(receiver.close);
-  const created = await callRpc(stack.delivery.port, "triggers.v1.DeliveryService/CreateSubscription", { url: receiver.url }, key);
+  const created = await request(stack.delivery.url, "/triggers.v1.DeliveryService/CreateSubscription", {
+    body: { url: receiver.url },
+    key,
+  });
   t.is(created.status, 200);
 
   const event = newEvent("order.created");
@@ -46,7 +52,7 @@ test("delivery - a stopping service finishes its deliveries in flight, and after
   });
 
   t.is(receiver.requests.length, 1);
-  const listed = await callRpc(second.port, "triggers.v1.DeliveryService/ListAttempts", { event_id: event.id }, key);
+  const listed = await request(second.url, "/triggers.v1.DeliveryService/ListAttempts", { body: { event_id: event.id }, key });
   const attempts = (listed.body as { attempts: { status: string }[] }).attempts;
   t.is(attempts.length, 1);
   t.is(attempts[0]!.status, "ATTEMPT_STATUS_SUCCEEDED");

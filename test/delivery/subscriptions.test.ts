@@ -3,7 +3,10 @@ import { fromBinary } from "@bufbuild/protobuf";
 import test from "ava";
 import { v7 as uuidv7 } from "uuid";
 import { ErrorInfoSchema } from "../../gen/triggers/v1/event_pb.js";
-import { callRpc, type DeliveryStack, eventually, newEvent, publishEvent, startDeliveryStack, startReceiver } from "./helpers.js";
+import { request } from "../helpers/api-client.js";
+import { eventually } from "../helpers/eventually.js";
+import { startReceiver } from "../helpers/receiver.js";
+import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "./helpers.js";
 
 let stack: DeliveryStack;
 
@@ -16,7 +19,7 @@ test.after.always(async () => {
 });
 
 const call = (method: string, body: unknown, key?: string) =>
-  callRpc(stack.delivery.port, `triggers.v1.DeliveryService/${method}`, body, key);
+  request(stack.delivery.url, `/triggers.v1.DeliveryService/${method}`, { body, key });
 
 interface SubscriptionJson {
   id: string;

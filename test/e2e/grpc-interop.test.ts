@@ -7,7 +7,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import test from "ava";
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
 import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
-import { eventually } from "../helpers/api.js";
+import { eventually } from "../helpers/eventually.js";
 import { type Stack, startStack } from "../helpers/stack.js";
 
 let stack: Stack;

@@ -1,6 +1,7 @@
 // Nothing accepted is lost: the inbox is killed with SIGKILL while events pour in, and every accepted event is there once.
 import test from "ava";
-import { apiClient, eventually, wholeInbox } from "../helpers/api.js";
+import { apiClient, wholeInbox } from "../helpers/api-client.js";
+import { eventually } from "../helpers/eventually.js";
 import { type Stack, startStack } from "../helpers/stack.js";
 
 let stack: Stack;
@@ -35,14 +36,10 @@ test("inbox crash - every event accepted while the inbox was killed is in the in
   posting = false;
   await Promise.all(workers);
 
-  const inbox = await eventually(
-    async () => {
-      const events = await wholeInbox(api);
-      return events.length >= accepted.length ? events : undefined;
-    },
-    "every accepted event in the inbox",
-    600,
-  );
+  const inbox = await eventually(async () => {
+    const events = await wholeInbox(api);
+    return events.length >= accepted.length ? events : undefined;
+  }, "every accepted event in the inbox");
   const ids = inbox.map((e) => e.id);
   t.is(new Set(ids).size, ids.length, "no event twice");
   t.deepEqual([...ids].sort(), [...accepted].sort());

@@ -1,6 +1,7 @@
 // How the stack behaves when a part of it goes away: clear 503s while it is down, clean exits on SIGTERM.
 import test from "ava";
-import { apiClient, eventually } from "../helpers/api.js";
+import { apiClient } from "../helpers/api-client.js";
+import { eventually } from "../helpers/eventually.js";
 import { type ServiceName, type Stack, startStack } from "../helpers/stack.js";
 
 let stack: Stack;

@@ -1,5 +1,6 @@
 // A gateway under test: the real auth service and gateway as processes, a fresh database, and backend doubles.
 import { randomBytes } from "node:crypto";
+import { Teardown } from "../helpers/teardown.js";
 import { createDatabase, type ServiceProcess, startService } from "../helpers/throwaway.js";
 import { type BackendDoubles, startBackendDoubles } from "./backend-doubles.js";
 
@@ -12,27 +13,25 @@ export interface GatewayStack {
 }
 
 export async function startGatewayStack(env: Record<string, string> = {}): Promise<GatewayStack> {
-  const database = await createDatabase();
-  const adminToken = `ta_${randomBytes(16).toString("hex")}`;
-  const doubles = await startBackendDoubles();
-  const auth = await startService("auth", { DATABASE_URL: database.url, ADMIN_TOKEN: adminToken });
-  const gateway = await startGateway({
-    AUTH_URL: auth.url,
-    INGEST_URL: doubles.url,
-    INBOX_URL: doubles.url,
-    DELIVERY_URL: doubles.url,
-    ...env,
+  const teardown = new Teardown();
+  return teardown.start(async () => {
+    const database = await createDatabase();
+    teardown.add(database.drop);
+    const adminToken = `ta_${randomBytes(16).toString("hex")}`;
+    const doubles = await startBackendDoubles();
+    teardown.add(() => doubles.close());
+    const auth = await startService("auth", { DATABASE_URL: database.url, ADMIN_TOKEN: adminToken });
+    teardown.add(auth.stop);
+    const gateway = await startGateway({
+      AUTH_URL: auth.url,
+      INGEST_URL: doubles.url,
+      INBOX_URL: doubles.url,
+      DELIVERY_URL: doubles.url,
+      ...env,
+    });
+    teardown.add(gateway.stop);
+    return { gateway, auth, doubles, adminToken, stop: () => teardown.run() };
   });
-  return {
-    gateway,
-    auth,
-    doubles,
-    adminToken,
-    async stop() {
-      await Promise.allSettled([gateway.stop(), auth.stop(), doubles.close()]);
-      await database.drop();
-    },
-  };
 }
 
 export function startGateway(env: Record<string, string>): Promise<ServiceProcess> {

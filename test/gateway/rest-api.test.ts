@@ -3,10 +3,11 @@ import { randomUUID } from "node:crypto";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import anyTest, { type TestFn } from "ava";
 import type { PublishEventsRequest } from "../../gen/triggers/v1/ingest_pb.js";
+import { REQUEST_ID_HEADER } from "../../services/shared/request-context.js";
 import { freePort } from "../../tools/stack/ports.js";
+import { createOrg, request } from "../helpers/api-client.js";
 import { HANGING_ID, MISSING_ID, TOO_LARGE_TYPE } from "./backend-doubles.js";
 import { type GatewayStack, startGateway, startGatewayStack } from "./gateway-stack.js";
-import { createOrg, rest } from "./rest-client.js";
 
 const test = anyTest as TestFn<GatewayStack>;
 const maxBodyBytes = 64 * 1024;
@@ -20,43 +21,43 @@ test.after.always(async (t) => {
 
 test("gateway - creating an org with the admin token returns its key, which then opens the API", async (t) => {
   const { gateway, adminToken } = t.context;
-  const created = await rest(gateway.url, "/v1/orgs", { key: adminToken, body: { name: "acme" } });
+  const created = await request(gateway.url, "/v1/orgs", { key: adminToken, body: { name: "acme" } });
   t.is(created.status, 200);
-  t.is(created.json.org.name, "acme");
-  t.regex(created.json.api_key.secret, /^tk_/);
-  t.truthy(created.json.api_key.created_at, "responses use proto field names");
-  const inbox = await rest(gateway.url, "/v1/inbox", { key: created.json.api_key.secret });
+  t.is(created.body.org.name, "acme");
+  t.regex(created.body.api_key.secret, /^tk_/);
+  t.truthy(created.body.api_key.created_at, "responses use proto field names");
+  const inbox = await request(gateway.url, "/v1/inbox", { key: created.body.api_key.secret });
   t.is(inbox.status, 200);
 });
 
 test("gateway - creating an org without the admin token is 403", async (t) => {
-  const res = await rest(t.context.gateway.url, "/v1/orgs", { body: { name: "acme" } });
+  const res = await request(t.context.gateway.url, "/v1/orgs", { body: { name: "acme" } });
   t.is(res.status, 403);
-  t.is(res.json.code, "permission_denied");
+  t.is(res.body.code, "permission_denied");
 });
 
 test("gateway - a request without a key gets 401 and never reaches the backend", async (t) => {
   const requestId = randomUUID();
-  const res = await rest(t.context.gateway.url, "/v1/inbox", { headers: { "x-request-id": requestId } });
+  const res = await request(t.context.gateway.url, "/v1/inbox", { headers: { [REQUEST_ID_HEADER]: requestId } });
   t.is(res.status, 401);
-  t.is(res.json.code, "unauthenticated");
+  t.is(res.body.code, "unauthenticated");
   t.deepEqual(t.context.doubles.callsOf(requestId), []);
 });
 
 test("gateway - an unknown key gets 401 and never reaches the backend", async (t) => {
   const requestId = randomUUID();
   const key = "tk_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
-  const res = await rest(t.context.gateway.url, "/v1/inbox", { key, headers: { "x-request-id": requestId } });
+  const res = await request(t.context.gateway.url, "/v1/inbox", { key, headers: { [REQUEST_ID_HEADER]: requestId } });
   t.is(res.status, 401);
-  t.is(res.json.code, "unauthenticated");
+  t.is(res.body.code, "unauthenticated");
   t.deepEqual(t.context.doubles.callsOf(requestId), []);
 });
 
 test("gateway - X-API-Key is accepted and forwarded as Authorization: Bearer", async (t) => {
   const { gateway, adminToken, doubles } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
+  const { key } = await createOrg(gateway.url, adminToken);
   const requestId = randomUUID();
-  const res = await rest(gateway.url, "/v1/subscriptions", { headers: { "x-api-key": key, "x-request-id": requestId } });
+  const res = await request(gateway.url, "/v1/subscriptions", { headers: { "x-api-key": key, [REQUEST_ID_HEADER]: requestId } });
   t.is(res.status, 200);
   const [call] = doubles.callsOf(requestId);
   t.is(call?.authorization, `Bearer ${key}`);
@@ -65,11 +66,11 @@ test("gateway - X-API-Key is accepted and forwarded as Authorization: Bearer", a
 
 test("gateway - the request id is echoed, reaches the backend and stamps the access line, which holds no key", async (t) => {
   const { gateway, adminToken, doubles } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
+  const { key } = await createOrg(gateway.url, adminToken);
   const requestId = `test-${randomUUID()}`;
-  const res = await rest(gateway.url, "/v1/inbox?limit=10&cursor=c1", { key, headers: { "x-request-id": requestId } });
+  const res = await request(gateway.url, "/v1/inbox?limit=10&cursor=c1", { key, headers: { [REQUEST_ID_HEADER]: requestId } });
   t.is(res.status, 200);
-  t.is(res.headers.get("x-request-id"), requestId);
+  t.is(res.headers.get(REQUEST_ID_HEADER), requestId);
   t.like(doubles.callsOf(requestId)[0], { method: "ListInbox", request: { limit: 10, cursor: "c1" } });
   const logged = JSON.parse(await gateway.line((line) => line.includes(requestId) && line.includes('"route"')));
   t.like(logged, { request_id: requestId, verb: "GET", route: "/v1/inbox", status: 200 });
@@ -77,96 +78,96 @@ test("gateway - the request id is echoed, reaches the backend and stamps the acc
 });
 
 test("gateway - an unacceptable request id is replaced by one of the gateway's", async (t) => {
-  const res = await rest(t.context.gateway.url, "/v1/inbox", { headers: { "x-request-id": "bad id with spaces" } });
-  t.regex(res.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
-  t.is(res.json.request_id, res.headers.get("x-request-id"));
+  const res = await request(t.context.gateway.url, "/v1/inbox", { headers: { [REQUEST_ID_HEADER]: "bad id with spaces" } });
+  t.regex(res.headers.get(REQUEST_ID_HEADER) ?? "", /^[0-9a-f-]{36}$/);
+  t.is(res.body.request_id, res.headers.get(REQUEST_ID_HEADER));
 });
 
 test("gateway - list, get and ack events map paths, queries and response bodies", async (t) => {
   const { gateway, adminToken } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
-  const list = await rest(gateway.url, "/v1/inbox?limit=5", { key });
-  t.like(list.json, { events: [{ id: "ev-1", type: "order.created", data: { order: 7 } }], next_cursor: "cursor-2" });
-  const event = await rest(gateway.url, "/v1/events/ev-9", { key });
-  t.like(event.json, { id: "ev-9", type: "order.created" });
-  t.truthy(event.json.received_at);
-  const acked = await rest(gateway.url, "/v1/events/ev-9/ack", { key, method: "POST" });
+  const { key } = await createOrg(gateway.url, adminToken);
+  const list = await request(gateway.url, "/v1/inbox?limit=5", { key });
+  t.like(list.body, { events: [{ id: "ev-1", type: "order.created", data: { order: 7 } }], next_cursor: "cursor-2" });
+  const event = await request(gateway.url, "/v1/events/ev-9", { key });
+  t.like(event.body, { id: "ev-9", type: "order.created" });
+  t.truthy(event.body.received_at);
+  const acked = await request(gateway.url, "/v1/events/ev-9/ack", { key, method: "POST" });
   t.is(acked.status, 200);
-  t.truthy(acked.json.acked_at);
+  t.truthy(acked.body.acked_at);
 });
 
 test("gateway - publishing an event sends the body as the event, its data as JSON text", async (t) => {
   const { gateway, adminToken, doubles } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
+  const { key } = await createOrg(gateway.url, adminToken);
   const requestId = randomUUID();
   const body = { type: "order.created", data: { order: 1 }, occurred_at: "2026-01-02T03:04:05Z" };
-  const res = await rest(gateway.url, "/v1/events", { key, body, headers: { "x-request-id": requestId } });
+  const res = await request(gateway.url, "/v1/events", { key, body, headers: { [REQUEST_ID_HEADER]: requestId } });
   t.is(res.status, 200);
-  t.like(res.json, { id: "ev-new", status: "EVENT_STATUS_ACCEPTED" });
-  const request = doubles.callsOf(requestId)[0]?.request as PublishEventsRequest;
-  t.like(request, { events: [{ type: "order.created", data: undefined }], requestIds: [requestId] });
-  t.deepEqual(JSON.parse(Buffer.from(request.events[0]!.dataJson).toString()), { order: 1 });
-  t.is(timestampDate(request.events[0]!.occurredAt!).toISOString(), "2026-01-02T03:04:05.000Z");
+  t.like(res.body, { id: "ev-new", status: "EVENT_STATUS_ACCEPTED" });
+  const sent = doubles.callsOf(requestId)[0]?.request as PublishEventsRequest;
+  t.like(sent, { events: [{ type: "order.created", data: undefined }], requestIds: [requestId] });
+  t.deepEqual(JSON.parse(Buffer.from(sent.events[0]!.dataJson).toString()), { order: 1 });
+  t.is(timestampDate(sent.events[0]!.occurredAt!).toISOString(), "2026-01-02T03:04:05.000Z");
 });
 
 test("gateway - subscriptions are created, listed, read and deleted over REST", async (t) => {
   const { gateway, adminToken } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
-  const created = await rest(gateway.url, "/v1/subscriptions", { key, body: { url: "https://example.test/a", event_types: ["a"] } });
-  t.like(created.json, { id: "sub-1", url: "https://example.test/a", event_types: ["a"] });
-  t.is((await rest(gateway.url, "/v1/subscriptions", { key })).json.subscriptions.length, 1);
-  t.is((await rest(gateway.url, "/v1/subscriptions/sub-7", { key })).json.id, "sub-7");
-  const deleted = await rest(gateway.url, "/v1/subscriptions/sub-7", { key, method: "DELETE" });
-  t.deepEqual([deleted.status, deleted.json], [200, {}]);
-  t.deepEqual((await rest(gateway.url, "/v1/events/ev-1/attempts", { key })).json, { attempts: [] });
+  const { key } = await createOrg(gateway.url, adminToken);
+  const created = await request(gateway.url, "/v1/subscriptions", { key, body: { url: "https://example.test/a", event_types: ["a"] } });
+  t.like(created.body, { id: "sub-1", url: "https://example.test/a", event_types: ["a"] });
+  t.is((await request(gateway.url, "/v1/subscriptions", { key })).body.subscriptions.length, 1);
+  t.is((await request(gateway.url, "/v1/subscriptions/sub-7", { key })).body.id, "sub-7");
+  const deleted = await request(gateway.url, "/v1/subscriptions/sub-7", { key, method: "DELETE" });
+  t.deepEqual([deleted.status, deleted.body], [200, {}]);
+  t.deepEqual((await request(gateway.url, "/v1/events/ev-1/attempts", { key })).body, { attempts: [] });
 });
 
 test("gateway - malformed JSON is 400", async (t) => {
   const { gateway, adminToken } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
-  const res = await rest(gateway.url, "/v1/events", { key, body: '{"type": "a",' });
+  const { key } = await createOrg(gateway.url, adminToken);
+  const res = await request(gateway.url, "/v1/events", { key, body: '{"type": "a",' });
   t.is(res.status, 400);
-  t.is(res.json.code, "invalid_argument");
-  t.regex(res.json.message, /not valid JSON/);
+  t.is(res.body.code, "invalid_argument");
+  t.regex(res.body.message, /not valid JSON/);
 });
 
 test("gateway - a field of the wrong type is 400 with details naming it", async (t) => {
   const { gateway, adminToken } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
-  const res = await rest(gateway.url, "/v1/events", { key, body: { type: 42 } });
+  const { key } = await createOrg(gateway.url, adminToken);
+  const res = await request(gateway.url, "/v1/events", { key, body: { type: 42 } });
   t.is(res.status, 400);
-  t.is(res.json.code, "invalid_argument");
-  t.deepEqual(res.json.details, [{ reason: "ERROR_REASON_INVALID_FIELD", field: "type" }]);
-  const unknown = await rest(gateway.url, "/v1/inbox?colour=red", { key });
-  t.deepEqual(unknown.json.details, [{ reason: "ERROR_REASON_INVALID_FIELD", field: "colour" }]);
+  t.is(res.body.code, "invalid_argument");
+  t.deepEqual(res.body.details, [{ reason: "ERROR_REASON_INVALID_FIELD", field: "type" }]);
+  const unknown = await request(gateway.url, "/v1/inbox?colour=red", { key });
+  t.deepEqual(unknown.body.details, [{ reason: "ERROR_REASON_INVALID_FIELD", field: "colour" }]);
 });
 
 test("gateway - a body that is not JSON by content type is 415", async (t) => {
   const { gateway, adminToken } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
-  const res = await rest(gateway.url, "/v1/events", {
+  const { key } = await createOrg(gateway.url, adminToken);
+  const res = await request(gateway.url, "/v1/events", {
     key,
     body: "type=a",
     headers: { "content-type": "application/x-www-form-urlencoded" },
   });
   t.is(res.status, 415);
-  t.is(res.json.code, "invalid_argument");
+  t.is(res.body.code, "invalid_argument");
 });
 
 test("gateway - a body over the limit is 413 without reaching the backend", async (t) => {
   const { gateway, adminToken, doubles } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
+  const { key } = await createOrg(gateway.url, adminToken);
   const requestId = randomUUID();
   const body = { type: "big", data: { blob: "x".repeat(maxBodyBytes) } };
-  const res = await rest(gateway.url, "/v1/events", { key, body, headers: { "x-request-id": requestId } });
+  const res = await request(gateway.url, "/v1/events", { key, body, headers: { [REQUEST_ID_HEADER]: requestId } });
   t.is(res.status, 413);
-  t.is(res.json.code, "resource_exhausted");
+  t.is(res.body.code, "resource_exhausted");
   t.deepEqual(doubles.callsOf(requestId), []);
 });
 
 test("gateway - a streamed body that grows over the limit is 413 without reaching the backend", async (t) => {
   const { gateway, adminToken, doubles } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
+  const { key } = await createOrg(gateway.url, adminToken);
   const requestId = randomUUID();
   const chunk = new TextEncoder().encode(`{"type":"big","data":{"blob":"${"x".repeat(maxBodyBytes)}"}}`);
   // A stream has no content-length: the gateway has to count what arrives.
@@ -178,7 +179,7 @@ test("gateway - a streamed body that grows over the limit is 413 without reachin
   });
   const res = await fetch(`${gateway.url}/v1/events`, {
     method: "POST",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "x-request-id": requestId },
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json", [REQUEST_ID_HEADER]: requestId },
     body,
     duplex: "half",
   } as RequestInit);
@@ -189,34 +190,34 @@ test("gateway - a streamed body that grows over the limit is 413 without reachin
 
 test("gateway - a backend's resource_exhausted with TOO_LARGE becomes 413 with its details", async (t) => {
   const { gateway, adminToken } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
-  const res = await rest(gateway.url, "/v1/events", { key, body: { type: TOO_LARGE_TYPE, data: {} } });
+  const { key } = await createOrg(gateway.url, adminToken);
+  const res = await request(gateway.url, "/v1/events", { key, body: { type: TOO_LARGE_TYPE, data: {} } });
   t.is(res.status, 413);
-  t.is(res.json.code, "resource_exhausted");
-  t.is(res.json.message, "data is larger than 256 KiB");
-  t.deepEqual(res.json.details, [{ reason: "ERROR_REASON_TOO_LARGE", field: "data" }]);
+  t.is(res.body.code, "resource_exhausted");
+  t.is(res.body.message, "data is larger than 256 KiB");
+  t.deepEqual(res.body.details, [{ reason: "ERROR_REASON_TOO_LARGE", field: "data" }]);
 });
 
 test("gateway - a backend's not_found is 404 with the backend's message and the request id", async (t) => {
   const { gateway, adminToken } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
-  const res = await rest(gateway.url, `/v1/events/${MISSING_ID}`, { key });
+  const { key } = await createOrg(gateway.url, adminToken);
+  const res = await request(gateway.url, `/v1/events/${MISSING_ID}`, { key });
   t.is(res.status, 404);
-  t.deepEqual(res.json, { code: "not_found", message: "event not found", request_id: res.headers.get("x-request-id") });
+  t.deepEqual(res.body, { code: "not_found", message: "event not found", request_id: res.headers.get(REQUEST_ID_HEADER) });
 });
 
 test("gateway - an unknown route is a JSON 404", async (t) => {
-  const res = await rest(t.context.gateway.url, "/v1/nothing-here");
+  const res = await request(t.context.gateway.url, "/v1/nothing-here");
   t.is(res.status, 404);
-  t.is(res.json.code, "not_found");
-  t.truthy(res.json.request_id);
+  t.is(res.body.code, "not_found");
+  t.truthy(res.body.request_id);
 });
 
 test("gateway - a known path with the wrong verb is 405 naming the allowed verbs", async (t) => {
-  const res = await rest(t.context.gateway.url, "/v1/subscriptions/sub-1", { method: "PUT", body: {} });
+  const res = await request(t.context.gateway.url, "/v1/subscriptions/sub-1", { method: "PUT", body: {} });
   t.is(res.status, 405);
   t.is(res.headers.get("allow"), "GET, DELETE");
-  t.is(res.json.code, "unimplemented");
+  t.is(res.body.code, "unimplemented");
 });
 
 test("gateway - a backend that is down is 503", async (t) => {
@@ -228,11 +229,11 @@ test("gateway - a backend that is down is 503", async (t) => {
     DELIVERY_URL: doubles.url,
   });
   t.teardown(() => gateway.stop());
-  const key = await createOrg(gateway.url, adminToken);
-  const res = await rest(gateway.url, "/v1/inbox", { key });
+  const { key } = await createOrg(gateway.url, adminToken);
+  const res = await request(gateway.url, "/v1/inbox", { key });
   t.is(res.status, 503);
-  t.is(res.json.code, "unavailable");
-  t.notRegex(res.json.message, /127\.0\.0\.1|ECONNREFUSED/);
+  t.is(res.body.code, "unavailable");
+  t.notRegex(res.body.message, /127\.0\.0\.1|ECONNREFUSED/);
 });
 
 test("gateway - a backend that does not answer within BACKEND_TIMEOUT_MS is 504", async (t) => {
@@ -245,27 +246,27 @@ test("gateway - a backend that does not answer within BACKEND_TIMEOUT_MS is 504"
     BACKEND_TIMEOUT_MS: "300",
   });
   t.teardown(() => gateway.stop());
-  const key = await createOrg(gateway.url, adminToken);
-  const res = await rest(gateway.url, `/v1/events/${HANGING_ID}`, { key });
+  const { key } = await createOrg(gateway.url, adminToken);
+  const res = await request(gateway.url, `/v1/events/${HANGING_ID}`, { key });
   t.is(res.status, 504);
-  t.is(res.json.code, "deadline_exceeded");
+  t.is(res.body.code, "deadline_exceeded");
 });
 
 test("gateway - concurrent publishes of one key share PublishEvents calls, and each gets its own answer", async (t) => {
   const { gateway, adminToken, doubles } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
+  const { key } = await createOrg(gateway.url, adminToken);
   const requestIds = Array.from({ length: 40 }, () => randomUUID());
   const replies = await Promise.all(
     requestIds.map((requestId, i) =>
-      rest(gateway.url, "/v1/events", {
+      request(gateway.url, "/v1/events", {
         key,
         body: { type: i % 10 === 0 ? TOO_LARGE_TYPE : "batched" },
-        headers: { "x-request-id": requestId },
+        headers: { [REQUEST_ID_HEADER]: requestId },
       }),
     ),
   );
   for (const [i, reply] of replies.entries()) t.is(reply.status, i % 10 === 0 ? 413 : 200);
-  t.like(replies[0]!.json.details, [{ field: "data" }], "the field is named as the caller knows it");
+  t.like(replies[0]!.body.details, [{ field: "data" }], "the field is named as the caller knows it");
   const calls = doubles.calls.filter((call) => call.method === "PublishEvents" && call.authorization === `Bearer ${key}`);
   const carried = calls.flatMap((call) => (call.request as { requestIds: string[] }).requestIds);
   t.deepEqual([...carried].sort(), [...requestIds].sort(), "every event travelled once, with its own request id");

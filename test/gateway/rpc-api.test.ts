@@ -9,10 +9,11 @@ import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { ErrorInfoSchema, ErrorReason } from "../../gen/triggers/v1/event_pb.js";
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
 import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
-import { eventually } from "../helpers/api.js";
+import { REQUEST_ID_HEADER } from "../../services/shared/request-context.js";
+import { createOrg, request } from "../helpers/api-client.js";
+import { eventually } from "../helpers/eventually.js";
 import { type BackendDoubles, MISSING_ID, type RecordedCall, SLOW_TYPE, TOO_LARGE_TYPE } from "./backend-doubles.js";
 import { type GatewayStack, startGatewayStack } from "./gateway-stack.js";
-import { createOrg, rest } from "./rest-client.js";
 
 const test = anyTest as TestFn<GatewayStack>;
 
@@ -34,26 +35,26 @@ function grpcClient<S extends DescService>(service: S, baseUrl: string, key: str
 
 test("gateway - Connect JSON reaches the backend through the gateway", async (t) => {
   const { gateway, adminToken, doubles } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
+  const { key } = await createOrg(gateway.url, adminToken);
   const requestId = randomUUID();
-  const res = await rest(gateway.url, "/triggers.v1.InboxService/ListInbox", {
+  const res = await request(gateway.url, "/triggers.v1.InboxService/ListInbox", {
     key,
     body: { limit: 3 },
-    headers: { "x-request-id": requestId },
+    headers: { [REQUEST_ID_HEADER]: requestId },
   });
   t.is(res.status, 200);
-  t.like(res.json, { events: [{ id: "ev-1" }], next_cursor: "cursor-2" });
-  t.is(res.headers.get("x-request-id"), requestId);
+  t.like(res.body, { events: [{ id: "ev-1" }], next_cursor: "cursor-2" });
+  t.is(res.headers.get(REQUEST_ID_HEADER), requestId);
   t.like(doubles.callsOf(requestId)[0], { method: "ListInbox", authorization: `Bearer ${key}`, request: { limit: 3 } });
 });
 
 test("gateway - a Connect call without a key is unauthenticated, carries the request id and never reaches the backend", async (t) => {
   const { gateway, doubles } = t.context;
   const requestId = randomUUID();
-  const res = await rest(gateway.url, "/triggers.v1.InboxService/ListInbox", { body: {}, headers: { "x-request-id": requestId } });
+  const res = await request(gateway.url, "/triggers.v1.InboxService/ListInbox", { body: {}, headers: { [REQUEST_ID_HEADER]: requestId } });
   t.is(res.status, 401);
-  t.is(res.json.code, "unauthenticated");
-  t.is(res.headers.get("x-request-id"), requestId);
+  t.is(res.body.code, "unauthenticated");
+  t.is(res.headers.get(REQUEST_ID_HEADER), requestId);
   t.deepEqual(doubles.callsOf(requestId), []);
 });
 
@@ -68,7 +69,7 @@ test("gateway - a gRPC client creates an org and uses its key through the gatewa
 
 test("gateway - a gRPC client gets the backend's code, message and details", async (t) => {
   const { gateway, adminToken } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
+  const { key } = await createOrg(gateway.url, adminToken);
   const notFound = await t.throwsAsync(grpcClient(InboxService, gateway.url, key).getEvent({ id: MISSING_ID }));
   t.is(ConnectError.from(notFound).code, Code.NotFound);
   t.is(ConnectError.from(notFound).rawMessage, "event not found");
@@ -88,8 +89,8 @@ test("gateway - a gRPC client with an unknown key is unauthenticated", async (t)
 
 test("gateway - VerifyKey is not reachable through the gateway", async (t) => {
   const { gateway, adminToken } = t.context;
-  const key = await createOrg(gateway.url, adminToken);
-  const overConnect = await rest(gateway.url, "/triggers.v1.AuthService/VerifyKey", { key, body: { key } });
+  const { key } = await createOrg(gateway.url, adminToken);
+  const overConnect = await request(gateway.url, "/triggers.v1.AuthService/VerifyKey", { key, body: { key } });
   t.is(overConnect.status, 404);
   const overGrpc = await t.throwsAsync(grpcClient(AuthService, gateway.url, key).verifyKey({ key }));
   t.is(ConnectError.from(overGrpc).code, Code.Unimplemented);
@@ -112,12 +113,12 @@ function reachedIngest(doubles: BackendDoubles, requestId: string): boolean {
  */
 async function behindAHeldBatch(t: { context: GatewayStack }, second: (publish: IngestPublish) => Promise<unknown>) {
   const { gateway, adminToken, doubles } = t.context;
-  const ingest = grpcClient(IngestService, gateway.url, await createOrg(gateway.url, adminToken));
+  const ingest = grpcClient(IngestService, gateway.url, (await createOrg(gateway.url, adminToken)).key);
   const held = ingest.publishEvent({ event: { type: SLOW_TYPE } });
   await eventually(async () => doubles.calls.find((call) => isBatchOf(call, SLOW_TYPE)), "the held batch at ingest");
   const secondId = randomUUID();
   const outcome = await second((options) =>
-    ingest.publishEvent({ event: { type: "order.created" } }, { ...options, headers: { "x-request-id": secondId } }),
+    ingest.publishEvent({ event: { type: "order.created" } }, { ...options, headers: { [REQUEST_ID_HEADER]: secondId } }),
   ).catch((err: unknown) => ConnectError.from(err));
   await held;
   await ingest.publishEvent({ event: { type: "order.created" } });

@@ -1,8 +1,6 @@
 // Starts a private Triggers stack for one test file: its own database, nats-server, ports and admin token.
-import { randomBytes } from "node:crypto";
 import { generateAdminToken } from "../../tools/stack/admin-token.js";
 import type { ExitInfo } from "../../tools/stack/child-exit.js";
-import { type CreatedOrg, createOrg } from "../../tools/stack/gateway-client.js";
 import { startNatsServer } from "../../tools/stack/nats.js";
 import { prefixLine } from "../../tools/stack/output-lines.js";
 import { freePort } from "../../tools/stack/ports.js";
@@ -14,11 +12,12 @@ import {
   serviceEnvironment,
   serviceSpec,
 } from "../../tools/stack/services.js";
-import { describeEvent, type RestartPolicy, Supervisor } from "../../tools/stack/supervisor.js";
+import { describeEvent, type RestartPolicy, Supervisor, SupervisorError } from "../../tools/stack/supervisor.js";
+import { createOrg, type TestOrg } from "./api-client.js";
+import { Teardown } from "./teardown.js";
 import { createDatabase } from "./throwaway.js";
 
 export type { ExitInfo } from "../../tools/stack/child-exit.js";
-export type { CreatedOrg } from "../../tools/stack/gateway-client.js";
 export type { ServiceName } from "../../tools/stack/services.js";
 
 /** Quicker than the launcher's policy so that tests of crash recovery do not wait long. */
@@ -46,7 +45,7 @@ export interface Stack {
   /** Starts a stopped service and resolves once its /healthz answers. */
   start(name: ServiceName): Promise<void>;
   /** Creates an org through the gateway; returns its id and API key. */
-  createOrg(name?: string): Promise<CreatedOrg>;
+  createOrg(name?: string): Promise<TestOrg>;
   /** The last output lines of one service, or of all of them prefixed with their names. */
   logs(name?: ServiceName): string[];
   /** Stops the services and the nats-server, drops the database. Safe to call twice. */
@@ -59,52 +58,14 @@ export interface Stack {
  * stack or with another test file.
  */
 export async function startStack(options: StartStackOptions = {}): Promise<Stack> {
-  const verbose = process.env.STACK_LOGS === "1";
-  const print = verbose ? (line: string) => console.log(line) : undefined;
-  const undo: Array<() => Promise<unknown>> = [];
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    (stopped ??= (async () => {
-      for (const step of undo.reverse()) await step().catch((error: Error) => console.error(`stack stop: ${error.message}`));
-    })());
-
-  try {
+  const teardown = new Teardown();
+  return teardown.start(async () => {
     const { url: databaseUrl, drop } = await createDatabase();
-    undo.push(drop);
-
+    teardown.add(drop);
     const nats = await startNatsServer({ onLine: print && ((line) => print(prefixLine("nats", line))) });
-    undo.push(nats.stop);
-
-    const ports = Object.fromEntries(await Promise.all(SERVICE_NAMES.map(async (name) => [name, await freePort()] as const))) as Record<
-      ServiceName,
-      number
-    >;
-    const urls = localUrls(ports);
+    teardown.add(nats.stop);
     const adminToken = generateAdminToken();
-    const env = {
-      ...serviceEnvironment({
-        ports,
-        urls,
-        host: "127.0.0.1",
-        databaseUrl,
-        natsUrl: nats.url,
-        adminToken,
-        logLevel: process.env.LOG_LEVEL,
-      }),
-      ...options.env,
-    };
-
-    const restart = options.restart === true ? TEST_RESTART : (options.restart ?? false);
-    const supervisor = new Supervisor({
-      restart,
-      print,
-      onEvent: print && ((event) => print(prefixLine("stack", describeEvent(event)))),
-    });
-    for (const name of SERVICE_NAMES)
-      supervisor.add(serviceSpec(name, env, urls[name], options.runtime ?? "source", options.entries?.[name]));
-    undo.push(() => supervisor.stopAll());
-    await supervisor.startAll();
-
+    const { supervisor, urls } = await startServices(options, { databaseUrl, natsUrl: nats.url, adminToken }, teardown);
     return {
       gatewayUrl: urls.gateway,
       adminToken,
@@ -113,13 +74,46 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       natsUrl: nats.url,
       kill: (name, signal = "SIGTERM") => supervisor.kill(name, signal),
       start: (name) => supervisor.start(name),
-      createOrg: (name = `test-${randomBytes(4).toString("hex")}`) => createOrg(urls.gateway, adminToken, name),
+      createOrg: (name) => createOrg(urls.gateway, adminToken, name),
       logs: (name) =>
         name ? supervisor.logs(name) : SERVICE_NAMES.flatMap((each) => supervisor.logs(each).map((line) => prefixLine(each, line))),
-      stop,
+      stop: () => teardown.run(),
     };
-  } catch (error) {
-    await stop();
-    throw error;
+  });
+}
+
+const print = process.env.STACK_LOGS === "1" ? (line: string) => console.log(line) : undefined;
+
+// A free port can be taken by another test run before our service binds it: then we try again with others.
+const portAttempts = 3;
+
+async function startServices(
+  options: StartStackOptions,
+  shared: { databaseUrl: string; natsUrl: string; adminToken: string },
+  teardown: Teardown,
+): Promise<{ supervisor: Supervisor; urls: Record<ServiceName, string> }> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = Object.fromEntries(await Promise.all(SERVICE_NAMES.map(async (name) => [name, await freePort()] as const))) as Record<
+      ServiceName,
+      number
+    >;
+    const urls = localUrls(ports);
+    const env = {
+      ...serviceEnvironment({ ports, urls, host: "127.0.0.1", ...shared, logLevel: process.env.LOG_LEVEL }),
+      ...options.env,
+    };
+    const restart = options.restart === true ? TEST_RESTART : (options.restart ?? false);
+    const supervisor = new Supervisor({ restart, print, onEvent: print && ((event) => print(prefixLine("stack", describeEvent(event)))) });
+    for (const name of SERVICE_NAMES)
+      supervisor.add(serviceSpec(name, env, urls[name], options.runtime ?? "source", options.entries?.[name]));
+    try {
+      await supervisor.startAll();
+      teardown.add(() => supervisor.stopAll());
+      return { supervisor, urls };
+    } catch (error) {
+      await supervisor.stopAll();
+      const portTaken = error instanceof SupervisorError && error.logs.some((line) => line.includes("EADDRINUSE"));
+      if (!portTaken || attempt === portAttempts) throw error;
+    }
   }
 }

@@ -5,7 +5,8 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import anyTest, { type TestFn } from "ava";
 import { InboxService, ListInboxResponseSchema } from "../../gen/triggers/v1/inbox_pb.js";
 import { apiJson } from "../../services/shared/json.js";
-import { apiClient, eventually } from "../helpers/api.js";
+import { apiClient } from "../helpers/api-client.js";
+import { eventually } from "../helpers/eventually.js";
 import { type Stack, startStack } from "../helpers/stack.js";
 
 const test = anyTest as TestFn<{ stack: Stack; key: string }>;

@@ -7,7 +7,8 @@ import { v7 as uuidv7 } from "uuid";
 import { EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { encodePublishedEvents } from "../../services/shared/published-events.js";
 import { eventSubject } from "../../services/shared/streams.js";
-import { apiClient, eventually, wholeInbox } from "../helpers/api.js";
+import { apiClient, wholeInbox } from "../helpers/api-client.js";
+import { eventually } from "../helpers/eventually.js";
 import { type Stack, startStack } from "../helpers/stack.js";
 
 let stack: Stack;

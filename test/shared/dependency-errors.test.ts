@@ -8,7 +8,7 @@ import { StreamWriter } from "../../services/ingest/stream-writer.js";
 import { isDependencyDown, isNatsDown, isNetworkDown, isPostgresDown } from "../../services/shared/dependency-errors.js";
 import { startNatsServer } from "../../tools/stack/nats.js";
 import { freePort } from "../../tools/stack/ports.js";
-import { eventually } from "../helpers/api.js";
+import { eventually } from "../helpers/eventually.js";
 import { createDatabase } from "../helpers/throwaway.js";
 
 async function failureOf(work: () => Promise<unknown>): Promise<unknown> {

@@ -5,6 +5,7 @@ import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { createLogger } from "../../services/shared/logger.js";
 import { createMetrics } from "../../services/shared/metrics.js";
+import { REQUEST_ID_HEADER } from "../../services/shared/request-context.js";
 import { startServer } from "../../services/shared/server.js";
 
 // A stand-in service whose only method answers when the test lets it, to hold a request in flight.
@@ -54,12 +55,12 @@ test("server - Connect JSON uses proto field names and echoes the request id", a
   t.teardown(() => server.close(0));
   const res = await fetch(`${baseUrl}/triggers.v1.AuthService/VerifyKey`, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-request-id": "trace-123" },
+    headers: { "content-type": "application/json", [REQUEST_ID_HEADER]: "trace-123" },
     body: JSON.stringify({ key: "k2" }),
   });
   t.is(res.status, 200);
   t.deepEqual(await res.json(), { org_id: "org", key_id: "k2" });
-  t.is(res.headers.get("x-request-id"), "trace-123");
+  t.is(res.headers.get(REQUEST_ID_HEADER), "trace-123");
 });
 
 test("server - error responses carry the request id too", async (t) => {
@@ -67,11 +68,11 @@ test("server - error responses carry the request id too", async (t) => {
   t.teardown(() => server.close(0));
   const res = await fetch(`${baseUrl}/triggers.v1.AuthService/VerifyKey`, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-request-id": "trace-err" },
+    headers: { "content-type": "application/json", [REQUEST_ID_HEADER]: "trace-err" },
     body: JSON.stringify({ key: "refused" }),
   });
   t.is(res.status, 403);
-  t.is(res.headers.get("x-request-id"), "trace-err");
+  t.is(res.headers.get(REQUEST_ID_HEADER), "trace-err");
 });
 
 test("server - the standard health service reports serving for the server and its services", async (t) => {

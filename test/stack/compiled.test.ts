@@ -5,7 +5,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import test from "ava";
 import { REPO_ROOT, SERVICE_NAMES } from "../../tools/stack/services.js";
-import { apiClient, eventually } from "../helpers/api.js";
+import { apiClient } from "../helpers/api-client.js";
+import { eventually } from "../helpers/eventually.js";
 import { startStack } from "../helpers/stack.js";
 
 const dist = path.join(REPO_ROOT, "dist");

@@ -242,7 +242,7 @@ async function stubServices(dir: string): Promise<Record<string, string>> {
        http.createServer((req, res) => {
          if (req.url === "/healthz") return res.end("ok");
          const bearer = (req.headers.authorization ?? "").replace(/^Bearer /, "");
-         if (name === "gateway" && req.method === "POST" && req.url === "/v1/orgs") {
+         if (name === "gateway" && req.method === "POST" && req.url === "/triggers.v1.AuthService/CreateOrg") {
            if (bearer !== process.env.ADMIN_TOKEN) { res.statusCode = 401; return res.end("{}"); }
            const secret = "tk_" + randomUUID();
            keys.add(secret);

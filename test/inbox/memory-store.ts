@@ -1,0 +1,30 @@
+// The inbox store's reads and acknowledgement in memory, ordered and scoped by org as the Postgres store is, for route tests.
+
+import type { InboxReads } from "../../services/inbox/routes.js";
+import type { EventRow } from "../../services/inbox/store.js";
+
+export class MemoryEventStore implements InboxReads {
+  readonly rows: EventRow[] = [];
+
+  add(row: Omit<EventRow, "acked_at" | "occurred_at" | "received_at" | "source" | "data"> & Partial<EventRow>): EventRow {
+    const now = new Date();
+    const full: EventRow = { source: "", data: {}, occurred_at: now, received_at: now, acked_at: null, ...row };
+    this.rows.push(full);
+    this.rows.sort((a, b) => a.id.localeCompare(b.id));
+    return full;
+  }
+
+  async pending(orgId: string, afterId: string | undefined, limit: number): Promise<EventRow[]> {
+    return this.rows.filter((row) => row.org_id === orgId && !row.acked_at && (!afterId || row.id > afterId)).slice(0, limit);
+  }
+
+  async find(orgId: string, id: string): Promise<EventRow | undefined> {
+    return this.rows.find((row) => row.org_id === orgId && row.id === id);
+  }
+
+  async ack(orgId: string, id: string): Promise<EventRow | undefined> {
+    const row = await this.find(orgId, id);
+    if (row) row.acked_at ??= new Date();
+    return row;
+  }
+}

@@ -1,0 +1,63 @@
+// The inbox's routes in memory: pages and cursors, limits, reading and acknowledging, and each org kept to its own events.
+import { Code, createClient } from "@connectrpc/connect";
+import test from "ava";
+import { v7 as uuidv7 } from "uuid";
+import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
+import { inboxRoutes } from "../../services/inbox/routes.js";
+import { newKey, refusalOf, requireKnownKeys, serveInMemory, withKey } from "../helpers/routes.js";
+import { MemoryEventStore } from "./memory-store.js";
+
+function inbox() {
+  const store = new MemoryEventStore();
+  const orgs = { a: uuidv7(), b: uuidv7() };
+  const keys = { a: newKey(), b: newKey() };
+  const transport = serveInMemory(inboxRoutes(store), [requireKnownKeys({ [keys.a]: orgs.a, [keys.b]: orgs.b })]);
+  return { store, orgs, keys, client: createClient(InboxService, transport) };
+}
+
+test("inbox routes - pages follow the cursor to the end, oldest first, without repeats", async (t) => {
+  const { store, orgs, keys, client } = inbox();
+  const ids = Array.from({ length: 5 }, () => store.add({ id: uuidv7(), org_id: orgs.a, type: "order.created" }).id);
+  const seen: string[] = [];
+  let cursor = "";
+  do {
+    const page = await client.listInbox({ limit: 2, cursor }, withKey(keys.a));
+    seen.push(...page.events.map((event) => event.id));
+    cursor = page.nextCursor;
+  } while (cursor);
+  t.deepEqual(seen, ids);
+});
+
+test("inbox routes - acknowledged events leave the pending pages, and acknowledging again keeps the first time", async (t) => {
+  const { store, orgs, keys, client } = inbox();
+  const [first, second] = [uuidv7(), uuidv7()].map((id) => store.add({ id, org_id: orgs.a, type: "t" }).id);
+  const acked = await client.ackEvent({ id: first }, withKey(keys.a));
+  const again = await client.ackEvent({ id: first }, withKey(keys.a));
+  t.deepEqual(again.event?.ackedAt, acked.event?.ackedAt);
+  t.deepEqual(
+    (await client.listInbox({}, withKey(keys.a))).events.map((event) => event.id),
+    [second],
+  );
+});
+
+test("inbox routes - another org's event is not found, to read or to acknowledge, and not listed", async (t) => {
+  const { store, orgs, keys, client } = inbox();
+  const theirs = store.add({ id: uuidv7(), org_id: orgs.b, type: "t" }).id;
+  t.is((await refusalOf(client.getEvent({ id: theirs }, withKey(keys.a)))).code, Code.NotFound);
+  t.is((await refusalOf(client.ackEvent({ id: theirs }, withKey(keys.a)))).code, Code.NotFound);
+  t.deepEqual((await client.listInbox({}, withKey(keys.a))).events, []);
+  t.is(store.rows[0]?.acked_at, null);
+});
+
+test("inbox routes - a bad limit, a foreign cursor or a malformed id is an invalid field naming it", async (t) => {
+  const { keys, client } = inbox();
+  t.deepEqual(await refusalOf(client.listInbox({ limit: 1001 }, withKey(keys.a))), { code: Code.InvalidArgument, field: "limit" });
+  t.deepEqual(await refusalOf(client.listInbox({ cursor: "e30" }, withKey(keys.a))), { code: Code.InvalidArgument, field: "cursor" });
+  t.deepEqual(await refusalOf(client.getEvent({ id: "42" }, withKey(keys.a))), { code: Code.InvalidArgument, field: "id" });
+});
+
+test("inbox routes - without a key, or with one auth does not know, nothing is answered", async (t) => {
+  const { client } = inbox();
+  t.is((await refusalOf(client.listInbox({}))).code, Code.Unauthenticated);
+  t.is((await refusalOf(client.listInbox({}, withKey(newKey())))).code, Code.Unauthenticated);
+});
