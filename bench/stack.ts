@@ -4,10 +4,10 @@ import { randomBytes } from "node:crypto";
 import { generateAdminToken } from "../tools/stack/admin-token.js";
 import { createOrg } from "../tools/stack/gateway-client.js";
 import { startNatsServer } from "../tools/stack/nats.js";
-import { freePort } from "../tools/stack/ports.js";
 import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../tools/stack/postgres.js";
-import { localUrls, SERVICE_NAMES, type ServiceName, serviceEnvironment, serviceSpec } from "../tools/stack/services.js";
-import { Supervisor } from "../tools/stack/supervisor.js";
+import { startPrivateServices } from "../tools/stack/private-services.js";
+import type { ServiceName } from "../tools/stack/services.js";
+import type { SupervisorEvent } from "../tools/stack/supervisor.js";
 
 export interface BenchStack {
   gatewayUrl: string;
@@ -33,27 +33,19 @@ export async function startBenchStack(): Promise<BenchStack> {
     const nats = await startNatsServer();
     undo.push(nats.stop);
 
-    const ports = Object.fromEntries(await Promise.all(SERVICE_NAMES.map(async (name) => [name, await freePort()] as const)));
-    const urls = localUrls(ports as Record<ServiceName, number>);
     const adminToken = generateAdminToken();
-    const env = serviceEnvironment({
-      ports: ports as Record<ServiceName, number>,
-      urls,
-      host: "127.0.0.1",
+    const pids: Partial<Record<ServiceName, number>> = {};
+    const onEvent = (event: SupervisorEvent) => {
+      if (event.type === "started") pids[event.name as ServiceName] = event.pid;
+    };
+    const { supervisor, urls } = await startPrivateServices({
       databaseUrl,
       natsUrl: nats.url,
       adminToken,
+      runtime: "compiled",
+      supervisor: { restart: false, onEvent },
     });
-    const pids: Partial<Record<ServiceName, number>> = {};
-    const supervisor = new Supervisor({
-      restart: false,
-      onEvent: (event) => {
-        if (event.type === "started") pids[event.name as ServiceName] = event.pid;
-      },
-    });
-    for (const name of SERVICE_NAMES) supervisor.add(serviceSpec(name, env, urls[name], "compiled"));
     undo.push(() => supervisor.stopAll());
-    await supervisor.startAll();
 
     const { orgId, key } = await createOrg(urls.gateway, adminToken, "bench");
     return { gatewayUrl: urls.gateway, databaseUrl, natsUrl: nats.url, orgId, key, pids, stop };

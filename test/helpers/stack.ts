@@ -3,16 +3,9 @@ import { generateAdminToken } from "../../tools/stack/admin-token.js";
 import type { ExitInfo } from "../../tools/stack/child-exit.js";
 import { startNatsServer } from "../../tools/stack/nats.js";
 import { prefixLine } from "../../tools/stack/output-lines.js";
-import { freePort } from "../../tools/stack/ports.js";
-import {
-  localUrls,
-  SERVICE_NAMES,
-  type ServiceName,
-  type ServiceRuntime,
-  serviceEnvironment,
-  serviceSpec,
-} from "../../tools/stack/services.js";
-import { describeEvent, type RestartPolicy, Supervisor, SupervisorError } from "../../tools/stack/supervisor.js";
+import { startPrivateServices } from "../../tools/stack/private-services.js";
+import { SERVICE_NAMES, type ServiceName, type ServiceRuntime } from "../../tools/stack/services.js";
+import { describeEvent, type RestartPolicy } from "../../tools/stack/supervisor.js";
 import { createOrg, type TestOrg } from "./api-client.js";
 import { Teardown } from "./teardown.js";
 import { createDatabase } from "./throwaway.js";
@@ -52,6 +45,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+const print = process.env.STACK_LOGS === "1" ? (line: string) => console.log(line) : undefined;
+
 /**
  * Service output is kept, not printed, unless STACK_LOGS=1. The database and
  * nats-server are private so tests never share tables or streams with a dev
@@ -65,7 +60,21 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     const nats = await startNatsServer({ onLine: print && ((line) => print(prefixLine("nats", line))) });
     teardown.add(nats.stop);
     const adminToken = generateAdminToken();
-    const { supervisor, urls } = await startServices(options, { databaseUrl, natsUrl: nats.url, adminToken }, teardown);
+    const { supervisor, urls } = await startPrivateServices({
+      databaseUrl,
+      natsUrl: nats.url,
+      adminToken,
+      logLevel: process.env.LOG_LEVEL,
+      env: options.env,
+      runtime: options.runtime ?? "source",
+      entries: options.entries,
+      supervisor: {
+        restart: options.restart === true ? TEST_RESTART : (options.restart ?? false),
+        print,
+        onEvent: print && ((event) => print(prefixLine("stack", describeEvent(event)))),
+      },
+    });
+    teardown.add(() => supervisor.stopAll());
     return {
       gatewayUrl: urls.gateway,
       adminToken,
@@ -80,40 +89,4 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       stop: () => teardown.run(),
     };
   });
-}
-
-const print = process.env.STACK_LOGS === "1" ? (line: string) => console.log(line) : undefined;
-
-// A free port can be taken by another test run before our service binds it: then we try again with others.
-const portAttempts = 3;
-
-async function startServices(
-  options: StartStackOptions,
-  shared: { databaseUrl: string; natsUrl: string; adminToken: string },
-  teardown: Teardown,
-): Promise<{ supervisor: Supervisor; urls: Record<ServiceName, string> }> {
-  for (let attempt = 1; ; attempt++) {
-    const ports = Object.fromEntries(await Promise.all(SERVICE_NAMES.map(async (name) => [name, await freePort()] as const))) as Record<
-      ServiceName,
-      number
-    >;
-    const urls = localUrls(ports);
-    const env = {
-      ...serviceEnvironment({ ports, urls, host: "127.0.0.1", ...shared, logLevel: process.env.LOG_LEVEL }),
-      ...options.env,
-    };
-    const restart = options.restart === true ? TEST_RESTART : (options.restart ?? false);
-    const supervisor = new Supervisor({ restart, print, onEvent: print && ((event) => print(prefixLine("stack", describeEvent(event)))) });
-    for (const name of SERVICE_NAMES)
-      supervisor.add(serviceSpec(name, env, urls[name], options.runtime ?? "source", options.entries?.[name]));
-    try {
-      await supervisor.startAll();
-      teardown.add(() => supervisor.stopAll());
-      return { supervisor, urls };
-    } catch (error) {
-      await supervisor.stopAll();
-      const portTaken = error instanceof SupervisorError && error.logs.some((line) => line.includes("EADDRINUSE"));
-      if (!portTaken || attempt === portAttempts) throw error;
-    }
-  }
 }

@@ -242,7 +242,7 @@ async function stubServices(dir: string): Promise<Record<string, string>> {
        http.createServer((req, res) => {
          if (req.url === "/healthz") return res.end("ok");
          const bearer = (req.headers.authorization ?? "").replace(/^Bearer /, "");
-         if (name === "gateway" && req.method === "POST" && req.url === "/triggers.v1.AuthService/CreateOrg") {
+         if (name === "gateway" && req.method === "POST" && ["/v1/orgs", "/triggers.v1.AuthService/CreateOrg"].includes(req.url)) {
            if (bearer !== process.env.ADMIN_TOKEN) { res.statusCode = 401; return res.end("{}"); }
            const secret = "tk_" + randomUUID();
            keys.add(secret);

@@ -1,0 +1,49 @@
+// The five services on ports picked free, for private stacks beside others (the tests', the bench's): if another
+// process takes a picked port before our service binds it, the services start again on other ports.
+import { freePort } from "./ports.js";
+import { localUrls, SERVICE_NAMES, type ServiceName, type ServiceRuntime, serviceEnvironment, serviceSpec } from "./services.js";
+import { Supervisor, SupervisorError, type SupervisorOptions } from "./supervisor.js";
+
+export interface PrivateServicesOptions {
+  databaseUrl: string;
+  natsUrl: string;
+  adminToken: string;
+  logLevel?: string;
+  /** Extra variables for every service, on top of the stack's own. */
+  env?: Record<string, string>;
+  runtime: ServiceRuntime;
+  /** Scripts run instead of the services' own entry points. */
+  entries?: Partial<Record<ServiceName, string>>;
+  supervisor: SupervisorOptions;
+}
+
+export interface PrivateServices {
+  supervisor: Supervisor;
+  urls: Record<ServiceName, string>;
+}
+
+const attempts = 3;
+
+/** Starts the services and resolves once all are healthy; stop them with supervisor.stopAll(). */
+export async function startPrivateServices(options: PrivateServicesOptions): Promise<PrivateServices> {
+  for (let attempt = 1; ; attempt++) {
+    const picked = await Promise.all(SERVICE_NAMES.map(async (name) => [name, await freePort()] as const));
+    const ports = Object.fromEntries(picked) as Record<ServiceName, number>;
+    const urls = localUrls(ports);
+    const { databaseUrl, natsUrl, adminToken, logLevel } = options;
+    const env = { ...serviceEnvironment({ ports, urls, host: "127.0.0.1", databaseUrl, natsUrl, adminToken, logLevel }), ...options.env };
+    const supervisor = new Supervisor(options.supervisor);
+    for (const name of SERVICE_NAMES) supervisor.add(serviceSpec(name, env, urls[name], options.runtime, options.entries?.[name]));
+    try {
+      await supervisor.startAll();
+      return { supervisor, urls };
+    } catch (error) {
+      await supervisor.stopAll();
+      if (!portTaken(error) || attempt === attempts) throw error;
+    }
+  }
+}
+
+function portTaken(error: unknown): boolean {
+  return error instanceof SupervisorError && error.logs.some((line) => line.includes("EADDRINUSE"));
+}
