@@ -72,15 +72,16 @@ export class Forwarder {
     if (needsApiKey(method)) await this.verifier.verify(requireKey(options.key));
     const backend = this.#jsonBackends.get(method.parent);
     if (!backend) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
+    const signal = options.signal?.();
     try {
       return await backend.call(`${method.parent.typeName}/${method.name}`, toJsonString(method.input, request, apiJson), {
         key: options.key,
         requestId: currentRequestId(),
         timeoutMs: this.#timeoutMs(options),
-        signal: options.signal?.(),
+        signal,
       });
     } catch (err) {
-      throw this.#relayed(err, method);
+      throw this.#relayed(err, method, signal);
     }
   }
 
@@ -91,22 +92,27 @@ export class Forwarder {
   async #call(method: DescMethod, request: Message, options: ForwardOptions): Promise<Message> {
     const call = this.#clients.get(method.parent)?.[method.localName];
     if (!call) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
+    const signal = options.signal?.();
     try {
-      return await call(request, { headers: credentials(options.key), signal: options.signal?.(), timeoutMs: this.#timeoutMs(options) });
+      return await call(request, { headers: credentials(options.key), signal, timeoutMs: this.#timeoutMs(options) });
     } catch (err) {
-      throw this.#relayed(err, method);
+      throw this.#relayed(err, method, signal);
     }
   }
 
-  /** The backend's own answer goes back as it came, its code and message; a failure to reach it becomes unavailable. */
-  #relayed(err: unknown, method: DescMethod): ConnectError {
+  /**
+   * The backend's own answer goes back as it came, its code and message; a failure to reach it becomes unavailable.
+   * A call cancelled without its caller giving up was cut by the backend going away (its streams are reset).
+   */
+  #relayed(err: unknown, method: DescMethod, signal: AbortSignal | undefined): ConnectError {
     const error = ConnectError.from(err);
     if (isBackendAnswer(error)) {
       const relayed = new ConnectError(error.rawMessage, error.code);
       relayed.details = error.details;
       return relayed;
     }
-    if (error.code === Code.Canceled || error.code === Code.DeadlineExceeded) return new ConnectError(error.rawMessage, error.code);
+    const callerGaveUp = error.code === Code.Canceled && signal?.aborted === true;
+    if (callerGaveUp || error.code === Code.DeadlineExceeded) return new ConnectError(error.rawMessage, error.code);
     this.logger.warn({ err: error, backend: method.parent.typeName }, "backend unreachable");
     return new ConnectError(`${method.parent.name} is unavailable, try again`, Code.Unavailable);
   }
