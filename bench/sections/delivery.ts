@@ -60,9 +60,12 @@ async function unsubscribe(stack: Target, id: string): Promise<void> {
 
 // An undelivered event's story as the API tells it: each attempt's status and error, or that there was none.
 async function attemptsOf(stack: Target, eventId: string): Promise<string> {
-  const res = await fetch(`${stack.url}/v1/events/${eventId}/attempts`, { headers: { authorization: `Bearer ${stack.key}` } });
-  if (!res.ok) return `${eventId}: listing its attempts answered ${res.status}`;
-  const { attempts } = (await res.json()) as { attempts: { status: string; response_status: number; error: string }[] };
+  const res = await fetch(`${stack.url}/v1/events/${eventId}/deliveries`, { headers: { authorization: `Bearer ${stack.key}` } });
+  if (!res.ok) return `${eventId}: listing its deliveries answered ${res.status}`;
+  const { deliveries = [] } = (await res.json()) as {
+    deliveries?: { attempts?: { status: string; response_status: number; error: string }[] }[];
+  };
+  const attempts = deliveries.flatMap((delivery) => delivery.attempts ?? []);
   const told = attempts.map((a) => [a.status, a.response_status || "", a.error].filter(Boolean).join(" "));
   return `${eventId}: ${told.length > 0 ? told.join("; ") : "no attempt"}`;
 }

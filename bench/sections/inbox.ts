@@ -1,7 +1,7 @@
 // The inbox: many events stored for the org (written straight into both stores: posting them would take an hour),
 // then a 100-event page read by 4 clients, at the head and half-way down.
 import postgres from "postgres";
-import { encodeCursor } from "../../services/inbox/cursor.js";
+import { encodeCursor } from "../../services/shared/cursor.js";
 import { eventData } from "../event-body.js";
 import { type LoadResult, runLoad } from "../load.js";
 import { inboxClients, type Plan } from "../plan.js";

@@ -1,9 +1,7 @@
 // The delivery service's settings, read once at start.
 import { common, databaseUrl, integer, keyCacheTtlMs, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
-import { consumerAckWaitMs } from "../shared/streams.js";
-
-// What a message needs besides its POSTs (claiming, recording, acking) must fit in its ack wait too.
-const ackWaitMarginMs = 5_000;
+import { allowedNetworks } from "./address-guard.js";
+import { retrySchedule } from "./retry-policy.js";
 
 export function loadDeliveryConfig(env: Record<string, string | undefined> = process.env) {
   return loadConfig(
@@ -14,15 +12,22 @@ export function loadDeliveryConfig(env: Record<string, string | undefined> = pro
       databaseUrl,
       natsUrl,
       keyCacheTtlMs,
-      /**
-       * How long one webhook POST may take, answer included. Capped below the consumer's ack wait,
-       * so that a message is never redelivered while its deliveries are still running.
-       */
-      timeoutMs: integer("DELIVERY_TIMEOUT_MS", 10_000, 1, consumerAckWaitMs - ackWaitMarginMs),
-      /** How many events are handled, and how many webhook POSTs run, at once. */
+      /** How long one webhook POST may take, answer included. */
+      timeoutMs: integer("DELIVERY_TIMEOUT_MS", 10_000, 1, 300_000),
+      /** How many webhook POSTs run at once, in total. */
       concurrency: integer("DELIVERY_CONCURRENCY", 32, 1, 1024),
-      /** How long an event waits before it is handled again when Postgres is down or another worker holds it. */
-      retryDelayMs: integer("DELIVERY_RETRY_DELAY_MS", 5_000, 0, 600_000),
+      /** How many webhook POSTs run at once to one subscription, so that a slow endpoint cannot take every slot. */
+      concurrencyPerSubscription: integer("DELIVERY_CONCURRENCY_PER_SUBSCRIPTION", 10, 1, 1024),
+      /** The waits between a delivery's attempts; its length plus one is the most attempts a delivery gets. */
+      retrySchedule: retrySchedule("DELIVERY_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h"),
+      /** Failed attempts in a row after which a subscription is paused. */
+      pauseAfterFailures: integer("DELIVERY_PAUSE_AFTER_FAILURES", 100, 1),
+      /** How often due retries are looked for. */
+      pollIntervalMs: integer("DELIVERY_POLL_INTERVAL_MS", 1_000, 10, 60_000),
+      /** How long a stream message waits before it comes back when Postgres is down. */
+      outageBackoffMs: integer("DELIVERY_OUTAGE_BACKOFF_MS", 5_000, 0, 600_000),
+      /** Private networks webhooks may reach anyway (CIDRs, comma-separated): the local stack allows loopback. */
+      allowedNetworks: allowedNetworks("DELIVERY_ALLOWED_NETWORKS"),
     },
     env,
   );

@@ -1,4 +1,4 @@
-// Reads the events stream with the delivery consumer: each message's events are dispatched, then it is acked once their attempts are recorded.
+// Reads the events stream with the delivery consumer: each message's deliveries are stored, the message acked, then sent.
 import type { JetStreamClient, JsMsg } from "nats";
 import { isDependencyDown } from "../shared/dependency-errors.js";
 import type { Logger } from "../shared/logger.js";
@@ -6,15 +6,17 @@ import { decodePublishedEvents } from "../shared/published-events.js";
 import { consumers, eventsStream, orgOfEventSubject } from "../shared/streams.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { Limiter } from "./limiter.js";
+import type { Sender } from "./sender.js";
 
 export interface ConsumerOptions {
   js: JetStreamClient;
   dispatcher: Dispatcher;
+  sender: Sender;
   logger: Logger;
-  /** Events handled at once. */
+  /** Messages handled at once. */
   concurrency: number;
-  /** How long an event we could not finish waits before it comes back. */
-  retryDelayMs: number;
+  /** How long a message we could not store waits before it comes back. */
+  outageBackoffMs: number;
 }
 
 export interface RunningConsumer {
@@ -24,7 +26,14 @@ export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
-export async function startConsumer({ js, dispatcher, logger, concurrency, retryDelayMs }: ConsumerOptions): Promise<RunningConsumer> {
+export async function startConsumer({
+  js,
+  dispatcher,
+  sender,
+  logger,
+  concurrency,
+  outageBackoffMs,
+}: ConsumerOptions): Promise<RunningConsumer> {
   const consumer = await js.consumers.get(eventsStream.name, consumers.delivery.durable_name!);
   // No more in hand than we can work on: a buffered message's ack wait is already running.
   const messages = await consumer.consume({ max_messages: concurrency });
@@ -39,14 +48,15 @@ export async function startConsumer({ js, dispatcher, logger, concurrency, retry
       return msg.term();
     }
     try {
-      const result = await dispatcher.dispatch(published.orgId, published.events, () => msg.working());
-      if (result === "done") msg.ack();
-      else msg.nak(retryDelayMs);
+      const taken = await dispatcher.accept(published.orgId, published.events);
+      // Stored, the deliveries no longer need the message: if we die now, their leases run out and any worker sends them.
+      msg.ack();
+      sender.send(taken);
     } catch (err) {
-      // Never ack what was not recorded: the events come back, and recorded attempts are not repeated.
+      // Never ack what was not stored: the events come back, and the deliveries stored before are not made twice.
       if (isDependencyDown(err)) logger.warn({ err, stream_seq: msg.seq }, "store unavailable, events retried later");
-      else logger.error({ err, stream_seq: msg.seq }, "delivering events failed, retried later");
-      msg.nak(retryDelayMs);
+      else logger.error({ err, stream_seq: msg.seq }, "storing deliveries failed, retried later");
+      msg.nak(outageBackoffMs);
     }
   }
 
@@ -57,7 +67,7 @@ export async function startConsumer({ js, dispatcher, logger, concurrency, retry
       msg.ack();
     } catch (err) {
       logger.warn({ err, stream_seq: msg.seq }, "subscriptions unavailable, event retried later");
-      msg.nak(retryDelayMs);
+      msg.nak(outageBackoffMs);
     }
     return true;
   }

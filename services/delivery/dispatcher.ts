@@ -1,97 +1,94 @@
-// Delivers events to each of their org's matching subscriptions, once per subscription whatever the redeliveries.
+// Turns the events of a stream message into deliveries, one per matching subscription, and takes those it can send now.
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { Counter, type Registry } from "prom-client";
 import { v7 as uuidv7 } from "uuid";
-import type { Event } from "../../gen/triggers/v1/event_pb.js";
-import type { Logger } from "../shared/logger.js";
 import type { PublishedEvent } from "../shared/published-events.js";
-import { withRequestId } from "../shared/request-context.js";
-import type { Limiter } from "./limiter.js";
-import type { AttemptOutcome, DeliveryStore, SubscriptionRow } from "./store.js";
+import type { DeliveryStore, NewDelivery, TakenDelivery } from "./delivery-store.js";
+import type { Lanes } from "./lanes.js";
 import type { SubscriptionCache } from "./subscription-cache.js";
+import type { SubscriptionRow } from "./subscription-store.js";
 import { wantsEvent } from "./subscriptions.js";
-import { postEvent } from "./webhook.js";
+import { webhookBody } from "./webhook.js";
 
-// A claim outlives the POST it covers by this much, so that only a worker that died loses it.
-const leaseMarginMs = 60_000;
-
-/** done: every matching subscription has its attempt recorded; retry: another worker still holds one. */
-export type DispatchResult = "done" | "retry";
+// A worker keeps at most this many rounds of a subscription's lane queued; the rest it leaves due for any worker.
+const queuedRounds = 4;
+// A held delivery's lease covers its wait in the lane and its attempt, plus this much.
+const leaseMarginMs = 5_000;
 
 export interface DispatcherOptions {
   store: DeliveryStore;
-  subscriptions: SubscriptionCache;
-  logger: Logger;
-  registry: Registry;
-  /** Shared by every event: bounds the webhook POSTs in flight. */
-  posts: Limiter;
+  cache: SubscriptionCache;
+  lanes: Lanes;
   timeoutMs: number;
 }
 
-export function createDispatcher({ store, subscriptions, logger, registry, posts, timeoutMs }: DispatcherOptions) {
-  const attempts = new Counter({
-    name: "delivery_attempts_total",
-    help: "Webhook POSTs made, by outcome.",
-    labelNames: ["status"],
-    registers: [registry],
-  });
-
-  function logAttempt(event: Event, sub: SubscriptionRow, outcome: AttemptOutcome) {
-    attempts.inc({ status: outcome.status });
-    // Every attempt is recorded and counted; the log speaks up for failures, successes only at debug level.
-    logger[outcome.status === "succeeded" ? "debug" : "info"](
-      {
-        event_id: event.id,
-        subscription_id: sub.id,
-        status: outcome.status,
-        response_status: outcome.responseStatus,
-        error: outcome.error,
-        duration_ms: outcome.durationMs,
-      },
-      "attempt recorded",
-    );
+export function createDispatcher({ store, cache, lanes, timeoutMs }: DispatcherOptions) {
+  /** How long to hold a delivery that waits behind `ahead` others of its subscription. */
+  function leaseFor(ahead: number): number {
+    return timeoutMs * (1 + Math.floor(ahead / lanes.perSubscription)) + leaseMarginMs;
   }
 
   return {
+    /** The lease a worker takes on due deliveries it sends: they may wait behind a full lane, one round of them. */
+    dueLeaseMs: leaseFor(2 * lanes.perSubscription),
+
     /** Whether the org has any subscription at all: events of orgs without one need not even be read. */
     async anyFor(orgId: string): Promise<boolean> {
-      return (await subscriptions.forOrg(orgId)).length > 0;
+      return (await cache.forOrg(orgId)).length > 0;
     },
 
     /**
-     * Delivers a message's events: every (event, subscription) pair is claimed in one statement, POSTed, and the
-     * outcomes recorded in one more. Throws when the store fails; recorded attempts are never repeated.
-     * heartbeat is called before each POST, so that a message with many deliveries keeps its lease.
+     * Stores a delivery for each (event, subscription) pair, in one statement, and returns those this worker sends
+     * itself at once. The rest are due for any worker, or parked while their subscription is paused. Throws when
+     * the store fails: the message is then not acknowledged, and comes back.
      */
-    async dispatch(orgId: string, events: PublishedEvent[], heartbeat: () => void): Promise<DispatchResult> {
-      const pairs = matchingPairs(events, await subscriptions.forOrg(orgId));
-      if (pairs.length === 0) return "done";
-      const newAttempts = pairs.map(({ published: { event }, sub }) => ({
-        id: uuidv7(),
-        orgId,
+    async accept(orgId: string, events: PublishedEvent[]): Promise<TakenDelivery[]> {
+      const subscriptions = (await cache.forOrg(orgId)).filter((sub) => sub.state !== "disabled");
+      const pairs = matchingPairs(events, subscriptions);
+      if (pairs.length === 0) return [];
+      const bodies = new Map(pairs.map(({ published }) => [published.event.id, published]));
+      const messages = [...bodies.values()].map(({ event, data, requestId }) => ({
         eventId: event.id,
-        subscriptionId: sub.id,
-        url: sub.url,
+        orgId,
+        body: webhookBody(event, data),
+        requestId,
       }));
-      const claims = await store.claimAttempts(newAttempts, timeoutMs + leaseMarginMs);
-      const posted = await Promise.all(
-        pairs.map(async ({ published, sub }, i) => {
-          const claim = claims[i]!;
-          if (claim.kind !== "claimed") return [];
-          const outcome = await posts.run(() => {
-            heartbeat();
-            return postEvent(sub.url, published.event, published.data, timeoutMs);
-          });
-          return [{ published, sub, attemptId: claim.attemptId, outcome }];
-        }),
+      const messageOf = new Map(messages.map((message) => [message.eventId, message]));
+      const queued = new Map<string, number>();
+      const planned = pairs.map(({ published, sub }) => {
+        const ahead = lanes.load(sub.id) + (queued.get(sub.id) ?? 0);
+        const ours = sub.state === "active" && ahead < queuedRounds * lanes.perSubscription;
+        if (ours) queued.set(sub.id, (queued.get(sub.id) ?? 0) + 1);
+        const dueInMs = sub.state !== "active" ? null : ours ? leaseFor(ahead) : 0;
+        const delivery: NewDelivery = { id: uuidv7(), orgId, eventId: published.event.id, subscriptionId: sub.id, dueInMs };
+        return { delivery, sub, ours };
+      });
+      const created = await store.addDeliveries(
+        messages,
+        planned.map(({ delivery }) => delivery),
       );
-      const records = posted.flat();
-      if (records.length > 0) await store.recordOutcomes(records);
-      for (const { published, sub, outcome } of records)
-        withRequestId(published.requestId, () => logAttempt(published.event, sub, outcome));
-      return claims.some((claim) => claim.kind === "busy") ? "retry" : "done";
+      const now = new Date();
+      return planned
+        .filter(({ delivery, ours }) => ours && created.has(delivery.id))
+        .map(({ delivery, sub }) => ({
+          id: delivery.id,
+          orgId,
+          eventId: delivery.eventId,
+          subscriptionId: sub.id,
+          attemptCount: 0,
+          url: sub.url,
+          secrets: signingSecrets(sub, now),
+          body: messageOf.get(delivery.eventId)!.body,
+          requestId: messageOf.get(delivery.eventId)!.requestId,
+          createdAt: now,
+        }));
     },
   };
+}
+
+/** The secrets that sign now: the current one, and the one a rotation replaced until its time is up. */
+function signingSecrets(sub: SubscriptionRow, now: Date): string[] {
+  const previousValid = sub.previous_secret && sub.previous_secret_until && sub.previous_secret_until > now;
+  return previousValid ? [sub.secret, sub.previous_secret!] : [sub.secret];
 }
 
 interface Pair {

@@ -3,7 +3,12 @@ export class Limiter {
   #active = 0;
   readonly #waiting: (() => void)[] = [];
 
-  constructor(private readonly max: number) {}
+  constructor(readonly max: number) {}
+
+  /** Tasks running and waiting. */
+  get load(): number {
+    return this.#active + this.#waiting.length;
+  }
 
   /** Waits for a free slot; the returned function gives it back, once. */
   async acquire(): Promise<() => void> {

@@ -10,14 +10,20 @@ import { createMetrics } from "../shared/metrics.js";
 import { connectNats } from "../shared/nats.js";
 import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
-import { consumers, ensureConsumer } from "../shared/streams.js";
+import { consumers, deadLettersStream, ensureConsumer, ensureStream } from "../shared/streams.js";
+import { AddressGuard } from "./address-guard.js";
 import { loadDeliveryConfig } from "./config.js";
 import { startConsumer } from "./consumer.js";
+import { createDeliveryStore } from "./delivery-store.js";
+import { registerDepthGauges } from "./depth-gauges.js";
 import { createDispatcher } from "./dispatcher.js";
-import { Limiter } from "./limiter.js";
+import { Lanes } from "./lanes.js";
+import { createRecorder } from "./recorder.js";
 import { deliveryRoutes } from "./routes.js";
-import { createDeliveryStore } from "./store.js";
+import { startScheduler } from "./scheduler.js";
+import { createSender } from "./sender.js";
 import { SubscriptionCache } from "./subscription-cache.js";
+import { createSubscriptionStore } from "./subscription-store.js";
 
 const config = loadDeliveryConfig();
 const logger = createLogger("delivery", config.logLevel);
@@ -25,11 +31,17 @@ const metrics = createMetrics("delivery");
 
 const sql = connectDatabase(config.databaseUrl, logger);
 await migrate(sql, "delivery", new URL("./migrations/", import.meta.url), logger);
-const store = createDeliveryStore(sql);
+const subscriptions = createSubscriptionStore(sql);
+const deliveries = createDeliveryStore(sql);
 
 const nc = await connectNats(config.natsUrl, "delivery", logger);
-await ensureConsumer(await nc.jetstreamManager(), consumers.delivery);
-const subscriptions = new SubscriptionCache(store, nc);
+const jsm = await nc.jetstreamManager();
+await ensureConsumer(jsm, consumers.delivery);
+await ensureStream(jsm, deadLettersStream);
+const js = nc.jetstream();
+const cache = new SubscriptionCache(subscriptions, nc);
+const guard = new AddressGuard(config.allowedNetworks);
+registerDepthGauges(metrics.registry, sql, jsm);
 
 const server = await startServer({
   host: config.host,
@@ -37,23 +49,44 @@ const server = await startServer({
   logger,
   metrics,
   services: [DeliveryService],
-  routes: deliveryRoutes(store, subscriptions),
+  routes: deliveryRoutes({ subscriptions, deliveries, cache, guard }),
   interceptors: [requireApiKey(new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs))],
 });
 
+const lanes = new Lanes(config.concurrency, config.concurrencyPerSubscription);
+const recorder = createRecorder({
+  deliveries,
+  subscriptions,
+  cache,
+  js,
+  logger: logger.child({ module: "recorder" }),
+  registry: metrics.registry,
+  pauseAfterFailures: config.pauseAfterFailures,
+});
+const sender = createSender({
+  lanes,
+  recorder,
+  guard,
+  logger: logger.child({ module: "sender" }),
+  timeoutMs: config.timeoutMs,
+  retrySchedule: config.retrySchedule,
+});
+const dispatcher = createDispatcher({ store: deliveries, cache, lanes, timeoutMs: config.timeoutMs });
 const consumer = await startConsumer({
-  js: nc.jetstream(),
-  dispatcher: createDispatcher({
-    store,
-    subscriptions,
-    logger: logger.child({ module: "dispatcher" }),
-    registry: metrics.registry,
-    posts: new Limiter(config.concurrency),
-    timeoutMs: config.timeoutMs,
-  }),
+  js,
+  dispatcher,
+  sender,
   logger: logger.child({ module: "consumer" }),
   concurrency: config.concurrency,
-  retryDelayMs: config.retryDelayMs,
+  outageBackoffMs: config.outageBackoffMs,
+});
+const scheduler = startScheduler({
+  store: deliveries,
+  lanes,
+  sender,
+  logger: logger.child({ module: "scheduler" }),
+  pollIntervalMs: config.pollIntervalMs,
+  leaseMs: dispatcher.dueLeaseMs,
 });
 // Serving the API without delivering would look healthy while events pile up: let the orchestrator restart us.
 consumer.done.catch((err: unknown) => {
@@ -63,6 +96,8 @@ consumer.done.catch((err: unknown) => {
 
 onShutdown(logger, config.shutdownGraceMs, [
   ["consumer", () => consumer.stop()],
+  ["scheduler", () => scheduler.stop()],
+  ["attempts", () => sender.idle()],
   ["server", () => server.close(config.shutdownGraceMs)],
   ["nats", () => nc.drain()],
   ["database", () => sql.end({ timeout: 5 })],

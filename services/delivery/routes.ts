@@ -1,91 +1,166 @@
-// The delivery service's RPCs: an org's subscriptions, and the attempts made to deliver its events.
-import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+// The delivery service's RPCs: an org's subscriptions, and the deliveries of its events with their attempts.
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { v7 as uuidv7 } from "uuid";
 import {
-  type Attempt,
-  AttemptSchema,
-  AttemptStatus,
   DeliveryService,
-  type Subscription,
-  SubscriptionSchema,
+  DeliveryState,
+  type ListSubscriptionDeliveriesRequest,
+  type UpdateSubscriptionRequest,
 } from "../../gen/triggers/v1/delivery_pb.js";
 import { callerOf } from "../shared/authenticate.js";
-import { NotFound } from "../shared/domain-errors.js";
+import { decodeCursor, encodeCursor } from "../shared/cursor.js";
+import { InvalidField, NotFound } from "../shared/domain-errors.js";
 import { requireUuid } from "../shared/ids.js";
-import type { AttemptRow, DeliveryStore, SubscriptionRow } from "./store.js";
+import type { AddressGuard } from "./address-guard.js";
+import type { DeliveryStore, DeliveryState as StoredState } from "./delivery-store.js";
+import { newSigningSecret } from "./signing.js";
 import type { SubscriptionCache } from "./subscription-cache.js";
-import { eventTypes, webhookUrl } from "./subscriptions.js";
+import type { SubscriptionChanges, SubscriptionStore } from "./subscription-store.js";
+import { description, eventTypes, webhookUrl } from "./subscriptions.js";
+import { attemptView, deliveryStates, deliveryView, subscriptionView } from "./views.js";
 
-/** What the routes need of the store: a store in memory can stand in for tests. */
-export type SubscriptionsAndAttempts = Pick<
-  DeliveryStore,
-  "createSubscription" | "listSubscriptions" | "getSubscription" | "deleteSubscription" | "listAttempts"
->;
+// After a rotation, the old secret signs beside the new one this long: receivers switch over without losing any.
+const rotationOverlapMs = 24 * 60 * 60 * 1000;
+const defaultPageSize = 20;
+const maxPageSize = 100;
 
-/** Every change of an org's subscriptions is announced to the delivery replicas before it is acknowledged. */
-export function deliveryRoutes(store: SubscriptionsAndAttempts, subscriptions: Pick<SubscriptionCache, "changed">) {
+export interface DeliveryRouteDeps {
+  subscriptions: SubscriptionStore;
+  deliveries: DeliveryStore;
+  /** Every change of an org's subscriptions is announced to the delivery replicas before it is acknowledged. */
+  cache: Pick<SubscriptionCache, "changed">;
+  guard: AddressGuard;
+}
+
+export function deliveryRoutes({ subscriptions, deliveries, cache, guard }: DeliveryRouteDeps) {
+  async function checkedUrl(raw: string): Promise<string> {
+    const url = webhookUrl(raw);
+    await guard.checkUrl(url);
+    return url;
+  }
+
+  async function requireSubscription(orgId: string, id: string): Promise<void> {
+    if (!(await subscriptions.getSubscription(orgId, id))) throw new NotFound("subscription");
+  }
+
+  async function changesOf(req: UpdateSubscriptionRequest): Promise<SubscriptionChanges> {
+    const paths = req.updateMask?.paths ?? [];
+    if (paths.length === 0) throw new InvalidField("update_mask", "update_mask names no field to change");
+    const given = req.subscription;
+    const changes: SubscriptionChanges = {};
+    for (const path of paths) {
+      if (path === "url") changes.url = await checkedUrl(given?.url ?? "");
+      else if (path === "event_types") changes.eventTypes = eventTypes(given?.eventTypes ?? []);
+      else if (path === "description") changes.description = description(given?.description ?? "");
+      else if (path === "enabled") changes.enabled = given?.enabled ?? false;
+      else throw new InvalidField("update_mask", `"${path}" is not a field that can be changed`);
+    }
+    return changes;
+  }
+
   return (router: ConnectRouter) =>
     router.service(DeliveryService, {
       async createSubscription(req, ctx) {
         const { orgId } = callerOf(ctx);
-        const url = webhookUrl(req.url);
-        const types = eventTypes(req.eventTypes);
-        const row = await store.createSubscription({ id: uuidv7(), orgId, url, eventTypes: types });
-        await subscriptions.changed(orgId);
-        return { subscription: subscription(row) };
+        const url = await checkedUrl(req.url);
+        const row = await subscriptions.createSubscription({
+          id: uuidv7(),
+          orgId,
+          url,
+          eventTypes: eventTypes(req.eventTypes),
+          description: description(req.description),
+          secret: newSigningSecret(),
+        });
+        await cache.changed(orgId);
+        return { subscription: subscriptionView(row, { withSecret: true }) };
       },
 
       async listSubscriptions(_req, ctx) {
-        const rows = await store.listSubscriptions(callerOf(ctx).orgId);
-        return { subscriptions: rows.map(subscription) };
+        const rows = await subscriptions.listSubscriptions(callerOf(ctx).orgId);
+        return { subscriptions: rows.map((row) => subscriptionView(row)) };
       },
 
       async getSubscription(req, ctx) {
-        const row = await store.getSubscription(callerOf(ctx).orgId, requireUuid(req.id, "id"));
+        const row = await subscriptions.getSubscription(callerOf(ctx).orgId, requireUuid(req.id, "id"));
         if (!row) throw new NotFound("subscription");
-        return { subscription: subscription(row) };
+        return { subscription: subscriptionView(row) };
+      },
+
+      async updateSubscription(req, ctx) {
+        const { orgId } = callerOf(ctx);
+        const id = requireUuid(req.id, "id");
+        const row = await subscriptions.updateSubscription(orgId, id, await changesOf(req));
+        if (!row) throw new NotFound("subscription");
+        await cache.changed(orgId);
+        return { subscription: subscriptionView(row) };
       },
 
       async deleteSubscription(req, ctx) {
         const { orgId } = callerOf(ctx);
-        const deleted = await store.deleteSubscription(orgId, requireUuid(req.id, "id"));
+        const deleted = await subscriptions.deleteSubscription(orgId, requireUuid(req.id, "id"));
         if (!deleted) throw new NotFound("subscription");
-        await subscriptions.changed(orgId);
+        await cache.changed(orgId);
         return {};
       },
 
-      // An event of another org, or one never delivered, has no attempts here: both give an empty list,
-      // since this service cannot tell an unknown event from one that matched no subscription.
+      async rotateSubscriptionSecret(req, ctx) {
+        const { orgId } = callerOf(ctx);
+        const row = await subscriptions.rotateSecret(orgId, requireUuid(req.id, "id"), newSigningSecret(), rotationOverlapMs);
+        if (!row) throw new NotFound("subscription");
+        // Replicas sign with the secrets they hold in memory: they must drop the old set before we answer.
+        await cache.changed(orgId);
+        return { subscription: subscriptionView(row, { withSecret: true }) };
+      },
+
+      async replaySubscription(req, ctx) {
+        const { orgId } = callerOf(ctx);
+        const id = requireUuid(req.id, "id");
+        if (!req.since) throw new InvalidField("since", "since is required");
+        await requireSubscription(orgId, id);
+        return { replayed: await deliveries.replayFailed(orgId, id, timestampDate(req.since)) };
+      },
+
+      // An event of another org, or one that matched no subscription, has no deliveries here: both give an empty
+      // list, since this service cannot tell an unknown event from one nobody subscribed to.
+      async listEventDeliveries(req, ctx) {
+        const rows = await deliveries.eventDeliveries(callerOf(ctx).orgId, requireUuid(req.eventId, "event_id"));
+        return { deliveries: rows.map(deliveryView) };
+      },
+
+      async listSubscriptionDeliveries(req, ctx) {
+        const { orgId } = callerOf(ctx);
+        const id = requireUuid(req.subscriptionId, "subscription_id");
+        const page = pageOf(req);
+        await requireSubscription(orgId, id);
+        const rows = await deliveries.subscriptionDeliveries(orgId, id, { ...page, limit: page.limit + 1 });
+        const shown = rows.slice(0, page.limit);
+        return {
+          deliveries: shown.map(deliveryView),
+          nextCursor: rows.length > page.limit ? encodeCursor(shown.at(-1)!.id) : "",
+        };
+      },
+
+      async retryDelivery(req, ctx) {
+        const row = await deliveries.retryDelivery(callerOf(ctx).orgId, requireUuid(req.id, "id"));
+        if (!row) throw new NotFound("delivery");
+        return { delivery: deliveryView(row) };
+      },
+
       async listAttempts(req, ctx) {
-        const rows = await store.listAttempts(callerOf(ctx).orgId, requireUuid(req.eventId, "event_id"));
-        return { attempts: rows.map(attempt) };
+        const rows = await deliveries.listAttempts(callerOf(ctx).orgId, requireUuid(req.eventId, "event_id"));
+        return { attempts: rows.map(attemptView) };
       },
     });
 }
 
-function subscription(row: SubscriptionRow): Subscription {
-  return create(SubscriptionSchema, {
-    id: row.id,
-    url: row.url,
-    eventTypes: row.event_types,
-    createdAt: timestampFromDate(row.created_at),
-  });
-}
+const storedStates = new Map<DeliveryState, StoredState>(
+  Object.entries(deliveryStates).map(([stored, state]) => [state, stored as StoredState]),
+);
 
-const attemptStatuses = { succeeded: AttemptStatus.SUCCEEDED, failed: AttemptStatus.FAILED } as const;
-
-function attempt(row: AttemptRow): Attempt {
-  return create(AttemptSchema, {
-    id: row.id,
-    eventId: row.event_id,
-    subscriptionId: row.subscription_id,
-    url: row.url,
-    status: attemptStatuses[row.status],
-    responseStatus: row.response_status,
-    error: row.error,
-    startedAt: timestampFromDate(row.started_at),
-    durationMs: row.duration_ms,
-  });
+function pageOf(req: ListSubscriptionDeliveriesRequest) {
+  if (req.limit < 0 || req.limit > maxPageSize) throw new InvalidField("limit", `limit must be from 1 to ${maxPageSize}`);
+  const state = req.state === DeliveryState.UNSPECIFIED ? undefined : storedStates.get(req.state);
+  if (req.state !== DeliveryState.UNSPECIFIED && !state) throw new InvalidField("state", "state is not a delivery state");
+  return { limit: req.limit || defaultPageSize, before: decodeCursor(req.cursor), state };
 }

@@ -1,7 +1,7 @@
 // Each org's live subscriptions, kept in memory: most events belong to orgs whose subscriptions rarely change.
 import type { NatsConnection } from "nats";
 import { subscriptionChanges, subscriptionsChangedSubject } from "../shared/streams.js";
-import type { DeliveryStore, SubscriptionRow } from "./store.js";
+import type { SubscriptionRow, SubscriptionStore } from "./subscription-store.js";
 
 // Orgs whose subscriptions are kept; the least recently used go first. An entry is a short list (often empty).
 const maxCachedOrgs = 10_000;
@@ -22,7 +22,7 @@ export class SubscriptionCache {
   readonly #orgs = new Map<string, Entry>();
 
   constructor(
-    private readonly store: DeliveryStore,
+    private readonly store: SubscriptionStore,
     private readonly nc: NatsConnection,
   ) {
     nc.subscribe(subscriptionChanges, {

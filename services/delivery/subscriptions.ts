@@ -1,10 +1,11 @@
-// What a subscription may hold: the rules its URL and its event types must follow.
-import { InvalidField } from "../shared/domain-errors.js";
+// What a subscription may hold, and which events it gets: the rules its URL, its event types and its description follow.
+import { InvalidField, TooLarge } from "../shared/domain-errors.js";
 import { eventTypeRule, isEventType } from "../shared/event-types.js";
-import type { SubscriptionRow } from "./store.js";
 
 const maxUrlLength = 2048;
 const maxEventTypes = 100;
+const maxDescriptionLength = 1024;
+const wildcard = ".*";
 
 /** The URL events are POSTed to, normalised as the WHATWG parser writes it; throws invalid_argument otherwise. */
 export function webhookUrl(raw: string): string {
@@ -22,19 +23,32 @@ export function webhookUrl(raw: string): string {
   return url.href;
 }
 
-/** The event types to deliver, without repeats, in the order given; empty means all. */
+/** The event types to deliver: exact types and "prefix.*" patterns, without repeats, in the order given; empty means all. */
 export function eventTypes(raw: string[]): string[] {
   if (raw.length > maxEventTypes) throw new InvalidField("event_types", `event_types holds more than ${maxEventTypes} types`);
   raw.forEach((type, index) => {
-    if (!isEventType(type)) throw new InvalidField("event_types", `event_types[${index}] must be ${eventTypeRule}`);
+    const name = type.endsWith(wildcard) ? type.slice(0, -wildcard.length) : type;
+    if (!isEventType(name)) {
+      throw new InvalidField("event_types", `event_types[${index}] must be ${eventTypeRule}, or such a prefix followed by ".*"`);
+    }
   });
   return [...new Set(raw)];
+}
+
+export function description(raw: string): string {
+  if (raw.length > maxDescriptionLength) throw new TooLarge("description", `description is longer than ${maxDescriptionLength} characters`);
+  return raw;
+}
+
+/** Whether a type is among a subscription's: equal to one, or under a "prefix.*" at any depth ("order.*" takes "order.item.added"). */
+export function matchesEventTypes(types: string[], type: string): boolean {
+  return types.length === 0 || types.some((wanted) => (wanted.endsWith(wildcard) ? type.startsWith(wanted.slice(0, -1)) : wanted === type));
 }
 
 /**
  * Whether a subscription gets an event of this type received then. Subscriptions created after the event
  * arrived do not get it: a backlog or a redelivery must not replay history to a new endpoint.
  */
-export function wantsEvent(sub: SubscriptionRow, type: string, receivedAt: Date): boolean {
-  return sub.created_at <= receivedAt && (sub.event_types.length === 0 || sub.event_types.includes(type));
+export function wantsEvent(sub: { created_at: Date; event_types: string[] }, type: string, receivedAt: Date): boolean {
+  return sub.created_at <= receivedAt && matchesEventTypes(sub.event_types, type);
 }

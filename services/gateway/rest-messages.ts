@@ -13,7 +13,22 @@ export function requestMessage(
   const json = bodyJson(route, body);
   for (const [key, values] of groupQuery(query)) setFromText(json, queryField(route, params, key), values);
   for (const [field, value] of params) setFromText(json, field, [value]);
+  maskFromBody(route, json, body);
   return decode(route, json);
+}
+
+/**
+ * A PATCH that does not say which fields it changes changes those its body holds, as grpc-gateway does: the body's
+ * keys become the request's update_mask (google.protobuf.FieldMask) unless the query set one.
+ */
+function maskFromBody(route: RestRoute, json: JsonObject, body: JsonValue | undefined): void {
+  const mask = route.method.input.fields.find((field) => field.name === "update_mask");
+  const isMask = mask?.fieldKind === "message" && mask.message.typeName === "google.protobuf.FieldMask";
+  if (!isMask || typeof route.body !== "object" || route.body.fieldKind !== "message" || !isObject(body)) return;
+  if (json[mask.name] !== undefined || json[mask.jsonName] !== undefined) return;
+  const fields = route.body.message.fields;
+  const paths = Object.keys(body).map((key) => fields.find((field) => field.name === key || field.jsonName === key)?.jsonName ?? key);
+  json[mask.name] = paths.join(",");
 }
 
 /** The response's proto-named JSON text as the REST answer: as it is, or only its response_body field when the rule names one. */

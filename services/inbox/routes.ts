@@ -5,10 +5,10 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { type Event, EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { InboxService, type ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
 import { callerOf } from "../shared/authenticate.js";
+import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { InvalidField, NotFound } from "../shared/domain-errors.js";
 import { requireUuid } from "../shared/ids.js";
 import type { JsonRoute } from "../shared/json-route.js";
-import { decodeCursor, encodeCursor } from "./cursor.js";
 import type { EventRow, EventStore } from "./store.js";
 
 const defaultLimit = 100;

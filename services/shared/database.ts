@@ -5,6 +5,9 @@ import type { Logger } from "./logger.js";
 
 export type Sql = postgres.Sql;
 
+/** The connection a transaction runs on. */
+export type Transaction = postgres.TransactionSql;
+
 export function connectDatabase(url: string, logger: Logger): Sql {
   return postgres(url, {
     max: 10,

@@ -25,6 +25,24 @@ export function orgOfEventSubject(subject: string): string {
   return subject.slice("events.".length);
 }
 
+/** Deliveries that will not be tried again on their own, written by delivery for the orgs' tools and ours to read. */
+export const deadLettersStream = {
+  name: "DEAD_LETTERS",
+  subjects: ["deadletters.>"],
+  storage: StorageType.File,
+  retention: RetentionPolicy.Limits,
+  discard: DiscardPolicy.Old,
+  max_age: nanos(30 * 24 * 60 * 60 * 1000),
+  // A delivery is dead-lettered once, whichever attempt's record is written twice.
+  duplicate_window: nanos(10 * 60 * 1000),
+  num_replicas: 1,
+} satisfies Partial<StreamConfig>;
+
+/** The subject an org's dead letters are written on. */
+export function deadLetterSubject(orgId: string): string {
+  return `deadletters.${orgId}`;
+}
+
 /** Announced (core NATS, no payload) whenever an org's subscriptions change, so delivery replicas drop their copies. */
 export function subscriptionsChangedSubject(orgId: string): string {
   return `subscriptions.changed.${orgId}`;
@@ -53,16 +71,18 @@ export const consumers = {
   delivery: durable("delivery"),
 };
 
-/** Creates the events stream, or brings an existing one to the declared configuration. */
-export async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
+/** Creates a stream, or brings an existing one to the declared configuration. */
+export async function ensureStream(jsm: JetStreamManager, stream: Partial<StreamConfig> & { name: string }): Promise<void> {
   try {
-    await jsm.streams.info(eventsStream.name);
-    await jsm.streams.update(eventsStream.name, eventsStream);
+    await jsm.streams.info(stream.name);
+    await jsm.streams.update(stream.name, stream);
   } catch (err) {
     if ((err as { code?: string }).code !== "404") throw err;
-    await jsm.streams.add(eventsStream);
+    await jsm.streams.add(stream);
   }
 }
+
+export const ensureEventsStream = (jsm: JetStreamManager) => ensureStream(jsm, eventsStream);
 
 /** Creates a durable consumer of the events stream, or updates it to the declared configuration. */
 export async function ensureConsumer(jsm: JetStreamManager, config: Partial<ConsumerConfig>): Promise<void> {

@@ -1,11 +1,32 @@
-// Delivery's settings: the ones bounded by the stream's consumer.
+// Delivery's settings: the retry schedule and the networks webhooks may reach, read once and refused when malformed.
 import test from "ava";
 import { loadDeliveryConfig } from "../../services/delivery/config.js";
 import { ConfigError } from "../../services/shared/config.js";
-import { consumerAckWaitMs } from "../../services/shared/streams.js";
 
-test("delivery config - a webhook timeout that would outlast the consumer's ack wait is refused", (t) => {
-  const err = t.throws(() => loadDeliveryConfig({ DELIVERY_TIMEOUT_MS: String(consumerAckWaitMs) }), { instanceOf: ConfigError });
-  t.true(err!.message.startsWith("DELIVERY_TIMEOUT_MS:"), err!.message);
-  t.is(loadDeliveryConfig({ DELIVERY_TIMEOUT_MS: "1000" }).timeoutMs, 1000);
+test("delivery config - the default schedule makes eight attempts over more than a day", (t) => {
+  const { retrySchedule } = loadDeliveryConfig({});
+  t.is(retrySchedule.length + 1, 8);
+  t.true(retrySchedule.reduce((sum, wait) => sum + wait, 0) > 24 * 60 * 60 * 1000);
+});
+
+test("delivery config - a schedule is read in ms, s, m, h and d, and anything else is refused naming the setting", (t) => {
+  t.deepEqual(
+    loadDeliveryConfig({ DELIVERY_RETRY_SCHEDULE: "250ms, 5s,2m,1h,1d" }).retrySchedule,
+    [250, 5_000, 120_000, 3_600_000, 86_400_000],
+  );
+  for (const schedule of ["5", "5s,,5s", "-5s", "5 minutes", "1.5s"]) {
+    const err = t.throws(() => loadDeliveryConfig({ DELIVERY_RETRY_SCHEDULE: schedule }), { instanceOf: ConfigError }, schedule);
+    t.true(err!.message.startsWith("DELIVERY_RETRY_SCHEDULE:"), err!.message);
+  }
+});
+
+test("delivery config - allowed networks are CIDRs, none by default", (t) => {
+  t.deepEqual(loadDeliveryConfig({}).allowedNetworks, []);
+  t.deepEqual(loadDeliveryConfig({ DELIVERY_ALLOWED_NETWORKS: "127.0.0.0/8, ::1/128" }).allowedNetworks, [
+    ["127.0.0.0", 8],
+    ["::1", 128],
+  ]);
+  for (const networks of ["localhost", "127.0.0.1", "10.0.0.0/33", "::1/129"]) {
+    t.throws(() => loadDeliveryConfig({ DELIVERY_ALLOWED_NETWORKS: networks }), { instanceOf: ConfigError }, networks);
+  }
 });

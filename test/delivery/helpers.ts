@@ -8,6 +8,7 @@ import { type Event, EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { encodePublishedEvents } from "../../services/shared/published-events.js";
 import { consumers, ensureConsumer, eventSubject } from "../../services/shared/streams.js";
 import { startNatsServer } from "../../tools/stack/nats.js";
+import { localNetworks } from "../../tools/stack/services.js";
 import { createOrg, type TestOrg } from "../helpers/api-client.js";
 import { Teardown } from "../helpers/teardown.js";
 import { createDatabase, type ServiceProcess, startService } from "../helpers/throwaway.js";
@@ -42,7 +43,13 @@ export async function startDeliveryStack(env: Record<string, string> = {}): Prom
     const stack: DeliveryStack = {
       delivery: undefined!,
       async startDelivery() {
-        const delivery = await startService("delivery", { AUTH_URL: auth.url, DATABASE_URL: database.url, NATS_URL: nats.url, ...env });
+        const delivery = await startService("delivery", {
+          AUTH_URL: auth.url,
+          DATABASE_URL: database.url,
+          NATS_URL: nats.url,
+          DELIVERY_ALLOWED_NETWORKS: localNetworks,
+          ...env,
+        });
         deliveries.push(delivery);
         stack.delivery = delivery;
         return delivery;

@@ -8,7 +8,7 @@ import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "
 let stack: DeliveryStack;
 
 test.before(async () => {
-  // The second replica's deliveries are found by its debug-level "attempt recorded" lines.
+  // The second replica's deliveries are found by its debug-level "attempt made" lines.
   stack = await startDeliveryStack({ LOG_LEVEL: "debug" });
 });
 
@@ -32,7 +32,7 @@ test("delivery - a subscription created or deleted on one replica is in force at
     const event = newEvent("warm.up");
     await publishEvent(stack.js, orgId, event);
     await eventually(() => (old.requests.some((r) => r.headers["webhook-id"] === event.id) ? true : undefined));
-    return second.lines.some((line) => line.includes(event.id) && line.includes("attempt recorded")) ? true : undefined;
+    return second.lines.some((line) => line.includes(event.id) && line.includes("attempt made")) ? true : undefined;
   });
 
   t.is((await call("CreateSubscription", { url: added.url })).status, 200);

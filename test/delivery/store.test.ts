@@ -1,14 +1,17 @@
-// The delivery store's claims on (event, subscription) pairs, against a real Postgres: the guarantee behind "POSTed once".
+// The delivery stores against a real Postgres: one delivery per event and subscription, leases that free what a dead worker held, parking.
 import test from "ava";
 import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
-import { createDeliveryStore, type DeliveryStore } from "../../services/delivery/store.js";
+import { createDeliveryStore, type TakenDelivery } from "../../services/delivery/delivery-store.js";
+import { createSubscriptionStore } from "../../services/delivery/subscription-store.js";
+import type { AttemptOutcome } from "../../services/delivery/webhook.js";
 import { connectDatabase, migrate, type Sql } from "../../services/shared/database.js";
 import { createDatabase } from "../helpers/throwaway.js";
 
 let sql: Sql;
-let store: DeliveryStore;
 let drop: () => Promise<void>;
+let deliveries: ReturnType<typeof createDeliveryStore>;
+let subscriptions: ReturnType<typeof createSubscriptionStore>;
 
 test.before(async () => {
   const database = await createDatabase();
@@ -16,7 +19,8 @@ test.before(async () => {
   const logger = pino({ level: "silent" });
   sql = connectDatabase(database.url, logger);
   await migrate(sql, "delivery", new URL("../../services/delivery/migrations/", import.meta.url), logger);
-  store = createDeliveryStore(sql);
+  deliveries = createDeliveryStore(sql);
+  subscriptions = createSubscriptionStore(sql);
 });
 
 test.after.always(async () => {
@@ -24,72 +28,106 @@ test.after.always(async () => {
   await drop?.();
 });
 
-const lease = 60_000;
+const failed: AttemptOutcome = {
+  status: "failed",
+  responseStatus: 500,
+  error: "",
+  responseBody: "no",
+  durationMs: 3,
+  retryAfterMs: 0,
+  abort: false,
+};
 
-async function newPair() {
+/** A subscription of its own org, and a delivery of a new event to it, due in dueInMs (null: parked). */
+async function newDelivery(dueInMs: number | null = 0) {
   const orgId = uuidv7();
-  const sub = await store.createSubscription({ id: uuidv7(), orgId, url: "https://example.com/", eventTypes: [] });
-  return { id: uuidv7(), orgId, eventId: uuidv7(), subscriptionId: sub.id, url: sub.url };
+  const sub = await subscriptions.createSubscription({
+    id: uuidv7(),
+    orgId,
+    url: "https://example.com/",
+    eventTypes: [],
+    description: "",
+    secret: "whsec_AAAA",
+  });
+  const delivery = { id: uuidv7(), orgId, eventId: uuidv7(), subscriptionId: sub.id, dueInMs };
+  const created = await deliveries.addDeliveries([{ eventId: delivery.eventId, orgId, body: '{"n":1}', requestId: "" }], [delivery]);
+  return { orgId, sub, delivery, created };
 }
 
-const claimOne = async (pair: Awaited<ReturnType<typeof newPair>>, leaseMs = lease) => (await store.claimAttempts([pair], leaseMs))[0]!;
+// Other tests' deliveries are due too: a worker here looks only at its own.
+async function take(subscriptionId: string, leaseMs = 60_000): Promise<TakenDelivery[]> {
+  return (await deliveries.takeDue(1000, 10, [], leaseMs)).filter((taken) => taken.subscriptionId === subscriptionId);
+}
 
-test("delivery store - a pair is claimed by one worker, busy for the others, and done once recorded", async (t) => {
-  const pair = await newPair();
-  const claims = await Promise.all([claimOne(pair), claimOne({ ...pair, id: uuidv7() })]);
-  const won = claims.filter((claim) => claim.kind === "claimed");
-  t.is(won.length, 1);
-  t.deepEqual(
-    claims.find((claim) => claim.kind !== "claimed"),
-    { kind: "busy" },
+function record(taken: TakenDelivery, verdict: Parameters<typeof deliveries.recordAttempts>[0][number]["verdict"]) {
+  return deliveries.recordAttempts([{ delivery: taken, attemptId: uuidv7(), startedAt: new Date(), outcome: failed, verdict }]);
+}
+
+test.serial("delivery store - a redelivered stream message adds no second delivery of an event to a subscription", async (t) => {
+  const { orgId, delivery, created } = await newDelivery();
+  t.true(created.has(delivery.id));
+  const again = await deliveries.addDeliveries(
+    [{ eventId: delivery.eventId, orgId, body: "{}", requestId: "" }],
+    [{ ...delivery, id: uuidv7() }],
   );
-  t.is((await store.listAttempts(pair.orgId, pair.eventId)).length, 0, "an attempt in flight is not listed");
-
-  const attemptId = (won[0] as { attemptId: string }).attemptId;
-  await store.recordOutcomes([{ attemptId, outcome: { status: "failed", responseStatus: 500, error: "", durationMs: 12 } }]);
-  t.deepEqual(await claimOne({ ...pair, id: uuidv7() }), { kind: "done" });
-  const [attempt] = await store.listAttempts(pair.orgId, pair.eventId);
-  t.like(attempt, { id: attemptId, status: "failed", response_status: 500, duration_ms: 12 });
-  t.is((await store.listAttempts(uuidv7(), pair.eventId)).length, 0, "another org sees no attempts");
+  t.is(again.size, 0);
+  t.is((await deliveries.eventDeliveries(orgId, delivery.eventId)).length, 1);
 });
 
-test("delivery store - a claim whose lease ran out is taken over, keeping its attempt id", async (t) => {
-  const pair = await newPair();
-  const first = await claimOne(pair, 0);
-  t.is(first.kind, "claimed");
-  const second = await claimOne({ ...pair, id: uuidv7() });
-  t.deepEqual(second, first);
-  t.deepEqual(await claimOne({ ...pair, id: uuidv7() }), { kind: "busy" });
+test.serial("delivery store - a due delivery is taken by one worker, with its body and secret, and by no other while held", async (t) => {
+  const { sub, delivery } = await newDelivery();
+  const [first, second] = await Promise.all([take(sub.id), take(sub.id)]);
+  t.is(first!.length + second!.length, 1);
+  t.like([...first!, ...second!][0], { id: delivery.id, attemptCount: 0, body: '{"n":1}', secrets: ["whsec_AAAA"] });
+  t.deepEqual(await take(sub.id), []);
 });
 
-test("delivery store - many pairs are claimed and recorded together, each claim in the order asked", async (t) => {
-  const [fresh, recorded, held] = await Promise.all([newPair(), newPair(), newPair()]);
-  const [recordedClaim] = await store.claimAttempts([recorded!], lease);
-  await store.recordOutcomes([
-    {
-      attemptId: (recordedClaim as { attemptId: string }).attemptId,
-      outcome: { status: "succeeded", responseStatus: 200, error: "", durationMs: 3 },
-    },
-  ]);
-  await store.claimAttempts([held!], lease);
-
-  const claims = await store.claimAttempts([fresh!, { ...recorded!, id: uuidv7() }, { ...held!, id: uuidv7() }], lease);
+test.serial("delivery store - a delivery whose worker died is taken again once its lease is over", async (t) => {
+  const { sub, delivery } = await newDelivery();
+  t.is((await take(sub.id, 0)).length, 1, "taken with a lease that is over at once, as if its worker died");
   t.deepEqual(
-    claims.map((claim) => claim.kind),
-    ["claimed", "done", "busy"],
+    (await take(sub.id)).map((taken) => taken.id),
+    [delivery.id],
   );
-  t.deepEqual(claims[0], { kind: "claimed", attemptId: fresh!.id });
 });
 
-test("delivery store - an org's live subscriptions are listed, deleted ones no longer", async (t) => {
-  const orgId = uuidv7();
-  const kept = await store.createSubscription({ id: uuidv7(), orgId, url: "https://example.com/kept", eventTypes: ["a.b"] });
-  const gone = await store.createSubscription({ id: uuidv7(), orgId, url: "https://example.com/gone", eventTypes: [] });
-  t.true(await store.deleteSubscription(orgId, gone.id));
-  t.false(await store.deleteSubscription(orgId, gone.id));
+test.serial(
+  "delivery store - a retry is due at the time its verdict set; an outcome for a delivery that moved on is not recorded",
+  async (t) => {
+    const { orgId, sub, delivery } = await newDelivery();
+    const [taken] = await take(sub.id);
+    const [settled] = await record(taken!, { state: "pending", retryInMs: 3_600_000 });
+    t.is(settled!.attempt_count, 1);
+    t.true(settled!.next_attempt_at! > new Date(Date.now() + 3_500_000));
+    t.is(
+      (await record(taken!, { state: "pending", retryInMs: 0 })).length,
+      0,
+      "the same attempt number again is a worker that lost its lease",
+    );
+    const [listed] = await deliveries.eventDeliveries(orgId, delivery.eventId);
+    t.is(listed!.attempts.length, 1);
+    t.like(listed!.attempts[0], { number: 1, status: "failed", response_status: 500, response_body: "no" });
+  },
+);
+
+test.serial("delivery store - a paused subscription's deliveries are parked, and enabling it makes them due at once", async (t) => {
+  const { orgId, sub } = await newDelivery();
+  const changed = await subscriptions.countOutcomes([{ id: sub.id, failuresSinceSuccess: 3, succeeded: false, gone: false }], 3);
+  t.like(changed[0], { id: sub.id, state: "paused", state_reason: "3 failed attempts in a row" });
+  t.deepEqual(await take(sub.id), [], "its due delivery is parked");
+  await subscriptions.updateSubscription(orgId, sub.id, { enabled: true });
+  t.is((await take(sub.id)).length, 1);
+});
+
+test.serial("delivery store - a failed delivery is replayed from a time on, and only the org's own", async (t) => {
+  const { orgId, sub, delivery } = await newDelivery();
+  const [taken] = await take(sub.id);
+  await record(taken!, { state: "failed", reason: "exhausted" });
+  t.is(await deliveries.replayFailed(uuidv7(), sub.id, new Date(0)), 0);
+  t.is(await deliveries.replayFailed(orgId, sub.id, new Date(Date.now() + 60_000)), 0);
+  t.is(await deliveries.replayFailed(orgId, sub.id, new Date(0)), 1);
   t.deepEqual(
-    (await store.listSubscriptions(orgId)).map((sub) => sub.id),
-    [kept.id],
+    (await take(sub.id)).map((again) => [again.id, again.attemptCount]),
+    [[delivery.id, 1]],
   );
-  t.is((await store.listSubscriptions(uuidv7())).length, 0, "another org sees none of them");
 });

@@ -1,23 +1,22 @@
-// What a subscription may hold and which events it wants: its URL, its types, every type when it names none, nothing from before it existed.
+// What a subscription may hold and which events it wants: its URL, its types and patterns, every type when it names none, nothing from before it existed.
 import test from "ava";
-import type { SubscriptionRow } from "../../services/delivery/store.js";
-import { eventTypes, wantsEvent, webhookUrl } from "../../services/delivery/subscriptions.js";
-import { InvalidField } from "../../services/shared/domain-errors.js";
+import { description, eventTypes, wantsEvent, webhookUrl } from "../../services/delivery/subscriptions.js";
+import { InvalidField, TooLarge } from "../../services/shared/domain-errors.js";
 
 const createdAt = new Date("2026-01-01T00:00:00Z");
 const later = new Date("2026-01-01T00:00:01Z");
-const subscription = (eventTypes: string[]): SubscriptionRow => ({
-  id: "s",
-  org_id: "o",
-  url: "https://example.com/",
-  event_types: eventTypes,
-  created_at: createdAt,
-});
+const subscription = (eventTypes: string[]) => ({ event_types: eventTypes, created_at: createdAt });
 
 test("subscription rules - a subscription wants the types it names and no others", (t) => {
   const sub = subscription(["order.created", "order.paid"]);
   t.true(wantsEvent(sub, "order.paid", later));
   t.false(wantsEvent(sub, "order.refunded", later));
+});
+
+test("subscription rules - a prefix pattern wants every type under the prefix, at any depth, and nothing beside it", (t) => {
+  const sub = subscription(["order.*", "user.created"]);
+  for (const type of ["order.created", "order.item.added", "user.created"]) t.true(wantsEvent(sub, type, later), type);
+  for (const type of ["order", "orders.created", "user.deleted", "reorder.created"]) t.false(wantsEvent(sub, type, later), type);
 });
 
 test("subscription rules - a subscription without event types wants every type", (t) => {
@@ -49,4 +48,16 @@ test("subscription rules - event types are kept in order without repeats, and on
   t.is(malformed?.field, "event_types");
   t.regex(malformed?.message ?? "", /event_types\[1\]/);
   t.throws(() => eventTypes(Array.from({ length: 101 }, (_, i) => `type.${i}`)), { instanceOf: InvalidField });
+});
+
+test("subscription rules - a pattern is a valid type followed by .*, and nothing else takes a wildcard", (t) => {
+  t.deepEqual(eventTypes(["order.*", "a.b.*"]), ["order.*", "a.b.*"]);
+  for (const pattern of ["*", ".*", "order*", "order.*.created", "or der.*"]) {
+    t.throws(() => eventTypes([pattern]), { instanceOf: InvalidField }, pattern);
+  }
+});
+
+test("subscription rules - a description longer than 1024 characters is too large", (t) => {
+  t.is(description("orders to the warehouse"), "orders to the warehouse");
+  t.is(t.throws(() => description("d".repeat(1025)), { instanceOf: TooLarge })?.field, "description");
 });

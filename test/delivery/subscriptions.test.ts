@@ -1,4 +1,4 @@
-// The subscription RPCs over Connect JSON, against the real delivery and auth processes.
+// The subscription RPCs over Connect JSON, against the real delivery and auth processes: create, read, change, rotate, delete, refuse.
 import { fromBinary } from "@bufbuild/protobuf";
 import test from "ava";
 import { v7 as uuidv7 } from "uuid";
@@ -25,7 +25,12 @@ interface SubscriptionJson {
   id: string;
   url: string;
   event_types?: string[];
+  description?: string;
+  state: string;
+  state_reason?: string;
+  secret?: string;
   created_at: string;
+  updated_at: string;
 }
 
 interface ErrorJson {
@@ -39,21 +44,23 @@ function fieldOf(error: ErrorJson): string | undefined {
   return detail && fromBinary(ErrorInfoSchema, Buffer.from(detail.value, "base64")).field;
 }
 
-test("delivery - a subscription can be created, listed, read and deleted once", async (t) => {
+test("delivery - a subscription can be created, listed, read and deleted once; its secret is shown once", async (t) => {
   const { key } = await stack.createOrg();
   const created = await call(
     "CreateSubscription",
-    { url: "https://example.com/hooks?x=1", event_types: ["order.created", "order.paid"] },
+    { url: "https://example.com/hooks?x=1", event_types: ["order.*", "user.created"], description: "the shop" },
     key,
   );
   t.is(created.status, 200);
-  const sub = (created.body as { subscription: SubscriptionJson }).subscription;
+  const { secret, ...sub } = (created.body as { subscription: SubscriptionJson }).subscription;
   t.regex(sub.id, /^[0-9a-f-]{36}$/);
-  t.is(sub.url, "https://example.com/hooks?x=1");
-  t.deepEqual(sub.event_types, ["order.created", "order.paid"]);
+  t.like(sub, { url: "https://example.com/hooks?x=1", description: "the shop", state: "SUBSCRIPTION_STATE_ACTIVE" });
+  t.deepEqual(sub.event_types, ["order.*", "user.created"]);
   t.true(Date.parse(sub.created_at) > 0);
+  t.regex(secret ?? "", /^whsec_[A-Za-z0-9+/]{43}=$/, "32 random bytes in base64");
 
   const listed = await call("ListSubscriptions", {}, key);
+  // Never shown again: reading it back has no secret.
   t.deepEqual((listed.body as { subscriptions: SubscriptionJson[] }).subscriptions, [sub]);
   const got = await call("GetSubscription", { id: sub.id }, key);
   t.deepEqual((got.body as { subscription: SubscriptionJson }).subscription, sub);
@@ -115,6 +122,11 @@ test("delivery - a malformed id is refused naming its field", async (t) => {
     ["DeleteSubscription", { id: "'; drop table x; --" }, "id"],
     ["GetSubscription", {}, "id"],
     ["ListAttempts", { event_id: "123" }, "event_id"],
+    ["ListEventDeliveries", { event_id: "123" }, "event_id"],
+    ["ListSubscriptionDeliveries", { subscription_id: "x" }, "subscription_id"],
+    ["RetryDelivery", { id: "x" }, "id"],
+    ["RotateSubscriptionSecret", { id: "x" }, "id"],
+    ["UpdateSubscription", { id: "x", update_mask: "url" }, "id"],
   ] as const) {
     const res = await call(method, body, key);
     t.is(res.status, 400, method);
@@ -154,4 +166,69 @@ test("delivery - an unknown subscription id is not found", async (t) => {
   const res = await call("GetSubscription", { id: uuidv7() }, key);
   t.is(res.status, 404);
   t.is((res.body as ErrorJson).code, "not_found");
+});
+
+async function createSubscription(
+  key: string,
+  body: Record<string, unknown> = { url: "https://example.com/hooks" },
+): Promise<SubscriptionJson> {
+  const res = await call("CreateSubscription", body, key);
+  if (res.status !== 200) throw new Error(`CreateSubscription answered ${res.status}`);
+  return (res.body as { subscription: SubscriptionJson }).subscription;
+}
+
+test("delivery - an update changes only the fields its mask names, and checks them as creation does", async (t) => {
+  const { key } = await stack.createOrg();
+  const sub = await createSubscription(key, { url: "https://example.com/a", event_types: ["order.*"], description: "first" });
+  const res = await call(
+    "UpdateSubscription",
+    { id: sub.id, subscription: { url: "https://example.com/b", description: "ignored" }, update_mask: "url" },
+    key,
+  );
+  t.is(res.status, 200);
+  const updated = (res.body as { subscription: SubscriptionJson }).subscription;
+  t.like(updated, { url: "https://example.com/b", description: "first", event_types: ["order.*"], secret: undefined });
+  t.true(Date.parse(updated.updated_at) >= Date.parse(sub.updated_at));
+
+  for (const [body, field] of [
+    [{ id: sub.id, subscription: { url: "http://10.0.0.1/" }, update_mask: "url" }, "url"],
+    [{ id: sub.id, subscription: { eventTypes: ["bad type"] }, update_mask: "eventTypes" }, "event_types"],
+    [{ id: sub.id, subscription: { url: "https://example.com/c" } }, "update_mask"],
+    [{ id: sub.id, subscription: {}, update_mask: "secret" }, "update_mask"],
+  ] as const) {
+    const refused = await call("UpdateSubscription", body, key);
+    t.is(refused.status, 400, JSON.stringify(body));
+    t.is(fieldOf(refused.body as ErrorJson), field);
+  }
+  const got = await call("GetSubscription", { id: sub.id }, key);
+  t.is((got.body as { subscription: SubscriptionJson }).subscription.url, "https://example.com/b", "refused updates changed nothing");
+});
+
+test("delivery - disabling a subscription says why, and enabling it makes it active again", async (t) => {
+  const { key } = await stack.createOrg();
+  const sub = await createSubscription(key);
+  const disable = { id: sub.id, subscription: { enabled: false }, update_mask: "enabled" };
+  const disabled = (await call("UpdateSubscription", disable, key)).body as { subscription: SubscriptionJson };
+  t.like(disabled.subscription, { state: "SUBSCRIPTION_STATE_DISABLED", state_reason: "disabled by the org" });
+  const enable = { id: sub.id, subscription: { enabled: true }, update_mask: "enabled" };
+  const enabled = (await call("UpdateSubscription", enable, key)).body as { subscription: SubscriptionJson };
+  t.like(enabled.subscription, { state: "SUBSCRIPTION_STATE_ACTIVE", state_reason: "" });
+});
+
+test("delivery - rotating the secret shows a new one once; another org can neither rotate nor change the subscription", async (t) => {
+  const owner = await stack.createOrg();
+  const other = await stack.createOrg();
+  const sub = await createSubscription(owner.key);
+  const rotated = await call("RotateSubscriptionSecret", { id: sub.id }, owner.key);
+  t.is(rotated.status, 200);
+  const secret = (rotated.body as { subscription: SubscriptionJson }).subscription.secret;
+  t.regex(secret ?? "", /^whsec_/);
+  t.not(secret, sub.secret);
+  t.is((await call("RotateSubscriptionSecret", { id: sub.id }, other.key)).status, 404);
+  const change = { id: sub.id, subscription: { url: "https://example.com/theirs" }, update_mask: "url" };
+  t.is((await call("UpdateSubscription", change, other.key)).status, 404);
+  t.is((await call("ListSubscriptionDeliveries", { subscription_id: sub.id }, other.key)).status, 404);
+  t.is((await call("ReplaySubscription", { id: sub.id, since: "2026-01-01T00:00:00Z" }, other.key)).status, 404);
+  const got = (await call("GetSubscription", { id: sub.id }, owner.key)).body as { subscription: SubscriptionJson };
+  t.is(got.subscription.url, sub.url);
 });

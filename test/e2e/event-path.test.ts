@@ -1,5 +1,6 @@
 // The whole path of events through the running stack, over HTTP, as the README shows it.
 import test from "ava";
+import { Webhook } from "standardwebhooks";
 import { apiClient, wholeInbox } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
 import { startReceiver } from "../helpers/receiver.js";
@@ -65,7 +66,7 @@ test("event path - the inbox pages oldest first with an opaque cursor", async (t
   t.falsy(last.body.next_cursor);
 });
 
-test("event path - a subscription receives the event and the attempt is recorded", async (t) => {
+test("event path - a subscription receives the signed event and its delivery is recorded", async (t) => {
   const hook = await receiver();
   t.teardown(hook.close);
   const api = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
@@ -79,29 +80,60 @@ test("event path - a subscription receives the event and the attempt is recorded
   t.like(delivered.body, { type: "order.created", data: { order_id: 7 } });
   t.is(delivered.headers["webhook-id"], posted.body.id);
   t.false(payloads().some((r) => r.body.type === "order.cancelled"));
+  const raw = hook.requests.find((r) => r.headers["webhook-id"] === posted.body.id)!;
+  t.notThrows(() => new Webhook(sub.body.secret).verify(raw.body, raw.headers as Record<string, string>));
 
-  const attempts = await eventually(async () => {
-    const reply = await api.get(`/v1/events/${posted.body.id}/attempts`);
-    return reply.body.attempts?.length ? reply.body.attempts : undefined;
-  }, "the attempt");
-  t.like(attempts[0], { subscription_id: sub.body.id, status: "ATTEMPT_STATUS_SUCCEEDED", response_status: 204 });
+  const [delivery] = await eventually(async () => {
+    const reply = await api.get(`/v1/events/${posted.body.id}/deliveries`);
+    return reply.body.deliveries?.[0]?.state === "DELIVERY_STATE_SUCCEEDED" ? reply.body.deliveries : undefined;
+  }, "the delivery");
+  t.like(delivery, { subscription_id: sub.body.id, event_id: posted.body.id });
+  t.like(delivery.attempts[0], { number: 1, status: "ATTEMPT_STATUS_SUCCEEDED", response_status: 204 });
+  const listed = await api.get(`/v1/subscriptions/${sub.body.id}/deliveries`);
+  t.deepEqual(
+    listed.body.deliveries.map((d: { id: string }) => d.id),
+    [delivery.id],
+  );
   t.true(
     stack.logs("delivery").some((line) => line.includes("e2e-delivery-1")),
     "the request id reaches delivery's logs",
   );
 });
 
+test("event path - PATCH changes only the subscription fields in its body, and refuses the rest", async (t) => {
+  const api = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
+  const sub = await api.post("/v1/subscriptions", { url: "https://example.com/a", event_types: ["order.*"], description: "shop" });
+  const patched = await api.patch(`/v1/subscriptions/${sub.body.id}`, { event_types: ["user.created"], enabled: false });
+  t.is(patched.status, 200);
+  t.like(patched.body, { url: "https://example.com/a", description: "shop", event_types: ["user.created"] });
+  t.like(patched.body, { state: "SUBSCRIPTION_STATE_DISABLED", state_reason: "disabled by the org" });
+  t.is(patched.body.secret, undefined, "the secret is not shown again");
+  for (const body of [{}, { secret: "whsec_mine" }, { url: "http://169.254.169.254/" }, { url: 7 }]) {
+    const refused = await api.patch(`/v1/subscriptions/${sub.body.id}`, body);
+    t.is(refused.status, 400, JSON.stringify(body));
+  }
+  const rotated = await api.post(`/v1/subscriptions/${sub.body.id}/rotate-secret`, {});
+  t.regex(rotated.body.secret, /^whsec_/);
+  t.not(rotated.body.secret, sub.body.secret);
+});
+
 test("event path - another org's events and subscriptions are not found", async (t) => {
   const owner = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
   const stranger = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
-  const posted = await owner.post("/v1/events", { type: "secret.thing", data: { x: 1 } });
   const sub = await owner.post("/v1/subscriptions", { url: "http://127.0.0.1:9/hook" });
+  const posted = await owner.post("/v1/events", { type: "secret.thing", data: { x: 1 } });
   await eventually(async () => ((await owner.get(`/v1/events/${posted.body.id}`)).status === 200 ? true : undefined), "the event");
 
   t.is((await stranger.get(`/v1/events/${posted.body.id}`)).status, 404);
   t.is((await stranger.post(`/v1/events/${posted.body.id}/ack`)).status, 404);
   t.is((await stranger.get(`/v1/subscriptions/${sub.body.id}`)).status, 404);
   t.is((await stranger.delete(`/v1/subscriptions/${sub.body.id}`)).status, 404);
+  t.is((await stranger.patch(`/v1/subscriptions/${sub.body.id}`, { url: "https://example.com/mine" })).status, 404);
+  t.is((await stranger.post(`/v1/subscriptions/${sub.body.id}/rotate-secret`, {})).status, 404);
+  t.is((await stranger.get(`/v1/subscriptions/${sub.body.id}/deliveries`)).status, 404);
+  const [delivery] = await eventually(async () => (await owner.get(`/v1/events/${posted.body.id}/deliveries`)).body.deliveries);
+  t.is((await stranger.post(`/v1/deliveries/${delivery.id}/retry`, {})).status, 404);
+  t.deepEqual((await stranger.get(`/v1/events/${posted.body.id}/deliveries`)).body, { deliveries: [] });
   t.deepEqual(await wholeInbox(stranger), []);
   t.is((await owner.get(`/v1/events/${posted.body.id}`)).body.acked_at, undefined);
 });

@@ -2,6 +2,7 @@
 import test from "ava";
 import { apiClient, wholeInbox } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
+import { postUnderLoad } from "../helpers/load.js";
 import { type Stack, startStack } from "../helpers/stack.js";
 
 let stack: Stack;
@@ -16,15 +17,7 @@ test.after.always(async () => {
 
 test("inbox crash - every event accepted while the inbox was killed is in the inbox exactly once after it restarts", async (t) => {
   const api = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
-  const accepted: string[] = [];
-  let posting = true;
-  const post = async (worker: number) => {
-    for (let i = 0; posting; i++) {
-      const reply = await api.post("/v1/events", { type: "load.tick", data: { worker, i } });
-      if (reply.status === 200) accepted.push(reply.body.id);
-    }
-  };
-  const workers = Array.from({ length: 8 }, (_, worker) => post(worker));
+  const { accepted, stop } = postUnderLoad(api, "load.tick");
 
   await eventually(async () => (accepted.length >= 200 ? true : undefined), "some accepted events");
   const exit = await stack.kill("inbox", "SIGKILL");
@@ -33,8 +26,7 @@ test("inbox crash - every event accepted while the inbox was killed is in the in
   await eventually(async () => (accepted.length >= acceptedWhileDown + 200 ? true : undefined), "events accepted while the inbox is down");
   await stack.start("inbox");
   await eventually(async () => (accepted.length >= acceptedWhileDown + 400 ? true : undefined), "events accepted after the restart");
-  posting = false;
-  await Promise.all(workers);
+  await stop();
 
   const inbox = await eventually(async () => {
     const events = await wholeInbox(api);

@@ -36,6 +36,9 @@ export function localUrls(ports: Record<ServiceName, number>): Record<ServiceNam
   return Object.fromEntries(SERVICE_NAMES.map((name) => [name, `http://127.0.0.1:${ports[name]}`])) as Record<ServiceName, string>;
 }
 
+/** Loopback, where a developer's webhook receivers listen. */
+export const localNetworks = "127.0.0.0/8,::1/128";
+
 /** The environment of every service: ours on top of the inherited one (PATH, HOME and the like). */
 export function serviceEnvironment(settings: StackSettings, inherited: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
@@ -44,6 +47,8 @@ export function serviceEnvironment(settings: StackSettings, inherited: NodeJS.Pr
     DATABASE_URL: settings.databaseUrl,
     NATS_URL: settings.natsUrl,
     ADMIN_TOKEN: settings.adminToken,
+    // A stack on one machine posts to receivers on that machine; the user's own setting wins.
+    DELIVERY_ALLOWED_NETWORKS: inherited.DELIVERY_ALLOWED_NETWORKS ?? localNetworks,
   };
   for (const name of SERVICE_NAMES) {
     const upper = name.toUpperCase();

@@ -5,15 +5,15 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file triggers/v1/delivery.proto.
  */
 export const file_triggers_v1_delivery: GenFile = /*@__PURE__*/
-  fileDesc("Chp0cmlnZ2Vycy92MS9kZWxpdmVyeS5wcm90bxILdHJpZ2dlcnMudjEibAoMU3Vic2NyaXB0aW9uEgoKAmlkGAEgASgJEgsKA3VybBgCIAEoCRITCgtldmVudF90eXBlcxgDIAMoCRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLmAQoHQXR0ZW1wdBIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIXCg9zdWJzY3JpcHRpb25faWQYAyABKAkSCwoDdXJsGAQgASgJEioKBnN0YXR1cxgFIAEoDjIaLnRyaWdnZXJzLnYxLkF0dGVtcHRTdGF0dXMSFwoPcmVzcG9uc2Vfc3RhdHVzGAYgASgFEg0KBWVycm9yGAcgASgJEi4KCnN0YXJ0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2R1cmF0aW9uX21zGAkgASgFIj0KGUNyZWF0ZVN1YnNjcmlwdGlvblJlcXVlc3QSCwoDdXJsGAEgASgJEhMKC2V2ZW50X3R5cGVzGAIgAygJIk0KGkNyZWF0ZVN1YnNjcmlwdGlvblJlc3BvbnNlEi8KDHN1YnNjcmlwdGlvbhgBIAEoCzIZLnRyaWdnZXJzLnYxLlN1YnNjcmlwdGlvbiIaChhMaXN0U3Vic2NyaXB0aW9uc1JlcXVlc3QiTQoZTGlzdFN1YnNjcmlwdGlvbnNSZXNwb25zZRIwCg1zdWJzY3JpcHRpb25zGAEgAygLMhkudHJpZ2dlcnMudjEuU3Vic2NyaXB0aW9uIiQKFkdldFN1YnNjcmlwdGlvblJlcXVlc3QSCgoCaWQYASABKAkiSgoXR2V0U3Vic2NyaXB0aW9uUmVzcG9uc2USLwoMc3Vic2NyaXB0aW9uGAEgASgLMhkudHJpZ2dlcnMudjEuU3Vic2NyaXB0aW9uIicKGURlbGV0ZVN1YnNjcmlwdGlvblJlcXVlc3QSCgoCaWQYASABKAkiHAoaRGVsZXRlU3Vic2NyaXB0aW9uUmVzcG9uc2UiJwoTTGlzdEF0dGVtcHRzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSI+ChRMaXN0QXR0ZW1wdHNSZXNwb25zZRImCghhdHRlbXB0cxgBIAMoCzIULnRyaWdnZXJzLnYxLkF0dGVtcHQqaAoNQXR0ZW1wdFN0YXR1cxIeChpBVFRFTVBUX1NUQVRVU19VTlNQRUNJRklFRBAAEhwKGEFUVEVNUFRfU1RBVFVTX1NVQ0NFRURFRBABEhkKFUFUVEVNUFRfU1RBVFVTX0ZBSUxFRBACMrYFCg9EZWxpdmVyeVNlcnZpY2USkQEKEkNyZWF0ZVN1YnNjcmlwdGlvbhImLnRyaWdnZXJzLnYxLkNyZWF0ZVN1YnNjcmlwdGlvblJlcXVlc3QaJy50cmlnZ2Vycy52MS5DcmVhdGVTdWJzY3JpcHRpb25SZXNwb25zZSIqgtPkkwIkOgEqYgxzdWJzY3JpcHRpb24iES92MS9zdWJzY3JpcHRpb25zEn0KEUxpc3RTdWJzY3JpcHRpb25zEiUudHJpZ2dlcnMudjEuTGlzdFN1YnNjcmlwdGlvbnNSZXF1ZXN0GiYudHJpZ2dlcnMudjEuTGlzdFN1YnNjcmlwdGlvbnNSZXNwb25zZSIZgtPkkwITEhEvdjEvc3Vic2NyaXB0aW9ucxKKAQoPR2V0U3Vic2NyaXB0aW9uEiMudHJpZ2dlcnMudjEuR2V0U3Vic2NyaXB0aW9uUmVxdWVzdBokLnRyaWdnZXJzLnYxLkdldFN1YnNjcmlwdGlvblJlc3BvbnNlIiyC0+STAiZiDHN1YnNjcmlwdGlvbhIWL3YxL3N1YnNjcmlwdGlvbnMve2lkfRKFAQoSRGVsZXRlU3Vic2NyaXB0aW9uEiYudHJpZ2dlcnMudjEuRGVsZXRlU3Vic2NyaXB0aW9uUmVxdWVzdBonLnRyaWdnZXJzLnYxLkRlbGV0ZVN1YnNjcmlwdGlvblJlc3BvbnNlIh6C0+STAhgqFi92MS9zdWJzY3JpcHRpb25zL3tpZH0SewoMTGlzdEF0dGVtcHRzEiAudHJpZ2dlcnMudjEuTGlzdEF0dGVtcHRzUmVxdWVzdBohLnRyaWdnZXJzLnYxLkxpc3RBdHRlbXB0c1Jlc3BvbnNlIiaC0+STAiASHi92MS9ldmVudHMve2V2ZW50X2lkfS9hdHRlbXB0c2IGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_timestamp]);
+  fileDesc("Chp0cmlnZ2Vycy92MS9kZWxpdmVyeS5wcm90bxILdHJpZ2dlcnMudjEilgIKDFN1YnNjcmlwdGlvbhIKCgJpZBgBIAEoCRILCgN1cmwYAiABKAkSEwoLZXZlbnRfdHlwZXMYAyADKAkSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLZGVzY3JpcHRpb24YBSABKAkSLQoFc3RhdGUYBiABKA4yHi50cmlnZ2Vycy52MS5TdWJzY3JpcHRpb25TdGF0ZRIUCgxzdGF0ZV9yZWFzb24YByABKAkSEwoGc2VjcmV0GAggASgJSACIAQESLgoKdXBkYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCCQoHX3NlY3JldCJdChNTdWJzY3JpcHRpb25DaGFuZ2VzEgsKA3VybBgBIAEoCRITCgtldmVudF90eXBlcxgCIAMoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIPCgdlbmFibGVkGAQgASgIIvkBCghEZWxpdmVyeRIKCgJpZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIXCg9zdWJzY3JpcHRpb25faWQYAyABKAkSKQoFc3RhdGUYBCABKA4yGi50cmlnZ2Vycy52MS5EZWxpdmVyeVN0YXRlEjMKD25leHRfYXR0ZW1wdF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoIYXR0ZW1wdHMYByADKAsyFC50cmlnZ2Vycy52MS5BdHRlbXB0ItcCCgdBdHRlbXB0EgoKAmlkGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgDIAEoCRILCgN1cmwYBCABKAkSKgoGc3RhdHVzGAUgASgOMhoudHJpZ2dlcnMudjEuQXR0ZW1wdFN0YXR1cxIXCg9yZXNwb25zZV9zdGF0dXMYBiABKAUSDQoFZXJyb3IYByABKAkSLgoKc3RhcnRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLZHVyYXRpb25fbXMYCSABKAUSEwoLZGVsaXZlcnlfaWQYCiABKAkSDgoGbnVtYmVyGAsgASgFEhUKDXJlc3BvbnNlX2JvZHkYDCABKAkSMwoPbmV4dF9hdHRlbXB0X2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJSChlDcmVhdGVTdWJzY3JpcHRpb25SZXF1ZXN0EgsKA3VybBgBIAEoCRITCgtldmVudF90eXBlcxgCIAMoCRITCgtkZXNjcmlwdGlvbhgDIAEoCSJNChpDcmVhdGVTdWJzY3JpcHRpb25SZXNwb25zZRIvCgxzdWJzY3JpcHRpb24YASABKAsyGS50cmlnZ2Vycy52MS5TdWJzY3JpcHRpb24iGgoYTGlzdFN1YnNjcmlwdGlvbnNSZXF1ZXN0Ik0KGUxpc3RTdWJzY3JpcHRpb25zUmVzcG9uc2USMAoNc3Vic2NyaXB0aW9ucxgBIAMoCzIZLnRyaWdnZXJzLnYxLlN1YnNjcmlwdGlvbiIkChZHZXRTdWJzY3JpcHRpb25SZXF1ZXN0EgoKAmlkGAEgASgJIkoKF0dldFN1YnNjcmlwdGlvblJlc3BvbnNlEi8KDHN1YnNjcmlwdGlvbhgBIAEoCzIZLnRyaWdnZXJzLnYxLlN1YnNjcmlwdGlvbiKQAQoZVXBkYXRlU3Vic2NyaXB0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCRI2CgxzdWJzY3JpcHRpb24YAiABKAsyIC50cmlnZ2Vycy52MS5TdWJzY3JpcHRpb25DaGFuZ2VzEi8KC3VwZGF0ZV9tYXNrGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayJNChpVcGRhdGVTdWJzY3JpcHRpb25SZXNwb25zZRIvCgxzdWJzY3JpcHRpb24YASABKAsyGS50cmlnZ2Vycy52MS5TdWJzY3JpcHRpb24iJwoZRGVsZXRlU3Vic2NyaXB0aW9uUmVxdWVzdBIKCgJpZBgBIAEoCSIcChpEZWxldGVTdWJzY3JpcHRpb25SZXNwb25zZSItCh9Sb3RhdGVTdWJzY3JpcHRpb25TZWNyZXRSZXF1ZXN0EgoKAmlkGAEgASgJIlMKIFJvdGF0ZVN1YnNjcmlwdGlvblNlY3JldFJlc3BvbnNlEi8KDHN1YnNjcmlwdGlvbhgBIAEoCzIZLnRyaWdnZXJzLnYxLlN1YnNjcmlwdGlvbiJSChlSZXBsYXlTdWJzY3JpcHRpb25SZXF1ZXN0EgoKAmlkGAEgASgJEikKBXNpbmNlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIuChpSZXBsYXlTdWJzY3JpcHRpb25SZXNwb25zZRIQCghyZXBsYXllZBgBIAEoBSIuChpMaXN0RXZlbnREZWxpdmVyaWVzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSJIChtMaXN0RXZlbnREZWxpdmVyaWVzUmVzcG9uc2USKQoKZGVsaXZlcmllcxgBIAMoCzIVLnRyaWdnZXJzLnYxLkRlbGl2ZXJ5IoYBCiFMaXN0U3Vic2NyaXB0aW9uRGVsaXZlcmllc1JlcXVlc3QSFwoPc3Vic2NyaXB0aW9uX2lkGAEgASgJEg0KBWxpbWl0GAIgASgFEg4KBmN1cnNvchgDIAEoCRIpCgVzdGF0ZRgEIAEoDjIaLnRyaWdnZXJzLnYxLkRlbGl2ZXJ5U3RhdGUiZAoiTGlzdFN1YnNjcmlwdGlvbkRlbGl2ZXJpZXNSZXNwb25zZRIpCgpkZWxpdmVyaWVzGAEgAygLMhUudHJpZ2dlcnMudjEuRGVsaXZlcnkSEwoLbmV4dF9jdXJzb3IYAiABKAkiIgoUUmV0cnlEZWxpdmVyeVJlcXVlc3QSCgoCaWQYASABKAkiQAoVUmV0cnlEZWxpdmVyeVJlc3BvbnNlEicKCGRlbGl2ZXJ5GAEgASgLMhUudHJpZ2dlcnMudjEuRGVsaXZlcnkiJwoTTGlzdEF0dGVtcHRzUmVxdWVzdBIQCghldmVudF9pZBgBIAEoCSI+ChRMaXN0QXR0ZW1wdHNSZXNwb25zZRImCghhdHRlbXB0cxgBIAMoCzIULnRyaWdnZXJzLnYxLkF0dGVtcHQiVQoKRGVhZExldHRlchIOCgZvcmdfaWQYASABKAkSJwoIZGVsaXZlcnkYAiABKAsyFS50cmlnZ2Vycy52MS5EZWxpdmVyeRIOCgZyZWFzb24YAyABKAkqlgEKEVN1YnNjcmlwdGlvblN0YXRlEiIKHlNVQlNDUklQVElPTl9TVEFURV9VTlNQRUNJRklFRBAAEh0KGVNVQlNDUklQVElPTl9TVEFURV9BQ1RJVkUQARIdChlTVUJTQ1JJUFRJT05fU1RBVEVfUEFVU0VEEAISHwobU1VCU0NSSVBUSU9OX1NUQVRFX0RJU0FCTEVEEAMqhAEKDURlbGl2ZXJ5U3RhdGUSHgoaREVMSVZFUllfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZERUxJVkVSWV9TVEFURV9QRU5ESU5HEAESHAoYREVMSVZFUllfU1RBVEVfU1VDQ0VFREVEEAISGQoVREVMSVZFUllfU1RBVEVfRkFJTEVEEAMqaAoNQXR0ZW1wdFN0YXR1cxIeChpBVFRFTVBUX1NUQVRVU19VTlNQRUNJRklFRBAAEhwKGEFUVEVNUFRfU1RBVFVTX1NVQ0NFRURFRBABEhkKFUFUVEVNUFRfU1RBVFVTX0ZBSUxFRBACMv4MCg9EZWxpdmVyeVNlcnZpY2USkQEKEkNyZWF0ZVN1YnNjcmlwdGlvbhImLnRyaWdnZXJzLnYxLkNyZWF0ZVN1YnNjcmlwdGlvblJlcXVlc3QaJy50cmlnZ2Vycy52MS5DcmVhdGVTdWJzY3JpcHRpb25SZXNwb25zZSIqgtPkkwIkOgEqYgxzdWJzY3JpcHRpb24iES92MS9zdWJzY3JpcHRpb25zEn0KEUxpc3RTdWJzY3JpcHRpb25zEiUudHJpZ2dlcnMudjEuTGlzdFN1YnNjcmlwdGlvbnNSZXF1ZXN0GiYudHJpZ2dlcnMudjEuTGlzdFN1YnNjcmlwdGlvbnNSZXNwb25zZSIZgtPkkwITEhEvdjEvc3Vic2NyaXB0aW9ucxKKAQoPR2V0U3Vic2NyaXB0aW9uEiMudHJpZ2dlcnMudjEuR2V0U3Vic2NyaXB0aW9uUmVxdWVzdBokLnRyaWdnZXJzLnYxLkdldFN1YnNjcmlwdGlvblJlc3BvbnNlIiyC0+STAiZiDHN1YnNjcmlwdGlvbhIWL3YxL3N1YnNjcmlwdGlvbnMve2lkfRKhAQoSVXBkYXRlU3Vic2NyaXB0aW9uEiYudHJpZ2dlcnMudjEuVXBkYXRlU3Vic2NyaXB0aW9uUmVxdWVzdBonLnRyaWdnZXJzLnYxLlVwZGF0ZVN1YnNjcmlwdGlvblJlc3BvbnNlIjqC0+STAjQ6DHN1YnNjcmlwdGlvbmIMc3Vic2NyaXB0aW9uMhYvdjEvc3Vic2NyaXB0aW9ucy97aWR9EoUBChJEZWxldGVTdWJzY3JpcHRpb24SJi50cmlnZ2Vycy52MS5EZWxldGVTdWJzY3JpcHRpb25SZXF1ZXN0GicudHJpZ2dlcnMudjEuRGVsZXRlU3Vic2NyaXB0aW9uUmVzcG9uc2UiHoLT5JMCGCoWL3YxL3N1YnNjcmlwdGlvbnMve2lkfRK2AQoYUm90YXRlU3Vic2NyaXB0aW9uU2VjcmV0EiwudHJpZ2dlcnMudjEuUm90YXRlU3Vic2NyaXB0aW9uU2VjcmV0UmVxdWVzdBotLnRyaWdnZXJzLnYxLlJvdGF0ZVN1YnNjcmlwdGlvblNlY3JldFJlc3BvbnNlIj2C0+STAjc6ASpiDHN1YnNjcmlwdGlvbiIkL3YxL3N1YnNjcmlwdGlvbnMve2lkfS9yb3RhdGUtc2VjcmV0Eo8BChJSZXBsYXlTdWJzY3JpcHRpb24SJi50cmlnZ2Vycy52MS5SZXBsYXlTdWJzY3JpcHRpb25SZXF1ZXN0GicudHJpZ2dlcnMudjEuUmVwbGF5U3Vic2NyaXB0aW9uUmVzcG9uc2UiKILT5JMCIjoBKiIdL3YxL3N1YnNjcmlwdGlvbnMve2lkfS9yZXBsYXkSkgEKE0xpc3RFdmVudERlbGl2ZXJpZXMSJy50cmlnZ2Vycy52MS5MaXN0RXZlbnREZWxpdmVyaWVzUmVxdWVzdBooLnRyaWdnZXJzLnYxLkxpc3RFdmVudERlbGl2ZXJpZXNSZXNwb25zZSIogtPkkwIiEiAvdjEvZXZlbnRzL3tldmVudF9pZH0vZGVsaXZlcmllcxK1AQoaTGlzdFN1YnNjcmlwdGlvbkRlbGl2ZXJpZXMSLi50cmlnZ2Vycy52MS5MaXN0U3Vic2NyaXB0aW9uRGVsaXZlcmllc1JlcXVlc3QaLy50cmlnZ2Vycy52MS5MaXN0U3Vic2NyaXB0aW9uRGVsaXZlcmllc1Jlc3BvbnNlIjaC0+STAjASLi92MS9zdWJzY3JpcHRpb25zL3tzdWJzY3JpcHRpb25faWR9L2RlbGl2ZXJpZXMShgEKDVJldHJ5RGVsaXZlcnkSIS50cmlnZ2Vycy52MS5SZXRyeURlbGl2ZXJ5UmVxdWVzdBoiLnRyaWdnZXJzLnYxLlJldHJ5RGVsaXZlcnlSZXNwb25zZSIugtPkkwIoOgEqYghkZWxpdmVyeSIZL3YxL2RlbGl2ZXJpZXMve2lkfS9yZXRyeRJ+CgxMaXN0QXR0ZW1wdHMSIC50cmlnZ2Vycy52MS5MaXN0QXR0ZW1wdHNSZXF1ZXN0GiEudHJpZ2dlcnMudjEuTGlzdEF0dGVtcHRzUmVzcG9uc2UiKYgCAYLT5JMCIBIeL3YxL2V2ZW50cy97ZXZlbnRfaWR9L2F0dGVtcHRzYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message triggers.v1.Subscription
@@ -32,7 +32,7 @@ export type Subscription = Message<"triggers.v1.Subscription"> & {
   url: string;
 
   /**
-   * The event types delivered; every type when empty.
+   * The event types delivered: exact types and "prefix.*" patterns; every type when empty.
    *
    * @generated from field: repeated string event_types = 3;
    */
@@ -42,6 +42,37 @@ export type Subscription = Message<"triggers.v1.Subscription"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 4;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * The org's own words about it.
+   *
+   * @generated from field: string description = 5;
+   */
+  description: string;
+
+  /**
+   * @generated from field: triggers.v1.SubscriptionState state = 6;
+   */
+  state: SubscriptionState;
+
+  /**
+   * Why the subscription is paused or disabled; empty when active.
+   *
+   * @generated from field: string state_reason = 7;
+   */
+  stateReason: string;
+
+  /**
+   * The signing secret ("whsec_" and base64): only in the answers that create or rotate it, absent elsewhere.
+   *
+   * @generated from field: optional string secret = 8;
+   */
+  secret?: string | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 9;
+   */
+  updatedAt?: Timestamp | undefined;
 };
 
 /**
@@ -50,6 +81,95 @@ export type Subscription = Message<"triggers.v1.Subscription"> & {
  */
 export const SubscriptionSchema: GenMessage<Subscription> = /*@__PURE__*/
   messageDesc(file_triggers_v1_delivery, 0);
+
+/**
+ * The fields of a subscription an org may change.
+ *
+ * @generated from message triggers.v1.SubscriptionChanges
+ */
+export type SubscriptionChanges = Message<"triggers.v1.SubscriptionChanges"> & {
+  /**
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * @generated from field: repeated string event_types = 2;
+   */
+  eventTypes: string[];
+
+  /**
+   * @generated from field: string description = 3;
+   */
+  description: string;
+
+  /**
+   * True makes the subscription active; false disables it.
+   *
+   * @generated from field: bool enabled = 4;
+   */
+  enabled: boolean;
+};
+
+/**
+ * Describes the message triggers.v1.SubscriptionChanges.
+ * Use `create(SubscriptionChangesSchema)` to create a new message.
+ */
+export const SubscriptionChangesSchema: GenMessage<SubscriptionChanges> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 1);
+
+/**
+ * One event on its way to one subscription.
+ *
+ * @generated from message triggers.v1.Delivery
+ */
+export type Delivery = Message<"triggers.v1.Delivery"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string event_id = 2;
+   */
+  eventId: string;
+
+  /**
+   * @generated from field: string subscription_id = 3;
+   */
+  subscriptionId: string;
+
+  /**
+   * @generated from field: triggers.v1.DeliveryState state = 4;
+   */
+  state: DeliveryState;
+
+  /**
+   * When the next attempt is due; absent unless pending.
+   *
+   * @generated from field: google.protobuf.Timestamp next_attempt_at = 5;
+   */
+  nextAttemptAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 6;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * Oldest first.
+   *
+   * @generated from field: repeated triggers.v1.Attempt attempts = 7;
+   */
+  attempts: Attempt[];
+};
+
+/**
+ * Describes the message triggers.v1.Delivery.
+ * Use `create(DeliverySchema)` to create a new message.
+ */
+export const DeliverySchema: GenMessage<Delivery> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 2);
 
 /**
  * @generated from message triggers.v1.Attempt
@@ -103,6 +223,32 @@ export type Attempt = Message<"triggers.v1.Attempt"> & {
    * @generated from field: int32 duration_ms = 9;
    */
   durationMs: number;
+
+  /**
+   * @generated from field: string delivery_id = 10;
+   */
+  deliveryId: string;
+
+  /**
+   * 1 for the first attempt of a delivery.
+   *
+   * @generated from field: int32 number = 11;
+   */
+  number: number;
+
+  /**
+   * The first KiB of the answer's body.
+   *
+   * @generated from field: string response_body = 12;
+   */
+  responseBody: string;
+
+  /**
+   * When this failure scheduled the next attempt; absent when none followed.
+   *
+   * @generated from field: google.protobuf.Timestamp next_attempt_at = 13;
+   */
+  nextAttemptAt?: Timestamp | undefined;
 };
 
 /**
@@ -110,7 +256,7 @@ export type Attempt = Message<"triggers.v1.Attempt"> & {
  * Use `create(AttemptSchema)` to create a new message.
  */
 export const AttemptSchema: GenMessage<Attempt> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_delivery, 1);
+  messageDesc(file_triggers_v1_delivery, 3);
 
 /**
  * @generated from message triggers.v1.CreateSubscriptionRequest
@@ -125,6 +271,11 @@ export type CreateSubscriptionRequest = Message<"triggers.v1.CreateSubscriptionR
    * @generated from field: repeated string event_types = 2;
    */
   eventTypes: string[];
+
+  /**
+   * @generated from field: string description = 3;
+   */
+  description: string;
 };
 
 /**
@@ -132,7 +283,7 @@ export type CreateSubscriptionRequest = Message<"triggers.v1.CreateSubscriptionR
  * Use `create(CreateSubscriptionRequestSchema)` to create a new message.
  */
 export const CreateSubscriptionRequestSchema: GenMessage<CreateSubscriptionRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_delivery, 2);
+  messageDesc(file_triggers_v1_delivery, 4);
 
 /**
  * @generated from message triggers.v1.CreateSubscriptionResponse
@@ -149,7 +300,7 @@ export type CreateSubscriptionResponse = Message<"triggers.v1.CreateSubscription
  * Use `create(CreateSubscriptionResponseSchema)` to create a new message.
  */
 export const CreateSubscriptionResponseSchema: GenMessage<CreateSubscriptionResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_delivery, 3);
+  messageDesc(file_triggers_v1_delivery, 5);
 
 /**
  * @generated from message triggers.v1.ListSubscriptionsRequest
@@ -162,7 +313,7 @@ export type ListSubscriptionsRequest = Message<"triggers.v1.ListSubscriptionsReq
  * Use `create(ListSubscriptionsRequestSchema)` to create a new message.
  */
 export const ListSubscriptionsRequestSchema: GenMessage<ListSubscriptionsRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_delivery, 4);
+  messageDesc(file_triggers_v1_delivery, 6);
 
 /**
  * @generated from message triggers.v1.ListSubscriptionsResponse
@@ -179,7 +330,7 @@ export type ListSubscriptionsResponse = Message<"triggers.v1.ListSubscriptionsRe
  * Use `create(ListSubscriptionsResponseSchema)` to create a new message.
  */
 export const ListSubscriptionsResponseSchema: GenMessage<ListSubscriptionsResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_delivery, 5);
+  messageDesc(file_triggers_v1_delivery, 7);
 
 /**
  * @generated from message triggers.v1.GetSubscriptionRequest
@@ -196,7 +347,7 @@ export type GetSubscriptionRequest = Message<"triggers.v1.GetSubscriptionRequest
  * Use `create(GetSubscriptionRequestSchema)` to create a new message.
  */
 export const GetSubscriptionRequestSchema: GenMessage<GetSubscriptionRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_delivery, 6);
+  messageDesc(file_triggers_v1_delivery, 8);
 
 /**
  * @generated from message triggers.v1.GetSubscriptionResponse
@@ -213,7 +364,53 @@ export type GetSubscriptionResponse = Message<"triggers.v1.GetSubscriptionRespon
  * Use `create(GetSubscriptionResponseSchema)` to create a new message.
  */
 export const GetSubscriptionResponseSchema: GenMessage<GetSubscriptionResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_delivery, 7);
+  messageDesc(file_triggers_v1_delivery, 9);
+
+/**
+ * @generated from message triggers.v1.UpdateSubscriptionRequest
+ */
+export type UpdateSubscriptionRequest = Message<"triggers.v1.UpdateSubscriptionRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: triggers.v1.SubscriptionChanges subscription = 2;
+   */
+  subscription?: SubscriptionChanges | undefined;
+
+  /**
+   * The fields of subscription to change, by name; over REST the gateway names those present in the body.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 3;
+   */
+  updateMask?: FieldMask | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.UpdateSubscriptionRequest.
+ * Use `create(UpdateSubscriptionRequestSchema)` to create a new message.
+ */
+export const UpdateSubscriptionRequestSchema: GenMessage<UpdateSubscriptionRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 10);
+
+/**
+ * @generated from message triggers.v1.UpdateSubscriptionResponse
+ */
+export type UpdateSubscriptionResponse = Message<"triggers.v1.UpdateSubscriptionResponse"> & {
+  /**
+   * @generated from field: triggers.v1.Subscription subscription = 1;
+   */
+  subscription?: Subscription | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.UpdateSubscriptionResponse.
+ * Use `create(UpdateSubscriptionResponseSchema)` to create a new message.
+ */
+export const UpdateSubscriptionResponseSchema: GenMessage<UpdateSubscriptionResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 11);
 
 /**
  * @generated from message triggers.v1.DeleteSubscriptionRequest
@@ -230,7 +427,7 @@ export type DeleteSubscriptionRequest = Message<"triggers.v1.DeleteSubscriptionR
  * Use `create(DeleteSubscriptionRequestSchema)` to create a new message.
  */
 export const DeleteSubscriptionRequestSchema: GenMessage<DeleteSubscriptionRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_delivery, 8);
+  messageDesc(file_triggers_v1_delivery, 12);
 
 /**
  * @generated from message triggers.v1.DeleteSubscriptionResponse
@@ -243,7 +440,214 @@ export type DeleteSubscriptionResponse = Message<"triggers.v1.DeleteSubscription
  * Use `create(DeleteSubscriptionResponseSchema)` to create a new message.
  */
 export const DeleteSubscriptionResponseSchema: GenMessage<DeleteSubscriptionResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_delivery, 9);
+  messageDesc(file_triggers_v1_delivery, 13);
+
+/**
+ * @generated from message triggers.v1.RotateSubscriptionSecretRequest
+ */
+export type RotateSubscriptionSecretRequest = Message<"triggers.v1.RotateSubscriptionSecretRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message triggers.v1.RotateSubscriptionSecretRequest.
+ * Use `create(RotateSubscriptionSecretRequestSchema)` to create a new message.
+ */
+export const RotateSubscriptionSecretRequestSchema: GenMessage<RotateSubscriptionSecretRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 14);
+
+/**
+ * @generated from message triggers.v1.RotateSubscriptionSecretResponse
+ */
+export type RotateSubscriptionSecretResponse = Message<"triggers.v1.RotateSubscriptionSecretResponse"> & {
+  /**
+   * @generated from field: triggers.v1.Subscription subscription = 1;
+   */
+  subscription?: Subscription | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.RotateSubscriptionSecretResponse.
+ * Use `create(RotateSubscriptionSecretResponseSchema)` to create a new message.
+ */
+export const RotateSubscriptionSecretResponseSchema: GenMessage<RotateSubscriptionSecretResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 15);
+
+/**
+ * @generated from message triggers.v1.ReplaySubscriptionRequest
+ */
+export type ReplaySubscriptionRequest = Message<"triggers.v1.ReplaySubscriptionRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * Failed deliveries of events received since then are sent again.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 2;
+   */
+  since?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.ReplaySubscriptionRequest.
+ * Use `create(ReplaySubscriptionRequestSchema)` to create a new message.
+ */
+export const ReplaySubscriptionRequestSchema: GenMessage<ReplaySubscriptionRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 16);
+
+/**
+ * @generated from message triggers.v1.ReplaySubscriptionResponse
+ */
+export type ReplaySubscriptionResponse = Message<"triggers.v1.ReplaySubscriptionResponse"> & {
+  /**
+   * How many deliveries were sent again.
+   *
+   * @generated from field: int32 replayed = 1;
+   */
+  replayed: number;
+};
+
+/**
+ * Describes the message triggers.v1.ReplaySubscriptionResponse.
+ * Use `create(ReplaySubscriptionResponseSchema)` to create a new message.
+ */
+export const ReplaySubscriptionResponseSchema: GenMessage<ReplaySubscriptionResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 17);
+
+/**
+ * @generated from message triggers.v1.ListEventDeliveriesRequest
+ */
+export type ListEventDeliveriesRequest = Message<"triggers.v1.ListEventDeliveriesRequest"> & {
+  /**
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+};
+
+/**
+ * Describes the message triggers.v1.ListEventDeliveriesRequest.
+ * Use `create(ListEventDeliveriesRequestSchema)` to create a new message.
+ */
+export const ListEventDeliveriesRequestSchema: GenMessage<ListEventDeliveriesRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 18);
+
+/**
+ * @generated from message triggers.v1.ListEventDeliveriesResponse
+ */
+export type ListEventDeliveriesResponse = Message<"triggers.v1.ListEventDeliveriesResponse"> & {
+  /**
+   * @generated from field: repeated triggers.v1.Delivery deliveries = 1;
+   */
+  deliveries: Delivery[];
+};
+
+/**
+ * Describes the message triggers.v1.ListEventDeliveriesResponse.
+ * Use `create(ListEventDeliveriesResponseSchema)` to create a new message.
+ */
+export const ListEventDeliveriesResponseSchema: GenMessage<ListEventDeliveriesResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 19);
+
+/**
+ * @generated from message triggers.v1.ListSubscriptionDeliveriesRequest
+ */
+export type ListSubscriptionDeliveriesRequest = Message<"triggers.v1.ListSubscriptionDeliveriesRequest"> & {
+  /**
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+
+  /**
+   * At most this many deliveries (1 to 100; 20 when absent).
+   *
+   * @generated from field: int32 limit = 2;
+   */
+  limit: number;
+
+  /**
+   * The next_cursor of the previous page.
+   *
+   * @generated from field: string cursor = 3;
+   */
+  cursor: string;
+
+  /**
+   * Only deliveries in this state, when given.
+   *
+   * @generated from field: triggers.v1.DeliveryState state = 4;
+   */
+  state: DeliveryState;
+};
+
+/**
+ * Describes the message triggers.v1.ListSubscriptionDeliveriesRequest.
+ * Use `create(ListSubscriptionDeliveriesRequestSchema)` to create a new message.
+ */
+export const ListSubscriptionDeliveriesRequestSchema: GenMessage<ListSubscriptionDeliveriesRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 20);
+
+/**
+ * @generated from message triggers.v1.ListSubscriptionDeliveriesResponse
+ */
+export type ListSubscriptionDeliveriesResponse = Message<"triggers.v1.ListSubscriptionDeliveriesResponse"> & {
+  /**
+   * @generated from field: repeated triggers.v1.Delivery deliveries = 1;
+   */
+  deliveries: Delivery[];
+
+  /**
+   * Empty when there is no further page.
+   *
+   * @generated from field: string next_cursor = 2;
+   */
+  nextCursor: string;
+};
+
+/**
+ * Describes the message triggers.v1.ListSubscriptionDeliveriesResponse.
+ * Use `create(ListSubscriptionDeliveriesResponseSchema)` to create a new message.
+ */
+export const ListSubscriptionDeliveriesResponseSchema: GenMessage<ListSubscriptionDeliveriesResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 21);
+
+/**
+ * @generated from message triggers.v1.RetryDeliveryRequest
+ */
+export type RetryDeliveryRequest = Message<"triggers.v1.RetryDeliveryRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message triggers.v1.RetryDeliveryRequest.
+ * Use `create(RetryDeliveryRequestSchema)` to create a new message.
+ */
+export const RetryDeliveryRequestSchema: GenMessage<RetryDeliveryRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 22);
+
+/**
+ * @generated from message triggers.v1.RetryDeliveryResponse
+ */
+export type RetryDeliveryResponse = Message<"triggers.v1.RetryDeliveryResponse"> & {
+  /**
+   * @generated from field: triggers.v1.Delivery delivery = 1;
+   */
+  delivery?: Delivery | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.RetryDeliveryResponse.
+ * Use `create(RetryDeliveryResponseSchema)` to create a new message.
+ */
+export const RetryDeliveryResponseSchema: GenMessage<RetryDeliveryResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 23);
 
 /**
  * @generated from message triggers.v1.ListAttemptsRequest
@@ -260,7 +664,7 @@ export type ListAttemptsRequest = Message<"triggers.v1.ListAttemptsRequest"> & {
  * Use `create(ListAttemptsRequestSchema)` to create a new message.
  */
 export const ListAttemptsRequestSchema: GenMessage<ListAttemptsRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_delivery, 10);
+  messageDesc(file_triggers_v1_delivery, 24);
 
 /**
  * @generated from message triggers.v1.ListAttemptsResponse
@@ -277,7 +681,112 @@ export type ListAttemptsResponse = Message<"triggers.v1.ListAttemptsResponse"> &
  * Use `create(ListAttemptsResponseSchema)` to create a new message.
  */
 export const ListAttemptsResponseSchema: GenMessage<ListAttemptsResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_delivery, 11);
+  messageDesc(file_triggers_v1_delivery, 25);
+
+/**
+ * What the dead-letter stream holds: a delivery that will not be tried again on its own.
+ *
+ * @generated from message triggers.v1.DeadLetter
+ */
+export type DeadLetter = Message<"triggers.v1.DeadLetter"> & {
+  /**
+   * @generated from field: string org_id = 1;
+   */
+  orgId: string;
+
+  /**
+   * @generated from field: triggers.v1.Delivery delivery = 2;
+   */
+  delivery?: Delivery | undefined;
+
+  /**
+   * Why it stopped: its attempts ran out, or the endpoint said to stop.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message triggers.v1.DeadLetter.
+ * Use `create(DeadLetterSchema)` to create a new message.
+ */
+export const DeadLetterSchema: GenMessage<DeadLetter> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_delivery, 26);
+
+/**
+ * @generated from enum triggers.v1.SubscriptionState
+ */
+export enum SubscriptionState {
+  /**
+   * @generated from enum value: SUBSCRIPTION_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Events are delivered.
+   *
+   * @generated from enum value: SUBSCRIPTION_STATE_ACTIVE = 1;
+   */
+  ACTIVE = 1,
+
+  /**
+   * Too many failures in a row: events pile up undelivered until the subscription is enabled again.
+   *
+   * @generated from enum value: SUBSCRIPTION_STATE_PAUSED = 2;
+   */
+  PAUSED = 2,
+
+  /**
+   * Disabled by the org, or by the endpoint answering 410 Gone: no new events are kept for it.
+   *
+   * @generated from enum value: SUBSCRIPTION_STATE_DISABLED = 3;
+   */
+  DISABLED = 3,
+}
+
+/**
+ * Describes the enum triggers.v1.SubscriptionState.
+ */
+export const SubscriptionStateSchema: GenEnum<SubscriptionState> = /*@__PURE__*/
+  enumDesc(file_triggers_v1_delivery, 0);
+
+/**
+ * @generated from enum triggers.v1.DeliveryState
+ */
+export enum DeliveryState {
+  /**
+   * @generated from enum value: DELIVERY_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Not delivered yet: an attempt is due, running, or waiting for the subscription to be enabled.
+   *
+   * @generated from enum value: DELIVERY_STATE_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * An attempt got a 2xx answer.
+   *
+   * @generated from enum value: DELIVERY_STATE_SUCCEEDED = 2;
+   */
+  SUCCEEDED = 2,
+
+  /**
+   * Every attempt failed, or the endpoint said to stop: the delivery went to the dead-letter stream.
+   *
+   * @generated from enum value: DELIVERY_STATE_FAILED = 3;
+   */
+  FAILED = 3,
+}
+
+/**
+ * Describes the enum triggers.v1.DeliveryState.
+ */
+export const DeliveryStateSchema: GenEnum<DeliveryState> = /*@__PURE__*/
+  enumDesc(file_triggers_v1_delivery, 1);
 
 /**
  * @generated from enum triggers.v1.AttemptStatus
@@ -307,16 +816,18 @@ export enum AttemptStatus {
  * Describes the enum triggers.v1.AttemptStatus.
  */
 export const AttemptStatusSchema: GenEnum<AttemptStatus> = /*@__PURE__*/
-  enumDesc(file_triggers_v1_delivery, 0);
+  enumDesc(file_triggers_v1_delivery, 2);
 
 /**
- * Subscriptions push events to webhooks; each try is recorded as an attempt.
+ * Subscriptions push an org's events to webhooks, signed; each event and subscription make one delivery, whose
+ * tries are its attempts.
  *
  * @generated from service triggers.v1.DeliveryService
  */
 export const DeliveryService: GenService<{
   /**
-   * Subscribes a URL to the org's events, all of them or only the given types.
+   * Subscribes a URL to the org's events, all of them or only the given types. The answer holds the signing
+   * secret: it is never shown again.
    *
    * @generated from rpc triggers.v1.DeliveryService.CreateSubscription
    */
@@ -342,7 +853,18 @@ export const DeliveryService: GenService<{
     output: typeof GetSubscriptionResponseSchema;
   },
   /**
-   * Stops deliveries to the subscription; its attempts are kept.
+   * Changes the fields named in update_mask (over REST: the fields in the body). Enabling a paused or disabled
+   * subscription resumes its deliveries, those that piled up included.
+   *
+   * @generated from rpc triggers.v1.DeliveryService.UpdateSubscription
+   */
+  updateSubscription: {
+    methodKind: "unary";
+    input: typeof UpdateSubscriptionRequestSchema;
+    output: typeof UpdateSubscriptionResponseSchema;
+  },
+  /**
+   * Stops deliveries to the subscription; its deliveries and attempts are kept.
    *
    * @generated from rpc triggers.v1.DeliveryService.DeleteSubscription
    */
@@ -352,9 +874,61 @@ export const DeliveryService: GenService<{
     output: typeof DeleteSubscriptionResponseSchema;
   },
   /**
-   * Lists the delivery attempts of one event, oldest first.
+   * Gives the subscription a new signing secret, shown once in the answer. For 24 hours deliveries are signed
+   * with both the new and the old secret, so that receivers can switch without losing any.
+   *
+   * @generated from rpc triggers.v1.DeliveryService.RotateSubscriptionSecret
+   */
+  rotateSubscriptionSecret: {
+    methodKind: "unary";
+    input: typeof RotateSubscriptionSecretRequestSchema;
+    output: typeof RotateSubscriptionSecretResponseSchema;
+  },
+  /**
+   * Sends again, at once, everything of the subscription that failed since a time.
+   *
+   * @generated from rpc triggers.v1.DeliveryService.ReplaySubscription
+   */
+  replaySubscription: {
+    methodKind: "unary";
+    input: typeof ReplaySubscriptionRequestSchema;
+    output: typeof ReplaySubscriptionResponseSchema;
+  },
+  /**
+   * The deliveries of one event, with their attempts, oldest first.
+   *
+   * @generated from rpc triggers.v1.DeliveryService.ListEventDeliveries
+   */
+  listEventDeliveries: {
+    methodKind: "unary";
+    input: typeof ListEventDeliveriesRequestSchema;
+    output: typeof ListEventDeliveriesResponseSchema;
+  },
+  /**
+   * The deliveries of one subscription, with their attempts, newest first, a page at a time.
+   *
+   * @generated from rpc triggers.v1.DeliveryService.ListSubscriptionDeliveries
+   */
+  listSubscriptionDeliveries: {
+    methodKind: "unary";
+    input: typeof ListSubscriptionDeliveriesRequestSchema;
+    output: typeof ListSubscriptionDeliveriesResponseSchema;
+  },
+  /**
+   * Sends one delivery again, at once, whatever became of it.
+   *
+   * @generated from rpc triggers.v1.DeliveryService.RetryDelivery
+   */
+  retryDelivery: {
+    methodKind: "unary";
+    input: typeof RetryDeliveryRequestSchema;
+    output: typeof RetryDeliveryResponseSchema;
+  },
+  /**
+   * Lists the attempts made to deliver one event, oldest first. Superseded by ListEventDeliveries.
    *
    * @generated from rpc triggers.v1.DeliveryService.ListAttempts
+   * @deprecated
    */
   listAttempts: {
     methodKind: "unary";

@@ -1,6 +1,6 @@
-// Opaque page cursors: clients pass them back unchanged and must not depend on what is inside.
-import { InvalidField } from "../shared/domain-errors.js";
-import { isUuid } from "../shared/ids.js";
+// Opaque page cursors: clients pass them back unchanged and must not depend on what is inside. A cursor names the last item of a page.
+import { InvalidField } from "./domain-errors.js";
+import { isUuid } from "./ids.js";
 
 export function encodeCursor(lastId: string): string {
   return Buffer.from(JSON.stringify({ after: lastId })).toString("base64url");

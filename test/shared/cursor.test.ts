@@ -1,5 +1,5 @@
 import test from "ava";
-import { decodeCursor, encodeCursor } from "../../services/inbox/cursor.js";
+import { decodeCursor, encodeCursor } from "../../services/shared/cursor.js";
 import { InvalidField } from "../../services/shared/domain-errors.js";
 
 test("cursor - a cursor continues after the id it was made from", (t) => {

@@ -1,0 +1,245 @@
+// The delivery service's deliveries in Postgres: one per event and subscription, its attempts, and the bodies they send.
+import type { Sql } from "../shared/database.js";
+import type { Verdict } from "./retry-policy.js";
+import type { AttemptOutcome, AttemptStatus } from "./webhook.js";
+
+export type DeliveryState = "pending" | "succeeded" | "failed";
+
+export interface DeliveryRow {
+  id: string;
+  org_id: string;
+  event_id: string;
+  subscription_id: string;
+  state: DeliveryState;
+  attempt_count: number;
+  /** Null unless pending, and while parked. */
+  next_attempt_at: Date | null;
+  created_at: Date;
+}
+
+export interface AttemptRow {
+  id: string;
+  delivery_id: string;
+  event_id: string;
+  subscription_id: string;
+  url: string;
+  number: number;
+  status: AttemptStatus;
+  response_status: number;
+  error: string;
+  response_body: string;
+  started_at: Date;
+  duration_ms: number;
+  next_attempt_at: Date | null;
+}
+
+export interface DeliveryWithAttempts extends DeliveryRow {
+  attempts: AttemptRow[];
+}
+
+/** A delivery a worker has taken, with all its attempt needs. */
+export interface TakenDelivery {
+  id: string;
+  orgId: string;
+  eventId: string;
+  subscriptionId: string;
+  /** Attempts made before this one. */
+  attemptCount: number;
+  url: string;
+  secrets: string[];
+  body: string;
+  /** The request the event was published with; empty when unknown. */
+  requestId: string;
+  createdAt: Date;
+}
+
+/** What every delivery of an event sends. */
+export interface WebhookMessage {
+  eventId: string;
+  orgId: string;
+  body: string;
+  requestId: string;
+}
+
+export interface NewDelivery {
+  id: string;
+  orgId: string;
+  eventId: string;
+  subscriptionId: string;
+  /** When it is due from now: 0 for at once, a lease when this worker sends it itself, null to park it. */
+  dueInMs: number | null;
+}
+
+export interface AttemptRecord {
+  delivery: TakenDelivery;
+  attemptId: string;
+  startedAt: Date;
+  outcome: AttemptOutcome;
+  verdict: Verdict;
+}
+
+const deliveryColumns = `d.id, d.org_id, d.event_id, d.subscription_id, d.state, d.attempt_count,
+  nullif(d.next_attempt_at, 'infinity') as next_attempt_at, d.created_at`;
+
+export function createDeliveryStore(sql: Sql) {
+  async function withAttempts(deliveries: DeliveryRow[]): Promise<DeliveryWithAttempts[]> {
+    if (deliveries.length === 0) return [];
+    const attempts = await sql<AttemptRow[]>`
+      select id, delivery_id, event_id, subscription_id, url, number, status, response_status, error, response_body,
+             started_at, duration_ms, next_attempt_at
+      from delivery.attempts where delivery_id = any(${deliveries.map((d) => d.id)}::uuid[])
+      order by number`;
+    return deliveries.map((d) => ({ ...d, attempts: attempts.filter((a) => a.delivery_id === d.id) }));
+  }
+
+  return {
+    /**
+     * Stores the bodies and the deliveries of a stream message in one statement. A redelivered message adds nothing:
+     * only the deliveries created now come back, and whoever created the others sees them through.
+     */
+    async addDeliveries(messages: WebhookMessage[], deliveries: NewDelivery[]): Promise<Set<string>> {
+      const created = await sql<{ id: string }[]>`
+        with stored as (
+          insert into delivery.messages (event_id, org_id, body, request_id)
+          select * from unnest(${messages.map((m) => m.eventId)}::uuid[], ${messages.map((m) => m.orgId)}::uuid[],
+                               ${messages.map((m) => m.body)}::text[], ${messages.map((m) => m.requestId)}::text[])
+          on conflict (event_id) do nothing)
+        insert into delivery.deliveries (id, org_id, event_id, subscription_id, next_attempt_at)
+        select id, org_id, event_id, subscription_id,
+               case when due_in_ms is null then 'infinity' else now() + due_in_ms * interval '1 millisecond' end
+        from unnest(${deliveries.map((d) => d.id)}::uuid[], ${deliveries.map((d) => d.orgId)}::uuid[],
+                    ${deliveries.map((d) => d.eventId)}::uuid[], ${deliveries.map((d) => d.subscriptionId)}::uuid[],
+                    ${deliveries.map((d) => d.dueInMs)}::float8[])
+          as d(id, org_id, event_id, subscription_id, due_in_ms)
+        on conflict (event_id, subscription_id) do nothing
+        returning id`;
+      return new Set(created.map((row) => row.id));
+    },
+
+    /**
+     * Takes due deliveries of active subscriptions, the longest due first, at most perSubscription of each and none
+     * of the busy ones, and holds them for leaseMs: a worker that dies lets them fall due again.
+     */
+    async takeDue(limit: number, perSubscription: number, busy: string[], leaseMs: number): Promise<TakenDelivery[]> {
+      const rows = await sql<(Omit<TakenDelivery, "secrets"> & { secret: string; previousSecret: string | null })[]>`
+        with candidates as (
+          select d.id, d.subscription_id, d.next_attempt_at from delivery.deliveries d
+          join delivery.subscriptions s on s.id = d.subscription_id and s.state = 'active' and s.deleted_at is null
+          where d.state = 'pending' and d.next_attempt_at <= now() and d.subscription_id <> all(${busy}::uuid[])
+          order by d.next_attempt_at limit ${limit * 4}),
+        due as (
+          select id, row_number() over (partition by subscription_id order by next_attempt_at, id) as n from candidates)
+        update delivery.deliveries d set next_attempt_at = now() + ${leaseMs} * interval '1 millisecond'
+        from due, delivery.messages m, delivery.subscriptions s
+        where d.id = due.id and due.n <= ${perSubscription} and d.state = 'pending' and d.next_attempt_at <= now()
+          and m.event_id = d.event_id and s.id = d.subscription_id
+        returning d.id, d.org_id as "orgId", d.event_id as "eventId", d.subscription_id as "subscriptionId",
+                  d.attempt_count as "attemptCount", d.created_at as "createdAt", s.url, m.body, m.request_id as "requestId", s.secret,
+                  case when s.previous_secret_until > now() then s.previous_secret end as "previousSecret"`;
+      return rows.slice(0, limit).map(({ secret, previousSecret, ...rest }) => ({
+        ...rest,
+        secrets: previousSecret ? [secret, previousSecret] : [secret],
+      }));
+    },
+
+    /**
+     * Records attempts and settles their deliveries as their verdicts say, in one statement. An attempt whose delivery
+     * moved on meanwhile (another worker took it over) is not recorded. Returns the deliveries settled.
+     */
+    recordAttempts(records: AttemptRecord[]): Promise<DeliveryRow[]> {
+      const column = <T>(pick: (r: AttemptRecord) => T) => records.map(pick);
+      return sql<DeliveryRow[]>`
+        with o as (
+          select * from unnest(
+            ${column((r) => r.delivery.id)}::uuid[], ${column((r) => r.attemptId)}::uuid[],
+            ${column((r) => r.delivery.attemptCount + 1)}::int[], ${column((r) => r.verdict.state)}::text[],
+            ${column((r) => (r.verdict.state === "pending" ? r.verdict.retryInMs : null))}::float8[],
+            ${column((r) => r.outcome.status)}::text[], ${column((r) => r.outcome.responseStatus)}::int[],
+            ${column((r) => r.outcome.error)}::text[], ${column((r) => r.outcome.responseBody)}::text[],
+            ${column((r) => r.startedAt.toISOString())}::timestamptz[], ${column((r) => r.outcome.durationMs)}::int[],
+            ${column((r) => r.delivery.url)}::text[])
+          as o(delivery_id, attempt_id, number, state, retry_in_ms, status, response_status, error, response_body,
+               started_at, duration_ms, url)),
+        settled as (
+          update delivery.deliveries d set
+            state = o.state,
+            attempt_count = o.number,
+            next_attempt_at = case when o.state <> 'pending' then null
+                                   when s.state = 'active' and s.deleted_at is null then now() + o.retry_in_ms * interval '1 millisecond'
+                                   else 'infinity' end,
+            updated_at = now()
+          from o, delivery.subscriptions s
+          where d.id = o.delivery_id and s.id = d.subscription_id and d.state = 'pending' and d.attempt_count = o.number - 1
+          returning d.*),
+        recorded as (
+          insert into delivery.attempts (id, delivery_id, org_id, event_id, subscription_id, url, number, status,
+                                         response_status, error, response_body, started_at, duration_ms, next_attempt_at)
+          select o.attempt_id, d.id, d.org_id, d.event_id, d.subscription_id, o.url, o.number, o.status,
+                 o.response_status, o.error, o.response_body, o.started_at, o.duration_ms, nullif(d.next_attempt_at, 'infinity')
+          from settled d join o on o.delivery_id = d.id)
+        select ${sql.unsafe(deliveryColumns)} from settled d`;
+    },
+
+    /** Makes a settled delivery pending and due at once (parked if its subscription is not active); a pending one stays as it is. */
+    async retryDelivery(orgId: string, id: string): Promise<DeliveryWithAttempts | undefined> {
+      await sql`
+        update delivery.deliveries d set state = 'pending', updated_at = now(),
+          next_attempt_at = case when s.state = 'active' and s.deleted_at is null then now() else 'infinity' end
+        from delivery.subscriptions s
+        where d.id = ${id} and d.org_id = ${orgId} and s.id = d.subscription_id and d.state <> 'pending'`;
+      const rows = await sql<DeliveryRow[]>`
+        select ${sql.unsafe(deliveryColumns)} from delivery.deliveries d where d.id = ${id} and d.org_id = ${orgId}`;
+      return (await withAttempts(rows))[0];
+    },
+
+    /** Makes the subscription's failed deliveries of events since then pending and due at once; returns how many. */
+    async replayFailed(orgId: string, subscriptionId: string, since: Date): Promise<number> {
+      const rows = await sql`
+        update delivery.deliveries d set state = 'pending', updated_at = now(),
+          next_attempt_at = case when s.state = 'active' and s.deleted_at is null then now() else 'infinity' end
+        from delivery.subscriptions s
+        where d.subscription_id = ${subscriptionId} and d.org_id = ${orgId} and s.id = d.subscription_id
+          and d.state = 'failed' and d.created_at >= ${since}
+        returning d.id`;
+      return rows.length;
+    },
+
+    /** The event's deliveries with their attempts, oldest first; another org's event has none. */
+    async eventDeliveries(orgId: string, eventId: string): Promise<DeliveryWithAttempts[]> {
+      return withAttempts(
+        await sql<DeliveryRow[]>`
+          select ${sql.unsafe(deliveryColumns)} from delivery.deliveries d
+          where d.event_id = ${eventId} and d.org_id = ${orgId}
+          order by d.created_at, d.id`,
+      );
+    },
+
+    /** A page of the subscription's deliveries, newest first, those older than the one named by before when given. */
+    async subscriptionDeliveries(
+      orgId: string,
+      subscriptionId: string,
+      page: { limit: number; before: string | undefined; state: DeliveryState | undefined },
+    ): Promise<DeliveryWithAttempts[]> {
+      return withAttempts(
+        await sql<DeliveryRow[]>`
+          select ${sql.unsafe(deliveryColumns)} from delivery.deliveries d
+          where d.subscription_id = ${subscriptionId} and d.org_id = ${orgId}
+            ${page.before ? sql`and d.id < ${page.before}` : sql``}
+            ${page.state ? sql`and d.state = ${page.state}` : sql``}
+          order by d.id desc limit ${page.limit}`,
+      );
+    },
+
+    /** The event's attempts, oldest first. */
+    listAttempts(orgId: string, eventId: string): Promise<AttemptRow[]> {
+      return sql<AttemptRow[]>`
+        select id, delivery_id, event_id, subscription_id, url, number, status, response_status, error, response_body,
+               started_at, duration_ms, next_attempt_at
+        from delivery.attempts
+        where event_id = ${eventId} and org_id = ${orgId}
+        order by started_at, id`;
+    },
+  };
+}
+
+export type DeliveryStore = ReturnType<typeof createDeliveryStore>;

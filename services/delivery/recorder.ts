@@ -1,0 +1,95 @@
+// Records attempts as they finish, many per statement when many finish together, and acts on what they settle.
+import type { JetStreamClient } from "nats";
+import { Counter, Histogram, type Registry } from "prom-client";
+import type { Logger } from "../shared/logger.js";
+import { publishDeadLetter } from "./dead-letters.js";
+import type { AttemptRecord, DeliveryStore } from "./delivery-store.js";
+import type { SubscriptionCache } from "./subscription-cache.js";
+import type { SubscriptionOutcomes, SubscriptionStore } from "./subscription-store.js";
+
+// Attempts that finish while a batch is being written wait for the next; a batch holds at most this many.
+const maxBatch = 500;
+
+export interface RecorderOptions {
+  deliveries: DeliveryStore;
+  subscriptions: SubscriptionStore;
+  cache: SubscriptionCache;
+  js: JetStreamClient;
+  logger: Logger;
+  registry: Registry;
+  pauseAfterFailures: number;
+}
+
+export function createRecorder({ deliveries, subscriptions, cache, js, logger, registry, pauseAfterFailures }: RecorderOptions) {
+  const attempts = new Counter({
+    name: "delivery_attempts_total",
+    help: "Webhook attempts made, by outcome and by the answer's status class (none when there was no answer).",
+    labelNames: ["outcome", "status_class"],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: "delivery_latency_seconds",
+    help: "From a delivery's creation to its successful attempt.",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 86400],
+    registers: [registry],
+  });
+  const queue: AttemptRecord[] = [];
+  let writing: Promise<void> | undefined;
+
+  async function write(batch: AttemptRecord[]): Promise<void> {
+    const settled = await deliveries.recordAttempts(batch);
+    const verdicts = new Map(batch.map((record) => [record.delivery.id, record.verdict]));
+    for (const record of batch) count(record);
+    for (const delivery of settled) {
+      const verdict = verdicts.get(delivery.id)!;
+      if (verdict.state !== "failed") continue;
+      logger.warn({ delivery_id: delivery.id, event_id: delivery.event_id, reason: verdict.reason }, "delivery failed for good");
+      await publishDeadLetter(js, delivery, verdict.reason);
+    }
+    const changed = await subscriptions.countOutcomes(outcomesBySubscription(batch), pauseAfterFailures);
+    for (const sub of changed) {
+      logger.warn({ subscription_id: sub.id, org_id: sub.org_id, state: sub.state, reason: sub.state_reason }, "subscription stopped");
+      await cache.changed(sub.org_id);
+    }
+  }
+
+  function count({ delivery, outcome }: AttemptRecord): void {
+    const statusClass = outcome.responseStatus ? `${Math.floor(outcome.responseStatus / 100)}xx` : "none";
+    attempts.inc({ outcome: outcome.status, status_class: statusClass });
+    if (outcome.status === "succeeded") latency.observe((Date.now() - delivery.createdAt.getTime()) / 1000);
+  }
+
+  async function drain(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, maxBatch);
+      // Unrecorded, the deliveries stay held until their leases end, then are tried again: at least once, never lost.
+      await write(batch).catch((err: unknown) => logger.warn({ err, attempts: batch.length }, "recording attempts failed"));
+    }
+    writing = undefined;
+  }
+
+  return {
+    /** Queues the attempt's record; resolves once it is written, or given up. */
+    record(record: AttemptRecord): Promise<void> {
+      queue.push(record);
+      writing ??= drain();
+      return writing;
+    },
+  };
+}
+
+/** What a batch of attempts says of each subscription, in the order the attempts finished. */
+function outcomesBySubscription(batch: AttemptRecord[]): SubscriptionOutcomes[] {
+  const bySubscription = new Map<string, SubscriptionOutcomes>();
+  for (const { delivery, outcome } of batch) {
+    const id = delivery.subscriptionId;
+    const entry = bySubscription.get(id) ?? { id, failuresSinceSuccess: 0, succeeded: false, gone: false };
+    if (outcome.status === "succeeded") Object.assign(entry, { failuresSinceSuccess: 0, succeeded: true });
+    else entry.failuresSinceSuccess++;
+    if (outcome.responseStatus === 410) entry.gone = true;
+    bySubscription.set(id, entry);
+  }
+  return [...bySubscription.values()];
+}
+
+export type Recorder = ReturnType<typeof createRecorder>;

@@ -1,0 +1,187 @@
+// The delivery service's subscriptions in Postgres: what an org asks for, and the state deliveries leave them in.
+import type { Sql, Transaction } from "../shared/database.js";
+
+export type SubscriptionState = "active" | "paused" | "disabled";
+
+export interface SubscriptionRow {
+  id: string;
+  org_id: string;
+  url: string;
+  description: string;
+  event_types: string[];
+  state: SubscriptionState;
+  state_reason: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewSubscription {
+  id: string;
+  orgId: string;
+  url: string;
+  eventTypes: string[];
+  description: string;
+  secret: string;
+}
+
+/** What an org may change; absent fields stay as they are. */
+export interface SubscriptionChanges {
+  url?: string;
+  eventTypes?: string[];
+  description?: string;
+  enabled?: boolean;
+}
+
+const columns = [
+  "id",
+  "org_id",
+  "url",
+  "description",
+  "event_types",
+  "state",
+  "state_reason",
+  "secret",
+  "previous_secret",
+  "previous_secret_until",
+  "created_at",
+  "updated_at",
+] as const;
+
+export const disabledByOrg = "disabled by the org";
+
+export function createSubscriptionStore(sql: Sql) {
+  return {
+    async createSubscription(sub: NewSubscription): Promise<SubscriptionRow> {
+      const [row] = await sql<SubscriptionRow[]>`
+        insert into delivery.subscriptions (id, org_id, url, event_types, description, secret)
+        values (${sub.id}, ${sub.orgId}, ${sub.url}, ${sub.eventTypes}, ${sub.description}, ${sub.secret})
+        returning ${sql(columns)}`;
+      return row!;
+    },
+
+    /** The org's subscriptions that are not deleted, in creation order. */
+    listSubscriptions(orgId: string): Promise<SubscriptionRow[]> {
+      return sql<SubscriptionRow[]>`
+        select ${sql(columns)} from delivery.subscriptions
+        where org_id = ${orgId} and deleted_at is null
+        order by created_at, id`;
+    },
+
+    async getSubscription(orgId: string, id: string): Promise<SubscriptionRow | undefined> {
+      const [row] = await sql<SubscriptionRow[]>`
+        select ${sql(columns)} from delivery.subscriptions
+        where id = ${id} and org_id = ${orgId} and deleted_at is null`;
+      return row;
+    },
+
+    /**
+     * Applies the changes; enabling makes the subscription active and its parked deliveries due at once, disabling
+     * parks them. Undefined when the org has no such subscription.
+     */
+    updateSubscription(orgId: string, id: string, changes: SubscriptionChanges): Promise<SubscriptionRow | undefined> {
+      const { url, eventTypes, description, enabled } = changes;
+      const state = enabled === undefined ? null : enabled ? "active" : "disabled";
+      return sql.begin(async (tx) => {
+        const [row] = await tx<SubscriptionRow[]>`
+          update delivery.subscriptions set
+            url = coalesce(${url ?? null}, url),
+            event_types = coalesce(${eventTypes ?? null}::text[], event_types),
+            description = coalesce(${description ?? null}, description),
+            state = coalesce(${state}, state),
+            state_reason = case when ${state}::text is null then state_reason when ${state} = 'active' then '' else ${disabledByOrg} end,
+            consecutive_failures = case when ${state} = 'active' then 0 else consecutive_failures end,
+            updated_at = now()
+          where id = ${id} and org_id = ${orgId} and deleted_at is null
+          returning ${tx(columns)}`;
+        if (row && state) await parkOrResume(tx, [id]);
+        return row;
+      });
+    },
+
+    /** False when the org has no live subscription of that id. Its pending deliveries are parked. */
+    async deleteSubscription(orgId: string, id: string): Promise<boolean> {
+      return sql.begin(async (tx) => {
+        const rows = await tx`
+          update delivery.subscriptions set deleted_at = now(), updated_at = now()
+          where id = ${id} and org_id = ${orgId} and deleted_at is null
+          returning id`;
+        if (rows.length > 0) await parkOrResume(tx, [id]);
+        return rows.length > 0;
+      });
+    },
+
+    /** Replaces the secret; the old one keeps signing for keepMs. */
+    async rotateSecret(orgId: string, id: string, secret: string, keepMs: number): Promise<SubscriptionRow | undefined> {
+      const [row] = await sql<SubscriptionRow[]>`
+        update delivery.subscriptions set
+          previous_secret = secret,
+          previous_secret_until = now() + make_interval(secs => ${keepMs / 1000}),
+          secret = ${secret},
+          updated_at = now()
+        where id = ${id} and org_id = ${orgId} and deleted_at is null
+        returning ${sql(columns)}`;
+      return row;
+    },
+
+    /**
+     * Counts the attempts' outcomes against their subscriptions (failures in a row, reset by a success): an active
+     * subscription is paused once it reaches pauseAfter, and disabled when its endpoint said 410 Gone. Returns those
+     * whose state changed, their deliveries parked.
+     */
+    async countOutcomes(outcomes: SubscriptionOutcomes[], pauseAfter: number): Promise<SubscriptionRow[]> {
+      if (outcomes.length === 0) return [];
+      return sql.begin(async (tx): Promise<SubscriptionRow[]> => {
+        const counted = await tx<{ id: string; consecutive_failures: number }[]>`
+          update delivery.subscriptions s set
+            consecutive_failures = case when o.succeeded then o.failures else s.consecutive_failures + o.failures end
+          from unnest(${outcomes.map((o) => o.id)}::uuid[], ${outcomes.map((o) => o.failuresSinceSuccess)}::int[],
+                      ${outcomes.map((o) => String(o.succeeded))}::bool[]) as o(id, failures, succeeded)
+          where s.id = o.id and (o.failures > 0 or s.consecutive_failures > 0)
+          returning s.id, s.consecutive_failures`;
+        const gone = outcomes.filter((o) => o.gone).map((o) => o.id);
+        const tripped = counted.filter((row) => row.consecutive_failures >= pauseAfter).map((row) => row.id);
+        if (gone.length === 0 && tripped.length === 0) return [];
+        const changed = await tx<SubscriptionRow[]>`
+          update delivery.subscriptions set
+            state = case when id = any(${gone}::uuid[]) then 'disabled' else 'paused' end,
+            state_reason = case when id = any(${gone}::uuid[]) then 'the endpoint answered 410 Gone'
+                                else consecutive_failures || ' failed attempts in a row' end,
+            updated_at = now()
+          where id = any(${[...gone, ...tripped]}::uuid[]) and state = 'active'
+          returning ${tx(columns)}`;
+        if (changed.length > 0)
+          await parkOrResume(
+            tx,
+            changed.map((row) => row.id),
+          );
+        return changed;
+      });
+    },
+  };
+}
+
+/** What one batch of attempts says of a subscription. */
+export interface SubscriptionOutcomes {
+  id: string;
+  /** Failures after the batch's last success, or all of them when none succeeded. */
+  failuresSinceSuccess: number;
+  succeeded: boolean;
+  gone: boolean;
+}
+
+/**
+ * A pending delivery is due only while its subscription is active: otherwise it is parked ('infinity'), so that the
+ * search for due deliveries never wades through a paused subscription's pile. Resuming makes the pile due at once.
+ */
+async function parkOrResume(tx: Transaction, subscriptionIds: string[]): Promise<void> {
+  await tx`
+    update delivery.deliveries d set next_attempt_at = case when s.state = 'active' and s.deleted_at is null then now() else 'infinity' end
+    from delivery.subscriptions s
+    where s.id = d.subscription_id and d.subscription_id = any(${subscriptionIds}::uuid[]) and d.state = 'pending'
+      and (d.next_attempt_at = 'infinity') = (s.state = 'active' and s.deleted_at is null)`;
+}
+
+export type SubscriptionStore = ReturnType<typeof createSubscriptionStore>;

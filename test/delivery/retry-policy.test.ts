@@ -1,0 +1,53 @@
+// What an attempt's outcome means for its delivery: success, a retry after its wait (never earlier), or the end.
+import test from "ava";
+import { verdictOf } from "../../services/delivery/retry-policy.js";
+import type { AttemptOutcome } from "../../services/delivery/webhook.js";
+
+const schedule = [5_000, 300_000];
+const answered = (responseStatus: number, extra: Partial<AttemptOutcome> = {}): AttemptOutcome => ({
+  status: responseStatus >= 200 && responseStatus < 300 ? "succeeded" : "failed",
+  responseStatus,
+  error: "",
+  responseBody: "",
+  durationMs: 5,
+  retryAfterMs: 0,
+  abort: false,
+  ...extra,
+});
+
+test("retry policy - a 2xx answer settles the delivery as succeeded", (t) => {
+  t.deepEqual(verdictOf(answered(204), 1, schedule), { state: "succeeded" });
+});
+
+test("retry policy - a failure waits its turn of the schedule plus at most a fifth more, never less", (t) => {
+  t.deepEqual(
+    verdictOf(answered(500), 1, schedule, () => 0),
+    { state: "pending", retryInMs: 5_000 },
+  );
+  t.deepEqual(
+    verdictOf(answered(500), 1, schedule, () => 0.999_999),
+    { state: "pending", retryInMs: 6_000 },
+  );
+  t.deepEqual(
+    verdictOf(answered(0, { error: "timeout" }), 2, schedule, () => 0),
+    { state: "pending", retryInMs: 300_000 },
+  );
+});
+
+test("retry policy - after the schedule's last wait the next failure is the last", (t) => {
+  t.deepEqual(verdictOf(answered(500), 3, schedule), { state: "failed", reason: "exhausted" });
+  t.deepEqual(verdictOf(answered(500), 9, schedule), { state: "failed", reason: "exhausted" }, "a replayed delivery gets one attempt");
+});
+
+test("retry policy - 410 Gone and the receiver's abort end the delivery at once", (t) => {
+  t.deepEqual(verdictOf(answered(410), 1, schedule), { state: "failed", reason: "gone" });
+  t.deepEqual(verdictOf(answered(400, { abort: true }), 1, schedule), { state: "failed", reason: "aborted" });
+});
+
+test("retry policy - a Retry-After longer than the wait is honoured, up to a day; a shorter one does not hurry us", (t) => {
+  const random = () => 0;
+  t.deepEqual(verdictOf(answered(429, { retryAfterMs: 60_000 }), 1, schedule, random), { state: "pending", retryInMs: 60_000 });
+  t.deepEqual(verdictOf(answered(503, { retryAfterMs: 1_000 }), 1, schedule, random), { state: "pending", retryInMs: 5_000 });
+  const week = 7 * 86_400_000;
+  t.deepEqual(verdictOf(answered(429, { retryAfterMs: week }), 1, schedule, random), { state: "pending", retryInMs: 86_400_000 });
+});
