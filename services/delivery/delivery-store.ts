@@ -33,6 +33,13 @@ export interface AttemptRow {
   next_attempt_at: Date | null;
 }
 
+export interface EventOutcomeRow {
+  event_id: string;
+  org_id: string;
+  status: "delivered" | "failed";
+  settled_at: Date;
+}
+
 export interface DeliveryWithAttempts extends DeliveryRow {
   attempts: AttemptRow[];
 }
@@ -178,6 +185,21 @@ export function createDeliveryStore(sql: Sql) {
                  o.response_status, o.error, o.response_body, o.started_at, o.duration_ms, nullif(d.next_attempt_at, 'infinity')
           from settled d join o on o.delivery_id = d.id)
         select ${sql.unsafe(deliveryColumns)} from settled d`;
+    },
+
+    /**
+     * How each event's deliveries ended, for those of the given events none of whose deliveries is pending any
+     * more: failed when one failed, else delivered; settled_at is when the last of them ended.
+     */
+    eventOutcomes(eventIds: string[]): Promise<EventOutcomeRow[]> {
+      return sql<EventOutcomeRow[]>`
+        select event_id, min(org_id::text) as org_id,
+               case when bool_or(state = 'failed') then 'failed' else 'delivered' end as status,
+               max(updated_at) as settled_at
+        from delivery.deliveries
+        where event_id = any(${eventIds}::uuid[])
+        group by event_id
+        having not bool_or(state = 'pending')`;
     },
 
     /** Makes a settled delivery pending and due at once (parked if its subscription is not active); a pending one stays as it is. */

@@ -4,6 +4,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { PublishedEvent } from "../shared/published-events.js";
 import type { DeliveryStore, NewDelivery, TakenDelivery } from "./delivery-store.js";
 import type { Lanes } from "./lanes.js";
+import { isAbout } from "./operational-events.js";
 import type { SubscriptionCache } from "./subscription-cache.js";
 import type { SubscriptionRow } from "./subscription-store.js";
 import { wantsEvent } from "./subscriptions.js";
@@ -104,7 +105,7 @@ function matchingPairs(events: PublishedEvent[], subs: SubscriptionRow[]): Pair[
     const receivedAt = event.receivedAt ? timestampDate(event.receivedAt) : new Date();
     return subs.flatMap((sub) => {
       const key = `${event.id} ${sub.id}`;
-      if (seen.has(key) || !wantsEvent(sub, event.type, receivedAt)) return [];
+      if (seen.has(key) || !wantsEvent(sub, event.type, receivedAt) || isAbout(event.type, published.data, sub.id)) return [];
       seen.add(key);
       return [{ published, sub }];
     });

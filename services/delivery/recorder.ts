@@ -2,8 +2,10 @@
 import type { JetStreamClient } from "nats";
 import { Counter, Histogram, type Registry } from "prom-client";
 import type { Logger } from "../shared/logger.js";
-import { publishDeadLetter } from "./dead-letters.js";
-import type { AttemptRecord, DeliveryStore } from "./delivery-store.js";
+import { failureReasons, publishDeadLetter } from "./dead-letters.js";
+import type { AttemptRecord, DeliveryRow, DeliveryStore } from "./delivery-store.js";
+import { publishDisabled, publishExhausted } from "./operational-events.js";
+import { publishOutcomes } from "./outcomes.js";
 import type { SubscriptionCache } from "./subscription-cache.js";
 import type { SubscriptionOutcomes, SubscriptionStore } from "./subscription-store.js";
 
@@ -38,18 +40,38 @@ export function createRecorder({ deliveries, subscriptions, cache, js, logger, r
 
   async function write(batch: AttemptRecord[]): Promise<void> {
     const settled = await deliveries.recordAttempts(batch);
-    const verdicts = new Map(batch.map((record) => [record.delivery.id, record.verdict]));
     for (const record of batch) count(record);
+    // Recorded, the attempts stand: what follows tells others, and a failure of one step does not hold up the next.
+    await step("dead letters", () => announceFailures(settled, batch));
+    await step("delivery outcomes", () => announceOutcomes(settled));
+    await step("subscription counts", () => countAgainstSubscriptions(batch));
+  }
+
+  async function step(name: string, run: () => Promise<void>): Promise<void> {
+    await run().catch((err: unknown) => logger.error({ err, step: name }, "telling what attempts settled failed"));
+  }
+
+  async function announceFailures(settled: DeliveryRow[], batch: AttemptRecord[]): Promise<void> {
+    const verdicts = new Map(batch.map((record) => [record.delivery.id, record.verdict]));
     for (const delivery of settled) {
       const verdict = verdicts.get(delivery.id)!;
       if (verdict.state !== "failed") continue;
       logger.warn({ delivery_id: delivery.id, event_id: delivery.event_id, reason: verdict.reason }, "delivery failed for good");
       await publishDeadLetter(js, delivery, verdict.reason);
+      if (verdict.reason === "exhausted") await publishExhausted(js, delivery, failureReasons.exhausted);
     }
-    const changed = await subscriptions.countOutcomes(outcomesBySubscription(batch), pauseAfterFailures);
-    for (const sub of changed) {
+  }
+
+  async function announceOutcomes(settled: DeliveryRow[]): Promise<void> {
+    const ended = new Set(settled.filter((delivery) => delivery.state !== "pending").map((delivery) => delivery.event_id));
+    if (ended.size > 0) await publishOutcomes(js, await deliveries.eventOutcomes([...ended]));
+  }
+
+  async function countAgainstSubscriptions(batch: AttemptRecord[]): Promise<void> {
+    for (const sub of await subscriptions.countOutcomes(outcomesBySubscription(batch), pauseAfterFailures)) {
       logger.warn({ subscription_id: sub.id, org_id: sub.org_id, state: sub.state, reason: sub.state_reason }, "subscription stopped");
       await cache.changed(sub.org_id);
+      await publishDisabled(js, sub);
     }
   }
 

@@ -59,9 +59,13 @@ function queryField(route: RestRoute, params: Map<DescField, string>, key: strin
   }
   const scalar = field.fieldKind === "scalar" || field.fieldKind === "enum";
   const scalarList = field.fieldKind === "list" && field.listKind !== "message";
-  if (!scalar && !scalarList) throw new InvalidField(key, `"${key}" cannot be set from the query`);
+  const writtenAsText = field.fieldKind === "message" && textualTypes.has(field.message.typeName);
+  if (!scalar && !scalarList && !writtenAsText) throw new InvalidField(key, `"${key}" cannot be set from the query`);
   return field;
 }
+
+// Well-known types whose JSON is a string, so that a query parameter can hold one (`?update_mask=url,description`).
+const textualTypes = new Set(["google.protobuf.FieldMask", "google.protobuf.Timestamp", "google.protobuf.Duration"]);
 
 // Text becomes the JSON the field's type takes: proto JSON reads numbers and enums from strings, booleans it does not.
 function setFromText(json: JsonObject, field: DescField, values: string[]): void {

@@ -10,8 +10,9 @@ import { createMetrics } from "../shared/metrics.js";
 import { connectNats } from "../shared/nats.js";
 import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
-import { consumers, ensureConsumer } from "../shared/streams.js";
+import { consumers, deliveryOutcomesStream, ensureConsumer } from "../shared/streams.js";
 import { loadInboxConfig } from "./config.js";
+import { startOutcomesConsumer } from "./delivery-outcomes.js";
 import { startProjection } from "./projection.js";
 import { inboxRoutes, listInboxJson } from "./routes.js";
 import { createEventStore } from "./store.js";
@@ -24,13 +25,21 @@ await migrate(sql, "inbox", new URL("./migrations/", import.meta.url), logger);
 const store = createEventStore(sql);
 
 const nats = await connectNats(config.natsUrl, "inbox", logger);
-await ensureConsumer(await nats.jetstreamManager(), consumers.inbox);
+const jsm = await nats.jetstreamManager();
+await ensureConsumer(jsm, consumers.inbox);
+await ensureConsumer(jsm, consumers.inboxDeliveryOutcomes, deliveryOutcomesStream);
 const projection = await startProjection(nats.jetstream(), store, config.projectionBatchSize, logger.child({ module: "projection" }));
+const outcomes = await startOutcomesConsumer(nats.jetstream(), store, logger.child({ module: "delivery-outcomes" }));
 // Serving the inbox while nothing fills it would look healthy as events pile up: let the orchestrator restart us.
-projection.done.catch((err: unknown) => {
-  logger.fatal({ err }, "events projection stopped");
-  process.exit(1);
-});
+for (const [what, reader] of [
+  ["events projection", projection],
+  ["delivery outcomes", outcomes],
+] as const) {
+  reader.done.catch((err: unknown) => {
+    logger.fatal({ err }, `${what} stopped`);
+    process.exit(1);
+  });
+}
 const verifier = new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs);
 
 const metrics = createMetrics("inbox");
@@ -49,6 +58,7 @@ const server = await startServer({
 onShutdown(logger, config.shutdownGraceMs, [
   ["server", () => server.close(config.shutdownGraceMs)],
   ["projection", () => projection.stop()],
+  ["delivery outcomes", () => outcomes.stop()],
   ["nats", () => nats.drain()],
   ["database", () => sql.end({ timeout: 5 })],
 ]);

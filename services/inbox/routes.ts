@@ -2,7 +2,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { type Event, EventSchema } from "../../gen/triggers/v1/event_pb.js";
+import { type Event, EventDeliveryStatus, EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { InboxService, type ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
 import { callerOf } from "../shared/authenticate.js";
 import { decodeCursor, encodeCursor } from "../shared/cursor.js";
@@ -68,6 +68,8 @@ export function inboxRoutes(store: InboxReads) {
     });
 }
 
+const deliveryStatuses = { delivered: EventDeliveryStatus.DELIVERED, failed: EventDeliveryStatus.FAILED } as const;
+
 function toEvent(row: EventRow): Event {
   return create(EventSchema, {
     id: row.id,
@@ -77,5 +79,6 @@ function toEvent(row: EventRow): Event {
     occurredAt: timestampFromDate(row.occurred_at),
     receivedAt: timestampFromDate(row.received_at),
     ackedAt: row.acked_at ? timestampFromDate(row.acked_at) : undefined,
+    deliveryStatus: row.delivery_status ? deliveryStatuses[row.delivery_status] : undefined,
   });
 }

@@ -4,7 +4,7 @@ import { type Timestamp, timestampNow } from "@bufbuild/protobuf/wkt";
 import { v7 as uuidv7 } from "uuid";
 import { type EventInput, EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { InvalidField, TooLarge } from "../shared/domain-errors.js";
-import { eventTypeRule, isEventType } from "../shared/event-types.js";
+import { eventTypeRule, isEventType, isOperationalType, operationalTypePrefix } from "../shared/event-types.js";
 import type { PublishedEvent } from "../shared/published-events.js";
 
 export const maxDataBytes = 256 * 1024;
@@ -27,6 +27,10 @@ export function acceptEvent(input: EventInput, fieldPrefix = ""): AcceptedEvent 
   const field = (name: string) => `${fieldPrefix}${name}`;
   if (!input.type) throw new InvalidField(field("type"), "type is required");
   if (!isEventType(input.type)) throw new InvalidField(field("type"), `type must be ${eventTypeRule}`);
+  // Nobody may pass an event off as one of ours: orgs act on them (a failed delivery, a paused subscription).
+  if (isOperationalType(input.type)) {
+    throw new InvalidField(field("type"), `types starting with "${operationalTypePrefix}" are Triggers' own`);
+  }
   if (input.source.length > maxSourceLength) {
     throw new InvalidField(field("source"), `source is longer than ${maxSourceLength} characters`);
   }

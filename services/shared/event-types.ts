@@ -8,3 +8,10 @@ export const eventTypeRule = "1 to 128 letters, digits, '.', '_' or '-', startin
 export function isEventType(value: string): boolean {
   return eventTypePattern.test(value);
 }
+
+/** Types of this prefix are Triggers' own operational events (a delivery that failed for good, a paused subscription). */
+export const operationalTypePrefix = "triggers.";
+
+export function isOperationalType(type: string): boolean {
+  return type.startsWith(operationalTypePrefix);
+}

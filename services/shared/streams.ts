@@ -3,17 +3,26 @@
 import type { ConsumerConfig, JetStreamManager, StreamConfig } from "nats";
 import { AckPolicy, DeliverPolicy, DiscardPolicy, nanos, RetentionPolicy, StorageType } from "nats";
 
-/** Every accepted event, written by ingest in messages of one org's events, read by the inbox and by delivery. */
-export const eventsStream = {
-  name: "EVENTS",
-  subjects: ["events.>"],
-  storage: StorageType.File,
-  retention: RetentionPolicy.Limits,
-  discard: DiscardPolicy.Old,
-  // Consumers that fall behind (a service down for a weekend) still find their events.
-  max_age: nanos(7 * 24 * 60 * 60 * 1000),
-  num_replicas: 1,
-} satisfies Partial<StreamConfig>;
+const day = 24 * 60 * 60 * 1000;
+
+/** A stream on disk that keeps messages for a time, whoever has read them. */
+function keptStream(name: string, subjects: string[], keepDays: number) {
+  return {
+    name,
+    subjects,
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    max_age: nanos(keepDays * day),
+    num_replicas: 1,
+  } satisfies Partial<StreamConfig>;
+}
+
+/**
+ * Every accepted event, written by ingest in messages of one org's events, read by the inbox and by delivery.
+ * Consumers that fall behind (a service down for a weekend) still find their events.
+ */
+export const eventsStream = keptStream("EVENTS", ["events.>"], 7);
 
 /** The subject an org's events are published on. */
 export function eventSubject(orgId: string): string {
@@ -27,21 +36,20 @@ export function orgOfEventSubject(subject: string): string {
 
 /** Deliveries that will not be tried again on their own, written by delivery for the orgs' tools and ours to read. */
 export const deadLettersStream = {
-  name: "DEAD_LETTERS",
-  subjects: ["deadletters.>"],
-  storage: StorageType.File,
-  retention: RetentionPolicy.Limits,
-  discard: DiscardPolicy.Old,
-  max_age: nanos(30 * 24 * 60 * 60 * 1000),
+  ...keptStream("DEAD_LETTERS", ["deadletters.>"], 30),
   // A delivery is dead-lettered once, whichever attempt's record is written twice.
   duplicate_window: nanos(10 * 60 * 1000),
-  num_replicas: 1,
-} satisfies Partial<StreamConfig>;
+};
 
 /** The subject an org's dead letters are written on. */
 export function deadLetterSubject(orgId: string): string {
   return `deadletters.${orgId}`;
 }
+
+/** How the deliveries of events ended, written by delivery in batches, read by the inbox to show each event's status. */
+export const deliveryOutcomesStream = keptStream("DELIVERY_OUTCOMES", ["delivery.outcomes"], 7);
+
+export const deliveryOutcomesSubject = "delivery.outcomes";
 
 /** Announced (core NATS, no payload) whenever an org's subscriptions change, so delivery replicas drop their copies. */
 export function subscriptionsChangedSubject(orgId: string): string {
@@ -69,6 +77,8 @@ export const consumers = {
   inbox: durable("inbox"),
   /** Delivery's fan-out of events to subscriptions. */
   delivery: durable("delivery"),
+  /** The inbox's copy of each event's delivery status, from the delivery outcomes stream. */
+  inboxDeliveryOutcomes: durable("inbox-delivery-outcomes"),
 };
 
 /** Creates a stream, or brings an existing one to the declared configuration. */
@@ -84,8 +94,12 @@ export async function ensureStream(jsm: JetStreamManager, stream: Partial<Stream
 
 export const ensureEventsStream = (jsm: JetStreamManager) => ensureStream(jsm, eventsStream);
 
-/** Creates a durable consumer of the events stream, or updates it to the declared configuration. */
-export async function ensureConsumer(jsm: JetStreamManager, config: Partial<ConsumerConfig>): Promise<void> {
-  await ensureEventsStream(jsm);
-  await jsm.consumers.add(eventsStream.name, config);
+/** Creates a durable consumer of a stream (the events stream unless named), or updates it to the declared configuration. */
+export async function ensureConsumer(
+  jsm: JetStreamManager,
+  config: Partial<ConsumerConfig>,
+  stream: Partial<StreamConfig> & { name: string } = eventsStream,
+): Promise<void> {
+  await ensureStream(jsm, stream);
+  await jsm.consumers.add(stream.name, config);
 }

@@ -216,7 +216,7 @@ test("gateway - an unknown route is a JSON 404", async (t) => {
 test("gateway - a known path with the wrong verb is 405 naming the allowed verbs", async (t) => {
   const res = await request(t.context.gateway.url, "/v1/subscriptions/sub-1", { method: "PUT", body: {} });
   t.is(res.status, 405);
-  t.is(res.headers.get("allow"), "GET, DELETE");
+  t.is(res.headers.get("allow"), "GET, PATCH, DELETE");
   t.is(res.body.code, "unimplemented");
 });
 

@@ -3,7 +3,7 @@ import { create, type DescMethod, hasOption, toJsonString } from "@bufbuild/prot
 import test from "ava";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
-import type { CreateSubscriptionRequest } from "../../gen/triggers/v1/delivery_pb.js";
+import type { CreateSubscriptionRequest, UpdateSubscriptionRequest } from "../../gen/triggers/v1/delivery_pb.js";
 import { GetEventResponseSchema, type ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
 import type { PublishEventRequest } from "../../gen/triggers/v1/ingest_pb.js";
 import { loadGatewayConfig } from "../../services/gateway/config.js";
@@ -46,14 +46,20 @@ test("rest routes - every public method with an http rule gets exactly the route
   t.deepEqual(routes.map((route) => `${route.verb} ${route.template}`).sort(), [
     "DELETE /v1/subscriptions/{id}",
     "GET /v1/events/{event_id}/attempts",
+    "GET /v1/events/{event_id}/deliveries",
     "GET /v1/events/{id}",
     "GET /v1/inbox",
     "GET /v1/subscriptions",
     "GET /v1/subscriptions/{id}",
+    "GET /v1/subscriptions/{subscription_id}/deliveries",
+    "PATCH /v1/subscriptions/{id}",
+    "POST /v1/deliveries/{id}/retry",
     "POST /v1/events",
     "POST /v1/events/{id}/ack",
     "POST /v1/orgs",
     "POST /v1/subscriptions",
+    "POST /v1/subscriptions/{id}/replay",
+    "POST /v1/subscriptions/{id}/rotate-secret",
   ]);
 });
 
@@ -67,6 +73,22 @@ test("rest routes - path variables set request fields", (t) => {
   t.like(build("POST", "/v1/events/ev1/ack"), { $typeName: "triggers.v1.AckEventRequest", id: "ev1" });
   t.like(build("GET", "/v1/events/ev2/attempts"), { $typeName: "triggers.v1.ListAttemptsRequest", eventId: "ev2" });
   t.like(build("DELETE", "/v1/subscriptions/s1"), { $typeName: "triggers.v1.DeleteSubscriptionRequest", id: "s1" });
+});
+
+test("rest routes - a PATCH body names the fields it changes in update_mask, unless the query names them", (t) => {
+  const patched = build("PATCH", "/v1/subscriptions/s1", { event_types: ["a.*"], enabled: true }) as UpdateSubscriptionRequest;
+  t.like(patched, { id: "s1", subscription: { eventTypes: ["a.*"], enabled: true } });
+  t.deepEqual(patched.updateMask?.paths, ["event_types", "enabled"]);
+  const masked = build("PATCH", "/v1/subscriptions/s1?update_mask=url", {
+    url: "https://example.com/",
+    description: "d",
+  }) as UpdateSubscriptionRequest;
+  t.deepEqual(masked.updateMask?.paths, ["url"]);
+  t.deepEqual((build("PATCH", "/v1/subscriptions/s1", {}) as UpdateSubscriptionRequest).updateMask?.paths, []);
+  t.is(
+    invalidFieldOf(() => build("PATCH", "/v1/subscriptions/s1", { colour: "red" })),
+    "colour",
+  );
 });
 
 test("rest routes - query parameters set scalar fields and are checked like fields", (t) => {
@@ -144,7 +166,7 @@ test("rest routes - response_body makes the response that field alone", (t) => {
 });
 
 test("rest routes - a known path with another verb names the allowed verbs, an unknown path matches nothing", (t) => {
-  t.deepEqual(matchRoute(routes, "PUT", "/v1/subscriptions/s1"), { kind: "wrong-verb", allow: ["GET", "DELETE"] });
+  t.deepEqual(matchRoute(routes, "PUT", "/v1/subscriptions/s1"), { kind: "wrong-verb", allow: ["GET", "PATCH", "DELETE"] });
   t.deepEqual(matchRoute(routes, "GET", "/v1/nothing"), { kind: "none" });
   t.deepEqual(matchRoute(routes, "GET", "/v1/events/"), { kind: "none" });
 });

@@ -7,15 +7,19 @@ import { InboxService, ListInboxResponseSchema } from "../../gen/triggers/v1/inb
 import { apiJson } from "../../services/shared/json.js";
 import { apiClient } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
+import { type Receiver, startReceiver } from "../helpers/receiver.js";
 import { type Stack, startStack } from "../helpers/stack.js";
 
-const test = anyTest as TestFn<{ stack: Stack; key: string }>;
+const test = anyTest as TestFn<{ stack: Stack; key: string; receiver: Receiver }>;
 
 test.before(async (t) => {
   const stack = await startStack();
   const { key } = await stack.createOrg();
-  t.context = { stack, key };
+  // Paid orders are delivered, so that pages hold events with a delivery status and events without one.
+  const receiver = await startReceiver();
+  t.context = { stack, key, receiver };
   const api = apiClient(stack.gatewayUrl, key);
+  await api.post("/v1/subscriptions", { url: receiver.url, event_types: ["order.paid"] });
   const events = [
     { type: "order.created", data: { n: 1, nested: { list: [1, "two", null, true, 2.5] }, text: 'naïve "quoted" ✓' } },
     { type: "order.paid", source: "shop", data: {}, occurred_at: "2026-01-02T03:04:05Z" },
@@ -25,10 +29,14 @@ test.before(async (t) => {
   for (const event of events) t.is((await api.post("/v1/events", event)).status, 200);
   const acked = await api.post("/v1/events", { type: "to.ack", data: {} });
   await eventually(async () => ((await api.post(`/v1/events/${acked.body.id}/ack`)).status === 200 ? true : undefined), "the ack");
-  await eventually(async () => ((await connectPage(t.context, {})).events.length === 4 ? true : undefined), "the events in the inbox");
+  await eventually(async () => {
+    const { events } = await connectPage(t.context, {});
+    return events.length === 4 && events.filter((event) => event.deliveryStatus).length === 2 ? true : undefined;
+  }, "the events in the inbox, the paid ones delivered");
 });
 
 test.after.always(async (t) => {
+  await t.context.receiver?.close();
   await t.context.stack?.stop();
 });
 

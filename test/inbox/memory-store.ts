@@ -6,9 +6,9 @@ import type { EventRow } from "../../services/inbox/store.js";
 export class MemoryEventStore implements InboxReads {
   readonly rows: EventRow[] = [];
 
-  add(row: Omit<EventRow, "acked_at" | "occurred_at" | "received_at" | "source" | "data"> & Partial<EventRow>): EventRow {
+  add(row: Pick<EventRow, "id" | "org_id" | "type"> & Partial<EventRow>): EventRow {
     const now = new Date();
-    const full: EventRow = { source: "", data: {}, occurred_at: now, received_at: now, acked_at: null, ...row };
+    const full: EventRow = { source: "", data: {}, occurred_at: now, received_at: now, acked_at: null, delivery_status: null, ...row };
     this.rows.push(full);
     this.rows.sort((a, b) => a.id.localeCompare(b.id));
     return full;

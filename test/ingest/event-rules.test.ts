@@ -38,6 +38,13 @@ test("event rules - a missing or malformed type is an invalid argument naming th
   }
 });
 
+test("event rules - a type starting with triggers. is ours alone: an org cannot forge our operational events", (t) => {
+  const err = errorOf(t, () => acceptEvent(input({ type: "triggers.delivery.exhausted" })));
+  t.is(err.field, "type");
+  t.regex(err.message, /Triggers' own/);
+  t.notThrows(() => acceptEvent(input({ type: "triggersomething.created" })));
+});
+
 test("event rules - data over 256 KiB is too large, and the field is named within a batch", (t) => {
   const data = { blob: "x".repeat(maxDataBytes) };
   const err = errorOf(t, () => acceptEvent(input({ type: "big", data }), "events[2]."));

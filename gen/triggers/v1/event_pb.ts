@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file triggers/v1/event.proto.
  */
 export const file_triggers_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("Chd0cmlnZ2Vycy92MS9ldmVudC5wcm90bxILdHJpZ2dlcnMudjEi6AEKBUV2ZW50EgoKAmlkGAEgASgJEgwKBHR5cGUYAiABKAkSDgoGc291cmNlGAMgASgJEiUKBGRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWNlaXZlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIYWNrZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpUBCgpFdmVudElucHV0EgwKBHR5cGUYASABKAkSDgoGc291cmNlGAIgASgJEiUKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkYXRhX2pzb24YBSABKAwiTgoPUHVibGlzaGVkRXZlbnRzEg4KBm9yZ19pZBgBIAEoCRIrCgZldmVudHMYAiADKAsyGy50cmlnZ2Vycy52MS5QdWJsaXNoZWRFdmVudCJoCg5QdWJsaXNoZWRFdmVudBIhCgVldmVudBgCIAEoCzISLnRyaWdnZXJzLnYxLkV2ZW50EhEKCWRhdGFfanNvbhgDIAEoDBISCgpyZXF1ZXN0X2lkGAQgASgJSgQIARACUgZvcmdfaWQiRAoJRXJyb3JJbmZvEigKBnJlYXNvbhgBIAEoDjIYLnRyaWdnZXJzLnYxLkVycm9yUmVhc29uEg0KBWZpZWxkGAIgASgJKmcKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEh4KGkVSUk9SX1JFQVNPTl9JTlZBTElEX0ZJRUxEEAESGgoWRVJST1JfUkVBU09OX1RPT19MQVJHRRACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Chd0cmlnZ2Vycy92MS9ldmVudC5wcm90bxILdHJpZ2dlcnMudjEivAIKBUV2ZW50EgoKAmlkGAEgASgJEgwKBHR5cGUYAiABKAkSDgoGc291cmNlGAMgASgJEiUKBGRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWNlaXZlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIYWNrZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KD2RlbGl2ZXJ5X3N0YXR1cxgIIAEoDjIgLnRyaWdnZXJzLnYxLkV2ZW50RGVsaXZlcnlTdGF0dXNIAIgBAUISChBfZGVsaXZlcnlfc3RhdHVzIpUBCgpFdmVudElucHV0EgwKBHR5cGUYASABKAkSDgoGc291cmNlGAIgASgJEiUKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkYXRhX2pzb24YBSABKAwiTgoPUHVibGlzaGVkRXZlbnRzEg4KBm9yZ19pZBgBIAEoCRIrCgZldmVudHMYAiADKAsyGy50cmlnZ2Vycy52MS5QdWJsaXNoZWRFdmVudCJoCg5QdWJsaXNoZWRFdmVudBIhCgVldmVudBgCIAEoCzISLnRyaWdnZXJzLnYxLkV2ZW50EhEKCWRhdGFfanNvbhgDIAEoDBISCgpyZXF1ZXN0X2lkGAQgASgJSgQIARACUgZvcmdfaWQiQgoQRGVsaXZlcnlPdXRjb21lcxIuCghvdXRjb21lcxgBIAMoCzIcLnRyaWdnZXJzLnYxLkRlbGl2ZXJ5T3V0Y29tZSKVAQoPRGVsaXZlcnlPdXRjb21lEg4KBm9yZ19pZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIwCgZzdGF0dXMYAyABKA4yIC50cmlnZ2Vycy52MS5FdmVudERlbGl2ZXJ5U3RhdHVzEi4KCnNldHRsZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkQKCUVycm9ySW5mbxIoCgZyZWFzb24YASABKA4yGC50cmlnZ2Vycy52MS5FcnJvclJlYXNvbhINCgVmaWVsZBgCIAEoCSqDAQoTRXZlbnREZWxpdmVyeVN0YXR1cxIlCiFFVkVOVF9ERUxJVkVSWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIjCh9FVkVOVF9ERUxJVkVSWV9TVEFUVVNfREVMSVZFUkVEEAESIAocRVZFTlRfREVMSVZFUllfU1RBVFVTX0ZBSUxFRBACKmcKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEh4KGkVSUk9SX1JFQVNPTl9JTlZBTElEX0ZJRUxEEAESGgoWRVJST1JfUkVBU09OX1RPT19MQVJHRRACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * An event as the inbox and the delivery service see it.
@@ -68,6 +68,14 @@ export type Event = Message<"triggers.v1.Event"> & {
    * @generated from field: google.protobuf.Timestamp acked_at = 7;
    */
   ackedAt?: Timestamp | undefined;
+
+  /**
+   * How its deliveries to the org's subscriptions ended; absent while one is still pending, or when no
+   * subscription wanted the event.
+   *
+   * @generated from field: optional triggers.v1.EventDeliveryStatus delivery_status = 8;
+   */
+  deliveryStatus?: EventDeliveryStatus | undefined;
 };
 
 /**
@@ -184,6 +192,60 @@ export const PublishedEventSchema: GenMessage<PublishedEvent> = /*@__PURE__*/
   messageDesc(file_triggers_v1_event, 3);
 
 /**
+ * The message delivery writes to the delivery outcomes stream: events, of any orgs, whose deliveries have all
+ * ended, for the inbox to show.
+ *
+ * @generated from message triggers.v1.DeliveryOutcomes
+ */
+export type DeliveryOutcomes = Message<"triggers.v1.DeliveryOutcomes"> & {
+  /**
+   * @generated from field: repeated triggers.v1.DeliveryOutcome outcomes = 1;
+   */
+  outcomes: DeliveryOutcome[];
+};
+
+/**
+ * Describes the message triggers.v1.DeliveryOutcomes.
+ * Use `create(DeliveryOutcomesSchema)` to create a new message.
+ */
+export const DeliveryOutcomesSchema: GenMessage<DeliveryOutcomes> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_event, 4);
+
+/**
+ * @generated from message triggers.v1.DeliveryOutcome
+ */
+export type DeliveryOutcome = Message<"triggers.v1.DeliveryOutcome"> & {
+  /**
+   * @generated from field: string org_id = 1;
+   */
+  orgId: string;
+
+  /**
+   * @generated from field: string event_id = 2;
+   */
+  eventId: string;
+
+  /**
+   * @generated from field: triggers.v1.EventDeliveryStatus status = 3;
+   */
+  status: EventDeliveryStatus;
+
+  /**
+   * When the last of its deliveries ended: a later outcome of the same event (after a replay) replaces an earlier one.
+   *
+   * @generated from field: google.protobuf.Timestamp settled_at = 4;
+   */
+  settledAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.DeliveryOutcome.
+ * Use `create(DeliveryOutcomeSchema)` to create a new message.
+ */
+export const DeliveryOutcomeSchema: GenMessage<DeliveryOutcome> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_event, 5);
+
+/**
  * Why a request failed, attached to errors as a detail so that clients can act on it.
  *
  * @generated from message triggers.v1.ErrorInfo
@@ -207,7 +269,39 @@ export type ErrorInfo = Message<"triggers.v1.ErrorInfo"> & {
  * Use `create(ErrorInfoSchema)` to create a new message.
  */
 export const ErrorInfoSchema: GenMessage<ErrorInfo> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_event, 4);
+  messageDesc(file_triggers_v1_event, 6);
+
+/**
+ * How the deliveries of an event ended, taken together.
+ *
+ * @generated from enum triggers.v1.EventDeliveryStatus
+ */
+export enum EventDeliveryStatus {
+  /**
+   * @generated from enum value: EVENT_DELIVERY_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Every subscription that wanted the event got it.
+   *
+   * @generated from enum value: EVENT_DELIVERY_STATUS_DELIVERED = 1;
+   */
+  DELIVERED = 1,
+
+  /**
+   * A delivery failed for good: its attempts ran out or the endpoint refused it. The event's deliveries say which.
+   *
+   * @generated from enum value: EVENT_DELIVERY_STATUS_FAILED = 2;
+   */
+  FAILED = 2,
+}
+
+/**
+ * Describes the enum triggers.v1.EventDeliveryStatus.
+ */
+export const EventDeliveryStatusSchema: GenEnum<EventDeliveryStatus> = /*@__PURE__*/
+  enumDesc(file_triggers_v1_event, 0);
 
 /**
  * @generated from enum triggers.v1.ErrorReason
@@ -237,5 +331,5 @@ export enum ErrorReason {
  * Describes the enum triggers.v1.ErrorReason.
  */
 export const ErrorReasonSchema: GenEnum<ErrorReason> = /*@__PURE__*/
-  enumDesc(file_triggers_v1_event, 0);
+  enumDesc(file_triggers_v1_event, 1);
 
