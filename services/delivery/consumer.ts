@@ -49,9 +49,10 @@ export async function startConsumer({
     }
     try {
       const taken = await dispatcher.accept(published.orgId, published.events);
-      // Stored, the deliveries no longer need the message: if we die now, their leases run out and any worker sends them.
-      msg.ack();
+      // Stored, the deliveries no longer need the message: if we die now, their leases run out and any worker sends
+      // them. Sent before the ack, which can throw: a message that comes back again adds nothing.
       sender.send(taken);
+      msg.ack();
     } catch (err) {
       // Never ack what was not stored: the events come back, and the deliveries stored before are not made twice.
       if (isDependencyDown(err)) logger.warn({ err, stream_seq: msg.seq }, "store unavailable, events retried later");

@@ -9,6 +9,7 @@ export interface DeliveryRow {
   id: string;
   org_id: string;
   event_id: string;
+  event_type: string;
   subscription_id: string;
   state: DeliveryState;
   attempt_count: number;
@@ -72,6 +73,7 @@ export interface NewDelivery {
   id: string;
   orgId: string;
   eventId: string;
+  eventType: string;
   subscriptionId: string;
   /** When it is due from now: 0 for at once, a lease when this worker sends it itself, null to park it. */
   dueInMs: number | null;
@@ -85,7 +87,7 @@ export interface AttemptRecord {
   verdict: Verdict;
 }
 
-const deliveryColumns = `d.id, d.org_id, d.event_id, d.subscription_id, d.state, d.attempt_count,
+const deliveryColumns = `d.id, d.org_id, d.event_id, d.event_type, d.subscription_id, d.state, d.attempt_count,
   nullif(d.next_attempt_at, 'infinity') as next_attempt_at, d.created_at`;
 
 export function createDeliveryStore(sql: Sql) {
@@ -111,13 +113,13 @@ export function createDeliveryStore(sql: Sql) {
           select * from unnest(${messages.map((m) => m.eventId)}::uuid[], ${messages.map((m) => m.orgId)}::uuid[],
                                ${messages.map((m) => m.body)}::text[], ${messages.map((m) => m.requestId)}::text[])
           on conflict (event_id) do nothing)
-        insert into delivery.deliveries (id, org_id, event_id, subscription_id, next_attempt_at)
-        select id, org_id, event_id, subscription_id,
+        insert into delivery.deliveries (id, org_id, event_id, event_type, subscription_id, next_attempt_at)
+        select id, org_id, event_id, event_type, subscription_id,
                case when due_in_ms is null then 'infinity' else now() + due_in_ms * interval '1 millisecond' end
         from unnest(${deliveries.map((d) => d.id)}::uuid[], ${deliveries.map((d) => d.orgId)}::uuid[],
-                    ${deliveries.map((d) => d.eventId)}::uuid[], ${deliveries.map((d) => d.subscriptionId)}::uuid[],
-                    ${deliveries.map((d) => d.dueInMs)}::float8[])
-          as d(id, org_id, event_id, subscription_id, due_in_ms)
+                    ${deliveries.map((d) => d.eventId)}::uuid[], ${deliveries.map((d) => d.eventType)}::text[],
+                    ${deliveries.map((d) => d.subscriptionId)}::uuid[], ${deliveries.map((d) => d.dueInMs)}::float8[])
+          as d(id, org_id, event_id, event_type, subscription_id, due_in_ms)
         on conflict (event_id, subscription_id) do nothing
         returning id`;
       return new Set(created.map((row) => row.id));

@@ -60,7 +60,8 @@ export function createDispatcher({ store, cache, lanes, timeoutMs }: DispatcherO
         const ours = sub.state === "active" && ahead < queuedRounds * lanes.perSubscription;
         if (ours) queued.set(sub.id, (queued.get(sub.id) ?? 0) + 1);
         const dueInMs = sub.state !== "active" ? null : ours ? leaseFor(ahead) : 0;
-        const delivery: NewDelivery = { id: uuidv7(), orgId, eventId: published.event.id, subscriptionId: sub.id, dueInMs };
+        const { id: eventId, type: eventType } = published.event;
+        const delivery: NewDelivery = { id: uuidv7(), orgId, eventId, eventType, subscriptionId: sub.id, dueInMs };
         return { delivery, sub, ours };
       });
       const created = await store.addDeliveries(

@@ -1,6 +1,7 @@
 // Records attempts as they finish, many per statement when many finish together, and acts on what they settle.
 import type { JetStreamClient } from "nats";
 import { Counter, Histogram, type Registry } from "prom-client";
+import { isOperationalType } from "../shared/event-types.js";
 import type { Logger } from "../shared/logger.js";
 import { failureReasons, publishDeadLetter } from "./dead-letters.js";
 import type { AttemptRecord, DeliveryRow, DeliveryStore } from "./delivery-store.js";
@@ -58,7 +59,10 @@ export function createRecorder({ deliveries, subscriptions, cache, js, logger, r
       if (verdict.state !== "failed") continue;
       logger.warn({ delivery_id: delivery.id, event_id: delivery.event_id, reason: verdict.reason }, "delivery failed for good");
       await publishDeadLetter(js, delivery, verdict.reason);
-      if (verdict.reason === "exhausted") await publishExhausted(js, delivery, failureReasons.exhausted);
+      // Our own news that fails to arrive makes no further news: that way lies an endless chain.
+      if (verdict.reason === "exhausted" && !isOperationalType(delivery.event_type)) {
+        await publishExhausted(js, delivery, failureReasons.exhausted);
+      }
     }
   }
 

@@ -1,6 +1,6 @@
 // What a subscription may hold, and which events it gets: the rules its URL, its event types and its description follow.
 import { InvalidField, TooLarge } from "../shared/domain-errors.js";
-import { eventTypeRule, isEventType } from "../shared/event-types.js";
+import { eventTypeRule, isEventType, isOperationalType } from "../shared/event-types.js";
 
 const maxUrlLength = 2048;
 const maxEventTypes = 100;
@@ -40,9 +40,15 @@ export function description(raw: string): string {
   return raw;
 }
 
-/** Whether a type is among a subscription's: equal to one, or under a "prefix.*" at any depth ("order.*" takes "order.item.added"). */
+/**
+ * Whether a type is among a subscription's: equal to one, or under a "prefix.*" at any depth ("order.*" takes
+ * "order.item.added"). A subscription without types takes every type but our operational events, which go only
+ * where they are asked for by name: news of failing deliveries sent to every endpoint would fail at the failing
+ * ones and make more news.
+ */
 export function matchesEventTypes(types: string[], type: string): boolean {
-  return types.length === 0 || types.some((wanted) => (wanted.endsWith(wildcard) ? type.startsWith(wanted.slice(0, -1)) : wanted === type));
+  if (types.length === 0) return !isOperationalType(type);
+  return types.some((wanted) => (wanted.endsWith(wildcard) ? type.startsWith(wanted.slice(0, -1)) : wanted === type));
 }
 
 /**

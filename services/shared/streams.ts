@@ -59,8 +59,8 @@ export function subscriptionsChangedSubject(orgId: string): string {
 /** Every org's subscription changes. */
 export const subscriptionChanges = "subscriptions.changed.*";
 
-/** How long a consumer has to ack a message it was given before the message goes to another (working() restarts it). */
-export const consumerAckWaitMs = 30_000;
+// How long a consumer has to ack a message it was given before the message goes to another.
+const consumerAckWaitMs = 30_000;
 
 function durable(name: string): Partial<ConsumerConfig> {
   return {

@@ -433,3 +433,26 @@ test.serial("delivery - a slow endpoint does not hold up deliveries to others", 
   const [delivery] = await settledDeliveries(slowOrg.key, slowEvent.id);
   t.is(delivery!.state, "DELIVERY_STATE_SUCCEEDED");
 });
+
+test.serial("delivery - metrics count attempts by outcome and status class, and show the pending and dead-letter depth", async (t) => {
+  const { orgId, key } = await stack.createOrg();
+  const receiver = await startReceiver((_req, res) => res.writeHead(receiver.requests.length === 1 ? 502 : 200).end());
+  t.teardown(receiver.close);
+  await subscribe(key, receiver.url);
+  const event = newEvent("order.created");
+  await publishEvent(stack.js, orgId, event);
+  await settledDeliveries(key, event.id);
+
+  const metrics = (await (await fetch(`${stack.delivery.url}/metrics`)).text()).split("\n");
+  // A sample's value, by its name and labels in any order (the service label is added to every one).
+  const value = (name: string, labels: string[] = []) => {
+    const line = metrics.find((l) => l.startsWith(`${name}{`) && labels.every((label) => l.includes(label)));
+    return Number(line?.split(" ").at(-1) ?? Number.NaN);
+  };
+  t.true(value("delivery_attempts_total", ['outcome="failed"', 'status_class="5xx"']) >= 1);
+  t.true(value("delivery_attempts_total", ['outcome="succeeded"', 'status_class="2xx"']) >= 1);
+  t.true(value("delivery_attempts_total", ['outcome="failed"', 'status_class="none"']) >= 1, "the earlier tests' timeouts");
+  t.true(value("delivery_latency_seconds_count") >= 1);
+  t.true(value("delivery_pending") >= 0);
+  t.true(value("delivery_dead_letters") >= 1, "the earlier tests' dead letters");
+});

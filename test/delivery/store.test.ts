@@ -49,7 +49,7 @@ async function newDelivery(dueInMs: number | null = 0) {
     description: "",
     secret: "whsec_AAAA",
   });
-  const delivery = { id: uuidv7(), orgId, eventId: uuidv7(), subscriptionId: sub.id, dueInMs };
+  const delivery = { id: uuidv7(), orgId, eventId: uuidv7(), eventType: "order.created", subscriptionId: sub.id, dueInMs };
   const created = await deliveries.addDeliveries([{ eventId: delivery.eventId, orgId, body: '{"n":1}', requestId: "" }], [delivery]);
   return { orgId, sub, delivery, created };
 }

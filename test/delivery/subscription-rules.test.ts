@@ -19,8 +19,15 @@ test("subscription rules - a prefix pattern wants every type under the prefix, a
   for (const type of ["order", "orders.created", "user.deleted", "reorder.created"]) t.false(wantsEvent(sub, type, later), type);
 });
 
-test("subscription rules - a subscription without event types wants every type", (t) => {
+test("subscription rules - a subscription without event types wants every type but our operational events", (t) => {
   t.true(wantsEvent(subscription([]), "anything.at_all", later));
+  t.false(wantsEvent(subscription([]), "triggers.delivery.exhausted", later));
+});
+
+test("subscription rules - our operational events go where they are asked for by name or prefix", (t) => {
+  t.true(wantsEvent(subscription(["triggers.*"]), "triggers.subscription.disabled", later));
+  t.true(wantsEvent(subscription(["triggers.delivery.exhausted"]), "triggers.delivery.exhausted", later));
+  t.false(wantsEvent(subscription(["triggers.delivery.exhausted"]), "triggers.subscription.disabled", later));
 });
 
 test("subscription rules - events received before the subscription was created are not for it", (t) => {

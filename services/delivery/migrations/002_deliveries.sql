@@ -33,6 +33,8 @@ create table delivery.deliveries (
   id uuid primary key,
   org_id uuid not null,
   event_id uuid not null,
+  -- The event's type, so that the failure of one of our own operational events makes no further news.
+  event_type text not null default '',
   subscription_id uuid not null references delivery.subscriptions (id),
   state text not null default 'pending' check (state in ('pending', 'succeeded', 'failed')),
   attempt_count integer not null default 0,
