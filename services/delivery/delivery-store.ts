@@ -41,6 +41,33 @@ export interface EventOutcomeRow {
   settled_at: Date;
 }
 
+/** What one subscription's attempts in a batch say: failures after the last success, or all when none succeeded. */
+export interface SubscriptionOutcomes {
+  id: string;
+  failuresSinceSuccess: number;
+  succeeded: boolean;
+}
+
+/** A subscription's failed attempts in a row, once counted. */
+export interface FailureCount {
+  id: string;
+  consecutive_failures: number;
+}
+
+export interface RecordedAttempts {
+  /** The deliveries whose attempts were recorded, as they now stand. */
+  settled: DeliveryRow[];
+  /** How the events whose deliveries have all ended came out. */
+  outcomes: EventOutcomeRow[];
+  /** The subscriptions whose count changed, with their count. */
+  failuresInARow: FailureCount[];
+}
+
+// A row as json_agg writes it: timestamps are text.
+type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+const dateOrNull = (value: string | null) => (value === null ? null : new Date(value));
+
 export interface DeliveryWithAttempts extends DeliveryRow {
   attempts: AttemptRow[];
 }
@@ -152,12 +179,15 @@ export function createDeliveryStore(sql: Sql) {
     },
 
     /**
-     * Records attempts and settles their deliveries as their verdicts say, in one statement. An attempt whose delivery
-     * moved on meanwhile (another worker took it over) is not recorded. Returns the deliveries settled.
+     * Records attempts in one statement, as each round trip to Postgres costs more than the work: settles their
+     * deliveries as their verdicts say (an attempt whose delivery moved on meanwhile, taken over by another worker,
+     * is not recorded), counts failures in a row against their subscriptions, and tells how the events whose
+     * deliveries have all ended came out.
      */
-    recordAttempts(records: AttemptRecord[]): Promise<DeliveryRow[]> {
+    async recordAttempts(records: AttemptRecord[], bySubscription: SubscriptionOutcomes[]): Promise<RecordedAttempts> {
       const column = <T>(pick: (r: AttemptRecord) => T) => records.map(pick);
-      return sql<DeliveryRow[]>`
+      const subscriptionColumn = <T>(pick: (o: SubscriptionOutcomes) => T) => bySubscription.map(pick);
+      const [row] = await sql<{ settled: Json<DeliveryRow>[]; outcomes: Json<EventOutcomeRow>[]; counts: FailureCount[] }[]>`
         with o as (
           select * from unnest(
             ${column((r) => r.delivery.id)}::uuid[], ${column((r) => r.attemptId)}::uuid[],
@@ -185,23 +215,40 @@ export function createDeliveryStore(sql: Sql) {
                                          response_status, error, response_body, started_at, duration_ms, next_attempt_at)
           select o.attempt_id, d.id, d.org_id, d.event_id, d.subscription_id, o.url, o.number, o.status,
                  o.response_status, o.error, o.response_body, o.started_at, o.duration_ms, nullif(d.next_attempt_at, 'infinity')
-          from settled d join o on o.delivery_id = d.id)
-        select ${sql.unsafe(deliveryColumns)} from settled d`;
-    },
-
-    /**
-     * How each event's deliveries ended, for those of the given events none of whose deliveries is pending any
-     * more: failed when one failed, else delivered; settled_at is when the last of them ended.
-     */
-    eventOutcomes(eventIds: string[]): Promise<EventOutcomeRow[]> {
-      return sql<EventOutcomeRow[]>`
-        select event_id, min(org_id::text) as org_id,
-               case when bool_or(state = 'failed') then 'failed' else 'delivered' end as status,
-               max(updated_at) as settled_at
-        from delivery.deliveries
-        where event_id = any(${eventIds}::uuid[])
-        group by event_id
-        having not bool_or(state = 'pending')`;
+          from settled d join o on o.delivery_id = d.id),
+        counted as (
+          update delivery.subscriptions s set
+            consecutive_failures = case when c.succeeded then c.failures else s.consecutive_failures + c.failures end
+          from unnest(${subscriptionColumn((o) => o.id)}::uuid[], ${subscriptionColumn((o) => o.failuresSinceSuccess)}::int[],
+                      ${subscriptionColumn((o) => String(o.succeeded))}::bool[]) as c(id, failures, succeeded)
+          where s.id = c.id and (c.failures > 0 or s.consecutive_failures > 0)
+          returning s.id, s.consecutive_failures),
+        ended as (select distinct event_id from settled where state <> 'pending'),
+        outcomes as (
+          select e.event_id, min(e.org_id::text) as org_id,
+                 case when bool_or(e.state = 'failed') then 'failed' else 'delivered' end as status,
+                 max(e.updated_at) as settled_at
+          from (
+            select event_id, org_id, state, updated_at from settled
+            union all
+            select d.event_id, d.org_id, d.state, d.updated_at from delivery.deliveries d
+            where d.event_id in (select event_id from ended) and d.id not in (select id from settled)
+          ) e
+          where e.event_id in (select event_id from ended)
+          group by e.event_id
+          having not bool_or(e.state = 'pending'))
+        select
+          coalesce((select json_agg(json_build_object(
+            'id', id, 'org_id', org_id, 'event_id', event_id, 'event_type', event_type, 'subscription_id', subscription_id,
+            'state', state, 'attempt_count', attempt_count, 'next_attempt_at', nullif(next_attempt_at, 'infinity'),
+            'created_at', created_at)) from settled), '[]') as settled,
+          coalesce((select json_agg(outcomes) from outcomes), '[]') as outcomes,
+          coalesce((select json_agg(counted) from counted), '[]') as counts`;
+      return {
+        settled: row!.settled.map((d) => ({ ...d, next_attempt_at: dateOrNull(d.next_attempt_at), created_at: new Date(d.created_at) })),
+        outcomes: row!.outcomes.map((e) => ({ ...e, settled_at: new Date(e.settled_at) })),
+        failuresInARow: row!.counts,
+      };
     },
 
     /** Makes a settled delivery pending and due at once (parked if its subscription is not active); a pending one stays as it is. */

@@ -2,7 +2,8 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { v7 as uuidv7 } from "uuid";
 import type { PublishedEvent } from "../shared/published-events.js";
-import type { DeliveryStore, NewDelivery, TakenDelivery } from "./delivery-store.js";
+import { Batcher } from "./batcher.js";
+import type { DeliveryStore, NewDelivery, TakenDelivery, WebhookMessage } from "./delivery-store.js";
 import type { Lanes } from "./lanes.js";
 import { isAbout } from "./operational-events.js";
 import type { SubscriptionCache } from "./subscription-cache.js";
@@ -12,6 +13,8 @@ import { webhookBody } from "./webhook.js";
 
 // A worker keeps at most this many rounds of a subscription's lane queued; the rest it leaves due for any worker.
 const queuedRounds = 4;
+// Stream messages whose deliveries are stored by one statement, at most.
+const maxMessagesPerInsert = 64;
 // A held delivery's lease covers its wait in the lane and its attempt, plus this much.
 const leaseMarginMs = 5_000;
 
@@ -27,6 +30,14 @@ export function createDispatcher({ store, cache, lanes, timeoutMs }: DispatcherO
   function leaseFor(ahead: number): number {
     return timeoutMs * (1 + Math.floor(ahead / lanes.perSubscription)) + leaseMarginMs;
   }
+
+  // The messages that arrive while one insert runs share the next: fewer, fuller statements than one per message.
+  const inserts = new Batcher(async (batches: { messages: WebhookMessage[]; deliveries: NewDelivery[] }[]) => {
+    return store.addDeliveries(
+      batches.flatMap(({ messages }) => messages),
+      batches.flatMap(({ deliveries }) => deliveries),
+    );
+  }, maxMessagesPerInsert);
 
   return {
     /** The lease a worker takes on due deliveries it sends: they may wait behind a full lane, one round of them. */
@@ -59,15 +70,13 @@ export function createDispatcher({ store, cache, lanes, timeoutMs }: DispatcherO
         const ahead = lanes.load(sub.id) + (queued.get(sub.id) ?? 0);
         const ours = sub.state === "active" && ahead < queuedRounds * lanes.perSubscription;
         if (ours) queued.set(sub.id, (queued.get(sub.id) ?? 0) + 1);
+        else if (sub.state === "active") lanes.overflowed(sub.id);
         const dueInMs = sub.state !== "active" ? null : ours ? leaseFor(ahead) : 0;
         const { id: eventId, type: eventType } = published.event;
         const delivery: NewDelivery = { id: uuidv7(), orgId, eventId, eventType, subscriptionId: sub.id, dueInMs };
         return { delivery, sub, ours };
       });
-      const created = await store.addDeliveries(
-        messages,
-        planned.map(({ delivery }) => delivery),
-      );
+      const created = await inserts.add({ messages, deliveries: planned.map(({ delivery }) => delivery) });
       const now = new Date();
       return planned
         .filter(({ delivery, ours }) => ours && created.has(delivery.id))

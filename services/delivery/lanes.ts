@@ -4,7 +4,9 @@ import { Limiter } from "./limiter.js";
 export class Lanes {
   readonly #lanes = new Map<string, Limiter>();
   readonly #total: Limiter;
-  #onRoom: (() => void) | undefined;
+  // Subscriptions with deliveries left due in Postgres because their lane was full: their room is news to the scheduler.
+  readonly #overflowing = new Set<string>();
+  #onRoom: () => void = () => undefined;
 
   constructor(
     total: number,
@@ -28,8 +30,13 @@ export class Lanes {
     return [...this.#lanes].filter(([, lane]) => lane.load >= this.perSubscription).map(([id]) => id);
   }
 
-  /** Calls back, once, as soon as a full lane has room again; a newer request replaces an older one. */
-  whenRoom(callback: () => void): void {
+  /** Notes that deliveries of the subscription were left due, for any worker, because its lane was full. */
+  overflowed(subscriptionId: string): void {
+    this.#overflowing.add(subscriptionId);
+  }
+
+  /** Calls back whenever the lane of a subscription that overflowed has room again, so that its backlog drains at once. */
+  onRoom(callback: () => void): void {
     this.#onRoom = callback;
   }
 
@@ -44,13 +51,7 @@ export class Lanes {
       return await lane.run(() => this.#total.run(attempt));
     } finally {
       if (lane.load === 0 && this.#lanes.get(subscriptionId) === lane) this.#lanes.delete(subscriptionId);
-      if (lane.load < this.perSubscription) this.#roomMade();
+      if (lane.load < this.perSubscription && this.#overflowing.delete(subscriptionId)) this.#onRoom();
     }
-  }
-
-  #roomMade(): void {
-    const callback = this.#onRoom;
-    this.#onRoom = undefined;
-    callback?.();
   }
 }

@@ -3,14 +3,15 @@ import type { JetStreamClient } from "nats";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { isOperationalType } from "../shared/event-types.js";
 import type { Logger } from "../shared/logger.js";
+import { Batcher } from "./batcher.js";
 import { failureReasons, publishDeadLetter } from "./dead-letters.js";
-import type { AttemptRecord, DeliveryRow, DeliveryStore } from "./delivery-store.js";
+import type { AttemptRecord, DeliveryRow, DeliveryStore, FailureCount, SubscriptionOutcomes } from "./delivery-store.js";
 import { publishDisabled, publishExhausted } from "./operational-events.js";
 import { publishOutcomes } from "./outcomes.js";
 import type { SubscriptionCache } from "./subscription-cache.js";
-import type { SubscriptionOutcomes, SubscriptionStore } from "./subscription-store.js";
+import type { SubscriptionStore } from "./subscription-store.js";
 
-// Attempts that finish while a batch is being written wait for the next; a batch holds at most this many.
+// Attempts recorded by one statement, at most.
 const maxBatch = 500;
 
 export interface RecorderOptions {
@@ -36,16 +37,14 @@ export function createRecorder({ deliveries, subscriptions, cache, js, logger, r
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 86400],
     registers: [registry],
   });
-  const queue: AttemptRecord[] = [];
-  let writing: Promise<void> | undefined;
 
   async function write(batch: AttemptRecord[]): Promise<void> {
-    const settled = await deliveries.recordAttempts(batch);
+    const recorded = await deliveries.recordAttempts(batch, outcomesBySubscription(batch));
     for (const record of batch) count(record);
     // Recorded, the attempts stand: what follows tells others, and a failure of one step does not hold up the next.
-    await step("dead letters", () => announceFailures(settled, batch));
-    await step("delivery outcomes", () => announceOutcomes(settled));
-    await step("subscription counts", () => countAgainstSubscriptions(batch));
+    await step("dead letters", () => announceFailures(recorded.settled, batch));
+    await step("delivery outcomes", () => publishOutcomes(js, recorded.outcomes));
+    await step("stopped subscriptions", () => stopSubscriptions(batch, recorded.failuresInARow));
   }
 
   async function step(name: string, run: () => Promise<void>): Promise<void> {
@@ -66,13 +65,11 @@ export function createRecorder({ deliveries, subscriptions, cache, js, logger, r
     }
   }
 
-  async function announceOutcomes(settled: DeliveryRow[]): Promise<void> {
-    const ended = new Set(settled.filter((delivery) => delivery.state !== "pending").map((delivery) => delivery.event_id));
-    if (ended.size > 0) await publishOutcomes(js, await deliveries.eventOutcomes([...ended]));
-  }
-
-  async function countAgainstSubscriptions(batch: AttemptRecord[]): Promise<void> {
-    for (const sub of await subscriptions.countOutcomes(outcomesBySubscription(batch), pauseAfterFailures)) {
+  async function stopSubscriptions(batch: AttemptRecord[], failuresInARow: FailureCount[]): Promise<void> {
+    const gone = [...new Set(batch.filter((r) => r.outcome.responseStatus === 410).map((r) => r.delivery.subscriptionId))];
+    const failing = failuresInARow.filter((count) => count.consecutive_failures >= pauseAfterFailures).map((count) => count.id);
+    if (gone.length === 0 && failing.length === 0) return;
+    for (const sub of await subscriptions.stopSubscriptions(gone, failing)) {
       logger.warn({ subscription_id: sub.id, org_id: sub.org_id, state: sub.state, reason: sub.state_reason }, "subscription stopped");
       await cache.changed(sub.org_id);
       await publishDisabled(js, sub);
@@ -85,22 +82,15 @@ export function createRecorder({ deliveries, subscriptions, cache, js, logger, r
     if (outcome.status === "succeeded") latency.observe((Date.now() - delivery.createdAt.getTime()) / 1000);
   }
 
-  async function drain(): Promise<void> {
-    while (queue.length > 0) {
-      const batch = queue.splice(0, maxBatch);
-      // Unrecorded, the deliveries stay held until their leases end, then are tried again: at least once, never lost.
-      await write(batch).catch((err: unknown) => logger.warn({ err, attempts: batch.length }, "recording attempts failed"));
-    }
-    writing = undefined;
-  }
+  // Attempts that finish while a batch is being written wait for the next one.
+  const batches = new Batcher(async (batch: AttemptRecord[]) => {
+    // Unrecorded, the deliveries stay held until their leases end, then are tried again: at least once, never lost.
+    await write(batch).catch((err: unknown) => logger.warn({ err, attempts: batch.length }, "recording attempts failed"));
+  }, maxBatch);
 
   return {
     /** Queues the attempt's record; resolves once it is written, or given up. */
-    record(record: AttemptRecord): Promise<void> {
-      queue.push(record);
-      writing ??= drain();
-      return writing;
-    },
+    record: (record: AttemptRecord): Promise<void> => batches.add(record),
   };
 }
 
@@ -109,10 +99,9 @@ function outcomesBySubscription(batch: AttemptRecord[]): SubscriptionOutcomes[] 
   const bySubscription = new Map<string, SubscriptionOutcomes>();
   for (const { delivery, outcome } of batch) {
     const id = delivery.subscriptionId;
-    const entry = bySubscription.get(id) ?? { id, failuresSinceSuccess: 0, succeeded: false, gone: false };
+    const entry = bySubscription.get(id) ?? { id, failuresSinceSuccess: 0, succeeded: false };
     if (outcome.status === "succeeded") Object.assign(entry, { failuresSinceSuccess: 0, succeeded: true });
     else entry.failuresSinceSuccess++;
-    if (outcome.responseStatus === 410) entry.gone = true;
     bySubscription.set(id, entry);
   }
   return [...bySubscription.values()];

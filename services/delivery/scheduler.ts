@@ -1,7 +1,7 @@
 // Takes due deliveries from Postgres for this worker to send: retries whose time came, and what another worker left.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../shared/logger.js";
-import type { DeliveryStore } from "./delivery-store.js";
+import type { DeliveryStore, TakenDelivery } from "./delivery-store.js";
 import type { Lanes } from "./lanes.js";
 import type { Sender } from "./sender.js";
 
@@ -19,6 +19,12 @@ export interface RunningScheduler {
   stop(): Promise<void>;
 }
 
+function countBySubscription(taken: TakenDelivery[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { subscriptionId } of taken) counts.set(subscriptionId, (counts.get(subscriptionId) ?? 0) + 1);
+  return counts;
+}
+
 export function startScheduler({ store, lanes, sender, logger, pollIntervalMs, leaseMs }: SchedulerOptions): RunningScheduler {
   const stopping = new AbortController();
 
@@ -28,19 +34,24 @@ export function startScheduler({ store, lanes, sender, logger, pollIntervalMs, l
     if (free === 0) return false;
     const taken = await store.takeDue(free, lanes.perSubscription, lanes.full(), leaseMs);
     sender.send(taken);
+    // A subscription that got its whole share may have more due: its lane's room will wake us.
+    for (const [subscriptionId, count] of countBySubscription(taken)) {
+      if (count >= lanes.perSubscription) lanes.overflowed(subscriptionId);
+    }
     return taken.length === free;
   }
 
-  // Waits for the next poll; a lane left full comes back sooner, as soon as it has room: a backlog drains at the
-  // endpoint's pace, not the poll's.
+  let wake = new AbortController();
+  lanes.onRoom(() => wake.abort());
+  stopping.signal.addEventListener("abort", () => wake.abort(), { once: true });
+
+  // Waits for the next poll, or less when a backlog's lane has room: a backlog drains at its endpoint's pace.
   async function pause(): Promise<void> {
-    const wait = new AbortController();
-    const stop = () => wait.abort();
-    stopping.signal.addEventListener("abort", stop, { once: true });
-    if (lanes.full().length > 0) lanes.whenRoom(stop);
-    // The abort that ends the wait early is the point of it, not a failure.
-    await sleep(pollIntervalMs, undefined, { signal: wait.signal }).catch(() => undefined);
-    stopping.signal.removeEventListener("abort", stop);
+    if (!wake.signal.aborted) {
+      // The abort that ends the wait early is the point of it, not a failure.
+      await sleep(pollIntervalMs, undefined, { signal: wake.signal }).catch(() => undefined);
+    }
+    if (!stopping.signal.aborted) wake = new AbortController();
   }
 
   const loop = (async () => {

@@ -6,8 +6,8 @@ import type { AddressGuard } from "./address-guard.js";
 import type { AttemptRecord, TakenDelivery } from "./delivery-store.js";
 import type { Lanes } from "./lanes.js";
 import type { Recorder } from "./recorder.js";
-import { verdictOf } from "./retry-policy.js";
-import { postWebhook } from "./webhook.js";
+import { type Verdict, verdictOf } from "./retry-policy.js";
+import { type AttemptOutcome, postWebhook } from "./webhook.js";
 
 export interface SenderOptions {
   lanes: Lanes;
@@ -26,23 +26,25 @@ export function createSender({ lanes, recorder, guard, logger, timeoutMs, retryS
     const { url, eventId: webhookId, body, secrets } = delivery;
     const outcome = await postWebhook({ url, webhookId, body, secrets }, timeoutMs, guard);
     const verdict = verdictOf(outcome, delivery.attemptCount + 1, retrySchedule);
-    // Every attempt is recorded and counted; the log speaks up for failures, successes only at debug level.
-    withRequestId(delivery.requestId, () =>
-      logger[outcome.status === "succeeded" ? "debug" : "info"](
-        {
-          delivery_id: delivery.id,
-          event_id: delivery.eventId,
-          subscription_id: delivery.subscriptionId,
-          attempt: delivery.attemptCount + 1,
-          response_status: outcome.responseStatus,
-          error: outcome.error,
-          duration_ms: outcome.durationMs,
-          next: verdict.state,
-        },
-        "attempt made",
-      ),
-    );
+    logAttempt(delivery, outcome, verdict);
     return { delivery, attemptId: uuidv7(), startedAt, outcome, verdict };
+  }
+
+  // Every attempt is recorded and counted; the log speaks up for failures, successes only at debug level.
+  function logAttempt(delivery: TakenDelivery, outcome: AttemptOutcome, verdict: Verdict): void {
+    const level = outcome.status === "succeeded" ? "debug" : "info";
+    if (!logger.isLevelEnabled(level)) return;
+    const fields = {
+      delivery_id: delivery.id,
+      event_id: delivery.eventId,
+      subscription_id: delivery.subscriptionId,
+      attempt: delivery.attemptCount + 1,
+      response_status: outcome.responseStatus,
+      error: outcome.error,
+      duration_ms: outcome.durationMs,
+      next: verdict.state,
+    };
+    withRequestId(delivery.requestId, () => logger[level](fields, "attempt made"));
   }
 
   return {

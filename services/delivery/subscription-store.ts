@@ -127,30 +127,18 @@ export function createSubscriptionStore(sql: Sql) {
     },
 
     /**
-     * Counts the attempts' outcomes against their subscriptions (failures in a row, reset by a success): an active
-     * subscription is paused once it reaches pauseAfter, and disabled when its endpoint said 410 Gone. Returns those
-     * whose state changed, their deliveries parked.
+     * Stops active subscriptions whose endpoint said 410 Gone (disabled) or that failed too often in a row (paused),
+     * parking their deliveries. Returns those whose state changed.
      */
-    async countOutcomes(outcomes: SubscriptionOutcomes[], pauseAfter: number): Promise<SubscriptionRow[]> {
-      if (outcomes.length === 0) return [];
+    stopSubscriptions(gone: string[], failing: string[]): Promise<SubscriptionRow[]> {
       return sql.begin(async (tx): Promise<SubscriptionRow[]> => {
-        const counted = await tx<{ id: string; consecutive_failures: number }[]>`
-          update delivery.subscriptions s set
-            consecutive_failures = case when o.succeeded then o.failures else s.consecutive_failures + o.failures end
-          from unnest(${outcomes.map((o) => o.id)}::uuid[], ${outcomes.map((o) => o.failuresSinceSuccess)}::int[],
-                      ${outcomes.map((o) => String(o.succeeded))}::bool[]) as o(id, failures, succeeded)
-          where s.id = o.id and (o.failures > 0 or s.consecutive_failures > 0)
-          returning s.id, s.consecutive_failures`;
-        const gone = outcomes.filter((o) => o.gone).map((o) => o.id);
-        const tripped = counted.filter((row) => row.consecutive_failures >= pauseAfter).map((row) => row.id);
-        if (gone.length === 0 && tripped.length === 0) return [];
         const changed = await tx<SubscriptionRow[]>`
           update delivery.subscriptions set
             state = case when id = any(${gone}::uuid[]) then 'disabled' else 'paused' end,
             state_reason = case when id = any(${gone}::uuid[]) then 'the endpoint answered 410 Gone'
                                 else consecutive_failures || ' failed attempts in a row' end,
             updated_at = now()
-          where id = any(${[...gone, ...tripped]}::uuid[]) and state = 'active'
+          where id = any(${[...gone, ...failing]}::uuid[]) and state = 'active'
           returning ${tx(columns)}`;
         if (changed.length > 0)
           await parkOrResume(
@@ -161,15 +149,6 @@ export function createSubscriptionStore(sql: Sql) {
       });
     },
   };
-}
-
-/** What one batch of attempts says of a subscription. */
-export interface SubscriptionOutcomes {
-  id: string;
-  /** Failures after the batch's last success, or all of them when none succeeded. */
-  failuresSinceSuccess: number;
-  succeeded: boolean;
-  gone: boolean;
 }
 
 /**

@@ -59,8 +59,10 @@ async function take(subscriptionId: string, leaseMs = 60_000): Promise<TakenDeli
   return (await deliveries.takeDue(1000, 10, [], leaseMs)).filter((taken) => taken.subscriptionId === subscriptionId);
 }
 
+/** Records one failed attempt of the taken delivery, with the given verdict. */
 function record(taken: TakenDelivery, verdict: Parameters<typeof deliveries.recordAttempts>[0][number]["verdict"]) {
-  return deliveries.recordAttempts([{ delivery: taken, attemptId: uuidv7(), startedAt: new Date(), outcome: failed, verdict }]);
+  const attempt = { delivery: taken, attemptId: uuidv7(), startedAt: new Date(), outcome: failed, verdict };
+  return deliveries.recordAttempts([attempt], [{ id: taken.subscriptionId, failuresSinceSuccess: 1, succeeded: false }]);
 }
 
 test.serial("delivery store - a redelivered stream message adds no second delivery of an event to a subscription", async (t) => {
@@ -96,12 +98,15 @@ test.serial(
   async (t) => {
     const { orgId, sub, delivery } = await newDelivery();
     const [taken] = await take(sub.id);
-    const [settled] = await record(taken!, { state: "pending", retryInMs: 3_600_000 });
+    const recorded = await record(taken!, { state: "pending", retryInMs: 3_600_000 });
+    const [settled] = recorded.settled;
     t.is(settled!.attempt_count, 1);
     t.true(settled!.next_attempt_at! > new Date(Date.now() + 3_500_000));
-    t.is(
-      (await record(taken!, { state: "pending", retryInMs: 0 })).length,
-      0,
+    t.deepEqual(recorded.outcomes, [], "a pending delivery has no outcome yet");
+    t.deepEqual(recorded.failuresInARow, [{ id: sub.id, consecutive_failures: 1 }]);
+    t.deepEqual(
+      (await record(taken!, { state: "pending", retryInMs: 0 })).settled,
+      [],
       "the same attempt number again is a worker that lost its lease",
     );
     const [listed] = await deliveries.eventDeliveries(orgId, delivery.eventId);
@@ -112,8 +117,10 @@ test.serial(
 
 test.serial("delivery store - a paused subscription's deliveries are parked, and enabling it makes them due at once", async (t) => {
   const { orgId, sub } = await newDelivery();
-  const changed = await subscriptions.countOutcomes([{ id: sub.id, failuresSinceSuccess: 3, succeeded: false, gone: false }], 3);
-  t.like(changed[0], { id: sub.id, state: "paused", state_reason: "3 failed attempts in a row" });
+  const [taken] = await take(sub.id, 0);
+  const { failuresInARow } = await record(taken!, { state: "pending", retryInMs: 0 });
+  const changed = await subscriptions.stopSubscriptions([], [failuresInARow[0]!.id]);
+  t.like(changed[0], { id: sub.id, state: "paused", state_reason: "1 failed attempts in a row" });
   t.deepEqual(await take(sub.id), [], "its due delivery is parked");
   await subscriptions.updateSubscription(orgId, sub.id, { enabled: true });
   t.is((await take(sub.id)).length, 1);
@@ -122,7 +129,8 @@ test.serial("delivery store - a paused subscription's deliveries are parked, and
 test.serial("delivery store - a failed delivery is replayed from a time on, and only the org's own", async (t) => {
   const { orgId, sub, delivery } = await newDelivery();
   const [taken] = await take(sub.id);
-  await record(taken!, { state: "failed", reason: "exhausted" });
+  const { outcomes } = await record(taken!, { state: "failed", reason: "exhausted" });
+  t.like(outcomes, [{ event_id: delivery.eventId, org_id: orgId, status: "failed" }]);
   t.is(await deliveries.replayFailed(uuidv7(), sub.id, new Date(0)), 0);
   t.is(await deliveries.replayFailed(orgId, sub.id, new Date(Date.now() + 60_000)), 0);
   t.is(await deliveries.replayFailed(orgId, sub.id, new Date(0)), 1);
