@@ -2,6 +2,7 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import test from "ava";
 import { v7 as uuidv7 } from "uuid";
+import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { ErrorInfoSchema } from "../../gen/triggers/v1/event_pb.js";
 import { request } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
@@ -115,7 +116,7 @@ for (const [name, request, field] of invalidSubscriptions) {
   });
 }
 
-test("delivery - a malformed id is refused naming its field", async (t) => {
+test("delivery - a malformed id, a missing time or a bad page is refused naming its field", async (t) => {
   const { key } = await stack.createOrg();
   for (const [method, body, field] of [
     ["GetSubscription", { id: "not-a-uuid" }, "id"],
@@ -127,6 +128,10 @@ test("delivery - a malformed id is refused naming its field", async (t) => {
     ["RetryDelivery", { id: "x" }, "id"],
     ["RotateSubscriptionSecret", { id: "x" }, "id"],
     ["UpdateSubscription", { id: "x", update_mask: "url" }, "id"],
+    ["ReplaySubscription", { id: uuidv7() }, "since"],
+    ["ListSubscriptionDeliveries", { subscription_id: uuidv7(), limit: 101 }, "limit"],
+    ["ListSubscriptionDeliveries", { subscription_id: uuidv7(), cursor: "not-ours" }, "cursor"],
+    ["ListSubscriptionDeliveries", { subscription_id: uuidv7(), state: 9 }, "state"],
   ] as const) {
     const res = await call(method, body, key);
     t.is(res.status, 400, method);
@@ -135,10 +140,12 @@ test("delivery - a malformed id is refused naming its field", async (t) => {
   }
 });
 
-test("delivery - a request without a key or with a wrong key is unauthenticated", async (t) => {
-  const missing = await call("ListSubscriptions", {});
-  t.is(missing.status, 401);
-  t.is((missing.body as ErrorJson).code, "unauthenticated");
+test("delivery - a request without a key or with a wrong key is unauthenticated, whatever the RPC", async (t) => {
+  for (const method of DeliveryService.methods) {
+    const missing = await call(method.name, {});
+    t.is(missing.status, 401, method.name);
+    t.is((missing.body as ErrorJson).code, "unauthenticated", method.name);
+  }
   const wrong = await call("CreateSubscription", { url: "https://example.com/" }, "tk_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB");
   t.is(wrong.status, 401);
   t.is((wrong.body as ErrorJson).code, "unauthenticated");
