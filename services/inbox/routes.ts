@@ -13,6 +13,7 @@ import type { EventRow, EventStore } from "./store.js";
 
 const defaultLimit = 100;
 const maxLimit = 1000;
+const maxAckIds = 1000;
 
 /** The page a ListInbox request asks for: how many events, after which one. */
 function pageOf(req: ListInboxRequest): { limit: number; after: string | undefined } {
@@ -38,7 +39,7 @@ export function listInboxJson(store: EventStore): JsonRoute<typeof InboxService.
 }
 
 /** The store's reads and acknowledgement, all the routes need: a store in memory can stand in for tests. */
-export type InboxReads = Pick<EventStore, "pending" | "find" | "ack">;
+export type InboxReads = Pick<EventStore, "pending" | "find" | "ack" | "ackMany">;
 
 export function inboxRoutes(store: InboxReads) {
   return (router: ConnectRouter) =>
@@ -65,7 +66,19 @@ export function inboxRoutes(store: InboxReads) {
         if (!row) throw new NotFound("event");
         return { event: toEvent(row) };
       },
+
+      async ackEvents(req, ctx) {
+        const { acked, already_acked, unknown_ids } = await store.ackMany(callerOf(ctx).orgId, eventIds(req.ids));
+        return { acked, alreadyAcked: already_acked, unknownIds: unknown_ids };
+      },
     });
+}
+
+/** The ids of a bulk acknowledgement, each a valid id, in canonical form. */
+function eventIds(ids: string[]): string[] {
+  if (ids.length === 0) throw new InvalidField("ids", "ids names no event");
+  if (ids.length > maxAckIds) throw new InvalidField("ids", `ids holds more than ${maxAckIds} ids`);
+  return ids.map((id, index) => requireUuid(id, `ids[${index}]`));
 }
 
 const deliveryStatuses = { delivered: EventDeliveryStatus.DELIVERED, failed: EventDeliveryStatus.FAILED } as const;

@@ -105,6 +105,23 @@ export function createEventStore(sql: Sql) {
       return row;
     },
 
+    /** Acknowledges the org's events among ids, in one statement; those acknowledged before keep their first acked_at. */
+    async ackMany(orgId: string, ids: string[]): Promise<AckCounts> {
+      const [counts] = await sql<AckCounts[]>`
+        with wanted as (select distinct unnest(${ids}::uuid[]) as id),
+        found as (
+          select e.id, e.acked_at from inbox.events e join wanted w on w.id = e.id
+          where e.org_id = ${orgId}),
+        acked as (
+          update inbox.events e set acked_at = now()
+          from found f where e.id = f.id and f.acked_at is null
+          returning e.id)
+        select (select count(*)::int from acked) as acked,
+               (select count(*)::int from found where acked_at is not null) as already_acked,
+               array(select id::text from wanted where id not in (select id from found) order by id) as unknown_ids`;
+      return counts!;
+    },
+
     /** Acknowledges an event; an event acknowledged before keeps its first acked_at. */
     async ack(orgId: string, id: string): Promise<EventRow | undefined> {
       const [row] = await sql<EventRow[]>`
@@ -116,6 +133,12 @@ export function createEventStore(sql: Sql) {
       return row;
     },
   };
+}
+
+export interface AckCounts {
+  acked: number;
+  already_acked: number;
+  unknown_ids: string[];
 }
 
 export type EventStore = ReturnType<typeof createEventStore>;

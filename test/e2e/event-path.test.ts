@@ -43,6 +43,28 @@ test("event path - a posted event is in the inbox, can be read and acked, and le
   t.is(again.body.acked_at, acked.body.acked_at);
 });
 
+test("event path - a bulk ack acknowledges the org's own events, and counts those acknowledged before and the unknown", async (t) => {
+  const api = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
+  const stranger = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) ids.push((await api.post("/v1/events", { type: "tick", data: { i } })).body.id);
+  const foreign = (await stranger.post("/v1/events", { type: "tick", data: {} })).body.id;
+  await eventually(async () => ((await wholeInbox(api)).length === 3 ? true : undefined), "three events");
+  await eventually(async () => ((await wholeInbox(stranger)).length === 1 ? true : undefined), "the stranger's event");
+  t.is((await api.post(`/v1/events/${ids[0]}/ack`)).status, 200);
+
+  const never = "01a2a2a2-0000-7000-8000-000000000000";
+  const bulk = await api.post("/v1/inbox/ack", { ids: [...ids, ids[1], foreign, never] });
+  t.is(bulk.status, 200);
+  t.deepEqual(bulk.body, { acked: 2, already_acked: 1, unknown_ids: [never, foreign].sort() });
+  t.deepEqual(await wholeInbox(api), []);
+  t.is((await wholeInbox(stranger)).length, 1, "another org's event is untouched");
+  const again = await api.post("/v1/inbox/ack", { ids });
+  t.deepEqual(again.body, { acked: 0, already_acked: 3, unknown_ids: [] });
+  t.is((await api.post("/v1/inbox/ack", { ids: ["x"] })).status, 400);
+  t.is((await apiClient(stack.gatewayUrl).post("/v1/inbox/ack", { ids })).status, 401);
+});
+
 test("event path - the inbox pages oldest first with an opaque cursor", async (t) => {
   const api = apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
   const ids = [];

@@ -56,6 +56,7 @@ test("rest routes - every public method with an http rule gets exactly the route
     "POST /v1/deliveries/{id}/retry",
     "POST /v1/events",
     "POST /v1/events/{id}/ack",
+    "POST /v1/inbox/ack",
     "POST /v1/orgs",
     "POST /v1/subscriptions",
     "POST /v1/subscriptions/{id}/replay",

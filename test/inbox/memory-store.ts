@@ -1,7 +1,7 @@
 // The inbox store's reads and acknowledgement in memory, ordered and scoped by org as the Postgres store is, for route tests.
 
 import type { InboxReads } from "../../services/inbox/routes.js";
-import type { EventRow } from "../../services/inbox/store.js";
+import type { AckCounts, EventRow } from "../../services/inbox/store.js";
 
 export class MemoryEventStore implements InboxReads {
   readonly rows: EventRow[] = [];
@@ -20,6 +20,20 @@ export class MemoryEventStore implements InboxReads {
 
   async find(orgId: string, id: string): Promise<EventRow | undefined> {
     return this.rows.find((row) => row.org_id === orgId && row.id === id);
+  }
+
+  async ackMany(orgId: string, ids: string[]): Promise<AckCounts> {
+    const counts: AckCounts = { acked: 0, already_acked: 0, unknown_ids: [] };
+    for (const id of [...new Set(ids)].sort()) {
+      const row = await this.find(orgId, id);
+      if (!row) counts.unknown_ids.push(id);
+      else if (row.acked_at) counts.already_acked++;
+      else {
+        row.acked_at = new Date();
+        counts.acked++;
+      }
+    }
+    return counts;
   }
 
   async ack(orgId: string, id: string): Promise<EventRow | undefined> {

@@ -61,3 +61,16 @@ test("inbox routes - without a key, or with one auth does not know, nothing is a
   t.is((await refusalOf(client.listInbox({}))).code, Code.Unauthenticated);
   t.is((await refusalOf(client.listInbox({}, withKey(newKey())))).code, Code.Unauthenticated);
 });
+
+test("inbox routes - a bulk ack names the id at fault, and refuses none or more than 1000 ids", async (t) => {
+  const { keys, client } = inbox();
+  for (const [ids, field] of [
+    [[], "ids"],
+    [Array.from({ length: 1001 }, () => uuidv7()), "ids"],
+    [[uuidv7(), "not-an-id"], "ids[1]"],
+  ] as const) {
+    const { code, field: named } = await refusalOf(client.ackEvents({ ids: [...ids] }, withKey(keys.a)));
+    t.is(code, Code.InvalidArgument);
+    t.is(named, field);
+  }
+});

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file triggers/v1/inbox.proto.
  */
 export const file_triggers_v1_inbox: GenFile = /*@__PURE__*/
-  fileDesc("Chd0cmlnZ2Vycy92MS9pbmJveC5wcm90bxILdHJpZ2dlcnMudjEiMQoQTGlzdEluYm94UmVxdWVzdBINCgVsaW1pdBgBIAEoBRIOCgZjdXJzb3IYAiABKAkiTAoRTGlzdEluYm94UmVzcG9uc2USIgoGZXZlbnRzGAEgAygLMhIudHJpZ2dlcnMudjEuRXZlbnQSEwoLbmV4dF9jdXJzb3IYAiABKAkiHQoPR2V0RXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIjUKEEdldEV2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi50cmlnZ2Vycy52MS5FdmVudCIdCg9BY2tFdmVudFJlcXVlc3QSCgoCaWQYASABKAkiNQoQQWNrRXZlbnRSZXNwb25zZRIhCgVldmVudBgBIAEoCzISLnRyaWdnZXJzLnYxLkV2ZW50MsMCCgxJbmJveFNlcnZpY2USXQoJTGlzdEluYm94Eh0udHJpZ2dlcnMudjEuTGlzdEluYm94UmVxdWVzdBoeLnRyaWdnZXJzLnYxLkxpc3RJbmJveFJlc3BvbnNlIhGC0+STAgsSCS92MS9pbmJveBJnCghHZXRFdmVudBIcLnRyaWdnZXJzLnYxLkdldEV2ZW50UmVxdWVzdBodLnRyaWdnZXJzLnYxLkdldEV2ZW50UmVzcG9uc2UiHoLT5JMCGGIFZXZlbnQSDy92MS9ldmVudHMve2lkfRJrCghBY2tFdmVudBIcLnRyaWdnZXJzLnYxLkFja0V2ZW50UmVxdWVzdBodLnRyaWdnZXJzLnYxLkFja0V2ZW50UmVzcG9uc2UiIoLT5JMCHGIFZXZlbnQiEy92MS9ldmVudHMve2lkfS9hY2tiBnByb3RvMw", [file_google_api_annotations, file_triggers_v1_event]);
+  fileDesc("Chd0cmlnZ2Vycy92MS9pbmJveC5wcm90bxILdHJpZ2dlcnMudjEiMQoQTGlzdEluYm94UmVxdWVzdBINCgVsaW1pdBgBIAEoBRIOCgZjdXJzb3IYAiABKAkiTAoRTGlzdEluYm94UmVzcG9uc2USIgoGZXZlbnRzGAEgAygLMhIudHJpZ2dlcnMudjEuRXZlbnQSEwoLbmV4dF9jdXJzb3IYAiABKAkiHQoPR2V0RXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIjUKEEdldEV2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi50cmlnZ2Vycy52MS5FdmVudCIdCg9BY2tFdmVudFJlcXVlc3QSCgoCaWQYASABKAkiNQoQQWNrRXZlbnRSZXNwb25zZRIhCgVldmVudBgBIAEoCzISLnRyaWdnZXJzLnYxLkV2ZW50Ih8KEEFja0V2ZW50c1JlcXVlc3QSCwoDaWRzGAEgAygJIk4KEUFja0V2ZW50c1Jlc3BvbnNlEg0KBWFja2VkGAEgASgFEhUKDWFscmVhZHlfYWNrZWQYAiABKAUSEwoLdW5rbm93bl9pZHMYAyADKAkyqQMKDEluYm94U2VydmljZRJdCglMaXN0SW5ib3gSHS50cmlnZ2Vycy52MS5MaXN0SW5ib3hSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuTGlzdEluYm94UmVzcG9uc2UiEYLT5JMCCxIJL3YxL2luYm94EmcKCEdldEV2ZW50EhwudHJpZ2dlcnMudjEuR2V0RXZlbnRSZXF1ZXN0Gh0udHJpZ2dlcnMudjEuR2V0RXZlbnRSZXNwb25zZSIegtPkkwIYYgVldmVudBIPL3YxL2V2ZW50cy97aWR9EmsKCEFja0V2ZW50EhwudHJpZ2dlcnMudjEuQWNrRXZlbnRSZXF1ZXN0Gh0udHJpZ2dlcnMudjEuQWNrRXZlbnRSZXNwb25zZSIigtPkkwIcYgVldmVudCITL3YxL2V2ZW50cy97aWR9L2FjaxJkCglBY2tFdmVudHMSHS50cmlnZ2Vycy52MS5BY2tFdmVudHNSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuQWNrRXZlbnRzUmVzcG9uc2UiGILT5JMCEjoBKiINL3YxL2luYm94L2Fja2IGcHJvdG8z", [file_google_api_annotations, file_triggers_v1_event]);
 
 /**
  * @generated from message triggers.v1.ListInboxRequest
@@ -134,6 +134,58 @@ export const AckEventResponseSchema: GenMessage<AckEventResponse> = /*@__PURE__*
   messageDesc(file_triggers_v1_inbox, 5);
 
 /**
+ * @generated from message triggers.v1.AckEventsRequest
+ */
+export type AckEventsRequest = Message<"triggers.v1.AckEventsRequest"> & {
+  /**
+   * 1 to 1000 event ids; a repeated id counts once.
+   *
+   * @generated from field: repeated string ids = 1;
+   */
+  ids: string[];
+};
+
+/**
+ * Describes the message triggers.v1.AckEventsRequest.
+ * Use `create(AckEventsRequestSchema)` to create a new message.
+ */
+export const AckEventsRequestSchema: GenMessage<AckEventsRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_inbox, 6);
+
+/**
+ * @generated from message triggers.v1.AckEventsResponse
+ */
+export type AckEventsResponse = Message<"triggers.v1.AckEventsResponse"> & {
+  /**
+   * Events acknowledged by this request.
+   *
+   * @generated from field: int32 acked = 1;
+   */
+  acked: number;
+
+  /**
+   * Events acknowledged before; they keep their first acked_at.
+   *
+   * @generated from field: int32 already_acked = 2;
+   */
+  alreadyAcked: number;
+
+  /**
+   * Ids the org has no event of, another org's included.
+   *
+   * @generated from field: repeated string unknown_ids = 3;
+   */
+  unknownIds: string[];
+};
+
+/**
+ * Describes the message triggers.v1.AckEventsResponse.
+ * Use `create(AckEventsResponseSchema)` to create a new message.
+ */
+export const AckEventsResponseSchema: GenMessage<AckEventsResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_inbox, 7);
+
+/**
  * The org's inbox: every accepted event, oldest first, until it is acknowledged.
  *
  * @generated from service triggers.v1.InboxService
@@ -168,6 +220,16 @@ export const InboxService: GenService<{
     methodKind: "unary";
     input: typeof AckEventRequestSchema;
     output: typeof AckEventResponseSchema;
+  },
+  /**
+   * Acknowledges up to 1000 events at once, and says what became of them. Acknowledging twice is harmless.
+   *
+   * @generated from rpc triggers.v1.InboxService.AckEvents
+   */
+  ackEvents: {
+    methodKind: "unary";
+    input: typeof AckEventsRequestSchema;
+    output: typeof AckEventsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_triggers_v1_inbox, 0);
