@@ -12,7 +12,7 @@ export async function readJsonBody(req: HttpRequest, maxBytes: number): Promise<
   requireJsonType(req.headers["content-type"]);
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > maxBytes) throw bodyTooLarge(maxBytes);
-  const text = await readText(req, maxBytes);
+  const text = utf8(await readBytes(req, maxBytes));
   if (text.trim() === "") return undefined;
   try {
     return JSON.parse(text) as JsonValue;
@@ -29,8 +29,19 @@ function requireJsonType(contentType: string | undefined): void {
   throw httpError(415, `unsupported content-type "${mediaType}": send application/json`, Code.InvalidArgument);
 }
 
+// JSON is UTF-8: bytes that are not are refused, never replaced with U+FFFD and stored altered.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+function utf8(bytes: Buffer): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new ConnectError("the request body is not valid UTF-8", Code.InvalidArgument);
+  }
+}
+
 // Events rather than for-await: leaving a for-await loop early destroys the socket before the 413 can be sent.
-function readText(req: HttpRequest, maxBytes: number): Promise<string> {
+function readBytes(req: HttpRequest, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -44,7 +55,7 @@ function readText(req: HttpRequest, maxBytes: number): Promise<string> {
       reject(bodyTooLarge(maxBytes));
     };
     req.on("data", onData);
-    req.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.once("end", () => resolve(Buffer.concat(chunks)));
     req.once("error", reject);
   });
 }

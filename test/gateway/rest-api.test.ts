@@ -131,6 +131,23 @@ test("gateway - malformed JSON is 400", async (t) => {
   t.regex(res.body.message, /not valid JSON/);
 });
 
+test("gateway - a body that is not valid UTF-8 is 400, never stored altered, and never reaches the backend", async (t) => {
+  const { gateway, adminToken, doubles } = t.context;
+  const { key } = await createOrg(gateway.url, adminToken);
+  const requestId = randomUUID();
+  // A lone continuation byte inside a JSON string: a lenient decoder would turn it into U+FFFD.
+  const body = Buffer.concat([Buffer.from('{"type":"a","data":{"name":"'), Buffer.from([0x80]), Buffer.from('"}}')]);
+  const res = await fetch(`${gateway.url}/v1/events`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json", [REQUEST_ID_HEADER]: requestId },
+    body,
+  });
+  t.is(res.status, 400);
+  const error = (await res.json()) as { code: string; message: string };
+  t.like(error, { code: "invalid_argument", message: "the request body is not valid UTF-8" });
+  t.deepEqual(doubles.callsOf(requestId), []);
+});
+
 test("gateway - a field of the wrong type is 400 with details naming it", async (t) => {
   const { gateway, adminToken } = t.context;
   const { key } = await createOrg(gateway.url, adminToken);
