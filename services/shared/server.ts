@@ -76,11 +76,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close(graceMs) {
       health.setServing(false);
       const closed = new Promise((resolve) => listener.close(resolve));
+      const cut = () => {
+        for (const socket of sockets) socket.destroy();
+      };
+      // No grace is a cut, as a crash would make it: no GOAWAY first, which would let calls in flight end some other way.
+      if (graceMs === 0) cut();
       h1.closeIdleConnections();
       for (const session of sessions) session.close();
-      const deadline = setTimeout(() => {
-        for (const socket of sockets) socket.destroy();
-      }, graceMs);
+      const deadline = setTimeout(cut, graceMs);
       await Promise.all([closed, until(() => sockets.size === 0, h1)]);
       clearTimeout(deadline);
     },
