@@ -1,6 +1,7 @@
 // The delivery service's deliveries in Postgres: one per event and subscription, its attempts, and the bodies they send.
 import type { Sql } from "../shared/database.js";
 import type { Verdict } from "./retry-policy.js";
+import { type SigningSecrets, signingSecrets } from "./signing.js";
 import type { AttemptOutcome, AttemptStatus } from "./webhook.js";
 
 export type DeliveryState = "pending" | "succeeded" | "failed";
@@ -157,7 +158,7 @@ export function createDeliveryStore(sql: Sql) {
      * of the busy ones, and holds them for leaseMs: a worker that dies lets them fall due again.
      */
     async takeDue(limit: number, perSubscription: number, busy: string[], leaseMs: number): Promise<TakenDelivery[]> {
-      const rows = await sql<(Omit<TakenDelivery, "secrets"> & { secret: string; previousSecret: string | null })[]>`
+      const rows = await sql<(Omit<TakenDelivery, "secrets"> & SigningSecrets)[]>`
         with candidates as (
           select d.id, d.subscription_id, d.next_attempt_at from delivery.deliveries d
           join delivery.subscriptions s on s.id = d.subscription_id and s.state = 'active' and s.deleted_at is null
@@ -170,11 +171,11 @@ export function createDeliveryStore(sql: Sql) {
         where d.id = due.id and due.n <= ${perSubscription} and d.state = 'pending' and d.next_attempt_at <= now()
           and m.event_id = d.event_id and s.id = d.subscription_id
         returning d.id, d.org_id as "orgId", d.event_id as "eventId", d.subscription_id as "subscriptionId",
-                  d.attempt_count as "attemptCount", d.created_at as "createdAt", s.url, m.body, m.request_id as "requestId", s.secret,
-                  case when s.previous_secret_until > now() then s.previous_secret end as "previousSecret"`;
-      return rows.slice(0, limit).map(({ secret, previousSecret, ...rest }) => ({
+                  d.attempt_count as "attemptCount", d.created_at as "createdAt", s.url, m.body, m.request_id as "requestId",
+                  s.secret, s.previous_secret, s.previous_secret_until`;
+      return rows.slice(0, limit).map(({ secret, previous_secret, previous_secret_until, ...rest }) => ({
         ...rest,
-        secrets: previousSecret ? [secret, previousSecret] : [secret],
+        secrets: signingSecrets({ secret, previous_secret, previous_secret_until }),
       }));
     },
 

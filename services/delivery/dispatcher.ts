@@ -6,6 +6,7 @@ import { Batcher } from "./batcher.js";
 import type { DeliveryStore, NewDelivery, TakenDelivery, WebhookMessage } from "./delivery-store.js";
 import type { Lanes } from "./lanes.js";
 import { isAbout } from "./operational-events.js";
+import { signingSecrets } from "./signing.js";
 import type { SubscriptionCache } from "./subscription-cache.js";
 import type { SubscriptionRow } from "./subscription-store.js";
 import { wantsEvent } from "./subscriptions.js";
@@ -57,14 +58,7 @@ export function createDispatcher({ store, cache, lanes, timeoutMs }: DispatcherO
       const subscriptions = (await cache.forOrg(orgId)).filter((sub) => sub.state !== "disabled");
       const pairs = matchingPairs(events, subscriptions);
       if (pairs.length === 0) return [];
-      const bodies = new Map(pairs.map(({ published }) => [published.event.id, published]));
-      const messages = [...bodies.values()].map(({ event, data, requestId }) => ({
-        eventId: event.id,
-        orgId,
-        body: webhookBody(event, data),
-        requestId,
-      }));
-      const messageOf = new Map(messages.map((message) => [message.eventId, message]));
+      const messages = webhookMessages(orgId, pairs);
       const queued = new Map<string, number>();
       const planned = pairs.map(({ published, sub }) => {
         const ahead = lanes.load(sub.id) + (queued.get(sub.id) ?? 0);
@@ -76,7 +70,7 @@ export function createDispatcher({ store, cache, lanes, timeoutMs }: DispatcherO
         const delivery: NewDelivery = { id: uuidv7(), orgId, eventId, eventType, subscriptionId: sub.id, dueInMs };
         return { delivery, sub, ours };
       });
-      const created = await inserts.add({ messages, deliveries: planned.map(({ delivery }) => delivery) });
+      const created = await inserts.add({ messages: [...messages.values()], deliveries: planned.map(({ delivery }) => delivery) });
       const now = new Date();
       return planned
         .filter(({ delivery, ours }) => ours && created.has(delivery.id))
@@ -88,18 +82,22 @@ export function createDispatcher({ store, cache, lanes, timeoutMs }: DispatcherO
           attemptCount: 0,
           url: sub.url,
           secrets: signingSecrets(sub, now),
-          body: messageOf.get(delivery.eventId)!.body,
-          requestId: messageOf.get(delivery.eventId)!.requestId,
+          body: messages.get(delivery.eventId)!.body,
+          requestId: messages.get(delivery.eventId)!.requestId,
           createdAt: now,
         }));
     },
   };
 }
 
-/** The secrets that sign now: the current one, and the one a rotation replaced until its time is up. */
-function signingSecrets(sub: SubscriptionRow, now: Date): string[] {
-  const previousValid = sub.previous_secret && sub.previous_secret_until && sub.previous_secret_until > now;
-  return previousValid ? [sub.secret, sub.previous_secret!] : [sub.secret];
+/** What every delivery of each event sends, by event id: its webhook body is rendered once, however many subscriptions get it. */
+function webhookMessages(orgId: string, pairs: Pair[]): Map<string, WebhookMessage> {
+  const messages = new Map<string, WebhookMessage>();
+  for (const { published } of pairs) {
+    const { event, data, requestId } = published;
+    if (!messages.has(event.id)) messages.set(event.id, { eventId: event.id, orgId, body: webhookBody(event, data), requestId });
+  }
+  return messages;
 }
 
 interface Pair {

@@ -23,3 +23,16 @@ export function signatureHeader(secrets: string[], webhookId: string, timestamp:
     })
     .join(" ");
 }
+
+/** A subscription's secrets as stored: the current one, and the one a rotation replaced with the end of its overlap. */
+export interface SigningSecrets {
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: Date | null;
+}
+
+/** The secrets that sign now: the current one, and the one a rotation replaced until its time is up. */
+export function signingSecrets(sub: SigningSecrets, now = new Date()): string[] {
+  const previousValid = sub.previous_secret && sub.previous_secret_until && sub.previous_secret_until > now;
+  return previousValid ? [sub.secret, sub.previous_secret!] : [sub.secret];
+}
