@@ -10,7 +10,7 @@ import { loadAdminToken } from "../../tools/stack/admin-token.js";
 import { ensureDevKey } from "../../tools/stack/dev-key.js";
 import { keyAccepted } from "../../tools/stack/gateway-client.js";
 import { NatsServerMissingError, requireNatsServer, startNatsServer } from "../../tools/stack/nats.js";
-import { freePort, isListening } from "../../tools/stack/ports.js";
+import { freePort, freePorts, isListening } from "../../tools/stack/ports.js";
 import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../../tools/stack/postgres.js";
 import { SERVICE_NAMES } from "../../tools/stack/services.js";
 import { Supervisor, SupervisorError, type SupervisorEvent } from "../../tools/stack/supervisor.js";
@@ -156,6 +156,12 @@ test("supervisor - start fails with the child's last output when it exits before
   t.is(error?.code, "exited");
   t.deepEqual(error?.logs, ["missing config FOO"]);
   t.regex(error?.message ?? "", /missing config FOO/);
+});
+
+test("ports - ports picked together are all different, and free once picked", async (t) => {
+  const ports = await freePorts(20);
+  t.is(new Set(ports).size, 20);
+  for (const port of ports) t.false(await isListening("127.0.0.1", port), String(port));
 });
 
 test("supervisor - nothing starts once stopAll has run", async (t) => {

@@ -1,6 +1,6 @@
 // The five services on ports picked free, for private stacks beside others (the tests', the bench's): if another
 // process takes a picked port before our service binds it, the services start again on other ports.
-import { freePort } from "./ports.js";
+import { freePorts } from "./ports.js";
 import { localUrls, SERVICE_NAMES, type ServiceName, type ServiceRuntime, serviceEnvironment, serviceSpec } from "./services.js";
 import { Supervisor, SupervisorError, type SupervisorOptions } from "./supervisor.js";
 
@@ -27,8 +27,8 @@ const attempts = 3;
 /** Starts the services and resolves once all are healthy; stop them with supervisor.stopAll(). */
 export async function startPrivateServices(options: PrivateServicesOptions): Promise<PrivateServices> {
   for (let attempt = 1; ; attempt++) {
-    const picked = await Promise.all(SERVICE_NAMES.map(async (name) => [name, await freePort()] as const));
-    const ports = Object.fromEntries(picked) as Record<ServiceName, number>;
+    const picked = await freePorts(SERVICE_NAMES.length);
+    const ports = Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, picked[i]!])) as Record<ServiceName, number>;
     const urls = localUrls(ports);
     const { databaseUrl, natsUrl, adminToken, logLevel } = options;
     const env = { ...serviceEnvironment({ ports, urls, host: "127.0.0.1", databaseUrl, natsUrl, adminToken, logLevel }), ...options.env };
