@@ -13,6 +13,8 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
        * 1 MiB leaves room for JSON escaping and the event's other fields while refusing floods early.
        */
       maxBodyBytes: integer("MAX_BODY_BYTES", 1_048_576, 1),
+      /** The largest body of POST /v1/events/batch, in bytes: up to 1000 events. */
+      maxBatchBodyBytes: integer("MAX_BATCH_BODY_BYTES", 5_242_880, 1),
       /** How long a call may wait on its backend when the client set no shorter deadline. */
       backendTimeoutMs: integer("BACKEND_TIMEOUT_MS", 30_000, 1),
     },

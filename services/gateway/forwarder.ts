@@ -6,6 +6,7 @@ import {
   IngestService,
   type PublishEventRequest,
   type PublishEventsRequest,
+  PublishEventsRequestSchema,
   type PublishEventsResponse,
 } from "../../gen/triggers/v1/ingest_pb.js";
 import { type KeyVerifier, missingKey } from "../shared/authenticate.js";
@@ -51,6 +52,10 @@ export class Forwarder {
     const { key, timeoutMs, signal } = options;
     // Rejecting here spares the backends traffic that can only fail; they check the key again regardless.
     if (needsApiKey(method)) await this.verifier.verify(requireKey(key));
+    if (method === IngestService.method.publishEvents) {
+      const batch = request as PublishEventsRequest;
+      return this.#call(method, create(PublishEventsRequestSchema, { ...batch, events: batch.events.map(withDataAsJson) }), options);
+    }
     const event = method === IngestService.method.publishEvent ? (request as PublishEventRequest).event : undefined;
     // A publish may share its trip to ingest with others of the same key; the key was checked above, so it is set.
     if (event) {
@@ -126,8 +131,8 @@ function isBackendAnswer(error: ConnectError): boolean {
 // The data came as JSON: as text it crosses to ingest without a Struct being built for it at either end.
 function withDataAsJson(event: EventInput): EventInput {
   if (!event.data) return event;
-  const { type, source, occurredAt } = event;
-  return create(EventInputSchema, { type, source, occurredAt, dataJson: Buffer.from(JSON.stringify(event.data)) });
+  const { type, source, occurredAt, idempotencyKey } = event;
+  return create(EventInputSchema, { type, source, occurredAt, idempotencyKey, dataJson: Buffer.from(JSON.stringify(event.data)) });
 }
 
 function requireKey(key: string | undefined): string {

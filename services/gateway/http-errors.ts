@@ -46,7 +46,9 @@ export function httpStatus(err: ConnectError): number {
   const override = statusOverrides.get(err);
   if (override !== undefined) return override;
   // gRPC says resource_exhausted for "too large" as well as for "too many"; HTTP tells them apart.
-  if (err.code === Code.ResourceExhausted && isTooLarge(err)) return 413;
+  if (err.code === Code.ResourceExhausted && hasReason(err, ErrorReason.TOO_LARGE)) return 413;
+  // A request that is well formed but conflicts with what its idempotency key already stands for.
+  if (hasReason(err, ErrorReason.IDEMPOTENCY_KEY_REUSED)) return 422;
   return statusByCode[err.code] ?? 500;
 }
 
@@ -60,6 +62,6 @@ export function errorBody(err: ConnectError, requestId: string): JsonObject {
   };
 }
 
-function isTooLarge(err: ConnectError): boolean {
-  return err.findDetails(ErrorInfoSchema).some((info) => info.reason === ErrorReason.TOO_LARGE);
+function hasReason(err: ConnectError, reason: ErrorReason): boolean {
+  return err.findDetails(ErrorInfoSchema).some((info) => info.reason === reason);
 }

@@ -37,6 +37,7 @@ const server = await startServer({
     routes: buildRestRoutes(methods),
     forwarder,
     maxBodyBytes: config.maxBodyBytes,
+    maxBatchBodyBytes: config.maxBatchBodyBytes,
     logger: restLogger,
     log: restAccessLog(restLogger, metrics.registry),
   }),

@@ -1,11 +1,15 @@
 // Serves the REST API: matches a route, builds the request message, forwards it, and answers JSON, errors included.
 import { Code, ConnectError } from "@connectrpc/connect";
+import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
 import { keyFromHeaders } from "../shared/authenticate.js";
+import { InvalidField } from "../shared/domain-errors.js";
 import { toConnectError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { REQUEST_ID_HEADER, withRequestId } from "../shared/request-context.js";
 import type { HttpHandler } from "../shared/server.js";
 import { elapsed, type RestEntry } from "./access-log.js";
+import { publishBatch } from "./event-batch.js";
+import { IDEMPOTENCY_KEY_HEADER, withEventAliases } from "./event-body.js";
 import type { Forwarder } from "./forwarder.js";
 import { errorBody, httpError, httpErrorHeaders, httpStatus } from "./http-errors.js";
 import { type HttpRequest, readJsonBody } from "./request-body.js";
@@ -18,6 +22,8 @@ export interface RestHandlerOptions {
   routes: RestRoute[];
   forwarder: Forwarder;
   maxBodyBytes: number;
+  /** The limit for a batch of events, which may hold many times one event's. */
+  maxBatchBodyBytes: number;
   logger: Logger;
   log: (entry: RestEntry) => void;
 }
@@ -46,9 +52,16 @@ async function serve(
   params: Parameters<typeof requestMessage>[1],
   query: URLSearchParams,
 ): Promise<string> {
-  const body = route.body ? await readJsonBody(req, options.maxBodyBytes) : undefined;
+  const header = (name: string) => firstHeader(req.headers[name]);
+  const isBatch = route.method === IngestService.method.publishEvents;
+  const maxBytes = isBatch ? options.maxBatchBodyBytes : options.maxBodyBytes;
+  const body = route.body ? withEventAliases(route, await readJsonBody(req, maxBytes), header(IDEMPOTENCY_KEY_HEADER)) : undefined;
+  const key = keyFromHeaders(header);
+  if (isBatch) {
+    for (const name of query.keys()) throw new InvalidField(name, `unknown query parameter "${name}"`);
+    return publishBatch(options.forwarder, body, { key }, options.logger);
+  }
   const request = requestMessage(route, params, query, body);
-  const key = keyFromHeaders((name) => firstHeader(req.headers[name]));
   const response = await options.forwarder.forwardJson(route.method, request, { key, signal: () => abortOnClose(res) });
   return responseText(route, response);
 }

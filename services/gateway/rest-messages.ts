@@ -1,5 +1,14 @@
 // Turns a REST request (path variables, query, JSON body) into the RPC's request message, and its response into JSON.
-import { type DescField, type DescMessage, fromJson, type JsonObject, type JsonValue, type Message, ScalarType } from "@bufbuild/protobuf";
+import {
+  type DescField,
+  type DescMessage,
+  fromJson,
+  type JsonObject,
+  type JsonValue,
+  type Message,
+  type MessageShape,
+  ScalarType,
+} from "@bufbuild/protobuf";
 import { InvalidField } from "../shared/domain-errors.js";
 import type { RestRoute } from "./rest-routes.js";
 
@@ -87,13 +96,21 @@ function isBool(field: DescField): boolean {
 }
 
 function decode(route: RestRoute, json: JsonObject): Message {
+  // With a body field, the client wrote that field's content: name fields as they appear in its JSON.
+  const bodyField = typeof route.body === "object" ? `${route.body.name}.` : undefined;
+  return decodeJson(route.method.input, json, (path) => (bodyField && path.startsWith(bodyField) ? path.slice(bodyField.length) : path));
+}
+
+/** The message of schema the JSON holds, or invalid_argument naming the field at fault as `fieldName` writes its path. */
+export function decodeJson<Desc extends DescMessage>(
+  schema: Desc,
+  json: JsonObject,
+  fieldName: (path: string) => string = (path) => path,
+): MessageShape<Desc> {
   try {
-    return fromJson(route.method.input, json);
+    return fromJson(schema, json);
   } catch (err) {
-    const path = faultyField(route.method.input, json) ?? "";
-    // With a body field, the client wrote that field's content: name fields as they appear in its JSON.
-    const prefix = typeof route.body === "object" ? `${route.body.name}.` : undefined;
-    const field = prefix && path.startsWith(prefix) ? path.slice(prefix.length) : path;
+    const field = fieldName(faultyField(schema, json) ?? "");
     throw new InvalidField(field, problem(err as Error, field));
   }
 }
@@ -125,6 +142,6 @@ function problem(err: Error, field: string): string {
   return field ? `invalid value for "${field}": ${cause}` : `invalid request: ${cause}`;
 }
 
-function isObject(value: JsonValue | undefined): value is JsonObject {
+export function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -6,9 +6,12 @@ import { type EventInput, EventSchema } from "../../gen/triggers/v1/event_pb.js"
 import { InvalidField, TooLarge } from "../shared/domain-errors.js";
 import { eventTypeRule, isEventType, isOperationalType, operationalTypePrefix } from "../shared/event-types.js";
 import type { PublishedEvent } from "../shared/published-events.js";
+import { contentDigest, requireIdempotencyKey } from "./idempotency.js";
 
 export const maxDataBytes = 256 * 1024;
 const maxSourceLength = 1024;
+// Deeper data is a mistake or an attack: every consumer that parses it recursively pays for each level.
+const maxDataDepth = 32;
 // RFC 3339 years 0001 to 9999: what JSON clients can send, and what every consumer can store.
 const minSeconds = -62_135_596_800n;
 const maxSeconds = 253_402_300_799n;
@@ -38,12 +41,14 @@ export function acceptEvent(input: EventInput, fieldPrefix = ""): AcceptedEvent 
   // Whichever way the payload came, rules about its content name it "data".
   const data = input.dataJson.length > 0 ? dataFromJson(input, field) : JSON.stringify(input.data ?? {});
   if (Buffer.byteLength(data) > maxDataBytes) throw new TooLarge(field("data"), `data is larger than ${maxDataBytes / 1024} KiB`);
+  if (nestingDepth(data) > maxDataDepth) throw new InvalidField(field("data"), `data is nested deeper than ${maxDataDepth} levels`);
   // Postgres' jsonb, where the inbox keeps events, cannot hold NUL characters in strings or names.
   if (escapedNul.test(data)) throw new InvalidField(field("data"), "data must not contain NUL characters");
   const occurredAt = input.occurredAt;
   if (occurredAt && (occurredAt.seconds < minSeconds || occurredAt.seconds > maxSeconds)) {
     throw new InvalidField(field("occurred_at"), "occurred_at must be between years 0001 and 9999");
   }
+  const key = input.idempotencyKey ? requireIdempotencyKey(input.idempotencyKey, field("idempotency_key")) : undefined;
   const receivedAt: Timestamp = timestampNow();
   const event = create(EventSchema, {
     id: uuidv7(),
@@ -52,7 +57,8 @@ export function acceptEvent(input: EventInput, fieldPrefix = ""): AcceptedEvent 
     occurredAt: occurredAt ?? receivedAt,
     receivedAt,
   });
-  return { event, data };
+  if (!key) return { event, data };
+  return { event, data, idempotency: { key, digest: contentDigest(input, data) } };
 }
 
 // Invalid UTF-8 is refused, never replaced: the text is stored and delivered as it is.
@@ -73,4 +79,21 @@ function dataFromJson(input: EventInput, field: (name: string) => string): strin
 
 function isJsonObject(value: unknown): boolean {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** How deeply the objects and arrays of valid JSON text nest: brackets outside strings are counted. */
+function nestingDepth(json: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
 }

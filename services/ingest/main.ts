@@ -8,7 +8,7 @@ import { createMetrics } from "../shared/metrics.js";
 import { connectNats } from "../shared/nats.js";
 import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
-import { ensureEventsStream } from "../shared/streams.js";
+import { ensureEventsStream, eventsStream } from "../shared/streams.js";
 import { loadIngestConfig } from "./config.js";
 import { createEventPublisher } from "./publisher.js";
 import { ingestRoutes } from "./routes.js";
@@ -18,8 +18,10 @@ const config = loadIngestConfig();
 const logger = createLogger("ingest", config.logLevel);
 
 const nats = await connectNats(config.natsUrl, "ingest", logger);
-await ensureEventsStream(await nats.jetstreamManager());
+const jsm = await nats.jetstreamManager();
+await ensureEventsStream(jsm);
 const writer = new StreamWriter(nats, config.publishTimeoutMs);
+const readEventsMessage = async (seq: number) => (await jsm.streams.getMessage(eventsStream.name, { seq })).data;
 const verifier = new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs);
 
 const server = await startServer({
@@ -28,7 +30,7 @@ const server = await startServer({
   logger,
   metrics: createMetrics("ingest"),
   services: [IngestService],
-  routes: ingestRoutes(createEventPublisher(writer, nats.info!.max_payload), logger),
+  routes: ingestRoutes(createEventPublisher(writer, nats.info!.max_payload, readEventsMessage), logger),
   interceptors: [requireApiKey(verifier)],
 });
 

@@ -1,8 +1,6 @@
 // The ingest service's RPCs: accept events, answering only once each is durable in JetStream.
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
-import { ErrorInfoSchema, type Event } from "../../gen/triggers/v1/event_pb.js";
 import {
   EventStatus,
   IngestService,
@@ -12,24 +10,25 @@ import {
 } from "../../gen/triggers/v1/ingest_pb.js";
 import { callerOf } from "../shared/authenticate.js";
 import { InvalidField } from "../shared/domain-errors.js";
-import { toConnectError } from "../shared/errors.js";
+import { itemError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import type { PublishedEvent } from "../shared/published-events.js";
 import { acceptableRequestId, currentRequestId } from "../shared/request-context.js";
 import { acceptEvent } from "./event-rules.js";
-import type { EventPublisher } from "./publisher.js";
+import type { EventPublisher, StoredEvent } from "./publisher.js";
 
 const maxBatchSize = 1000;
 
 type PublishEventResponseInit = MessageInitShape<typeof PublishEventResponseSchema>;
 
-function accepted(event: Event): PublishEventResponseInit {
-  return { id: event.id, receivedAt: event.receivedAt, status: EventStatus.ACCEPTED };
+function accepted({ event, duplicate }: StoredEvent): PublishEventResponseInit {
+  return { id: event.id, receivedAt: event.receivedAt, status: EventStatus.ACCEPTED, duplicate };
 }
 
 export function ingestRoutes(publisher: EventPublisher, logger: Logger) {
-  function logAccepted(orgId: string, { event, requestId }: PublishedEvent) {
-    logger.debug({ org_id: orgId, event_id: event.id, type: event.type, request_id: requestId }, "event accepted");
+  function logAccepted(orgId: string, { requestId }: PublishedEvent, { event, duplicate }: StoredEvent) {
+    const fields = { org_id: orgId, event_id: event.id, type: event.type, request_id: requestId };
+    logger.debug(fields, duplicate ? "event repeated; the original stands" : "event accepted");
   }
 
   return (router: ConnectRouter) =>
@@ -40,8 +39,8 @@ export function ingestRoutes(publisher: EventPublisher, logger: Logger) {
         const published = { ...acceptEvent(req.event), requestId: currentRequestId() ?? "" };
         const [outcome] = await publisher.publish(orgId, [published]);
         if (outcome!.status === "rejected") throw outcome!.reason;
-        logAccepted(orgId, published);
-        return accepted(published.event);
+        logAccepted(orgId, published, outcome!.value);
+        return accepted(outcome!.value);
       },
 
       // Every event is checked on its own; those accepted are written together, and each gets its own result.
@@ -70,20 +69,18 @@ export function ingestRoutes(publisher: EventPublisher, logger: Logger) {
         );
         valid.forEach(({ index, published }, i) => {
           const outcome = outcomes[i]!;
-          if (outcome.status === "fulfilled") logAccepted(orgId, published);
-          results[index] = outcome.status === "fulfilled" ? succeeded(published.event) : failed(outcome.reason, logger);
+          if (outcome.status === "fulfilled") logAccepted(orgId, published, outcome.value);
+          results[index] = outcome.status === "fulfilled" ? succeeded(outcome.value) : failed(outcome.reason, logger);
         });
         return { results };
       },
     });
 }
 
-function succeeded(event: Event): PublishEventsResult {
-  return create(PublishEventsResultSchema, { result: { case: "accepted", value: accepted(event) } });
+function succeeded(stored: StoredEvent): PublishEventsResult {
+  return create(PublishEventsResultSchema, { result: { case: "accepted", value: accepted(stored) } });
 }
 
 function failed(reason: unknown, logger: Logger): PublishEventsResult {
-  const err = toConnectError(reason, logger);
-  const error = { code: codeToString(err.code), message: err.rawMessage, info: err.findDetails(ErrorInfoSchema)[0] };
-  return create(PublishEventsResultSchema, { result: { case: "error", value: error } });
+  return create(PublishEventsResultSchema, { result: { case: "error", value: itemError(reason, logger) } });
 }

@@ -30,9 +30,20 @@ export class NotFound extends Error {
   }
 }
 
+/** An idempotency key was used, within its window, for a different request: retrying cannot succeed. */
+export class KeyReused extends Error {
+  override readonly name = "KeyReused";
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A rule's verdict on a request; errors.ts turns each kind into its Connect code, in one place. */
-export type DomainError = InvalidField | TooLarge | NotFound;
+export type DomainError = InvalidField | TooLarge | NotFound | KeyReused;
 
 export function isDomainError(err: unknown): err is DomainError {
-  return err instanceof InvalidField || err instanceof TooLarge || err instanceof NotFound;
+  return err instanceof InvalidField || err instanceof TooLarge || err instanceof NotFound || err instanceof KeyReused;
 }

@@ -1,7 +1,8 @@
 // The one place errors become Connect errors: the rules' domain errors by kind, dependency failures, and the unexpected.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { ErrorInfoSchema, ErrorReason } from "../../gen/triggers/v1/event_pb.js";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { type ErrorInfo, ErrorInfoSchema, ErrorReason } from "../../gen/triggers/v1/event_pb.js";
 import { isDependencyDown } from "./dependency-errors.js";
 import { type DomainError, isDomainError } from "./domain-errors.js";
 import type { Logger } from "./logger.js";
@@ -16,6 +17,8 @@ export function connectErrorOf(err: DomainError): ConnectError {
       return withInfo(err.message, Code.ResourceExhausted, ErrorReason.TOO_LARGE, err.field);
     case "NotFound":
       return new ConnectError(err.message, Code.NotFound);
+    case "KeyReused":
+      return withInfo(err.message, Code.FailedPrecondition, ErrorReason.IDEMPOTENCY_KEY_REUSED, err.field);
   }
 }
 
@@ -37,6 +40,12 @@ export function toConnectError(err: unknown, logger: Logger): ConnectError {
   }
   logger.error({ err }, "unexpected error");
   return new ConnectError("internal error", Code.Internal);
+}
+
+/** An error as one item of a batch reports it, when the other items go on: its code name, message and ErrorInfo. */
+export function itemError(err: unknown, logger: Logger): { code: string; message: string; info: ErrorInfo | undefined } {
+  const connectError = toConnectError(err, logger);
+  return { code: codeToString(connectError.code), message: connectError.rawMessage, info: connectError.findDetails(ErrorInfoSchema)[0] };
 }
 
 /** The server interceptor applying toConnectError to every RPC. */

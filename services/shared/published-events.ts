@@ -10,6 +10,13 @@ export interface PublishedEvent {
   data: string;
   /** The request id it was published with; empty when unknown. */
   requestId: string;
+  /** The client's idempotency key, and the digest of what it sent with it: a repeat of the key is checked against it. */
+  idempotency?: Idempotency;
+}
+
+export interface Idempotency {
+  key: string;
+  digest: Uint8Array;
 }
 
 /** The events of one stream message: one org's, in the order ingest accepted them. */
@@ -21,7 +28,13 @@ export interface PublishedEvents {
 export function encodePublishedEvents({ orgId, events }: PublishedEvents): Uint8Array {
   const message = create(PublishedEventsSchema, {
     orgId,
-    events: events.map(({ event, data, requestId }) => ({ event, dataJson: Buffer.from(data), requestId })),
+    events: events.map(({ event, data, requestId, idempotency }) => ({
+      event,
+      dataJson: Buffer.from(data),
+      requestId,
+      idempotencyKey: idempotency?.key,
+      contentDigest: idempotency?.digest,
+    })),
   });
   return toBinary(PublishedEventsSchema, message);
 }
@@ -32,11 +45,12 @@ export function decodePublishedEvents(message: Uint8Array): PublishedEvents | un
     const { orgId, events } = fromBinary(PublishedEventsSchema, message);
     if (!isUuid(orgId) || events.length === 0) return undefined;
     const decoded: PublishedEvent[] = [];
-    for (const { event, dataJson, requestId } of events) {
+    for (const { event, dataJson, requestId, idempotencyKey, contentDigest } of events) {
       if (!event || !isUuid(event.id) || !event.occurredAt || !event.receivedAt) return undefined;
       const data = Buffer.from(dataJson.buffer, dataJson.byteOffset, dataJson.byteLength).toString();
       if (!data.startsWith("{")) return undefined;
-      decoded.push({ event, data, requestId });
+      const idempotency = idempotencyKey ? { key: idempotencyKey, digest: contentDigest } : undefined;
+      decoded.push({ event, data, requestId, ...(idempotency && { idempotency }) });
     }
     return { orgId, events: decoded };
   } catch {

@@ -22,7 +22,11 @@ function keptStream(name: string, subjects: string[], keepDays: number) {
  * Every accepted event, written by ingest in messages of one org's events, read by the inbox and by delivery.
  * Consumers that fall behind (a service down for a weekend) still find their events.
  */
-export const eventsStream = keptStream("EVENTS", ["events.>"], 7);
+export const eventsStream = {
+  ...keptStream("EVENTS", ["events.>"], 7),
+  // Idempotency keys hold as long as JetStream remembers message ids: a repeat within it stores nothing.
+  duplicate_window: nanos(day),
+};
 
 /** The subject an org's events are published on. */
 export function eventSubject(orgId: string): string {

@@ -55,6 +55,7 @@ test("rest routes - every public method with an http rule gets exactly the route
     "PATCH /v1/subscriptions/{id}",
     "POST /v1/deliveries/{id}/retry",
     "POST /v1/events",
+    "POST /v1/events/batch",
     "POST /v1/events/{id}/ack",
     "POST /v1/inbox/ack",
     "POST /v1/orgs",

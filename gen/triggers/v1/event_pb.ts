@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file triggers/v1/event.proto.
  */
 export const file_triggers_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("Chd0cmlnZ2Vycy92MS9ldmVudC5wcm90bxILdHJpZ2dlcnMudjEivAIKBUV2ZW50EgoKAmlkGAEgASgJEgwKBHR5cGUYAiABKAkSDgoGc291cmNlGAMgASgJEiUKBGRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWNlaXZlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIYWNrZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KD2RlbGl2ZXJ5X3N0YXR1cxgIIAEoDjIgLnRyaWdnZXJzLnYxLkV2ZW50RGVsaXZlcnlTdGF0dXNIAIgBAUISChBfZGVsaXZlcnlfc3RhdHVzIpUBCgpFdmVudElucHV0EgwKBHR5cGUYASABKAkSDgoGc291cmNlGAIgASgJEiUKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkYXRhX2pzb24YBSABKAwiTgoPUHVibGlzaGVkRXZlbnRzEg4KBm9yZ19pZBgBIAEoCRIrCgZldmVudHMYAiADKAsyGy50cmlnZ2Vycy52MS5QdWJsaXNoZWRFdmVudCJoCg5QdWJsaXNoZWRFdmVudBIhCgVldmVudBgCIAEoCzISLnRyaWdnZXJzLnYxLkV2ZW50EhEKCWRhdGFfanNvbhgDIAEoDBISCgpyZXF1ZXN0X2lkGAQgASgJSgQIARACUgZvcmdfaWQiQgoQRGVsaXZlcnlPdXRjb21lcxIuCghvdXRjb21lcxgBIAMoCzIcLnRyaWdnZXJzLnYxLkRlbGl2ZXJ5T3V0Y29tZSKVAQoPRGVsaXZlcnlPdXRjb21lEg4KBm9yZ19pZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIwCgZzdGF0dXMYAyABKA4yIC50cmlnZ2Vycy52MS5FdmVudERlbGl2ZXJ5U3RhdHVzEi4KCnNldHRsZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkQKCUVycm9ySW5mbxIoCgZyZWFzb24YASABKA4yGC50cmlnZ2Vycy52MS5FcnJvclJlYXNvbhINCgVmaWVsZBgCIAEoCSqDAQoTRXZlbnREZWxpdmVyeVN0YXR1cxIlCiFFVkVOVF9ERUxJVkVSWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIjCh9FVkVOVF9ERUxJVkVSWV9TVEFUVVNfREVMSVZFUkVEEAESIAocRVZFTlRfREVMSVZFUllfU1RBVFVTX0ZBSUxFRBACKmcKC0Vycm9yUmVhc29uEhwKGEVSUk9SX1JFQVNPTl9VTlNQRUNJRklFRBAAEh4KGkVSUk9SX1JFQVNPTl9JTlZBTElEX0ZJRUxEEAESGgoWRVJST1JfUkVBU09OX1RPT19MQVJHRRACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Chd0cmlnZ2Vycy92MS9ldmVudC5wcm90bxILdHJpZ2dlcnMudjEivAIKBUV2ZW50EgoKAmlkGAEgASgJEgwKBHR5cGUYAiABKAkSDgoGc291cmNlGAMgASgJEiUKBGRhdGEYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtyZWNlaXZlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIYWNrZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KD2RlbGl2ZXJ5X3N0YXR1cxgIIAEoDjIgLnRyaWdnZXJzLnYxLkV2ZW50RGVsaXZlcnlTdGF0dXNIAIgBAUISChBfZGVsaXZlcnlfc3RhdHVzIq4BCgpFdmVudElucHV0EgwKBHR5cGUYASABKAkSDgoGc291cmNlGAIgASgJEiUKBGRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglkYXRhX2pzb24YBSABKAwSFwoPaWRlbXBvdGVuY3lfa2V5GAYgASgJIk4KD1B1Ymxpc2hlZEV2ZW50cxIOCgZvcmdfaWQYASABKAkSKwoGZXZlbnRzGAIgAygLMhsudHJpZ2dlcnMudjEuUHVibGlzaGVkRXZlbnQimQEKDlB1Ymxpc2hlZEV2ZW50EiEKBWV2ZW50GAIgASgLMhIudHJpZ2dlcnMudjEuRXZlbnQSEQoJZGF0YV9qc29uGAMgASgMEhIKCnJlcXVlc3RfaWQYBCABKAkSFwoPaWRlbXBvdGVuY3lfa2V5GAUgASgJEhYKDmNvbnRlbnRfZGlnZXN0GAYgASgMSgQIARACUgZvcmdfaWQiQgoQRGVsaXZlcnlPdXRjb21lcxIuCghvdXRjb21lcxgBIAMoCzIcLnRyaWdnZXJzLnYxLkRlbGl2ZXJ5T3V0Y29tZSKVAQoPRGVsaXZlcnlPdXRjb21lEg4KBm9yZ19pZBgBIAEoCRIQCghldmVudF9pZBgCIAEoCRIwCgZzdGF0dXMYAyABKA4yIC50cmlnZ2Vycy52MS5FdmVudERlbGl2ZXJ5U3RhdHVzEi4KCnNldHRsZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkQKCUVycm9ySW5mbxIoCgZyZWFzb24YASABKA4yGC50cmlnZ2Vycy52MS5FcnJvclJlYXNvbhINCgVmaWVsZBgCIAEoCSqDAQoTRXZlbnREZWxpdmVyeVN0YXR1cxIlCiFFVkVOVF9ERUxJVkVSWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIjCh9FVkVOVF9ERUxJVkVSWV9TVEFUVVNfREVMSVZFUkVEEAESIAocRVZFTlRfREVMSVZFUllfU1RBVFVTX0ZBSUxFRBACKpABCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIeChpFUlJPUl9SRUFTT05fSU5WQUxJRF9GSUVMRBABEhoKFkVSUk9SX1JFQVNPTl9UT09fTEFSR0UQAhInCiNFUlJPUl9SRUFTT05fSURFTVBPVEVOQ1lfS0VZX1JFVVNFRBADYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * An event as the inbox and the delivery service see it.
@@ -120,6 +120,15 @@ export type EventInput = Message<"triggers.v1.EventInput"> & {
    * @generated from field: bytes data_json = 5;
    */
   dataJson: Uint8Array;
+
+  /**
+   * Makes a retry safe: for 24 hours, a publish of the org with the same key stores nothing new and answers the
+   * event stored first, marked as a duplicate; the same key with a different event is refused. 1 to 255 printable
+   * ASCII characters. REST clients may send it as the Idempotency-Key header, or as dedup_id.
+   *
+   * @generated from field: string idempotency_key = 6;
+   */
+  idempotencyKey: string;
 };
 
 /**
@@ -182,6 +191,21 @@ export type PublishedEvent = Message<"triggers.v1.PublishedEvent"> & {
    * @generated from field: string request_id = 4;
    */
   requestId: string;
+
+  /**
+   * The key it was published with, if any: a repeat finds the event stored under it by this.
+   *
+   * @generated from field: string idempotency_key = 5;
+   */
+  idempotencyKey: string;
+
+  /**
+   * SHA-256 of what the client sent (type, source, data, occurred_at), so that a repeat of the key with other
+   * content is told apart from a retry.
+   *
+   * @generated from field: bytes content_digest = 6;
+   */
+  contentDigest: Uint8Array;
 };
 
 /**
@@ -325,6 +349,13 @@ export enum ErrorReason {
    * @generated from enum value: ERROR_REASON_TOO_LARGE = 2;
    */
   TOO_LARGE = 2,
+
+  /**
+   * The idempotency key was used in the last 24 hours for a different event.
+   *
+   * @generated from enum value: ERROR_REASON_IDEMPOTENCY_KEY_REUSED = 3;
+   */
+  IDEMPOTENCY_KEY_REUSED = 3,
 }
 
 /**
