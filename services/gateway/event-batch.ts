@@ -1,6 +1,6 @@
 // POST /v1/events/batch: each event is read on its own, so that a malformed one is reported in its place while the others are published.
-import { create, type JsonObject, type JsonValue, toJson } from "@bufbuild/protobuf";
-import { EventInputSchema } from "../../gen/triggers/v1/event_pb.js";
+import { create, type JsonValue, toJson } from "@bufbuild/protobuf";
+import { type EventInput, EventInputSchema } from "../../gen/triggers/v1/event_pb.js";
 import {
   IngestService,
   PublishEventsRequestSchema,
@@ -15,44 +15,37 @@ import type { Logger } from "../shared/logger.js";
 import type { Forwarder, ForwardOptions } from "./forwarder.js";
 import { decodeJson, isObject } from "./rest-messages.js";
 
-// Ingest's own limit, checked here too so that an oversized batch is refused before a thousand events are decoded.
-const maxEvents = 1000;
-
-/** The JSON answer: one result per event, in order, whether it was accepted, a duplicate, or invalid. */
-export async function publishBatch(forwarder: Forwarder, body: JsonValue | undefined, options: ForwardOptions, logger: Logger) {
+/**
+ * The JSON answer: one result per item, in order, whether it was accepted, a duplicate, or invalid. read turns an
+ * item into an event's JSON, or throws what is wrong with it.
+ */
+export async function publishBatch(
+  forwarder: Forwarder,
+  batch: { items: JsonValue[]; read: (item: JsonValue, index: number) => JsonValue },
+  options: ForwardOptions,
+  logger: Logger,
+) {
   const results: JsonValue[] = [];
-  const decoded: { index: number; event: ReturnType<typeof decodeEvent> }[] = [];
-  eventsOf(body).forEach((item, index) => {
+  const decoded: { index: number; event: EventInput }[] = [];
+  for (const [index, item] of batch.items.entries()) {
     try {
-      decoded.push({ index, event: decodeEvent(item, index) });
+      decoded.push({ index, event: decodeEvent(batch.read(item, index), index) });
     } catch (err) {
       results[index] = resultJson(create(PublishEventsResultSchema, { result: { case: "error", value: itemError(err, logger) } }));
     }
-  });
+  }
   if (decoded.length > 0) {
     const request = create(PublishEventsRequestSchema, { events: decoded.map(({ event }) => event) });
     const response = (await forwarder.forward(IngestService.method.publishEvents, request, options)) as PublishEventsResponse;
-    decoded.forEach(({ index }, sentIndex) => {
-      results[index] = resultJson(renumbered(response.results[sentIndex], index));
-    });
+    for (const [sentIndex, { index }] of decoded.entries()) results[index] = resultJson(renumbered(response.results[sentIndex], index));
   }
   return JSON.stringify({ results });
 }
 
-function eventsOf(body: JsonValue | undefined): JsonValue[] {
-  if (!isObject(body)) throw new InvalidField("", 'the request body must be a JSON object: {"events": [...]}');
-  const unknown = Object.keys(body).find((key) => key !== "events");
-  if (unknown !== undefined) throw new InvalidField(unknown, `unknown field "${unknown}"`);
-  const { events } = body;
-  if (!Array.isArray(events) || events.length === 0) throw new InvalidField("events", "events must be a list of at least one event");
-  if (events.length > maxEvents) throw new InvalidField("events", `events holds more than ${maxEvents} events`);
-  return events;
-}
-
-function decodeEvent(item: JsonValue, index: number) {
+function decodeEvent(item: JsonValue, index: number): EventInput {
   const prefix = `events[${index}]`;
   if (!isObject(item)) throw new InvalidField(prefix, `${prefix} must be a JSON object`);
-  return decodeJson(EventInputSchema, item as JsonObject, (path) => `${prefix}.${path}`);
+  return decodeJson(EventInputSchema, item, (path) => `${prefix}.${path}`);
 }
 
 // Ingest numbered the events it was sent; the client numbers them as it sent them, malformed ones included.

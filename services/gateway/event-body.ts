@@ -1,24 +1,50 @@
-// What REST clients may write of an event beyond its proto JSON: the Idempotency-Key header and dedup_id, an alias of idempotency_key.
+// What REST clients may send as events beyond their proto JSON: CloudEvents, the Idempotency-Key header, and dedup_id for idempotency_key.
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
+import { Code } from "@connectrpc/connect";
 import { InvalidField } from "../shared/domain-errors.js";
+import { BATCH_TYPE, batchOf, cloudEventsMode, fromBinary, fromStructured } from "./cloudevents.js";
+import { httpError } from "./http-errors.js";
 import { isObject } from "./rest-messages.js";
-import type { RestRoute } from "./rest-routes.js";
 
 export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
 
-/** The body with each event's key where the proto has it; the header applies to a single event's publish, which must have a body. */
-export function withEventAliases(route: RestRoute, body: JsonValue | undefined, headerKey: string | undefined): JsonValue | undefined {
-  if (route.method === IngestService.method.publishEvent) {
-    if (body === undefined) throw new InvalidField("", "the request body is empty: send the event as a JSON object");
-    return isObject(body) ? withKey(body, headerKey) : body;
-  }
-  if (route.method !== IngestService.method.publishEvents) return body;
-  if (headerKey !== undefined) {
+type Header = (name: string) => string | undefined;
+
+/** The body of POST /v1/events as our event's JSON, with its idempotency key where the proto has it. */
+export function singleEvent(body: JsonValue | undefined, header: Header): JsonValue {
+  const mode = cloudEventsMode(header("content-type"), header);
+  if (mode === "batch") throw httpError(415, `send ${BATCH_TYPE} to /v1/events/batch`, Code.InvalidArgument);
+  if (mode === "structured") return withKey(fromStructured(body), header(IDEMPOTENCY_KEY_HEADER));
+  if (mode === "binary") return withKey(fromBinary(header, body), header(IDEMPOTENCY_KEY_HEADER));
+  if (body === undefined) throw new InvalidField("", "the request body is empty: send the event as a JSON object");
+  return isObject(body) ? withKey(body, header(IDEMPOTENCY_KEY_HEADER)) : body;
+}
+
+/** The events of POST /v1/events/batch, and how to read each as our event's JSON: a malformed one fails alone. */
+export function batchEvents(
+  body: JsonValue | undefined,
+  header: Header,
+): { items: JsonValue[]; read: (item: JsonValue, index: number) => JsonValue } {
+  if (header(IDEMPOTENCY_KEY_HEADER) !== undefined) {
     throw new InvalidField(IDEMPOTENCY_KEY_HEADER, "a batch takes an idempotency_key in each event, not the Idempotency-Key header");
   }
-  if (!isObject(body) || !Array.isArray(body.events)) return body;
-  return { ...body, events: body.events.map((event) => (isObject(event) ? withKey(event, undefined) : event)) };
+  const mode = cloudEventsMode(header("content-type"), header);
+  if (mode === "batch") return { items: batchOf(body), read: (item, index) => fromStructured(item, `events[${index}].`) };
+  if (mode !== undefined) throw httpError(415, `send one CloudEvent to /v1/events, or a batch as ${BATCH_TYPE}`, Code.InvalidArgument);
+  return { items: eventsOf(body), read: (item) => (isObject(item) ? withKey(item, undefined) : item) };
+}
+
+// Ingest's own limit, checked here too so that an oversized batch is refused before a thousand events are read.
+const maxEvents = 1000;
+
+function eventsOf(body: JsonValue | undefined): JsonValue[] {
+  if (!isObject(body)) throw new InvalidField("", 'the request body must be a JSON object: {"events": [...]}');
+  const unknown = Object.keys(body).find((key) => key !== "events");
+  if (unknown !== undefined) throw new InvalidField(unknown, `unknown field "${unknown}"`);
+  const { events } = body;
+  if (!Array.isArray(events) || events.length === 0) throw new InvalidField("events", "events must be a list of at least one event");
+  if (events.length > maxEvents) throw new InvalidField("events", `events holds more than ${maxEvents} events`);
+  return events;
 }
 
 function withKey(event: JsonObject, headerKey: string | undefined): JsonObject {

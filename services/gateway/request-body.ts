@@ -23,10 +23,18 @@ export async function readJsonBody(req: HttpRequest, maxBytes: number): Promise<
 
 // A body without a content type is taken as JSON; one declared as anything else is refused, not guessed at.
 function requireJsonType(contentType: string | undefined): void {
-  if (!contentType) return;
-  const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
-  if (mediaType === "application/json" || mediaType.endsWith("+json")) return;
-  throw httpError(415, `unsupported content-type "${mediaType}": send application/json`, Code.InvalidArgument);
+  if (!contentType || isJsonMediaType(contentType)) return;
+  throw httpError(415, `unsupported content-type "${mediaTypeOf(contentType)}": send application/json`, Code.InvalidArgument);
+}
+
+/** application/json, or a JSON-based type such as application/cloudevents+json. */
+export function isJsonMediaType(contentType: string): boolean {
+  const mediaType = mediaTypeOf(contentType);
+  return mediaType === "application/json" || mediaType.endsWith("+json");
+}
+
+export function mediaTypeOf(contentType: string): string {
+  return contentType.split(";")[0]!.trim().toLowerCase();
 }
 
 // JSON is UTF-8: bytes that are not are refused, never replaced with U+FFFD and stored altered.

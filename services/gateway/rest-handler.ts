@@ -9,7 +9,7 @@ import { REQUEST_ID_HEADER, withRequestId } from "../shared/request-context.js";
 import type { HttpHandler } from "../shared/server.js";
 import { elapsed, type RestEntry } from "./access-log.js";
 import { publishBatch } from "./event-batch.js";
-import { IDEMPOTENCY_KEY_HEADER, withEventAliases } from "./event-body.js";
+import { batchEvents, singleEvent } from "./event-body.js";
 import type { Forwarder } from "./forwarder.js";
 import { errorBody, httpError, httpErrorHeaders, httpStatus } from "./http-errors.js";
 import { type HttpRequest, readJsonBody } from "./request-body.js";
@@ -54,14 +54,14 @@ async function serve(
 ): Promise<string> {
   const header = (name: string) => firstHeader(req.headers[name]);
   const isBatch = route.method === IngestService.method.publishEvents;
-  const maxBytes = isBatch ? options.maxBatchBodyBytes : options.maxBodyBytes;
-  const body = route.body ? withEventAliases(route, await readJsonBody(req, maxBytes), header(IDEMPOTENCY_KEY_HEADER)) : undefined;
+  const body = route.body ? await readJsonBody(req, isBatch ? options.maxBatchBodyBytes : options.maxBodyBytes) : undefined;
   const key = keyFromHeaders(header);
   if (isBatch) {
     for (const name of query.keys()) throw new InvalidField(name, `unknown query parameter "${name}"`);
-    return publishBatch(options.forwarder, body, { key }, options.logger);
+    return publishBatch(options.forwarder, batchEvents(body, header), { key }, options.logger);
   }
-  const request = requestMessage(route, params, query, body);
+  const isPublish = route.method === IngestService.method.publishEvent;
+  const request = requestMessage(route, params, query, isPublish ? singleEvent(body, header) : body);
   const response = await options.forwarder.forwardJson(route.method, request, { key, signal: () => abortOnClose(res) });
   return responseText(route, response);
 }

@@ -1,6 +1,8 @@
-// Publishing through the running stack as an integration does in production: idempotent retries, batches, and what is refused.
+// Publishing through the running stack as an integration does in production: idempotent retries, batches, CloudEvents
+// (sent with the cloudevents SDK), and what is refused.
 import test from "ava";
-import { type ApiClient, apiClient, wholeInbox } from "../helpers/api-client.js";
+import { CloudEvent, HTTP, type Message } from "cloudevents";
+import { type ApiClient, apiClient, request, wholeInbox } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
 import { type Stack, startStack } from "../helpers/stack.js";
 
@@ -162,4 +164,101 @@ test("ingestion - types may use letters, digits and . _ : -", async (t) => {
   const api = await newOrg();
   const reply = await api.post("/v1/events", { type: "shop:order.created_v2-eu" });
   t.is(reply.status, 200);
+});
+
+test("ingestion - CloudEvents in structured and binary mode become events, and id with source is their idempotency key", async (t) => {
+  const { key } = await stack.createOrg();
+  const api = apiClient(stack.gatewayUrl, key);
+  const cloudEvent = new CloudEvent({
+    specversion: "1.0",
+    id: "evt-1",
+    source: "https://shop.example/orders",
+    type: "com.example.order.created",
+    time: "2026-11-30T10:00:00.000Z",
+    datacontenttype: "application/json",
+    data: { order: 7 },
+  });
+  const send = (message: Message) =>
+    request(stack.gatewayUrl, "/v1/events", { key, headers: message.headers as Record<string, string>, body: message.body as string });
+  const structured = await send(HTTP.structured(cloudEvent));
+  t.is(structured.status, 200, JSON.stringify(structured.body));
+  t.false(structured.body.duplicate);
+  const binary = await send(HTTP.binary(cloudEvent));
+  t.like(binary.body, { id: structured.body.id, duplicate: true });
+  const other = await send(HTTP.binary(cloudEvent.cloneWith({ id: "evt-2", data: { order: 8 } })));
+  t.false(other.body.duplicate);
+  const stored = await api.get(`/v1/events/${structured.body.id}`);
+  t.like(stored.body, {
+    type: "com.example.order.created",
+    source: "https://shop.example/orders",
+    occurred_at: "2026-11-30T10:00:00Z",
+    data: { order: 7 },
+  });
+  t.deepEqual(
+    (await settledInbox(api)).map((e) => e.data),
+    [{ order: 7 }, { order: 8 }],
+  );
+});
+
+test("ingestion - a CloudEvents batch answers each event in order, and a malformed one fails alone", async (t) => {
+  const { key } = await stack.createOrg();
+  const api = apiClient(stack.gatewayUrl, key);
+  const base = { specversion: "1.0", source: "/crm", type: "contact.created" };
+  // Sent twice as it is, as a retry would: a new CloudEvent would get a new time, and be another event.
+  const contact = new CloudEvent({ ...base, id: "c-1", data: { n: 1 } }).toJSON();
+  const reply = await request(stack.gatewayUrl, "/v1/events/batch", {
+    key,
+    headers: { "content-type": "application/cloudevents-batch+json" },
+    body: [
+      contact,
+      { ...base, id: "c-2", specversion: "0.3" },
+      { ...base, id: "c-3", datacontenttype: "text/plain", data: "hello" },
+      { ...base, id: "c-4", data_base64: "aGVsbG8=" },
+      { ...base, source: undefined, id: "c-5" },
+      contact,
+    ],
+  });
+  t.is(reply.status, 200, JSON.stringify(reply.body));
+  const [first, oldVersion, textData, binaryData, noSource, repeat] = reply.body.results;
+  t.like(first.accepted, { duplicate: false });
+  t.like(oldVersion.error, { info: { field: "events[1].specversion" } });
+  t.like(textData.error, { info: { field: "events[2].datacontenttype" } });
+  t.like(binaryData.error, { info: { field: "events[3].data_base64" } });
+  t.like(noSource.error, { info: { field: "events[4].source" } });
+  t.like(repeat.accepted, { id: first.accepted.id, duplicate: true });
+  t.deepEqual(
+    (await settledInbox(api)).map((e) => e.data),
+    [{ n: 1 }],
+  );
+});
+
+test("ingestion - CloudEvents sent to the wrong endpoint, or binary mode without its attributes, are refused", async (t) => {
+  const { key } = await stack.createOrg();
+  const cases = [
+    {
+      reply: await request(stack.gatewayUrl, "/v1/events", {
+        key,
+        headers: { "content-type": "application/cloudevents-batch+json" },
+        body: [],
+      }),
+      status: 415,
+    },
+    {
+      reply: await request(stack.gatewayUrl, "/v1/events", { key, headers: { "ce-specversion": "1.0", "ce-type": "t" }, body: {} }),
+      status: 400,
+      field: "ce-id",
+    },
+    {
+      reply: await request(stack.gatewayUrl, "/v1/events/batch", {
+        key,
+        headers: { "content-type": "application/cloudevents+json" },
+        body: { specversion: "1.0", id: "1", source: "s", type: "t" },
+      }),
+      status: 415,
+    },
+  ];
+  for (const { reply, status, field } of cases) {
+    t.is(reply.status, status, JSON.stringify(reply.body));
+    t.is(reply.body.details?.[0]?.field, field);
+  }
 });
