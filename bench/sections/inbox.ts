@@ -1,7 +1,7 @@
 // The inbox: many events stored for the org (written straight into both stores: posting them would take an hour),
 // then a 100-event page read by 4 clients, at the head and half-way down.
 import postgres from "postgres";
-import { encodeCursor } from "../../services/shared/cursor.js";
+import { encodeSequenceCursor } from "../../services/shared/cursor.js";
 import { eventData } from "../event-body.js";
 import { type LoadResult, runLoad } from "../load.js";
 import { inboxClients, type Plan } from "../plan.js";
@@ -32,8 +32,8 @@ export async function measureInbox(
     await seedStack(sql, stack.orgId, plan.inboxEvents);
     await seedAlternative(sql, alternative.orgId, plan.inboxEvents);
     const half = Math.floor(plan.inboxEvents / 2);
-    const [stackMiddle] = await sql<{ id: string }[]>`
-      select id from inbox.events where org_id = ${stack.orgId} and acked_at is null order by id offset ${half} limit 1`;
+    const [stackMiddle] = await sql<{ position: string }[]>`
+      select position::text from inbox.events where org_id = ${stack.orgId} and acked_at is null order by position offset ${half} limit 1`;
     const [alternativeMiddle] = await sql<{ id: string }[]>`
       select id from alternative.events where org_id = ${alternative.orgId} and acked_at is null order by id offset ${half} limit 1`;
     const stored = (await sql<{ n: number }[]>`select count(*)::int as n from inbox.events where org_id = ${stack.orgId}`)[0]!.n;
@@ -41,7 +41,7 @@ export async function measureInbox(
     step("inbox: the first page");
     const firstPage = await page(stack, "limit=100", plan);
     step("inbox: a page half-way down");
-    const deepPage = await page(stack, `limit=100&cursor=${encodeCursor(stackMiddle!.id)}`, plan);
+    const deepPage = await page(stack, `limit=100&cursor=${encodeSequenceCursor(stackMiddle!.position, "asc")}`, plan);
     step("inbox: the alternative's first page and one half-way down");
     const alternativeFirstPage = await page(alternative, "", plan);
     const alternativeDeepPage = await page(alternative, `after=${alternativeMiddle!.id}`, plan);

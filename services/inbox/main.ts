@@ -11,6 +11,7 @@ import { connectNats } from "../shared/nats.js";
 import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
 import { consumers, deliveryOutcomesStream, ensureConsumer } from "../shared/streams.js";
+import { Arrivals } from "./arrivals.js";
 import { loadInboxConfig } from "./config.js";
 import { startOutcomesConsumer } from "./delivery-outcomes.js";
 import { startProjection } from "./projection.js";
@@ -28,7 +29,14 @@ const nats = await connectNats(config.natsUrl, "inbox", logger);
 const jsm = await nats.jetstreamManager();
 await ensureConsumer(jsm, consumers.inbox);
 await ensureConsumer(jsm, consumers.inboxDeliveryOutcomes, deliveryOutcomesStream);
-const projection = await startProjection(nats.jetstream(), store, config.projectionBatchSize, logger.child({ module: "projection" }));
+const arrivals = new Arrivals(nats);
+const projection = await startProjection(
+  nats.jetstream(),
+  store,
+  config.projectionBatchSize,
+  logger.child({ module: "projection" }),
+  (orgIds) => arrivals.announce(orgIds),
+);
 const outcomes = await startOutcomesConsumer(nats.jetstream(), store, logger.child({ module: "delivery-outcomes" }));
 // Serving the inbox while nothing fills it would look healthy as events pile up: let the orchestrator restart us.
 for (const [what, reader] of [
@@ -50,15 +58,21 @@ const server = await startServer({
   logger,
   metrics,
   services: [InboxService],
-  routes: inboxRoutes(store),
+  routes: inboxRoutes(store, arrivals),
   interceptors: [requireApiKey(verifier)],
-  jsonRoutes: new Map([jsonRoute(listInboxJson(store), { verifier, logger, metrics })]),
+  jsonRoutes: new Map([jsonRoute(listInboxJson(store, arrivals), { verifier, logger, metrics })]),
 });
 
 onShutdown(logger, config.shutdownGraceMs, [
   ["server", () => server.close(config.shutdownGraceMs)],
   ["projection", () => projection.stop()],
   ["delivery outcomes", () => outcomes.stop()],
-  ["nats", () => nats.drain()],
+  [
+    "nats",
+    () => {
+      arrivals.close();
+      return nats.drain();
+    },
+  ],
   ["database", () => sql.end({ timeout: 5 })],
 ]);

@@ -25,7 +25,14 @@ interface Pending {
 // How much the stream may have in our hands at once: ingest writes up to a server message's worth per message.
 const maxBufferedBytes = 8 * 1024 * 1024;
 
-export async function startProjection(js: JetStreamClient, store: EventStore, batchSize: number, logger: Logger): Promise<Projection> {
+/** onStored hears of the orgs whose events were just stored, once they are. */
+export async function startProjection(
+  js: JetStreamClient,
+  store: EventStore,
+  batchSize: number,
+  logger: Logger,
+  onStored: (orgIds: string[]) => void,
+): Promise<Projection> {
   const consumer = await js.consumers.get(eventsStream.name, consumers.inbox.durable_name!);
   const messages: ConsumerMessages = await consumer.consume({ max_bytes: maxBufferedBytes });
   const queue: Pending[] = [];
@@ -34,7 +41,11 @@ export async function startProjection(js: JetStreamClient, store: EventStore, ba
   // Messages arriving while a batch is written wait for the next one: batches grow with the load, latency does not.
   const drain = async () => {
     try {
-      while (queue.length > 0) await writeBatch(takeBatch(queue, batchSize), store, logger);
+      while (queue.length > 0) {
+        const batch = takeBatch(queue, batchSize);
+        await writeBatch(batch, store, logger);
+        onStored(batch.flatMap(({ rows }) => rows.map((row) => row.org_id)));
+      }
     } finally {
       writing = undefined;
     }

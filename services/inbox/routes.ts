@@ -1,58 +1,42 @@
-// The inbox's RPCs: list an org's pending events a page at a time, read one, acknowledge one.
-import { create } from "@bufbuild/protobuf";
+// The inbox's RPCs: list an org's events a page at a time, read one, acknowledge one or many.
+import { create, fromJsonString } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { type Event, EventDeliveryStatus, EventSchema } from "../../gen/triggers/v1/event_pb.js";
-import { InboxService, type ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
+import { InboxService, ListInboxResponseSchema } from "../../gen/triggers/v1/inbox_pb.js";
 import { callerOf } from "../shared/authenticate.js";
-import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { InvalidField, NotFound } from "../shared/domain-errors.js";
 import { requireUuid } from "../shared/ids.js";
 import type { JsonRoute } from "../shared/json-route.js";
+import type { Arrivals } from "./arrivals.js";
+import { inboxQueryOf } from "./inbox-query.js";
+import { type InboxLister, listInbox } from "./listing.js";
 import type { EventRow, EventStore } from "./store.js";
 
-const defaultLimit = 100;
-const maxLimit = 1000;
 const maxAckIds = 1000;
-
-/** The page a ListInbox request asks for: how many events, after which one. */
-function pageOf(req: ListInboxRequest): { limit: number; after: string | undefined } {
-  if (req.limit < 0 || req.limit > maxLimit) throw new InvalidField("limit", `limit must be from 1 to ${maxLimit}`);
-  return { limit: req.limit || defaultLimit, after: decodeCursor(req.cursor) };
-}
 
 /**
  * ListInbox for Connect JSON callers, the gateway's REST path among them: Postgres renders the page, and the
  * answer is what Connect would have written from the same rows. Binary, gRPC and gRPC-Web calls go through
- * inboxRoutes below.
+ * inboxRoutes below, which read the same JSON.
  */
-export function listInboxJson(store: EventStore): JsonRoute<typeof InboxService.method.listInbox> {
+export function listInboxJson(store: InboxLister, arrivals: Pick<Arrivals, "next">): JsonRoute<typeof InboxService.method.listInbox> {
   return {
     method: InboxService.method.listInbox,
-    async answer(req, caller) {
-      const { limit, after } = pageOf(req);
-      const page = await store.pendingJson(caller.orgId, after, limit);
-      const nextCursor = page.more && page.lastId ? encodeCursor(page.lastId) : "";
-      return `{"events":${page.events},"next_cursor":${JSON.stringify(nextCursor)}}`;
-    },
+    answer: (req, caller, call) => listInbox(store, arrivals, caller.orgId, inboxQueryOf(req), call),
   };
 }
 
 /** The store's reads and acknowledgement, all the routes need: a store in memory can stand in for tests. */
-export type InboxReads = Pick<EventStore, "pending" | "find" | "ack" | "ackMany">;
+export type InboxReads = InboxLister & Pick<EventStore, "find" | "ack" | "ackMany">;
 
-export function inboxRoutes(store: InboxReads) {
+export function inboxRoutes(store: InboxReads, arrivals: Pick<Arrivals, "next">) {
   return (router: ConnectRouter) =>
     router.service(InboxService, {
       async listInbox(req, ctx) {
-        const { limit, after } = pageOf(req);
-        // One row more than asked tells whether another page exists without a second query.
-        const rows = await store.pending(callerOf(ctx).orgId, after, limit + 1);
-        const page = rows.slice(0, limit);
-        return {
-          events: page.map(toEvent),
-          nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : "",
-        };
+        const limits = { timeoutMs: ctx.timeoutMs(), signal: ctx.signal };
+        const json = await listInbox(store, arrivals, callerOf(ctx).orgId, inboxQueryOf(req), limits);
+        return fromJsonString(ListInboxResponseSchema, json);
       },
 
       async getEvent(req, ctx) {

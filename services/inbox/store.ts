@@ -1,5 +1,6 @@
 // The inbox's event store: written by the projection, read and acknowledged through the RPCs.
 import type { Sql } from "../shared/database.js";
+import type { InboxQuery, InboxStatus } from "./inbox-query.js";
 
 export interface EventRow {
   id: string;
@@ -23,9 +24,6 @@ export interface DeliveryOutcomeRow {
   settled_at: Date;
 }
 
-// Every read of events shows how their deliveries ended.
-const eventColumns = "e.*, s.status as delivery_status";
-
 export type NewEventRow = Omit<EventRow, "acked_at" | "data" | "occurred_at" | "received_at" | "delivery_status"> & {
   /** JSON text, as the stream carries it: Postgres parses it once, into jsonb. */
   data: string;
@@ -35,14 +33,23 @@ export type NewEventRow = Omit<EventRow, "acked_at" | "data" | "occurred_at" | "
 
 export function createEventStore(sql: Sql) {
   return {
-    /** Adds the events not stored yet and ignores the rest, in one statement whatever their number. */
+    /**
+     * Adds the events not stored yet and ignores the rest, in one statement whatever their number. The lock on
+     * positions is taken before any is drawn, and held until the statement commits.
+     */
     async addEvents(rows: NewEventRow[]): Promise<void> {
       await sql`
+        with writer as (select inbox.lock_positions())
         insert into inbox.events (id, org_id, type, source, data, occurred_at, received_at)
         select id, org_id, type, source, data::jsonb, occurred_at, received_at
-        from jsonb_to_recordset(${sql.json(rows as never)}) as e(
+        from writer, jsonb_to_recordset(${sql.json(rows as never)}) as e(
           id uuid, org_id uuid, type text, source text, data text, occurred_at timestamptz, received_at timestamptz)
+        order by id
         on conflict (id) do nothing`;
+      await copyDeliveryStatuses(
+        sql,
+        rows.map((row) => row.id),
+      );
     },
 
     /** Records how events' deliveries ended; an outcome older than the one stored changes nothing. */
@@ -53,55 +60,40 @@ export function createEventStore(sql: Sql) {
                              ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.settled_at.toISOString())}::timestamptz[])
         on conflict (event_id) do update set status = excluded.status, settled_at = excluded.settled_at
           where delivery_statuses.settled_at < excluded.settled_at`;
-    },
-
-    /** An org's pending events after the given id, oldest first. */
-    pending(orgId: string, afterId: string | undefined, limit: number): Promise<EventRow[]> {
-      return sql<EventRow[]>`
-        select ${sql.unsafe(eventColumns)} from inbox.events e left join inbox.delivery_statuses s on s.event_id = e.id
-        where e.org_id = ${orgId} and e.acked_at is null ${afterId ? sql`and e.id > ${afterId}` : sql``}
-        order by e.id
-        limit ${limit}`;
+      await copyDeliveryStatuses(
+        sql,
+        rows.map((row) => row.event_id),
+      );
     },
 
     /**
-     * The same page as pending(), rendered as the JSON array of events the API answers, by Postgres: for a page
-     * of large events, building rows, messages and then JSON in Node cost several times the query.
+     * A page of the org's events as the JSON array the API answers, rendered by Postgres: for a page of large events,
+     * building rows, messages and then JSON in Node cost several times the query. With a lease, the events are leased.
      */
-    async pendingJson(
-      orgId: string,
-      afterId: string | undefined,
-      limit: number,
-    ): Promise<{ events: string; lastId: string | null; more: boolean }> {
-      const [page] = await sql<{ events: string; last_id: string | null; more: boolean }[]>`
-        with page as (
-          select rows.*, s.status as delivery_status, row_number() over (order by id) as n
-          from (
-            select id, type, source, data, occurred_at, received_at from inbox.events
-            where org_id = ${orgId} and acked_at is null ${afterId ? sql`and id > ${afterId}` : sql``}
-            order by id
-            limit ${limit + 1}
-          ) as rows
-          left join inbox.delivery_statuses s on s.event_id = rows.id
-        )
+    async list(orgId: string, query: InboxQuery): Promise<InboxPage> {
+      const order = query.direction === "asc" ? sql`e.position asc` : sql`e.position desc`;
+      const where = conditions(sql, orgId, query);
+      const chosen = query.leaseSeconds
+        ? sql`
+          update inbox.events e set leased_until = now() + make_interval(secs => ${query.leaseSeconds})
+          from (select e.id from inbox.events e where ${where} order by ${order} limit ${query.limit} for update skip locked) picked
+          where e.id = picked.id
+          returning e.*`
+        : sql`select e.* from inbox.events e where ${where} order by ${order} limit ${query.limit + 1}`;
+      const [page] = await sql<{ events: string; last: string | null; more: boolean }[]>`
+        with chosen as (${chosen}),
+        page as (select e.*, row_number() over (order by ${order}) as n from chosen e)
         select
-          coalesce(json_agg(jsonb_build_object(
-            'id', id, 'type', type, 'source', source, 'data', data,
-            'occurred_at', inbox.rfc3339(occurred_at), 'received_at', inbox.rfc3339(received_at))
-            || case when delivery_status is null then '{}'::jsonb
-                    else jsonb_build_object('delivery_status', 'EVENT_DELIVERY_STATUS_' || upper(delivery_status)) end
-            order by id)
-            filter (where n <= ${limit}), '[]')::text as events,
-          (array_agg(id::text order by id desc) filter (where n <= ${limit}))[1] as last_id,
-          count(*) > ${limit} as more
+          coalesce(json_agg(inbox.event_json(id, type, source, data, occurred_at, received_at, acked_at, delivery_status) order by n) filter (where n <= ${query.limit}), '[]')::text as events,
+          (array_agg(position::text order by n desc) filter (where n <= ${query.limit}))[1] as last,
+          count(*) > ${query.limit} as more
         from page`;
-      return { events: page!.events, lastId: page!.last_id, more: page!.more };
+      return { events: page!.events, last: page!.last ?? undefined, more: page!.more };
     },
 
     async find(orgId: string, id: string): Promise<EventRow | undefined> {
       const [row] = await sql<EventRow[]>`
-        select ${sql.unsafe(eventColumns)} from inbox.events e left join inbox.delivery_statuses s on s.event_id = e.id
-        where e.id = ${id} and e.org_id = ${orgId}`;
+        select * from inbox.events where id = ${id} and org_id = ${orgId}`;
       return row;
     },
 
@@ -125,14 +117,70 @@ export function createEventStore(sql: Sql) {
     /** Acknowledges an event; an event acknowledged before keeps its first acked_at. */
     async ack(orgId: string, id: string): Promise<EventRow | undefined> {
       const [row] = await sql<EventRow[]>`
-        with acked as (
-          update inbox.events set acked_at = coalesce(acked_at, now())
-          where id = ${id} and org_id = ${orgId}
-          returning *)
-        select ${sql.unsafe(eventColumns)} from acked e left join inbox.delivery_statuses s on s.event_id = e.id`;
+        update inbox.events set acked_at = coalesce(acked_at, now())
+        where id = ${id} and org_id = ${orgId}
+        returning *`;
       return row;
     },
   };
+}
+
+/** A page of events: their JSON array, the position of the last one, and whether more follow already. */
+export interface InboxPage {
+  events: string;
+  last: string | undefined;
+  more: boolean;
+}
+
+/**
+ * Events and their delivery outcomes arrive on two streams, in either order. Each writer copies statuses onto events
+ * in a statement of its own, after its write has committed: whichever commits second sees the other's work.
+ */
+async function copyDeliveryStatuses(sql: Sql, eventIds: string[]): Promise<void> {
+  await sql`
+    update inbox.events e set delivery_status = s.status
+    from inbox.delivery_statuses s
+    where s.event_id = e.id and e.id = any(${eventIds}::uuid[]) and e.delivery_status is distinct from s.status`;
+}
+
+/** The filters of a query as one condition. */
+function conditions(sql: Sql, orgId: string, query: InboxQuery) {
+  const parts = [sql`e.org_id = ${orgId}`, statusCondition(sql, query.status)];
+  const { type, source, since, until, after, direction, leaseSeconds } = query;
+  if (type && "exact" in type) parts.push(sql`e.type = ${type.exact}`);
+  // Range operators of text_pattern_ops, which its index serves whatever the parameter: '/' follows '.'.
+  if (type && "prefix" in type) parts.push(sql`e.type ~>=~ ${type.prefix} and e.type ~<~ ${successor(type.prefix)}`);
+  if (source !== undefined) parts.push(sql`e.source = ${source}`);
+  if (since) parts.push(sql`e.received_at >= ${since}`);
+  if (until) parts.push(sql`e.received_at < ${until}`);
+  if (since || until) parts.push(positionsReceivedIn(sql, orgId, since, until));
+  if (after && direction === "asc") parts.push(sql`e.position > ${after}::bigint`);
+  if (after && direction === "desc") parts.push(sql`e.position < ${after}::bigint`);
+  if (leaseSeconds) parts.push(sql`(e.leased_until is null or e.leased_until <= now())`);
+  return parts.reduce((all, part) => sql`${all} and ${part}`);
+}
+
+/**
+ * The positions of the events received in a time range, bounded from the received_at index: without the bounds,
+ * the planner reads pages in position order and drops the events received out of range, which for a recent range
+ * of a large org means reading almost all of it.
+ */
+function positionsReceivedIn(sql: Sql, orgId: string, since: Date | undefined, until: Date | undefined) {
+  const range = sql`r.org_id = ${orgId} ${since ? sql`and r.received_at >= ${since}` : sql``} ${until ? sql`and r.received_at < ${until}` : sql``}`;
+  return sql`e.position between
+    (select coalesce(min(r.position), 0) from inbox.events r where ${range}) and
+    (select coalesce(max(r.position), 0) from inbox.events r where ${range})`;
+}
+
+function statusCondition(sql: Sql, status: InboxStatus) {
+  if (status === "pending") return sql`e.acked_at is null`;
+  if (status === "acked") return sql`e.acked_at is not null`;
+  return sql`e.delivery_status = ${status}`;
+}
+
+/** The first string after every string starting with prefix. */
+function successor(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 export interface AckCounts {

@@ -17,3 +17,26 @@ export function decodeCursor(cursor: string): string | undefined {
   }
   throw new InvalidField("cursor", "cursor is not one this API returned");
 }
+
+export type Direction = "asc" | "desc";
+
+/** A cursor for lists ordered by a sequence number (as text, for numbers beyond JavaScript's), read in one direction. */
+export function encodeSequenceCursor(after: string, direction: Direction): string {
+  return Buffer.from(JSON.stringify({ after, direction })).toString("base64url");
+}
+
+/** The sequence number a cursor continues after; a cursor we did not make, or made for the other direction, is an invalid argument. */
+export function decodeSequenceCursor(cursor: string, direction: Direction): string | undefined {
+  if (!cursor) return undefined;
+  let read: Record<string, unknown> | undefined;
+  try {
+    read = JSON.parse(Buffer.from(cursor, "base64url").toString()) as Record<string, unknown>;
+  } catch {
+    // Not JSON: reported below like any other foreign cursor.
+  }
+  if (typeof read?.after !== "string" || !/^\d{1,19}$/.test(read.after)) {
+    throw new InvalidField("cursor", "cursor is not one this API returned");
+  }
+  if (read.direction !== direction) throw new InvalidField("cursor", "cursor was made for the other order");
+  return read.after;
+}

@@ -18,7 +18,13 @@ export interface JsonRoute<M extends DescMethod> {
    * The answer as JSON text, exactly as Connect would write the method's output (proto field names, empty
    * values present): where the answer is big, building it without messages is what the route is for.
    */
-  answer(request: MessageShape<M["input"]>, caller: Caller): Promise<string>;
+  answer(request: MessageShape<M["input"]>, caller: Caller, call: CallLimits): Promise<string>;
+}
+
+/** What bounds a call: its deadline (Connect's connect-timeout-ms), and its end when the client goes away. */
+export interface CallLimits {
+  timeoutMs: number | undefined;
+  signal: AbortSignal;
 }
 
 export interface JsonRouteDeps {
@@ -45,7 +51,8 @@ export function jsonRoute<M extends DescMethod>(route: JsonRoute<M>, deps: JsonR
         const request = fromJson(route.method.input, await readJson(req), { ignoreUnknownFields: false });
         const key = keyFromHeaders((name) => firstHeader(req.headers[name]));
         if (!key) throw missingKey();
-        reply(200, await route.answer(request as MessageShape<M["input"]>, await deps.verifier.verify(key)));
+        const caller = await deps.verifier.verify(key);
+        reply(200, await route.answer(request as MessageShape<M["input"]>, caller, callLimits(req, res)));
         stop({ code: "ok" });
       } catch (err) {
         const error = toConnectError(err instanceof SyntaxError || isDecodeError(err) ? invalid(err) : err, deps.logger);
@@ -54,6 +61,15 @@ export function jsonRoute<M extends DescMethod>(route: JsonRoute<M>, deps: JsonR
       }
     });
   return [procedure, handler];
+}
+
+function callLimits(req: Parameters<HttpHandler>[0], res: Parameters<HttpHandler>[1]): CallLimits {
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const timeout = Number(firstHeader(req.headers["connect-timeout-ms"]));
+  return { timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined, signal: controller.signal };
 }
 
 /** Whether a request is one for a JSON route: a Connect unary JSON POST. */

@@ -63,6 +63,18 @@ export function subscriptionsChangedSubject(orgId: string): string {
 /** Every org's subscription changes. */
 export const subscriptionChanges = "subscriptions.changed.*";
 
+/** Announced (core NATS, no payload) once an org's newly arrived events are stored in the inbox, to wake long-polls. */
+export function inboxArrivalSubject(orgId: string): string {
+  return `inbox.arrived.${orgId}`;
+}
+
+/** Every org's arrivals. */
+export const inboxArrivals = "inbox.arrived.*";
+
+export function orgOfInboxArrival(subject: string): string {
+  return subject.slice("inbox.arrived.".length);
+}
+
 // How long a consumer has to ack a message it was given before the message goes to another.
 const consumerAckWaitMs = 30_000;
 

@@ -85,7 +85,10 @@ test("event path - the inbox pages oldest first with an opaque cursor", async (t
     last.body.events.map((e: { id: string }) => e.id),
     ids.slice(4),
   );
-  t.falsy(last.body.next_cursor);
+  t.true(second.body.has_more);
+  t.false(last.body.has_more);
+  const after = await api.get(`/v1/inbox?limit=2&cursor=${last.body.next_cursor}`);
+  t.deepEqual(after.body, { events: [], next_cursor: "", has_more: false });
 });
 
 test("event path - a subscription receives the signed event and its delivery is recorded", async (t) => {

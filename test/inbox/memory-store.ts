@@ -1,7 +1,12 @@
 // The inbox store's reads and acknowledgement in memory, ordered and scoped by org as the Postgres store is, for route tests.
 
+import { create, toJson } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { EventSchema } from "../../gen/triggers/v1/event_pb.js";
+import type { InboxQuery } from "../../services/inbox/inbox-query.js";
 import type { InboxReads } from "../../services/inbox/routes.js";
-import type { AckCounts, EventRow } from "../../services/inbox/store.js";
+import type { AckCounts, EventRow, InboxPage } from "../../services/inbox/store.js";
+import { apiJson } from "../../services/shared/json.js";
 
 export class MemoryEventStore implements InboxReads {
   readonly rows: EventRow[] = [];
@@ -14,8 +19,19 @@ export class MemoryEventStore implements InboxReads {
     return full;
   }
 
-  async pending(orgId: string, afterId: string | undefined, limit: number): Promise<EventRow[]> {
-    return this.rows.filter((row) => row.org_id === orgId && !row.acked_at && (!afterId || row.id > afterId)).slice(0, limit);
+  /** Pending or acknowledged events in arrival order, oldest first: the other filters are tested on Postgres. */
+  async list(orgId: string, query: InboxQuery): Promise<InboxPage> {
+    const after = query.after ? Number(query.after) : -1;
+    const matching = this.rows
+      .slice(after + 1)
+      .filter((row) => row.org_id === orgId && (query.status === "acked") === (row.acked_at !== null));
+    const page = matching.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      events: JSON.stringify(page.map((row) => toJson(EventSchema, eventOf(row), apiJson))),
+      last: last && String(this.rows.indexOf(last)),
+      more: matching.length > query.limit,
+    };
   }
 
   async find(orgId: string, id: string): Promise<EventRow | undefined> {
@@ -41,4 +57,16 @@ export class MemoryEventStore implements InboxReads {
     if (row) row.acked_at ??= new Date();
     return row;
   }
+}
+
+function eventOf(row: EventRow) {
+  return create(EventSchema, {
+    id: row.id,
+    type: row.type,
+    source: row.source,
+    data: row.data as never,
+    occurredAt: timestampFromDate(row.occurred_at),
+    receivedAt: timestampFromDate(row.received_at),
+    ackedAt: row.acked_at ? timestampFromDate(row.acked_at) : undefined,
+  });
 }

@@ -11,7 +11,9 @@ function inbox() {
   const store = new MemoryEventStore();
   const orgs = { a: uuidv7(), b: uuidv7() };
   const keys = { a: newKey(), b: newKey() };
-  const transport = serveInMemory(inboxRoutes(store), [requireKnownKeys({ [keys.a]: orgs.a, [keys.b]: orgs.b })]);
+  // No event arrives during these tests: a long-poll would simply wait out its time.
+  const arrivals = { next: (_orgId: string, ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
+  const transport = serveInMemory(inboxRoutes(store, arrivals), [requireKnownKeys({ [keys.a]: orgs.a, [keys.b]: orgs.b })]);
   return { store, orgs, keys, client: createClient(InboxService, transport) };
 }
 

@@ -5,6 +5,8 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Event } from "./event_pb.js";
 import { file_triggers_v1_event } from "./event_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -13,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file triggers/v1/inbox.proto.
  */
 export const file_triggers_v1_inbox: GenFile = /*@__PURE__*/
-  fileDesc("Chd0cmlnZ2Vycy92MS9pbmJveC5wcm90bxILdHJpZ2dlcnMudjEiMQoQTGlzdEluYm94UmVxdWVzdBINCgVsaW1pdBgBIAEoBRIOCgZjdXJzb3IYAiABKAkiTAoRTGlzdEluYm94UmVzcG9uc2USIgoGZXZlbnRzGAEgAygLMhIudHJpZ2dlcnMudjEuRXZlbnQSEwoLbmV4dF9jdXJzb3IYAiABKAkiHQoPR2V0RXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIjUKEEdldEV2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi50cmlnZ2Vycy52MS5FdmVudCIdCg9BY2tFdmVudFJlcXVlc3QSCgoCaWQYASABKAkiNQoQQWNrRXZlbnRSZXNwb25zZRIhCgVldmVudBgBIAEoCzISLnRyaWdnZXJzLnYxLkV2ZW50Ih8KEEFja0V2ZW50c1JlcXVlc3QSCwoDaWRzGAEgAygJIk4KEUFja0V2ZW50c1Jlc3BvbnNlEg0KBWFja2VkGAEgASgFEhUKDWFscmVhZHlfYWNrZWQYAiABKAUSEwoLdW5rbm93bl9pZHMYAyADKAkyqQMKDEluYm94U2VydmljZRJdCglMaXN0SW5ib3gSHS50cmlnZ2Vycy52MS5MaXN0SW5ib3hSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuTGlzdEluYm94UmVzcG9uc2UiEYLT5JMCCxIJL3YxL2luYm94EmcKCEdldEV2ZW50EhwudHJpZ2dlcnMudjEuR2V0RXZlbnRSZXF1ZXN0Gh0udHJpZ2dlcnMudjEuR2V0RXZlbnRSZXNwb25zZSIegtPkkwIYYgVldmVudBIPL3YxL2V2ZW50cy97aWR9EmsKCEFja0V2ZW50EhwudHJpZ2dlcnMudjEuQWNrRXZlbnRSZXF1ZXN0Gh0udHJpZ2dlcnMudjEuQWNrRXZlbnRSZXNwb25zZSIigtPkkwIcYgVldmVudCITL3YxL2V2ZW50cy97aWR9L2FjaxJkCglBY2tFdmVudHMSHS50cmlnZ2Vycy52MS5BY2tFdmVudHNSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuQWNrRXZlbnRzUmVzcG9uc2UiGILT5JMCEjoBKiINL3YxL2luYm94L2Fja2IGcHJvdG8z", [file_google_api_annotations, file_triggers_v1_event]);
+  fileDesc("Chd0cmlnZ2Vycy92MS9pbmJveC5wcm90bxILdHJpZ2dlcnMudjEi4QEKEExpc3RJbmJveFJlcXVlc3QSDQoFbGltaXQYASABKAUSDgoGY3Vyc29yGAIgASgJEgwKBHR5cGUYAyABKAkSDgoGc3RhdHVzGAQgASgJEg4KBnNvdXJjZRgFIAEoCRIpCgVzaW5jZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBW9yZGVyGAggASgJEgwKBHdhaXQYCSABKAUSDQoFbGVhc2UYCiABKAUiXgoRTGlzdEluYm94UmVzcG9uc2USIgoGZXZlbnRzGAEgAygLMhIudHJpZ2dlcnMudjEuRXZlbnQSEwoLbmV4dF9jdXJzb3IYAiABKAkSEAoIaGFzX21vcmUYAyABKAgiHQoPR2V0RXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIjUKEEdldEV2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi50cmlnZ2Vycy52MS5FdmVudCIdCg9BY2tFdmVudFJlcXVlc3QSCgoCaWQYASABKAkiNQoQQWNrRXZlbnRSZXNwb25zZRIhCgVldmVudBgBIAEoCzISLnRyaWdnZXJzLnYxLkV2ZW50Ih8KEEFja0V2ZW50c1JlcXVlc3QSCwoDaWRzGAEgAygJIk4KEUFja0V2ZW50c1Jlc3BvbnNlEg0KBWFja2VkGAEgASgFEhUKDWFscmVhZHlfYWNrZWQYAiABKAUSEwoLdW5rbm93bl9pZHMYAyADKAkyqQMKDEluYm94U2VydmljZRJdCglMaXN0SW5ib3gSHS50cmlnZ2Vycy52MS5MaXN0SW5ib3hSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuTGlzdEluYm94UmVzcG9uc2UiEYLT5JMCCxIJL3YxL2luYm94EmcKCEdldEV2ZW50EhwudHJpZ2dlcnMudjEuR2V0RXZlbnRSZXF1ZXN0Gh0udHJpZ2dlcnMudjEuR2V0RXZlbnRSZXNwb25zZSIegtPkkwIYYgVldmVudBIPL3YxL2V2ZW50cy97aWR9EmsKCEFja0V2ZW50EhwudHJpZ2dlcnMudjEuQWNrRXZlbnRSZXF1ZXN0Gh0udHJpZ2dlcnMudjEuQWNrRXZlbnRSZXNwb25zZSIigtPkkwIcYgVldmVudCITL3YxL2V2ZW50cy97aWR9L2FjaxJkCglBY2tFdmVudHMSHS50cmlnZ2Vycy52MS5BY2tFdmVudHNSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuQWNrRXZlbnRzUmVzcG9uc2UiGILT5JMCEjoBKiINL3YxL2luYm94L2Fja2IGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_timestamp, file_triggers_v1_event]);
 
 /**
  * @generated from message triggers.v1.ListInboxRequest
@@ -27,11 +29,71 @@ export type ListInboxRequest = Message<"triggers.v1.ListInboxRequest"> & {
   limit: number;
 
   /**
-   * The next_cursor of the previous page.
+   * The next_cursor of the previous page, listed with the same filters and order.
    *
    * @generated from field: string cursor = 2;
    */
   cursor: string;
+
+  /**
+   * Only events of this type, or with "order.*", of every type starting with "order.".
+   *
+   * @generated from field: string type = 3;
+   */
+  type: string;
+
+  /**
+   * Only events in this state: "pending" (not acknowledged; the default), "acked", or how their deliveries
+   * ended, "delivered" or "failed" (acknowledged or not).
+   *
+   * @generated from field: string status = 4;
+   */
+  status: string;
+
+  /**
+   * Only events from this source.
+   *
+   * @generated from field: string source = 5;
+   */
+  source: string;
+
+  /**
+   * Only events received at or after this time.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 6;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * Only events received before this time.
+   *
+   * @generated from field: google.protobuf.Timestamp until = 7;
+   */
+  until?: Timestamp | undefined;
+
+  /**
+   * "asc", oldest first (the default), or "desc", newest first.
+   *
+   * @generated from field: string order = 8;
+   */
+  order: string;
+
+  /**
+   * Long-poll: when no event matches, wait up to this many seconds (at most 30) for one to arrive, and answer as
+   * soon as one does; an empty page at the end of the wait.
+   *
+   * @generated from field: int32 wait = 9;
+   */
+  wait: number;
+
+  /**
+   * Lease the events listed for this many seconds (at most 43200): other consumers that list with a lease do not
+   * get them until it ends, unless they were acknowledged. Only pending events can be leased. Without a lease,
+   * listing changes nothing.
+   *
+   * @generated from field: int32 lease = 10;
+   */
+  lease: number;
 };
 
 /**
@@ -51,11 +113,19 @@ export type ListInboxResponse = Message<"triggers.v1.ListInboxResponse"> & {
   events: Event[];
 
   /**
-   * Empty when there is no further page yet.
+   * Where the next page starts: after the last event of this one. Empty when this page is empty; keep the cursor
+   * you had, and list again later (or with wait) for events that arrive after it.
    *
    * @generated from field: string next_cursor = 2;
    */
   nextCursor: string;
+
+  /**
+   * Another page is there already. Always false for a page of leased events: list again for more.
+   *
+   * @generated from field: bool has_more = 3;
+   */
+  hasMore: boolean;
 };
 
 /**
@@ -192,7 +262,7 @@ export const AckEventsResponseSchema: GenMessage<AckEventsResponse> = /*@__PURE_
  */
 export const InboxService: GenService<{
   /**
-   * Lists pending events, oldest first, a page at a time.
+   * Lists the org's events a page at a time: pending ones, oldest first, unless the request says otherwise.
    *
    * @generated from rpc triggers.v1.InboxService.ListInbox
    */

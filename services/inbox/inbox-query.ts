@@ -1,0 +1,79 @@
+// What a ListInbox request asks for, checked: its page, filters, order, long-poll wait and lease.
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import type { ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
+import { type Direction, decodeSequenceCursor } from "../shared/cursor.js";
+import { InvalidField } from "../shared/domain-errors.js";
+import { isEventType } from "../shared/event-types.js";
+
+export type InboxStatus = "pending" | "acked" | "delivered" | "failed";
+
+export interface InboxQuery {
+  limit: number;
+  /** The position of the event the page starts after. */
+  after: string | undefined;
+  direction: Direction;
+  status: InboxStatus;
+  /** An exact type, or the start of the types wanted ("order." for "order.*"). */
+  type: { exact: string } | { prefix: string } | undefined;
+  source: string | undefined;
+  since: Date | undefined;
+  until: Date | undefined;
+  /** How long to wait for a matching event when none is there yet; 0 answers at once. */
+  waitMs: number;
+  /** 0 when the events are not to be leased. */
+  leaseSeconds: number;
+}
+
+const defaultLimit = 100;
+const maxLimit = 1000;
+export const maxWaitSeconds = 30;
+const maxLeaseSeconds = 12 * 60 * 60;
+const statuses: ReadonlySet<string> = new Set<InboxStatus>(["pending", "acked", "delivered", "failed"]);
+
+export function inboxQueryOf(req: ListInboxRequest): InboxQuery {
+  if (req.limit < 0 || req.limit > maxLimit) throw new InvalidField("limit", `limit must be from 1 to ${maxLimit}`);
+  const direction = directionOf(req.order);
+  const status = statusOf(req.status);
+  const leaseSeconds = secondsOf(req.lease, "lease", maxLeaseSeconds);
+  if (leaseSeconds > 0 && status !== "pending") throw new InvalidField("lease", "only pending events can be leased");
+  const since = req.since && timestampDate(req.since);
+  const until = req.until && timestampDate(req.until);
+  if (since && until && since >= until) throw new InvalidField("until", "until must be later than since");
+  return {
+    limit: req.limit || defaultLimit,
+    after: decodeSequenceCursor(req.cursor, direction),
+    direction,
+    status,
+    type: typeFilterOf(req.type),
+    source: req.source || undefined,
+    since,
+    until,
+    waitMs: secondsOf(req.wait, "wait", maxWaitSeconds) * 1000,
+    leaseSeconds,
+  };
+}
+
+function directionOf(order: string): Direction {
+  if (order === "" || order === "asc") return "asc";
+  if (order === "desc") return "desc";
+  throw new InvalidField("order", 'order must be "asc" or "desc"');
+}
+
+function statusOf(status: string): InboxStatus {
+  if (status === "") return "pending";
+  if (statuses.has(status)) return status as InboxStatus;
+  throw new InvalidField("status", "status must be pending, acked, delivered or failed");
+}
+
+function secondsOf(value: number, field: string, max: number): number {
+  if (value < 0 || value > max) throw new InvalidField(field, `${field} must be from 0 to ${max} seconds`);
+  return value;
+}
+
+function typeFilterOf(type: string): InboxQuery["type"] {
+  if (type === "") return undefined;
+  const prefix = type.endsWith(".*") ? type.slice(0, -1) : undefined;
+  if (!isEventType(prefix ? prefix.slice(0, -1) : type))
+    throw new InvalidField("type", 'type must be an event type, or a prefix such as "order.*"');
+  return prefix ? { prefix } : { exact: type };
+}

@@ -1,0 +1,109 @@
+// The inbox through the running stack as pull consumers use it: filters and order over REST, long-polls woken by arrivals, leases.
+import test from "ava";
+import { type ApiClient, apiClient } from "../helpers/api-client.js";
+import { eventually } from "../helpers/eventually.js";
+import { type Stack, startStack } from "../helpers/stack.js";
+
+let stack: Stack;
+
+test.before(async () => {
+  stack = await startStack();
+});
+
+test.after.always(async () => {
+  await stack?.stop();
+});
+
+async function newOrg(): Promise<ApiClient> {
+  return apiClient(stack.gatewayUrl, (await stack.createOrg()).key);
+}
+
+const idsOf = (reply: { body: { events: { id: string }[] } }) => reply.body.events.map((e) => e.id);
+
+async function publishAll(api: ApiClient, events: object[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const event of events) ids.push((await api.post("/v1/events", event)).body.id);
+  await eventually(
+    async () => ((await api.get("/v1/inbox?limit=1000")).body.events.length >= ids.length ? true : undefined),
+    "the events in the inbox",
+  );
+  return ids;
+}
+
+test("inbox - REST filters by type prefix, source, status and time, and pages newest first", async (t) => {
+  const api = await newOrg();
+  const [created, added, user] = await publishAll(api, [
+    { type: "order.created", source: "shop" },
+    { type: "order.item.added", source: "shop" },
+    { type: "user.created", source: "crm" },
+  ]);
+  t.deepEqual(idsOf(await api.get("/v1/inbox?type=order.*")), [created, added]);
+  t.deepEqual(idsOf(await api.get("/v1/inbox?type=user.created")), [user]);
+  t.deepEqual(idsOf(await api.get("/v1/inbox?source=crm")), [user]);
+  t.deepEqual(idsOf(await api.get("/v1/inbox?order=desc")), [user, added, created]);
+  await api.post(`/v1/events/${added}/ack`);
+  t.deepEqual(idsOf(await api.get("/v1/inbox?status=acked")), [added]);
+  t.deepEqual(idsOf(await api.get("/v1/inbox")), [created, user]);
+  const future = new Date(Date.now() + 60_000).toISOString();
+  t.deepEqual(idsOf(await api.get(`/v1/inbox?since=${future}`)), []);
+  t.deepEqual(idsOf(await api.get(`/v1/inbox?until=${future}&type=order.*&status=pending`)), [created]);
+  const newest = await api.get("/v1/inbox?order=desc&limit=1");
+  const next = await api.get(`/v1/inbox?order=desc&limit=1&cursor=${newest.body.next_cursor}`);
+  t.deepEqual([...idsOf(newest), ...idsOf(next)], [user, created]);
+  const mixed = await api.get(`/v1/inbox?order=asc&cursor=${newest.body.next_cursor}`);
+  t.like(mixed, { status: 400, body: { details: [{ field: "cursor" }] } });
+});
+
+test("inbox - a bad filter is 400 naming it", async (t) => {
+  const api = await newOrg();
+  for (const [query, field] of [
+    ["status=lost", "status"],
+    ["order=sideways", "order"],
+    ["type=has space", "type"],
+    ["type=order.**", "type"],
+    ["since=yesterday", "since"],
+    ["since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z", "until"],
+    ["wait=31", "wait"],
+    ["lease=43201", "lease"],
+    ["lease=10&status=acked", "lease"],
+  ]) {
+    const reply = await api.get(`/v1/inbox?${query}`);
+    t.is(reply.status, 400, query);
+    t.is(reply.body.details?.[0]?.field, field, query);
+  }
+});
+
+test("inbox - a long-poll answers with the event that arrives while it waits", async (t) => {
+  const api = await newOrg();
+  const waiting = api.get("/v1/inbox?wait=30");
+  // Give the poll time to find the inbox empty: from then on, only being woken brings it the event (a poll that
+  // waited out its time would answer an empty page).
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const posted = await api.post("/v1/events", { type: "late.arrival" });
+  const reply = await waiting;
+  t.is(reply.status, 200);
+  t.deepEqual(idsOf(reply), [posted.body.id]);
+});
+
+test("inbox - a long-poll with nothing arriving ends with an empty page, and one with events answers at once", async (t) => {
+  const api = await newOrg();
+  t.deepEqual((await api.get("/v1/inbox?wait=1")).body, { events: [], next_cursor: "", has_more: false });
+  const [id] = await publishAll(api, [{ type: "already.here" }]);
+  t.deepEqual(idsOf(await api.get("/v1/inbox?wait=30")), [id]);
+});
+
+test("inbox - competing consumers with leases each get other events, and an unacked event comes back when its lease ends", async (t) => {
+  const api = await newOrg();
+  const ids = await publishAll(api, [{ type: "job" }, { type: "job" }, { type: "job" }]);
+  const first = await api.get("/v1/inbox?limit=2&lease=1");
+  const second = await api.get("/v1/inbox?limit=2&lease=30");
+  t.deepEqual(idsOf(first), ids.slice(0, 2));
+  t.deepEqual(idsOf(second), ids.slice(2));
+  t.deepEqual(idsOf(await api.get("/v1/inbox")), ids, "a plain listing leases nothing and sees every pending event");
+  await api.post(`/v1/events/${ids[0]}/ack`);
+  const back = await eventually(async () => {
+    const reply = await api.get("/v1/inbox?lease=30");
+    return reply.body.events.length > 0 ? reply : undefined;
+  }, "the lease to end");
+  t.deepEqual(idsOf(back), [ids[1]]);
+});

@@ -1,0 +1,185 @@
+// The inbox store's listing against a real Postgres: filters, both orders, cursors that skip nothing, leases, and an index for every query.
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import test from "ava";
+import { pino } from "pino";
+import postgres from "postgres";
+import { v7 as uuidv7 } from "uuid";
+import { ListInboxRequestSchema } from "../../gen/triggers/v1/inbox_pb.js";
+import { type InboxQuery, inboxQueryOf } from "../../services/inbox/inbox-query.js";
+import { createEventStore, type NewEventRow } from "../../services/inbox/store.js";
+import { encodeSequenceCursor } from "../../services/shared/cursor.js";
+import { connectDatabase, migrate, type Sql } from "../../services/shared/database.js";
+import { createDatabase } from "../helpers/throwaway.js";
+
+let sql: Sql;
+let drop: () => Promise<void>;
+let store: ReturnType<typeof createEventStore>;
+let databaseUrl: string;
+
+test.before(async () => {
+  const database = await createDatabase();
+  drop = database.drop;
+  databaseUrl = database.url;
+  const logger = pino({ level: "silent" });
+  sql = connectDatabase(database.url, logger);
+  await migrate(sql, "inbox", new URL("../../services/inbox/migrations/", import.meta.url), logger);
+  store = createEventStore(sql);
+});
+
+test.after.always(async () => {
+  await sql?.end();
+  await drop?.();
+});
+
+function event(orgId: string, fields: Partial<NewEventRow> = {}): NewEventRow {
+  const now = new Date().toISOString();
+  return { id: uuidv7(), org_id: orgId, type: "order.created", source: "shop", data: "{}", occurred_at: now, received_at: now, ...fields };
+}
+
+type QueryFields = Parameters<typeof create<typeof ListInboxRequestSchema>>[1];
+
+function query(fields: QueryFields = {}): InboxQuery {
+  return inboxQueryOf(create(ListInboxRequestSchema, fields));
+}
+
+/** The ids of every page of a listing, following its cursors. */
+async function listAll(orgId: string, fields: QueryFields = {}): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor = "";
+  for (;;) {
+    const page = await store.list(orgId, query({ limit: 2, ...fields, cursor }));
+    const events = JSON.parse(page.events) as { id: string }[];
+    ids.push(...events.map((e) => e.id));
+    if (!page.more) return ids;
+    cursor = encodeSequenceCursor(page.last!, fields.order === "desc" ? "desc" : "asc");
+  }
+}
+
+test("inbox store - filters by type, type prefix, source, status and received time, oldest or newest first", async (t) => {
+  const orgId = uuidv7();
+  const hour = 60 * 60 * 1000;
+  const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * hour).toISOString();
+  const rows = [
+    event(orgId, { type: "order.created", source: "shop", received_at: at(3) }),
+    event(orgId, { type: "order.item.added", source: "shop", received_at: at(2) }),
+    event(orgId, { type: "orders.archived", source: "erp", received_at: at(1) }),
+    event(orgId, { type: "user.created", source: "crm", received_at: at(0) }),
+  ];
+  await store.addEvents(rows);
+  await store.addEvents([event(uuidv7(), { type: "order.created" })]);
+  const ids = rows.map((row) => row.id);
+  const [created, itemAdded, archived, user] = ids;
+  await store.ack(orgId, user!);
+  await store.addDeliveryOutcomes([{ event_id: itemAdded!, org_id: orgId, status: "failed", settled_at: new Date() }]);
+  await store.addDeliveryOutcomes([{ event_id: created!, org_id: orgId, status: "delivered", settled_at: new Date() }]);
+
+  t.deepEqual(await listAll(orgId), [created, itemAdded, archived]);
+  t.deepEqual(await listAll(orgId, { order: "desc" }), [archived, itemAdded, created]);
+  t.deepEqual(await listAll(orgId, { type: "order.created" }), [created]);
+  t.deepEqual(await listAll(orgId, { type: "order.*" }), [created, itemAdded], "order.* is not orders.*");
+  t.deepEqual(await listAll(orgId, { source: "erp" }), [archived]);
+  t.deepEqual(await listAll(orgId, { status: "acked" }), [user]);
+  t.deepEqual(await listAll(orgId, { status: "delivered" }), [created]);
+  t.deepEqual(await listAll(orgId, { status: "failed" }), [itemAdded]);
+  const since = timestampFromDate(new Date(Date.now() - 2.5 * hour));
+  const until = timestampFromDate(new Date(Date.now() - 0.5 * hour));
+  t.deepEqual(await listAll(orgId, { since, until }), [itemAdded, archived]);
+  t.deepEqual(await listAll(orgId, { since, status: "acked" }), [user]);
+});
+
+test("inbox store - an event stored while an earlier write is still open sorts after it, so a cursor never skips one", async (t) => {
+  const orgId = uuidv7();
+  const early = event(orgId);
+  const late = event(orgId);
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let written!: () => void;
+  const numbered = new Promise<void>((resolve) => {
+    written = resolve;
+  });
+  // The earlier write holds its transaction open, as a slow replica's would, after numbering its event.
+  const slow = sql.begin(async (tx) => {
+    await tx`select inbox.lock_positions()`;
+    await tx`insert into inbox.events (id, org_id, type, source, data, occurred_at, received_at)
+             values (${early.id}, ${orgId}, ${early.type}, '', '{}', now(), now())`;
+    written();
+    await held;
+  });
+  await numbered;
+  const later = store.addEvents([late]);
+  t.deepEqual(await listAll(orgId), [], "nothing is committed yet");
+  release();
+  await Promise.all([slow, later]);
+  t.deepEqual(await listAll(orgId), [early.id, late.id]);
+});
+
+test("inbox store - a lease hides events from other leases until it ends or they are acked, and plain listing sees them all", async (t) => {
+  const orgId = uuidv7();
+  const rows = [event(orgId), event(orgId), event(orgId)];
+  await store.addEvents(rows);
+  const ids = (page: { events: string }) => (JSON.parse(page.events) as { id: string }[]).map((e) => e.id);
+  const first = await store.list(orgId, query({ limit: 2, lease: 60 }));
+  t.deepEqual(ids(first), [rows[0]!.id, rows[1]!.id]);
+  const second = await store.list(orgId, query({ limit: 2, lease: 60 }));
+  t.deepEqual(ids(second), [rows[2]!.id]);
+  t.deepEqual(ids(await store.list(orgId, query({ limit: 2, lease: 60 }))), []);
+  t.is(ids(await store.list(orgId, query())).length, 3);
+  // A lease that has ended gives the event back.
+  await sql`update inbox.events set leased_until = now() - interval '1 second' where id = ${rows[1]!.id}`;
+  await store.ack(orgId, rows[0]!.id);
+  t.deepEqual(ids(await store.list(orgId, query({ lease: 60 }))), [rows[1]!.id]);
+});
+
+test("inbox store - every combination of filters and order reads the events of its page from an index, not the org's whole inbox", async (t) => {
+  // One large org among small ones, where each filter is rare: a query that found its page by reading the org's
+  // events in order and dropping those that do not match would read thousands of rows.
+  const big = uuidv7();
+  const rows = Array.from({ length: 8000 }, (_, i) =>
+    event(big, {
+      type: i % 100 === 7 ? "rare.thing" : `common.${i % 3}`,
+      source: i % 100 === 42 ? "rare-source" : "common",
+      received_at: new Date(Date.now() - (8000 - i) * 60_000).toISOString(),
+    }),
+  );
+  const small = Array.from({ length: 40 }, () => uuidv7()).flatMap((orgId) => Array.from({ length: 50 }, () => event(orgId)));
+  for (const batch of [rows.slice(0, 4000), rows.slice(4000), small]) await store.addEvents(batch);
+  const acked = rows.filter((_, i) => i % 100 === 3).map((row) => row.id);
+  await store.ackMany(big, acked);
+  const outcomes = rows.filter((_, i) => i % 100 === 5 || i % 100 === 6);
+  await store.addDeliveryOutcomes(
+    outcomes.map((row, i) => ({ event_id: row.id, org_id: big, status: i % 2 ? "failed" : "delivered", settled_at: new Date() })),
+  );
+  await sql`analyze inbox.events`;
+  // One connection, so that the statistics it flushes are those of the queries it ran.
+  const one = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  t.teardown(() => one.end());
+  const lister = createEventStore(one);
+  const read = async () => {
+    await one`select pg_stat_force_next_flush()`;
+    const [row] = await one<{ scans: string; fetched: string }[]>`
+      select seq_scan::text as scans, idx_tup_fetch::text as fetched from pg_stat_user_tables where relid = 'inbox.events'::regclass`;
+    return { scans: Number(row!.scans), fetched: Number(row!.fetched) };
+  };
+  const ranges = {
+    all: {},
+    recent: { since: timestampFromDate(new Date(Date.now() - 60 * 60_000)) },
+    window: { since: timestampFromDate(new Date(Date.now() - 60 * 60_000)), until: timestampFromDate(new Date(Date.now() - 10 * 60_000)) },
+  };
+  const costly: string[] = [];
+  for (const status of ["pending", "acked", "delivered", "failed"])
+    for (const type of ["", "rare.thing", "rare.*"])
+      for (const source of ["", "rare-source"])
+        for (const [range, times] of Object.entries(ranges))
+          for (const order of ["asc", "desc"]) {
+            const before = await read();
+            await lister.list(big, query({ limit: 10, status, type, source, order, ...times }));
+            const after = await read();
+            const fetched = after.fetched - before.fetched;
+            if (after.scans > before.scans || fetched > 200)
+              costly.push(`${JSON.stringify({ status, type, source, range, order })}: ${fetched}`);
+          }
+  t.deepEqual(costly, []);
+});
