@@ -1,6 +1,6 @@
 // What the reflection service tells a tool about a server: its services, and each file a symbol needs with all it imports.
 import { create, createFileRegistry, fromBinary } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { type FileDescriptorProto, FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Code, createClient, createRouterTransport } from "@connectrpc/connect";
 import test from "ava";
 import { http } from "../../gen/google/api/annotations_pb.js";
@@ -42,8 +42,7 @@ test("reflection - a method's file comes with every file it imports, enough to b
   t.true(names.includes("triggers/v1/inbox.proto"));
   t.true(names.includes("google/api/annotations.proto"));
   t.true(names.includes("google/protobuf/descriptor.proto"));
-  const byName = new Map(files.map((file) => [file.name, file]));
-  const registry = createFileRegistry(byName.get("triggers/v1/inbox.proto")!, (name) => byName.get(name));
+  const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: dependenciesFirst(files) }));
   t.truthy(registry.getService("triggers.v1.InboxService")?.methods.find((method) => method.name === "ListInbox"));
 });
 
@@ -79,3 +78,19 @@ test("reflection - v1alpha, which older tools use, answers as v1 does", async (t
   }
   t.fail("no answer");
 });
+
+/**
+ * The files ordered so that each comes after every file it imports, as a registry is built. (createFileRegistry's
+ * own resolver adds a file before its dependencies when one is imported both directly and through another file.)
+ */
+function dependenciesFirst(files: FileDescriptorProto[]): FileDescriptorProto[] {
+  const byName = new Map(files.map((file) => [file.name, file]));
+  const ordered = new Set<FileDescriptorProto>();
+  const visit = (file: FileDescriptorProto) => {
+    if (ordered.has(file)) return;
+    for (const name of file.dependency) visit(byName.get(name)!);
+    ordered.add(file);
+  };
+  for (const file of files) visit(file);
+  return [...ordered];
+}
