@@ -4,7 +4,7 @@ import type { Verdict } from "./retry-policy.js";
 import { type SigningSecrets, signingSecrets } from "./signing.js";
 import type { AttemptOutcome, AttemptStatus } from "./webhook.js";
 
-export type DeliveryState = "pending" | "succeeded" | "failed";
+export type DeliveryState = "pending" | "succeeded" | "failed" | "cancelled";
 
 export interface DeliveryRow {
   id: string;
@@ -148,6 +148,7 @@ export function createDeliveryStore(sql: Sql) {
                     ${deliveries.map((d) => d.eventId)}::uuid[], ${deliveries.map((d) => d.eventType)}::text[],
                     ${deliveries.map((d) => d.subscriptionId)}::uuid[], ${deliveries.map((d) => d.dueInMs)}::float8[])
           as d(id, org_id, event_id, event_type, subscription_id, due_in_ms)
+        where not exists (select from delivery.cancelled_events c where c.event_id = d.event_id)
         on conflict (event_id, subscription_id) do nothing
         returning id`;
       return new Set(created.map((row) => row.id));
@@ -258,7 +259,7 @@ export function createDeliveryStore(sql: Sql) {
         update delivery.deliveries d set state = 'pending', updated_at = now(),
           next_attempt_at = case when s.state = 'active' and s.deleted_at is null then now() else 'infinity' end
         from delivery.subscriptions s
-        where d.id = ${id} and d.org_id = ${orgId} and s.id = d.subscription_id and d.state <> 'pending'`;
+        where d.id = ${id} and d.org_id = ${orgId} and s.id = d.subscription_id and d.state in ('succeeded', 'failed')`;
       const rows = await sql<DeliveryRow[]>`
         select ${sql.unsafe(deliveryColumns)} from delivery.deliveries d where d.id = ${id} and d.org_id = ${orgId}`;
       return (await withAttempts(rows))[0];
@@ -274,6 +275,23 @@ export function createDeliveryStore(sql: Sql) {
           and d.state = 'failed' and d.created_at >= ${since}
         returning d.id`;
       return rows.length;
+    },
+
+    /**
+     * Cancels the event's pending deliveries, keeps any from being created later, and drops the body they would
+     * have sent; returns how many were cancelled. Cancelling twice is harmless.
+     */
+    async cancelEvent(orgId: string, eventId: string): Promise<number> {
+      const [row] = await sql<{ cancelled: number }[]>`
+        with tombstone as (
+          insert into delivery.cancelled_events (event_id, org_id) values (${eventId}, ${orgId}) on conflict do nothing),
+        cancelled as (
+          update delivery.deliveries set state = 'cancelled', next_attempt_at = null, updated_at = now()
+          where event_id = ${eventId} and org_id = ${orgId} and state = 'pending'
+          returning id),
+        dropped as (delete from delivery.messages where event_id = ${eventId} and org_id = ${orgId})
+        select count(*)::int as cancelled from cancelled`;
+      return row!.cancelled;
     },
 
     /** The event's deliveries with their attempts, oldest first; another org's event has none. */

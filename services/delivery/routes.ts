@@ -147,6 +147,10 @@ export function deliveryRoutes({ subscriptions, deliveries, cache, guard }: Deli
         return { delivery: deliveryView(row) };
       },
 
+      async cancelEventDeliveries(req, ctx) {
+        return { cancelled: await deliveries.cancelEvent(callerOf(ctx).orgId, requireUuid(req.eventId, "event_id")) };
+      },
+
       async listAttempts(req, ctx) {
         const rows = await deliveries.listAttempts(callerOf(ctx).orgId, requireUuid(req.eventId, "event_id"));
         return { attempts: rows.map(attemptView) };

@@ -40,6 +40,7 @@ export const deliveryStates = {
   pending: DeliveryState.PENDING,
   succeeded: DeliveryState.SUCCEEDED,
   failed: DeliveryState.FAILED,
+  cancelled: DeliveryState.CANCELLED,
 } as const;
 
 export function deliveryView(row: DeliveryRow | DeliveryWithAttempts): Delivery {

@@ -12,8 +12,9 @@ export interface Backend {
   url: string;
 }
 
-// Services talk to each other through these; exposing them would let anyone probe keys at argon2's cost.
-const internalMethods: ReadonlySet<DescMethod> = new Set([AuthService.method.verifyKey]);
+// Services talk to each other through these. Exposing VerifyKey would let anyone probe keys at argon2's cost;
+// cancelling deliveries without deleting the event would leave an event that claims deliveries it will not get.
+const internalMethods: ReadonlySet<DescMethod> = new Set([AuthService.method.verifyKey, DeliveryService.method.cancelEventDeliveries]);
 
 // Creating an org is guarded by the admin token, which the auth service checks: there is no API key yet.
 const keylessMethods: ReadonlySet<DescMethod> = new Set([AuthService.method.createOrg]);

@@ -8,6 +8,7 @@ export function loadInboxConfig() {
     databaseUrl,
     natsUrl,
     authUrl: peers.authUrl,
+    deliveryUrl: peers.deliveryUrl,
     keyCacheTtlMs,
     /** The most events written to Postgres in one statement by the projection. */
     projectionBatchSize: integer("INBOX_BATCH_SIZE", 500, 1, 10_000),

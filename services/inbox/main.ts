@@ -1,5 +1,6 @@
 // The inbox service process: wiring only.
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
 import { KeyVerifier, requireApiKey } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
@@ -58,7 +59,7 @@ const server = await startServer({
   logger,
   metrics,
   services: [InboxService],
-  routes: inboxRoutes(store, arrivals),
+  routes: inboxRoutes(store, arrivals, createServiceClient(DeliveryService, config.deliveryUrl)),
   interceptors: [requireApiKey(verifier)],
   jsonRoutes: new Map([jsonRoute(listInboxJson(store, arrivals), { verifier, logger, metrics })]),
 });

@@ -1,14 +1,16 @@
-// The inbox's RPCs: list an org's events a page at a time, read one, acknowledge one or many.
+// The inbox's RPCs: list an org's events a page at a time, read one with its history, acknowledge one or many, delete one.
 import { create, fromJsonString } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { CallOptions, Client, ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import type { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { type Event, EventDeliveryStatus, EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { InboxService, ListInboxResponseSchema } from "../../gen/triggers/v1/inbox_pb.js";
-import { callerOf } from "../shared/authenticate.js";
+import { callerOf, keyFromHeaders } from "../shared/authenticate.js";
 import { InvalidField, NotFound } from "../shared/domain-errors.js";
 import { requireUuid } from "../shared/ids.js";
 import type { JsonRoute } from "../shared/json-route.js";
 import type { Arrivals } from "./arrivals.js";
+import { attemptsOf, historyOf } from "./history.js";
 import { inboxQueryOf } from "./inbox-query.js";
 import { type InboxLister, listInbox } from "./listing.js";
 import type { EventRow, EventStore } from "./store.js";
@@ -28,9 +30,12 @@ export function listInboxJson(store: InboxLister, arrivals: Pick<Arrivals, "next
 }
 
 /** The store's reads and acknowledgement, all the routes need: a store in memory can stand in for tests. */
-export type InboxReads = InboxLister & Pick<EventStore, "find" | "ack" | "ackMany">;
+export type InboxReads = InboxLister & Pick<EventStore, "find" | "ack" | "ackMany" | "delete">;
 
-export function inboxRoutes(store: InboxReads, arrivals: Pick<Arrivals, "next">) {
+/** What the inbox asks of the delivery service about an event. */
+export type EventDeliveries = Pick<Client<typeof DeliveryService>, "listEventDeliveries" | "cancelEventDeliveries">;
+
+export function inboxRoutes(store: InboxReads, arrivals: Pick<Arrivals, "next">, delivery: EventDeliveries) {
   return (router: ConnectRouter) =>
     router.service(InboxService, {
       async listInbox(req, ctx) {
@@ -42,7 +47,19 @@ export function inboxRoutes(store: InboxReads, arrivals: Pick<Arrivals, "next">)
       async getEvent(req, ctx) {
         const row = await store.find(callerOf(ctx).orgId, requireUuid(req.id, "id"));
         if (!row) throw new NotFound("event");
-        return { event: toEvent(row) };
+        const { deliveries } = await delivery.listEventDeliveries({ eventId: row.id }, asCaller(ctx));
+        return { event: toEvent(row), history: historyOf(row, deliveries), deliveryAttempts: attemptsOf(deliveries) };
+      },
+
+      // Deliveries are cancelled first: were the inbox's copy deleted first and the call to delivery then failed,
+      // a retry would find no event to delete, and the deliveries would go on.
+      async deleteEvent(req, ctx) {
+        const { orgId } = callerOf(ctx);
+        const id = requireUuid(req.id, "id");
+        if (!(await store.find(orgId, id))) throw new NotFound("event");
+        await delivery.cancelEventDeliveries({ eventId: id }, asCaller(ctx));
+        if (!(await store.delete(orgId, id))) throw new NotFound("event");
+        return {};
       },
 
       async ackEvent(req, ctx) {
@@ -63,6 +80,11 @@ function eventIds(ids: string[]): string[] {
   if (ids.length === 0) throw new InvalidField("ids", "ids names no event");
   if (ids.length > maxAckIds) throw new InvalidField("ids", `ids holds more than ${maxAckIds} ids`);
   return ids.map((id, index) => requireUuid(id, `ids[${index}]`));
+}
+
+/** The caller's own key, for calls made on its behalf: the delivery service checks it as it would the caller's. */
+function asCaller(ctx: HandlerContext): CallOptions {
+  return { headers: { authorization: `Bearer ${keyFromHeaders(ctx.requestHeader)}` }, signal: ctx.signal };
 }
 
 const deliveryStatuses = { delivered: EventDeliveryStatus.DELIVERED, failed: EventDeliveryStatus.FAILED } as const;

@@ -17,6 +17,9 @@ export interface EventRow {
 
 export type DeliveryStatus = "delivered" | "failed";
 
+/** An event with the time its deliveries ended, when they have. */
+export type EventDetail = EventRow & { settled_at: Date | null };
+
 export interface DeliveryOutcomeRow {
   event_id: string;
   org_id: string;
@@ -44,6 +47,7 @@ export function createEventStore(sql: Sql) {
         select id, org_id, type, source, data::jsonb, occurred_at, received_at
         from writer, jsonb_to_recordset(${sql.json(rows as never)}) as e(
           id uuid, org_id uuid, type text, source text, data text, occurred_at timestamptz, received_at timestamptz)
+        where not exists (select from inbox.deleted_events d where d.event_id = e.id)
         order by id
         on conflict (id) do nothing`;
       await copyDeliveryStatuses(
@@ -91,10 +95,22 @@ export function createEventStore(sql: Sql) {
       return { events: page!.events, last: page!.last ?? undefined, more: page!.more };
     },
 
-    async find(orgId: string, id: string): Promise<EventRow | undefined> {
-      const [row] = await sql<EventRow[]>`
-        select * from inbox.events where id = ${id} and org_id = ${orgId}`;
+    /** The org's event, with the time its deliveries ended when they have. */
+    async find(orgId: string, id: string): Promise<EventDetail | undefined> {
+      const [row] = await sql<EventDetail[]>`
+        select e.*, s.settled_at from inbox.events e left join inbox.delivery_statuses s on s.event_id = e.id
+        where e.id = ${id} and e.org_id = ${orgId}`;
       return row;
+    },
+
+    /** Deletes the org's event, for good: the stream cannot bring it back. False when the org has no such event. */
+    async delete(orgId: string, id: string): Promise<boolean> {
+      const [row] = await sql<{ deleted: boolean }[]>`
+        with deleted as (delete from inbox.events where id = ${id} and org_id = ${orgId} returning id),
+        statuses as (delete from inbox.delivery_statuses where event_id in (select id from deleted)),
+        tombstone as (insert into inbox.deleted_events (event_id, org_id) select id, ${orgId} from deleted on conflict do nothing)
+        select exists (select from deleted) as deleted`;
+      return row!.deleted;
     },
 
     /** Acknowledges the org's events among ids, in one statement; those acknowledged before keep their first acked_at. */

@@ -27,7 +27,7 @@ type Api = Awaited<ReturnType<typeof newOrg>>;
 function statusOf(api: Api, eventId: string, expected: string) {
   return eventually(async () => {
     const { body } = await api.get(`/v1/events/${eventId}`);
-    return body.delivery_status === expected ? body : undefined;
+    return body.event?.delivery_status === expected ? body.event : undefined;
   }, `${eventId} ${expected}`);
 }
 
@@ -71,7 +71,7 @@ test("delivery outcomes - an unsubscribed event has no delivery status", async (
   const posted = await api.post("/v1/events", { type: "order.created", data: {} });
   const event = await eventually(async () => {
     const reply = await api.get(`/v1/events/${posted.body.id}`);
-    return reply.status === 200 ? reply.body : undefined;
+    return reply.status === 200 ? reply.body.event : undefined;
   });
   t.is(event.delivery_status, undefined);
 });

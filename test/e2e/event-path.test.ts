@@ -32,8 +32,8 @@ test("event path - a posted event is in the inbox, can be read and acked, and le
 
   const read = await api.get(`/v1/events/${posted.body.id}`);
   t.is(read.status, 200);
-  t.like(read.body, { id: posted.body.id, source: "shop", received_at: posted.body.received_at });
-  t.is(read.body.acked_at, undefined);
+  t.like(read.body.event, { id: posted.body.id, source: "shop", received_at: posted.body.received_at });
+  t.is(read.body.event.acked_at, undefined);
 
   const acked = await api.post(`/v1/events/${posted.body.id}/ack`);
   t.is(acked.status, 200);
@@ -160,7 +160,7 @@ test("event path - another org's events and subscriptions are not found", async 
   t.is((await stranger.post(`/v1/deliveries/${delivery.id}/retry`, {})).status, 404);
   t.deepEqual((await stranger.get(`/v1/events/${posted.body.id}/deliveries`)).body, { deliveries: [] });
   t.deepEqual(await wholeInbox(stranger), []);
-  t.is((await owner.get(`/v1/events/${posted.body.id}`)).body.acked_at, undefined);
+  t.is((await owner.get(`/v1/events/${posted.body.id}`)).body.event.acked_at, undefined);
 });
 
 test("event path - rejected requests get a JSON error with a status and store nothing", async (t) => {

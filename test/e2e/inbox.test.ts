@@ -1,7 +1,9 @@
-// The inbox through the running stack as pull consumers use it: filters and order over REST, long-polls woken by arrivals, leases.
+// The inbox through the running stack as pull consumers use it: filters and order over REST, long-polls woken by
+// arrivals, leases, an event's history, deletion.
 import test from "ava";
 import { type ApiClient, apiClient } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
+import { startReceiver } from "../helpers/receiver.js";
 import { type Stack, startStack } from "../helpers/stack.js";
 
 let stack: Stack;
@@ -106,4 +108,47 @@ test("inbox - competing consumers with leases each get other events, and an unac
     return reply.body.events.length > 0 ? reply : undefined;
   }, "the lease to end");
   t.deepEqual(idsOf(back), [ids[1]]);
+});
+
+test("inbox - an event's detail tells what became of it, in order, and how many delivery attempts were made", async (t) => {
+  const hook = await startReceiver((_req, res) => res.writeHead(204).end());
+  t.teardown(hook.close);
+  const api = await newOrg();
+  await api.post("/v1/subscriptions", { url: hook.url, event_types: ["order.paid"] });
+  const [id] = await publishAll(api, [{ type: "order.paid" }]);
+  const delivered = await eventually(async () => {
+    const reply = await api.get(`/v1/events/${id}`);
+    return reply.body.event.delivery_status ? reply : undefined;
+  }, "the event delivered");
+  t.deepEqual(
+    delivered.body.history.map((change: { status: string }) => change.status),
+    ["EVENT_HISTORY_STATUS_RECEIVED", "EVENT_HISTORY_STATUS_QUEUED", "EVENT_HISTORY_STATUS_DELIVERED"],
+  );
+  t.is(delivered.body.delivery_attempts, 1);
+  t.is(delivered.body.history[0].at, delivered.body.event.received_at);
+  await api.post(`/v1/events/${id}/ack`);
+  const acked = await api.get(`/v1/events/${id}`);
+  t.like(acked.body.history.at(-1), { status: "EVENT_HISTORY_STATUS_ACKED", at: acked.body.event.acked_at });
+});
+
+test("inbox - deleting an event takes it out of the inbox and cancels its pending deliveries; deleting again is 404", async (t) => {
+  // An endpoint that keeps failing: the delivery stays pending between retries.
+  const hook = await startReceiver((_req, res) => res.writeHead(500).end());
+  t.teardown(hook.close);
+  const api = await newOrg();
+  await api.post("/v1/subscriptions", { url: hook.url });
+  const [id, kept] = await publishAll(api, [{ type: "doomed" }, { type: "kept" }]);
+  await eventually(async () => (hook.requests.length >= 2 ? true : undefined), "the first attempts");
+  const deleted = await api.delete(`/v1/events/${id}`);
+  t.is(deleted.status, 200);
+  t.is((await api.get(`/v1/events/${id}`)).status, 404);
+  t.deepEqual(idsOf(await api.get("/v1/inbox")), [kept]);
+  const deliveries = await api.get(`/v1/events/${id}/deliveries`);
+  t.deepEqual(
+    deliveries.body.deliveries.map((d: { state: string }) => d.state),
+    ["DELIVERY_STATE_CANCELLED"],
+  );
+  const keptDeliveries = await api.get(`/v1/events/${kept}/deliveries`);
+  t.is(keptDeliveries.body.deliveries[0].state, "DELIVERY_STATE_PENDING");
+  t.is((await api.delete(`/v1/events/${id}`)).status, 404);
 });

@@ -188,7 +188,7 @@ test("ingestion - CloudEvents in structured and binary mode become events, and i
   const other = await send(HTTP.binary(cloudEvent.cloneWith({ id: "evt-2", data: { order: 8 } })));
   t.false(other.body.duplicate);
   const stored = await api.get(`/v1/events/${structured.body.id}`);
-  t.like(stored.body, {
+  t.like(stored.body.event, {
     type: "com.example.order.created",
     source: "https://shop.example/orders",
     occurred_at: "2026-11-30T10:00:00Z",

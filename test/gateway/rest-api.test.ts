@@ -89,8 +89,8 @@ test("gateway - list, get and ack events map paths, queries and response bodies"
   const list = await request(gateway.url, "/v1/inbox?limit=5", { key });
   t.like(list.body, { events: [{ id: "ev-1", type: "order.created", data: { order: 7 } }], next_cursor: "cursor-2" });
   const event = await request(gateway.url, "/v1/events/ev-9", { key });
-  t.like(event.body, { id: "ev-9", type: "order.created" });
-  t.truthy(event.body.received_at);
+  t.like(event.body.event, { id: "ev-9", type: "order.created" });
+  t.truthy(event.body.event.received_at);
   const acked = await request(gateway.url, "/v1/events/ev-9/ack", { key, method: "POST" });
   t.is(acked.status, 200);
   t.truthy(acked.body.acked_at);

@@ -4,7 +4,8 @@ import test from "ava";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import type { CreateSubscriptionRequest, UpdateSubscriptionRequest } from "../../gen/triggers/v1/delivery_pb.js";
-import { GetEventResponseSchema, type ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
+import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
+import { AckEventResponseSchema, type ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
 import type { PublishEventRequest } from "../../gen/triggers/v1/ingest_pb.js";
 import { loadGatewayConfig } from "../../services/gateway/config.js";
 import { backends, publicMethods } from "../../services/gateway/public-api.js";
@@ -44,6 +45,7 @@ test("rest routes - every public method with an http rule gets exactly the route
   const withRule = methods.filter((method) => hasOption(method, http)).map(name);
   t.deepEqual([...new Set(routes.map((route) => name(route.method)))].sort(), withRule.sort());
   t.deepEqual(routes.map((route) => `${route.verb} ${route.template}`).sort(), [
+    "DELETE /v1/events/{id}",
     "DELETE /v1/subscriptions/{id}",
     "GET /v1/events/{event_id}/attempts",
     "GET /v1/events/{event_id}/deliveries",
@@ -65,8 +67,9 @@ test("rest routes - every public method with an http rule gets exactly the route
   ]);
 });
 
-test("rest routes - VerifyKey is not public, neither as RPC nor as route", (t) => {
+test("rest routes - VerifyKey and CancelEventDeliveries are not public, neither as RPC nor as route", (t) => {
   t.false(methods.includes(AuthService.method.verifyKey));
+  t.false(methods.includes(DeliveryService.method.cancelEventDeliveries));
   t.true(methods.includes(AuthService.method.createOrg));
 });
 
@@ -158,9 +161,9 @@ test("rest routes - unknown fields and wrong types are invalid_argument naming t
 });
 
 test("rest routes - response_body makes the response that field alone", (t) => {
-  const { route } = found("GET", "/v1/events/e1");
-  const response = create(GetEventResponseSchema, { event: { id: "e1", type: "order.created" } });
-  t.deepEqual(JSON.parse(responseText(route, toJsonString(GetEventResponseSchema, response, apiJson))), {
+  const { route } = found("POST", "/v1/events/e1/ack");
+  const response = create(AckEventResponseSchema, { event: { id: "e1", type: "order.created" } });
+  t.deepEqual(JSON.parse(responseText(route, toJsonString(AckEventResponseSchema, response, apiJson))), {
     id: "e1",
     type: "order.created",
     source: "",

@@ -5,15 +5,24 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import type { InboxQuery } from "../../services/inbox/inbox-query.js";
 import type { InboxReads } from "../../services/inbox/routes.js";
-import type { AckCounts, EventRow, InboxPage } from "../../services/inbox/store.js";
+import type { AckCounts, EventDetail, EventRow, InboxPage } from "../../services/inbox/store.js";
 import { apiJson } from "../../services/shared/json.js";
 
 export class MemoryEventStore implements InboxReads {
-  readonly rows: EventRow[] = [];
+  readonly rows: EventDetail[] = [];
 
-  add(row: Pick<EventRow, "id" | "org_id" | "type"> & Partial<EventRow>): EventRow {
+  add(row: Pick<EventRow, "id" | "org_id" | "type"> & Partial<EventDetail>): EventDetail {
     const now = new Date();
-    const full: EventRow = { source: "", data: {}, occurred_at: now, received_at: now, acked_at: null, delivery_status: null, ...row };
+    const full: EventDetail = {
+      source: "",
+      data: {},
+      occurred_at: now,
+      received_at: now,
+      acked_at: null,
+      delivery_status: null,
+      settled_at: null,
+      ...row,
+    };
     this.rows.push(full);
     this.rows.sort((a, b) => a.id.localeCompare(b.id));
     return full;
@@ -34,8 +43,14 @@ export class MemoryEventStore implements InboxReads {
     };
   }
 
-  async find(orgId: string, id: string): Promise<EventRow | undefined> {
+  async find(orgId: string, id: string): Promise<EventDetail | undefined> {
     return this.rows.find((row) => row.org_id === orgId && row.id === id);
+  }
+
+  async delete(orgId: string, id: string): Promise<boolean> {
+    const row = await this.find(orgId, id);
+    if (row) this.rows.splice(this.rows.indexOf(row), 1);
+    return row !== undefined;
   }
 
   async ackMany(orgId: string, ids: string[]): Promise<AckCounts> {

@@ -1,7 +1,9 @@
 // The inbox's routes in memory: pages and cursors, limits, reading and acknowledging, and each org kept to its own events.
+import { create } from "@bufbuild/protobuf";
 import { Code, createClient } from "@connectrpc/connect";
 import test from "ava";
 import { v7 as uuidv7 } from "uuid";
+import { CancelEventDeliveriesResponseSchema, ListEventDeliveriesResponseSchema } from "../../gen/triggers/v1/delivery_pb.js";
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
 import { inboxRoutes } from "../../services/inbox/routes.js";
 import { newKey, refusalOf, requireKnownKeys, serveInMemory, withKey } from "../helpers/routes.js";
@@ -13,8 +15,17 @@ function inbox() {
   const keys = { a: newKey(), b: newKey() };
   // No event arrives during these tests: a long-poll would simply wait out its time.
   const arrivals = { next: (_orgId: string, ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
-  const transport = serveInMemory(inboxRoutes(store, arrivals), [requireKnownKeys({ [keys.a]: orgs.a, [keys.b]: orgs.b })]);
-  return { store, orgs, keys, client: createClient(InboxService, transport) };
+  // The delivery service as the routes see it: no deliveries, and a record of the events whose deliveries were cancelled.
+  const cancelled: string[] = [];
+  const delivery = {
+    listEventDeliveries: async () => create(ListEventDeliveriesResponseSchema),
+    cancelEventDeliveries: async ({ eventId }: { eventId?: string }) => {
+      cancelled.push(eventId!);
+      return create(CancelEventDeliveriesResponseSchema);
+    },
+  };
+  const transport = serveInMemory(inboxRoutes(store, arrivals, delivery), [requireKnownKeys({ [keys.a]: orgs.a, [keys.b]: orgs.b })]);
+  return { store, orgs, keys, cancelled, client: createClient(InboxService, transport) };
 }
 
 test("inbox routes - pages follow the cursor to the end, oldest first, without repeats", async (t) => {
@@ -75,4 +86,17 @@ test("inbox routes - a bulk ack names the id at fault, and refuses none or more 
     t.is(code, Code.InvalidArgument);
     t.is(named, field);
   }
+});
+
+test("inbox routes - deleting an event cancels its deliveries, then it is gone; another org's is not found and nothing is cancelled", async (t) => {
+  const { store, orgs, keys, cancelled, client } = inbox();
+  const mine = store.add({ id: uuidv7(), org_id: orgs.a, type: "t" }).id;
+  const theirs = store.add({ id: uuidv7(), org_id: orgs.b, type: "t" }).id;
+  t.is((await refusalOf(client.deleteEvent({ id: theirs }, withKey(keys.a)))).code, Code.NotFound);
+  t.deepEqual(cancelled, []);
+  await client.deleteEvent({ id: mine }, withKey(keys.a));
+  t.deepEqual(cancelled, [mine]);
+  t.is((await refusalOf(client.getEvent({ id: mine }, withKey(keys.a)))).code, Code.NotFound);
+  t.is((await refusalOf(client.deleteEvent({ id: mine }, withKey(keys.a)))).code, Code.NotFound);
+  t.truthy(await store.find(orgs.b, theirs));
 });

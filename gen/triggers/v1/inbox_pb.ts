@@ -2,8 +2,8 @@
 // @generated from file triggers/v1/inbox.proto (package triggers.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file triggers/v1/inbox.proto.
  */
 export const file_triggers_v1_inbox: GenFile = /*@__PURE__*/
-  fileDesc("Chd0cmlnZ2Vycy92MS9pbmJveC5wcm90bxILdHJpZ2dlcnMudjEi4QEKEExpc3RJbmJveFJlcXVlc3QSDQoFbGltaXQYASABKAUSDgoGY3Vyc29yGAIgASgJEgwKBHR5cGUYAyABKAkSDgoGc3RhdHVzGAQgASgJEg4KBnNvdXJjZRgFIAEoCRIpCgVzaW5jZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBW9yZGVyGAggASgJEgwKBHdhaXQYCSABKAUSDQoFbGVhc2UYCiABKAUiXgoRTGlzdEluYm94UmVzcG9uc2USIgoGZXZlbnRzGAEgAygLMhIudHJpZ2dlcnMudjEuRXZlbnQSEwoLbmV4dF9jdXJzb3IYAiABKAkSEAoIaGFzX21vcmUYAyABKAgiHQoPR2V0RXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIjUKEEdldEV2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi50cmlnZ2Vycy52MS5FdmVudCIdCg9BY2tFdmVudFJlcXVlc3QSCgoCaWQYASABKAkiNQoQQWNrRXZlbnRSZXNwb25zZRIhCgVldmVudBgBIAEoCzISLnRyaWdnZXJzLnYxLkV2ZW50Ih8KEEFja0V2ZW50c1JlcXVlc3QSCwoDaWRzGAEgAygJIk4KEUFja0V2ZW50c1Jlc3BvbnNlEg0KBWFja2VkGAEgASgFEhUKDWFscmVhZHlfYWNrZWQYAiABKAUSEwoLdW5rbm93bl9pZHMYAyADKAkyqQMKDEluYm94U2VydmljZRJdCglMaXN0SW5ib3gSHS50cmlnZ2Vycy52MS5MaXN0SW5ib3hSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuTGlzdEluYm94UmVzcG9uc2UiEYLT5JMCCxIJL3YxL2luYm94EmcKCEdldEV2ZW50EhwudHJpZ2dlcnMudjEuR2V0RXZlbnRSZXF1ZXN0Gh0udHJpZ2dlcnMudjEuR2V0RXZlbnRSZXNwb25zZSIegtPkkwIYYgVldmVudBIPL3YxL2V2ZW50cy97aWR9EmsKCEFja0V2ZW50EhwudHJpZ2dlcnMudjEuQWNrRXZlbnRSZXF1ZXN0Gh0udHJpZ2dlcnMudjEuQWNrRXZlbnRSZXNwb25zZSIigtPkkwIcYgVldmVudCITL3YxL2V2ZW50cy97aWR9L2FjaxJkCglBY2tFdmVudHMSHS50cmlnZ2Vycy52MS5BY2tFdmVudHNSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuQWNrRXZlbnRzUmVzcG9uc2UiGILT5JMCEjoBKiINL3YxL2luYm94L2Fja2IGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_timestamp, file_triggers_v1_event]);
+  fileDesc("Chd0cmlnZ2Vycy92MS9pbmJveC5wcm90bxILdHJpZ2dlcnMudjEi4QEKEExpc3RJbmJveFJlcXVlc3QSDQoFbGltaXQYASABKAUSDgoGY3Vyc29yGAIgASgJEgwKBHR5cGUYAyABKAkSDgoGc3RhdHVzGAQgASgJEg4KBnNvdXJjZRgFIAEoCRIpCgVzaW5jZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBW9yZGVyGAggASgJEgwKBHdhaXQYCSABKAUSDQoFbGVhc2UYCiABKAUiXgoRTGlzdEluYm94UmVzcG9uc2USIgoGZXZlbnRzGAEgAygLMhIudHJpZ2dlcnMudjEuRXZlbnQSEwoLbmV4dF9jdXJzb3IYAiABKAkSEAoIaGFzX21vcmUYAyABKAgiHQoPR2V0RXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIoEBChBHZXRFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIudHJpZ2dlcnMudjEuRXZlbnQSLwoHaGlzdG9yeRgCIAMoCzIeLnRyaWdnZXJzLnYxLkV2ZW50U3RhdHVzQ2hhbmdlEhkKEWRlbGl2ZXJ5X2F0dGVtcHRzGAMgASgFImwKEUV2ZW50U3RhdHVzQ2hhbmdlEi8KBnN0YXR1cxgBIAEoDjIfLnRyaWdnZXJzLnYxLkV2ZW50SGlzdG9yeVN0YXR1cxImCgJhdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIAoSRGVsZXRlRXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIhUKE0RlbGV0ZUV2ZW50UmVzcG9uc2UiHQoPQWNrRXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIjUKEEFja0V2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi50cmlnZ2Vycy52MS5FdmVudCIfChBBY2tFdmVudHNSZXF1ZXN0EgsKA2lkcxgBIAMoCSJOChFBY2tFdmVudHNSZXNwb25zZRINCgVhY2tlZBgBIAEoBRIVCg1hbHJlYWR5X2Fja2VkGAIgASgFEhMKC3Vua25vd25faWRzGAMgAygJKuMBChJFdmVudEhpc3RvcnlTdGF0dXMSJAogRVZFTlRfSElTVE9SWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIhCh1FVkVOVF9ISVNUT1JZX1NUQVRVU19SRUNFSVZFRBABEh8KG0VWRU5UX0hJU1RPUllfU1RBVFVTX1FVRVVFRBACEiIKHkVWRU5UX0hJU1RPUllfU1RBVFVTX0RFTElWRVJFRBADEh8KG0VWRU5UX0hJU1RPUllfU1RBVFVTX0ZBSUxFRBAEEh4KGkVWRU5UX0hJU1RPUllfU1RBVFVTX0FDS0VEEAUyjQQKDEluYm94U2VydmljZRJdCglMaXN0SW5ib3gSHS50cmlnZ2Vycy52MS5MaXN0SW5ib3hSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuTGlzdEluYm94UmVzcG9uc2UiEYLT5JMCCxIJL3YxL2luYm94EmAKCEdldEV2ZW50EhwudHJpZ2dlcnMudjEuR2V0RXZlbnRSZXF1ZXN0Gh0udHJpZ2dlcnMudjEuR2V0RXZlbnRSZXNwb25zZSIXgtPkkwIREg8vdjEvZXZlbnRzL3tpZH0SaQoLRGVsZXRlRXZlbnQSHy50cmlnZ2Vycy52MS5EZWxldGVFdmVudFJlcXVlc3QaIC50cmlnZ2Vycy52MS5EZWxldGVFdmVudFJlc3BvbnNlIheC0+STAhEqDy92MS9ldmVudHMve2lkfRJrCghBY2tFdmVudBIcLnRyaWdnZXJzLnYxLkFja0V2ZW50UmVxdWVzdBodLnRyaWdnZXJzLnYxLkFja0V2ZW50UmVzcG9uc2UiIoLT5JMCHGIFZXZlbnQiEy92MS9ldmVudHMve2lkfS9hY2sSZAoJQWNrRXZlbnRzEh0udHJpZ2dlcnMudjEuQWNrRXZlbnRzUmVxdWVzdBoeLnRyaWdnZXJzLnYxLkFja0V2ZW50c1Jlc3BvbnNlIhiC0+STAhI6ASoiDS92MS9pbmJveC9hY2tiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_timestamp, file_triggers_v1_event]);
 
 /**
  * @generated from message triggers.v1.ListInboxRequest
@@ -160,6 +160,20 @@ export type GetEventResponse = Message<"triggers.v1.GetEventResponse"> & {
    * @generated from field: triggers.v1.Event event = 1;
    */
   event?: Event | undefined;
+
+  /**
+   * What became of the event, in the order it happened.
+   *
+   * @generated from field: repeated triggers.v1.EventStatusChange history = 2;
+   */
+  history: EventStatusChange[];
+
+  /**
+   * Attempts made to deliver the event, to all of its subscriptions.
+   *
+   * @generated from field: int32 delivery_attempts = 3;
+   */
+  deliveryAttempts: number;
 };
 
 /**
@@ -168,6 +182,58 @@ export type GetEventResponse = Message<"triggers.v1.GetEventResponse"> & {
  */
 export const GetEventResponseSchema: GenMessage<GetEventResponse> = /*@__PURE__*/
   messageDesc(file_triggers_v1_inbox, 3);
+
+/**
+ * @generated from message triggers.v1.EventStatusChange
+ */
+export type EventStatusChange = Message<"triggers.v1.EventStatusChange"> & {
+  /**
+   * @generated from field: triggers.v1.EventHistoryStatus status = 1;
+   */
+  status: EventHistoryStatus;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 2;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.EventStatusChange.
+ * Use `create(EventStatusChangeSchema)` to create a new message.
+ */
+export const EventStatusChangeSchema: GenMessage<EventStatusChange> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_inbox, 4);
+
+/**
+ * @generated from message triggers.v1.DeleteEventRequest
+ */
+export type DeleteEventRequest = Message<"triggers.v1.DeleteEventRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message triggers.v1.DeleteEventRequest.
+ * Use `create(DeleteEventRequestSchema)` to create a new message.
+ */
+export const DeleteEventRequestSchema: GenMessage<DeleteEventRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_inbox, 5);
+
+/**
+ * @generated from message triggers.v1.DeleteEventResponse
+ */
+export type DeleteEventResponse = Message<"triggers.v1.DeleteEventResponse"> & {
+};
+
+/**
+ * Describes the message triggers.v1.DeleteEventResponse.
+ * Use `create(DeleteEventResponseSchema)` to create a new message.
+ */
+export const DeleteEventResponseSchema: GenMessage<DeleteEventResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_inbox, 6);
 
 /**
  * @generated from message triggers.v1.AckEventRequest
@@ -184,7 +250,7 @@ export type AckEventRequest = Message<"triggers.v1.AckEventRequest"> & {
  * Use `create(AckEventRequestSchema)` to create a new message.
  */
 export const AckEventRequestSchema: GenMessage<AckEventRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 4);
+  messageDesc(file_triggers_v1_inbox, 7);
 
 /**
  * @generated from message triggers.v1.AckEventResponse
@@ -201,7 +267,7 @@ export type AckEventResponse = Message<"triggers.v1.AckEventResponse"> & {
  * Use `create(AckEventResponseSchema)` to create a new message.
  */
 export const AckEventResponseSchema: GenMessage<AckEventResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 5);
+  messageDesc(file_triggers_v1_inbox, 8);
 
 /**
  * @generated from message triggers.v1.AckEventsRequest
@@ -220,7 +286,7 @@ export type AckEventsRequest = Message<"triggers.v1.AckEventsRequest"> & {
  * Use `create(AckEventsRequestSchema)` to create a new message.
  */
 export const AckEventsRequestSchema: GenMessage<AckEventsRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 6);
+  messageDesc(file_triggers_v1_inbox, 9);
 
 /**
  * @generated from message triggers.v1.AckEventsResponse
@@ -253,7 +319,58 @@ export type AckEventsResponse = Message<"triggers.v1.AckEventsResponse"> & {
  * Use `create(AckEventsResponseSchema)` to create a new message.
  */
 export const AckEventsResponseSchema: GenMessage<AckEventsResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 7);
+  messageDesc(file_triggers_v1_inbox, 10);
+
+/**
+ * @generated from enum triggers.v1.EventHistoryStatus
+ */
+export enum EventHistoryStatus {
+  /**
+   * @generated from enum value: EVENT_HISTORY_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Triggers accepted the event.
+   *
+   * @generated from enum value: EVENT_HISTORY_STATUS_RECEIVED = 1;
+   */
+  RECEIVED = 1,
+
+  /**
+   * Deliveries to the subscriptions that want it were queued.
+   *
+   * @generated from enum value: EVENT_HISTORY_STATUS_QUEUED = 2;
+   */
+  QUEUED = 2,
+
+  /**
+   * Every subscription that wanted it got it.
+   *
+   * @generated from enum value: EVENT_HISTORY_STATUS_DELIVERED = 3;
+   */
+  DELIVERED = 3,
+
+  /**
+   * A delivery failed for good.
+   *
+   * @generated from enum value: EVENT_HISTORY_STATUS_FAILED = 4;
+   */
+  FAILED = 4,
+
+  /**
+   * It was acknowledged in the inbox.
+   *
+   * @generated from enum value: EVENT_HISTORY_STATUS_ACKED = 5;
+   */
+  ACKED = 5,
+}
+
+/**
+ * Describes the enum triggers.v1.EventHistoryStatus.
+ */
+export const EventHistoryStatusSchema: GenEnum<EventHistoryStatus> = /*@__PURE__*/
+  enumDesc(file_triggers_v1_inbox, 0);
 
 /**
  * The org's inbox: every accepted event, oldest first, until it is acknowledged.
@@ -272,7 +389,7 @@ export const InboxService: GenService<{
     output: typeof ListInboxResponseSchema;
   },
   /**
-   * Returns one event, pending or acknowledged.
+   * Returns one event, pending or acknowledged, with what has become of it.
    *
    * @generated from rpc triggers.v1.InboxService.GetEvent
    */
@@ -280,6 +397,16 @@ export const InboxService: GenService<{
     methodKind: "unary";
     input: typeof GetEventRequestSchema;
     output: typeof GetEventResponseSchema;
+  },
+  /**
+   * Deletes an event: it leaves the inbox, and its pending deliveries are cancelled.
+   *
+   * @generated from rpc triggers.v1.InboxService.DeleteEvent
+   */
+  deleteEvent: {
+    methodKind: "unary";
+    input: typeof DeleteEventRequestSchema;
+    output: typeof DeleteEventResponseSchema;
   },
   /**
    * Acknowledges an event: it leaves the inbox. Acknowledging twice is harmless.

@@ -50,3 +50,11 @@ as $$
     || case when delivery_status is null then '{}'::jsonb
             else jsonb_build_object('delivery_status', 'EVENT_DELIVERY_STATUS_' || upper(delivery_status)) end
 $$;
+
+-- Deleted events, so that the stream, which may bring one again (a consumer reset, a crash before its ack), never
+-- puts it back.
+create table inbox.deleted_events (
+  event_id uuid primary key,
+  org_id uuid not null,
+  deleted_at timestamptz not null default now()
+);
