@@ -1,5 +1,7 @@
 // The inbox service's settings, read once at start.
 import { common, databaseUrl, integer, keyCacheTtlMs, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
+import { eventsKeptDays } from "../shared/streams.js";
+import { maxRetentionDays } from "./settings.js";
 
 export function loadInboxConfig() {
   return loadConfig({
@@ -12,5 +14,9 @@ export function loadInboxConfig() {
     keyCacheTtlMs,
     /** The most events written to Postgres in one statement by the projection. */
     projectionBatchSize: integer("INBOX_BATCH_SIZE", 500, 1, 10_000),
+    /** How many days an org's events are kept when it has not said. */
+    defaultRetentionDays: integer("INBOX_RETENTION_DAYS", 30, eventsKeptDays, maxRetentionDays),
+    /** How often events past their retention are deleted. */
+    purgeIntervalMs: integer("INBOX_PURGE_INTERVAL_MS", 60 * 60 * 1000, 1_000),
   });
 }

@@ -16,6 +16,7 @@ import { Arrivals } from "./arrivals.js";
 import { loadInboxConfig } from "./config.js";
 import { startOutcomesConsumer } from "./delivery-outcomes.js";
 import { startProjection } from "./projection.js";
+import { startPurge } from "./purge.js";
 import { inboxRoutes, listInboxJson } from "./routes.js";
 import { createEventStore } from "./store.js";
 
@@ -49,6 +50,11 @@ for (const [what, reader] of [
     process.exit(1);
   });
 }
+const purge = startPurge(
+  store,
+  { intervalMs: config.purgeIntervalMs, defaultRetentionDays: config.defaultRetentionDays },
+  logger.child({ module: "purge" }),
+);
 const verifier = new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs);
 
 const metrics = createMetrics("inbox");
@@ -59,7 +65,12 @@ const server = await startServer({
   logger,
   metrics,
   services: [InboxService],
-  routes: inboxRoutes(store, arrivals, createServiceClient(DeliveryService, config.deliveryUrl)),
+  routes: inboxRoutes({
+    store,
+    arrivals,
+    delivery: createServiceClient(DeliveryService, config.deliveryUrl),
+    defaultRetentionDays: config.defaultRetentionDays,
+  }),
   interceptors: [requireApiKey(verifier)],
   jsonRoutes: new Map([jsonRoute(listInboxJson(store, arrivals), { verifier, logger, metrics })]),
 });
@@ -68,6 +79,7 @@ onShutdown(logger, config.shutdownGraceMs, [
   ["server", () => server.close(config.shutdownGraceMs)],
   ["projection", () => projection.stop()],
   ["delivery outcomes", () => outcomes.stop()],
+  ["purge", () => purge.stop()],
   [
     "nats",
     () => {

@@ -13,6 +13,7 @@ import type { Arrivals } from "./arrivals.js";
 import { attemptsOf, historyOf } from "./history.js";
 import { inboxQueryOf } from "./inbox-query.js";
 import { type InboxLister, listInbox } from "./listing.js";
+import { requireRetentionDays } from "./settings.js";
 import type { EventRow, EventStore } from "./store.js";
 
 const maxAckIds = 1000;
@@ -30,12 +31,20 @@ export function listInboxJson(store: InboxLister, arrivals: Pick<Arrivals, "next
 }
 
 /** The store's reads and acknowledgement, all the routes need: a store in memory can stand in for tests. */
-export type InboxReads = InboxLister & Pick<EventStore, "find" | "ack" | "ackMany" | "delete">;
+export type InboxReads = InboxLister & Pick<EventStore, "find" | "ack" | "ackMany" | "delete" | "retentionDays" | "setRetentionDays">;
 
 /** What the inbox asks of the delivery service about an event. */
 export type EventDeliveries = Pick<Client<typeof DeliveryService>, "listEventDeliveries" | "cancelEventDeliveries">;
 
-export function inboxRoutes(store: InboxReads, arrivals: Pick<Arrivals, "next">, delivery: EventDeliveries) {
+export interface InboxDeps {
+  store: InboxReads;
+  arrivals: Pick<Arrivals, "next">;
+  delivery: EventDeliveries;
+  /** The retention of orgs that have not set theirs. */
+  defaultRetentionDays: number;
+}
+
+export function inboxRoutes({ store, arrivals, delivery, defaultRetentionDays }: InboxDeps) {
   return (router: ConnectRouter) =>
     router.service(InboxService, {
       async listInbox(req, ctx) {
@@ -66,6 +75,18 @@ export function inboxRoutes(store: InboxReads, arrivals: Pick<Arrivals, "next">,
         const row = await store.ack(callerOf(ctx).orgId, requireUuid(req.id, "id"));
         if (!row) throw new NotFound("event");
         return { event: toEvent(row) };
+      },
+
+      async getInboxSettings(_req, ctx) {
+        const days = await store.retentionDays(callerOf(ctx).orgId);
+        return { settings: { retentionDays: days ?? defaultRetentionDays } };
+      },
+
+      async updateInboxSettings(req, ctx) {
+        if (!req.settings) throw new InvalidField("settings", "settings are required");
+        const days = requireRetentionDays(req.settings.retentionDays);
+        await store.setRetentionDays(callerOf(ctx).orgId, days);
+        return { settings: { retentionDays: days } };
       },
 
       async ackEvents(req, ctx) {

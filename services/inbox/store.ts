@@ -130,6 +130,53 @@ export function createEventStore(sql: Sql) {
       return counts!;
     },
 
+    /** The org's retention in days, or undefined when it has not set one. */
+    async retentionDays(orgId: string): Promise<number | undefined> {
+      const [row] = await sql<{ retention_days: number }[]>`select retention_days from inbox.org_settings where org_id = ${orgId}`;
+      return row?.retention_days;
+    },
+
+    async setRetentionDays(orgId: string, days: number): Promise<void> {
+      await sql`
+        insert into inbox.org_settings (org_id, retention_days) values (${orgId}, ${days})
+        on conflict (org_id) do update set retention_days = excluded.retention_days, updated_at = now()`;
+    },
+
+    /**
+     * Deletes up to limit events received longer ago than their org keeps events (defaultDays unless it says), and
+     * deletion tombstones the stream can no longer contradict; returns how many events. One replica at a time does
+     * this: the others find the lock taken and delete nothing.
+     */
+    purgeExpired(defaultDays: number, tombstoneDays: number, limit: number): Promise<number> {
+      return sql.begin(async (tx) => {
+        const [lock] = await tx<{ taken: boolean }[]>`select pg_try_advisory_xact_lock(hashtext('inbox.purge')) as taken`;
+        if (!lock!.taken) return 0;
+        await tx`delete from inbox.deleted_events where deleted_at < now() - make_interval(days => ${tombstoneDays})`;
+        // The orgs are found by skipping through the (org_id, received_at) index, and each org's expired events
+        // by its range: no scan of the whole table.
+        const [row] = await tx<{ purged: number }[]>`
+          with recursive orgs(org_id) as (
+            (select org_id from inbox.events order by org_id limit 1)
+            union all
+            select (select e.org_id from inbox.events e where e.org_id > orgs.org_id order by e.org_id limit 1)
+            from orgs where orgs.org_id is not null),
+          expired as (
+            select x.id from orgs o
+            left join inbox.org_settings s on s.org_id = o.org_id
+            cross join lateral (
+              select e.id from inbox.events e
+              where e.org_id = o.org_id
+                and e.received_at < now() - make_interval(days => coalesce(s.retention_days, ${defaultDays}))
+              limit ${limit}) x
+            where o.org_id is not null
+            limit ${limit}),
+          gone as (delete from inbox.events e using expired x where e.id = x.id returning e.id),
+          statuses as (delete from inbox.delivery_statuses d using gone g where d.event_id = g.id)
+          select count(*)::int as purged from gone`;
+        return row!.purged;
+      });
+    },
+
     /** Acknowledges an event; an event acknowledged before keeps its first acked_at. */
     async ack(orgId: string, id: string): Promise<EventRow | undefined> {
       const [row] = await sql<EventRow[]>`

@@ -18,12 +18,15 @@ function keptStream(name: string, subjects: string[], keepDays: number) {
   } satisfies Partial<StreamConfig>;
 }
 
+/** How long the events stream keeps an event: no org may keep its events for less, or the stream would outlive them. */
+export const eventsKeptDays = 7;
+
 /**
  * Every accepted event, written by ingest in messages of one org's events, read by the inbox and by delivery.
  * Consumers that fall behind (a service down for a weekend) still find their events.
  */
 export const eventsStream = {
-  ...keptStream("EVENTS", ["events.>"], 7),
+  ...keptStream("EVENTS", ["events.>"], eventsKeptDays),
   // Idempotency keys hold as long as JetStream remembers message ids: a repeat within it stores nothing.
   duplicate_window: nanos(day),
 };

@@ -152,3 +152,12 @@ test("inbox - deleting an event takes it out of the inbox and cancels its pendin
   t.is(keptDeliveries.body.deliveries[0].state, "DELIVERY_STATE_PENDING");
   t.is((await api.delete(`/v1/events/${id}`)).status, 404);
 });
+
+test("inbox - an org sets how long its events are kept over REST", async (t) => {
+  const api = await newOrg();
+  t.deepEqual((await api.get("/v1/inbox/settings")).body, { retention_days: 30 });
+  t.deepEqual((await api.patch("/v1/inbox/settings", { retention_days: 90 })).body, { retention_days: 90 });
+  t.deepEqual((await api.get("/v1/inbox/settings")).body, { retention_days: 90 });
+  const refused = await api.patch("/v1/inbox/settings", { retention_days: 3 });
+  t.like(refused, { status: 400, body: { details: [{ field: "retention_days" }] } });
+});

@@ -53,6 +53,16 @@ export class MemoryEventStore implements InboxReads {
     return row !== undefined;
   }
 
+  readonly retention = new Map<string, number>();
+
+  async retentionDays(orgId: string): Promise<number | undefined> {
+    return this.retention.get(orgId);
+  }
+
+  async setRetentionDays(orgId: string, days: number): Promise<void> {
+    this.retention.set(orgId, days);
+  }
+
   async ackMany(orgId: string, ids: string[]): Promise<AckCounts> {
     const counts: AckCounts = { acked: 0, already_acked: 0, unknown_ids: [] };
     for (const id of [...new Set(ids)].sort()) {

@@ -24,7 +24,9 @@ function inbox() {
       return create(CancelEventDeliveriesResponseSchema);
     },
   };
-  const transport = serveInMemory(inboxRoutes(store, arrivals, delivery), [requireKnownKeys({ [keys.a]: orgs.a, [keys.b]: orgs.b })]);
+  const transport = serveInMemory(inboxRoutes({ store, arrivals, delivery, defaultRetentionDays: 30 }), [
+    requireKnownKeys({ [keys.a]: orgs.a, [keys.b]: orgs.b }),
+  ]);
   return { store, orgs, keys, cancelled, client: createClient(InboxService, transport) };
 }
 
@@ -99,4 +101,17 @@ test("inbox routes - deleting an event cancels its deliveries, then it is gone; 
   t.is((await refusalOf(client.getEvent({ id: mine }, withKey(keys.a)))).code, Code.NotFound);
   t.is((await refusalOf(client.deleteEvent({ id: mine }, withKey(keys.a)))).code, Code.NotFound);
   t.truthy(await store.find(orgs.b, theirs));
+});
+
+test("inbox routes - retention is 30 days until the org sets its own, from 7 to 365 days, and it is the org's alone", async (t) => {
+  const { keys, client } = inbox();
+  t.is((await client.getInboxSettings({}, withKey(keys.a))).settings?.retentionDays, 30);
+  t.is((await client.updateInboxSettings({ settings: { retentionDays: 90 } }, withKey(keys.a))).settings?.retentionDays, 90);
+  t.is((await client.getInboxSettings({}, withKey(keys.a))).settings?.retentionDays, 90);
+  t.is((await client.getInboxSettings({}, withKey(keys.b))).settings?.retentionDays, 30);
+  for (const retentionDays of [6, 366, 0]) {
+    const refusal = await refusalOf(client.updateInboxSettings({ settings: { retentionDays } }, withKey(keys.a)));
+    t.deepEqual(refusal, { code: Code.InvalidArgument, field: "retention_days" });
+  }
+  t.deepEqual(await refusalOf(client.updateInboxSettings({}, withKey(keys.a))), { code: Code.InvalidArgument, field: "settings" });
 });

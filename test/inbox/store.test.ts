@@ -183,3 +183,35 @@ test("inbox store - every combination of filters and order reads the events of i
           }
   t.deepEqual(costly, []);
 });
+
+test("inbox store - the purge deletes events older than their org keeps them, with their statuses, and old tombstones", async (t) => {
+  const [usual, patient] = [uuidv7(), uuidv7()];
+  const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 60 * 60 * 1000).toISOString();
+  const old = event(usual, { received_at: daysAgo(31) });
+  const recent = event(usual, { received_at: daysAgo(29) });
+  const kept = event(patient, { received_at: daysAgo(40) });
+  const expired = event(patient, { received_at: daysAgo(61) });
+  await store.addEvents([old, recent, kept, expired]);
+  await store.setRetentionDays(patient, 60);
+  await store.addDeliveryOutcomes([{ event_id: old.id, org_id: usual, status: "delivered", settled_at: new Date() }]);
+  const tombstone = uuidv7();
+  await sql`insert into inbox.deleted_events (event_id, org_id, deleted_at) values (${tombstone}, ${usual}, now() - interval '9 days')`;
+  // Other tests' events are recent: a small batch still reaches every org's expired ones, round after round.
+  let purged = 0;
+  for (let round = await store.purgeExpired(30, 8, 1); round > 0; round = await store.purgeExpired(30, 8, 1)) purged += round;
+  t.is(purged, 2);
+  const left = await sql<{ id: string }[]>`select id from inbox.events where id in ${sql([old.id, recent.id, kept.id, expired.id])}`;
+  t.deepEqual(left.map((row) => row.id).sort(), [recent.id, kept.id].sort());
+  t.is((await sql`select from inbox.delivery_statuses where event_id = ${old.id}`).length, 0);
+  t.is((await sql`select from inbox.deleted_events where event_id = ${tombstone}`).length, 0);
+});
+
+test("inbox store - a deleted event never comes back from the stream", async (t) => {
+  const orgId = uuidv7();
+  const row = event(orgId);
+  await store.addEvents([row]);
+  t.true(await store.delete(orgId, row.id));
+  await store.addEvents([row]);
+  t.is(await store.find(orgId, row.id), undefined);
+  t.false(await store.delete(orgId, row.id));
+});

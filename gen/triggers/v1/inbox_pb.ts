@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file triggers/v1/inbox.proto.
  */
 export const file_triggers_v1_inbox: GenFile = /*@__PURE__*/
-  fileDesc("Chd0cmlnZ2Vycy92MS9pbmJveC5wcm90bxILdHJpZ2dlcnMudjEi4QEKEExpc3RJbmJveFJlcXVlc3QSDQoFbGltaXQYASABKAUSDgoGY3Vyc29yGAIgASgJEgwKBHR5cGUYAyABKAkSDgoGc3RhdHVzGAQgASgJEg4KBnNvdXJjZRgFIAEoCRIpCgVzaW5jZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBW9yZGVyGAggASgJEgwKBHdhaXQYCSABKAUSDQoFbGVhc2UYCiABKAUiXgoRTGlzdEluYm94UmVzcG9uc2USIgoGZXZlbnRzGAEgAygLMhIudHJpZ2dlcnMudjEuRXZlbnQSEwoLbmV4dF9jdXJzb3IYAiABKAkSEAoIaGFzX21vcmUYAyABKAgiHQoPR2V0RXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIoEBChBHZXRFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIudHJpZ2dlcnMudjEuRXZlbnQSLwoHaGlzdG9yeRgCIAMoCzIeLnRyaWdnZXJzLnYxLkV2ZW50U3RhdHVzQ2hhbmdlEhkKEWRlbGl2ZXJ5X2F0dGVtcHRzGAMgASgFImwKEUV2ZW50U3RhdHVzQ2hhbmdlEi8KBnN0YXR1cxgBIAEoDjIfLnRyaWdnZXJzLnYxLkV2ZW50SGlzdG9yeVN0YXR1cxImCgJhdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIAoSRGVsZXRlRXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIhUKE0RlbGV0ZUV2ZW50UmVzcG9uc2UiHQoPQWNrRXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIjUKEEFja0V2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi50cmlnZ2Vycy52MS5FdmVudCIfChBBY2tFdmVudHNSZXF1ZXN0EgsKA2lkcxgBIAMoCSJOChFBY2tFdmVudHNSZXNwb25zZRINCgVhY2tlZBgBIAEoBRIVCg1hbHJlYWR5X2Fja2VkGAIgASgFEhMKC3Vua25vd25faWRzGAMgAygJKuMBChJFdmVudEhpc3RvcnlTdGF0dXMSJAogRVZFTlRfSElTVE9SWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIhCh1FVkVOVF9ISVNUT1JZX1NUQVRVU19SRUNFSVZFRBABEh8KG0VWRU5UX0hJU1RPUllfU1RBVFVTX1FVRVVFRBACEiIKHkVWRU5UX0hJU1RPUllfU1RBVFVTX0RFTElWRVJFRBADEh8KG0VWRU5UX0hJU1RPUllfU1RBVFVTX0ZBSUxFRBAEEh4KGkVWRU5UX0hJU1RPUllfU1RBVFVTX0FDS0VEEAUyjQQKDEluYm94U2VydmljZRJdCglMaXN0SW5ib3gSHS50cmlnZ2Vycy52MS5MaXN0SW5ib3hSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuTGlzdEluYm94UmVzcG9uc2UiEYLT5JMCCxIJL3YxL2luYm94EmAKCEdldEV2ZW50EhwudHJpZ2dlcnMudjEuR2V0RXZlbnRSZXF1ZXN0Gh0udHJpZ2dlcnMudjEuR2V0RXZlbnRSZXNwb25zZSIXgtPkkwIREg8vdjEvZXZlbnRzL3tpZH0SaQoLRGVsZXRlRXZlbnQSHy50cmlnZ2Vycy52MS5EZWxldGVFdmVudFJlcXVlc3QaIC50cmlnZ2Vycy52MS5EZWxldGVFdmVudFJlc3BvbnNlIheC0+STAhEqDy92MS9ldmVudHMve2lkfRJrCghBY2tFdmVudBIcLnRyaWdnZXJzLnYxLkFja0V2ZW50UmVxdWVzdBodLnRyaWdnZXJzLnYxLkFja0V2ZW50UmVzcG9uc2UiIoLT5JMCHGIFZXZlbnQiEy92MS9ldmVudHMve2lkfS9hY2sSZAoJQWNrRXZlbnRzEh0udHJpZ2dlcnMudjEuQWNrRXZlbnRzUmVxdWVzdBoeLnRyaWdnZXJzLnYxLkFja0V2ZW50c1Jlc3BvbnNlIhiC0+STAhI6ASoiDS92MS9pbmJveC9hY2tiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_timestamp, file_triggers_v1_event]);
+  fileDesc("Chd0cmlnZ2Vycy92MS9pbmJveC5wcm90bxILdHJpZ2dlcnMudjEi4QEKEExpc3RJbmJveFJlcXVlc3QSDQoFbGltaXQYASABKAUSDgoGY3Vyc29yGAIgASgJEgwKBHR5cGUYAyABKAkSDgoGc3RhdHVzGAQgASgJEg4KBnNvdXJjZRgFIAEoCRIpCgVzaW5jZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBW9yZGVyGAggASgJEgwKBHdhaXQYCSABKAUSDQoFbGVhc2UYCiABKAUiXgoRTGlzdEluYm94UmVzcG9uc2USIgoGZXZlbnRzGAEgAygLMhIudHJpZ2dlcnMudjEuRXZlbnQSEwoLbmV4dF9jdXJzb3IYAiABKAkSEAoIaGFzX21vcmUYAyABKAgiHQoPR2V0RXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIoEBChBHZXRFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIudHJpZ2dlcnMudjEuRXZlbnQSLwoHaGlzdG9yeRgCIAMoCzIeLnRyaWdnZXJzLnYxLkV2ZW50U3RhdHVzQ2hhbmdlEhkKEWRlbGl2ZXJ5X2F0dGVtcHRzGAMgASgFImwKEUV2ZW50U3RhdHVzQ2hhbmdlEi8KBnN0YXR1cxgBIAEoDjIfLnRyaWdnZXJzLnYxLkV2ZW50SGlzdG9yeVN0YXR1cxImCgJhdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIAoSRGVsZXRlRXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIhUKE0RlbGV0ZUV2ZW50UmVzcG9uc2UiHQoPQWNrRXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIjUKEEFja0V2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi50cmlnZ2Vycy52MS5FdmVudCIfChBBY2tFdmVudHNSZXF1ZXN0EgsKA2lkcxgBIAMoCSJOChFBY2tFdmVudHNSZXNwb25zZRINCgVhY2tlZBgBIAEoBRIVCg1hbHJlYWR5X2Fja2VkGAIgASgFEhMKC3Vua25vd25faWRzGAMgAygJIhkKF0dldEluYm94U2V0dGluZ3NSZXF1ZXN0IkgKGEdldEluYm94U2V0dGluZ3NSZXNwb25zZRIsCghzZXR0aW5ncxgBIAEoCzIaLnRyaWdnZXJzLnYxLkluYm94U2V0dGluZ3MiSgoaVXBkYXRlSW5ib3hTZXR0aW5nc1JlcXVlc3QSLAoIc2V0dGluZ3MYASABKAsyGi50cmlnZ2Vycy52MS5JbmJveFNldHRpbmdzIksKG1VwZGF0ZUluYm94U2V0dGluZ3NSZXNwb25zZRIsCghzZXR0aW5ncxgBIAEoCzIaLnRyaWdnZXJzLnYxLkluYm94U2V0dGluZ3MiJwoNSW5ib3hTZXR0aW5ncxIWCg5yZXRlbnRpb25fZGF5cxgBIAEoBSrjAQoSRXZlbnRIaXN0b3J5U3RhdHVzEiQKIEVWRU5UX0hJU1RPUllfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIQodRVZFTlRfSElTVE9SWV9TVEFUVVNfUkVDRUlWRUQQARIfChtFVkVOVF9ISVNUT1JZX1NUQVRVU19RVUVVRUQQAhIiCh5FVkVOVF9ISVNUT1JZX1NUQVRVU19ERUxJVkVSRUQQAxIfChtFVkVOVF9ISVNUT1JZX1NUQVRVU19GQUlMRUQQBBIeChpFVkVOVF9ISVNUT1JZX1NUQVRVU19BQ0tFRBAFMrAGCgxJbmJveFNlcnZpY2USXQoJTGlzdEluYm94Eh0udHJpZ2dlcnMudjEuTGlzdEluYm94UmVxdWVzdBoeLnRyaWdnZXJzLnYxLkxpc3RJbmJveFJlc3BvbnNlIhGC0+STAgsSCS92MS9pbmJveBJgCghHZXRFdmVudBIcLnRyaWdnZXJzLnYxLkdldEV2ZW50UmVxdWVzdBodLnRyaWdnZXJzLnYxLkdldEV2ZW50UmVzcG9uc2UiF4LT5JMCERIPL3YxL2V2ZW50cy97aWR9EmkKC0RlbGV0ZUV2ZW50Eh8udHJpZ2dlcnMudjEuRGVsZXRlRXZlbnRSZXF1ZXN0GiAudHJpZ2dlcnMudjEuRGVsZXRlRXZlbnRSZXNwb25zZSIXgtPkkwIRKg8vdjEvZXZlbnRzL3tpZH0SawoIQWNrRXZlbnQSHC50cmlnZ2Vycy52MS5BY2tFdmVudFJlcXVlc3QaHS50cmlnZ2Vycy52MS5BY2tFdmVudFJlc3BvbnNlIiKC0+STAhxiBWV2ZW50IhMvdjEvZXZlbnRzL3tpZH0vYWNrEoUBChBHZXRJbmJveFNldHRpbmdzEiQudHJpZ2dlcnMudjEuR2V0SW5ib3hTZXR0aW5nc1JlcXVlc3QaJS50cmlnZ2Vycy52MS5HZXRJbmJveFNldHRpbmdzUmVzcG9uc2UiJILT5JMCHmIIc2V0dGluZ3MSEi92MS9pbmJveC9zZXR0aW5ncxKYAQoTVXBkYXRlSW5ib3hTZXR0aW5ncxInLnRyaWdnZXJzLnYxLlVwZGF0ZUluYm94U2V0dGluZ3NSZXF1ZXN0GigudHJpZ2dlcnMudjEuVXBkYXRlSW5ib3hTZXR0aW5nc1Jlc3BvbnNlIi6C0+STAig6CHNldHRpbmdzYghzZXR0aW5nczISL3YxL2luYm94L3NldHRpbmdzEmQKCUFja0V2ZW50cxIdLnRyaWdnZXJzLnYxLkFja0V2ZW50c1JlcXVlc3QaHi50cmlnZ2Vycy52MS5BY2tFdmVudHNSZXNwb25zZSIYgtPkkwISOgEqIg0vdjEvaW5ib3gvYWNrYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_timestamp, file_triggers_v1_event]);
 
 /**
  * @generated from message triggers.v1.ListInboxRequest
@@ -322,6 +322,90 @@ export const AckEventsResponseSchema: GenMessage<AckEventsResponse> = /*@__PURE_
   messageDesc(file_triggers_v1_inbox, 10);
 
 /**
+ * @generated from message triggers.v1.GetInboxSettingsRequest
+ */
+export type GetInboxSettingsRequest = Message<"triggers.v1.GetInboxSettingsRequest"> & {
+};
+
+/**
+ * Describes the message triggers.v1.GetInboxSettingsRequest.
+ * Use `create(GetInboxSettingsRequestSchema)` to create a new message.
+ */
+export const GetInboxSettingsRequestSchema: GenMessage<GetInboxSettingsRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_inbox, 11);
+
+/**
+ * @generated from message triggers.v1.GetInboxSettingsResponse
+ */
+export type GetInboxSettingsResponse = Message<"triggers.v1.GetInboxSettingsResponse"> & {
+  /**
+   * @generated from field: triggers.v1.InboxSettings settings = 1;
+   */
+  settings?: InboxSettings | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.GetInboxSettingsResponse.
+ * Use `create(GetInboxSettingsResponseSchema)` to create a new message.
+ */
+export const GetInboxSettingsResponseSchema: GenMessage<GetInboxSettingsResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_inbox, 12);
+
+/**
+ * @generated from message triggers.v1.UpdateInboxSettingsRequest
+ */
+export type UpdateInboxSettingsRequest = Message<"triggers.v1.UpdateInboxSettingsRequest"> & {
+  /**
+   * @generated from field: triggers.v1.InboxSettings settings = 1;
+   */
+  settings?: InboxSettings | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.UpdateInboxSettingsRequest.
+ * Use `create(UpdateInboxSettingsRequestSchema)` to create a new message.
+ */
+export const UpdateInboxSettingsRequestSchema: GenMessage<UpdateInboxSettingsRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_inbox, 13);
+
+/**
+ * @generated from message triggers.v1.UpdateInboxSettingsResponse
+ */
+export type UpdateInboxSettingsResponse = Message<"triggers.v1.UpdateInboxSettingsResponse"> & {
+  /**
+   * @generated from field: triggers.v1.InboxSettings settings = 1;
+   */
+  settings?: InboxSettings | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.UpdateInboxSettingsResponse.
+ * Use `create(UpdateInboxSettingsResponseSchema)` to create a new message.
+ */
+export const UpdateInboxSettingsResponseSchema: GenMessage<UpdateInboxSettingsResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_inbox, 14);
+
+/**
+ * @generated from message triggers.v1.InboxSettings
+ */
+export type InboxSettings = Message<"triggers.v1.InboxSettings"> & {
+  /**
+   * How many days events are kept, from when they were received: 7 (as long as the events stream keeps them) to
+   * 365. Older events are deleted, acknowledged or not. 30 until set.
+   *
+   * @generated from field: int32 retention_days = 1;
+   */
+  retentionDays: number;
+};
+
+/**
+ * Describes the message triggers.v1.InboxSettings.
+ * Use `create(InboxSettingsSchema)` to create a new message.
+ */
+export const InboxSettingsSchema: GenMessage<InboxSettings> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_inbox, 15);
+
+/**
  * @generated from enum triggers.v1.EventHistoryStatus
  */
 export enum EventHistoryStatus {
@@ -417,6 +501,26 @@ export const InboxService: GenService<{
     methodKind: "unary";
     input: typeof AckEventRequestSchema;
     output: typeof AckEventResponseSchema;
+  },
+  /**
+   * The org's inbox settings.
+   *
+   * @generated from rpc triggers.v1.InboxService.GetInboxSettings
+   */
+  getInboxSettings: {
+    methodKind: "unary";
+    input: typeof GetInboxSettingsRequestSchema;
+    output: typeof GetInboxSettingsResponseSchema;
+  },
+  /**
+   * Changes the org's inbox settings.
+   *
+   * @generated from rpc triggers.v1.InboxService.UpdateInboxSettings
+   */
+  updateInboxSettings: {
+    methodKind: "unary";
+    input: typeof UpdateInboxSettingsRequestSchema;
+    output: typeof UpdateInboxSettingsResponseSchema;
   },
   /**
    * Acknowledges up to 1000 events at once, and says what became of them. Acknowledging twice is harmless.
