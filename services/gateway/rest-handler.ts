@@ -4,6 +4,7 @@ import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
 import { keyFromHeaders } from "../shared/authenticate.js";
 import { InvalidField } from "../shared/domain-errors.js";
 import { toConnectError } from "../shared/errors.js";
+import { abortOnClose } from "../shared/hang-up.js";
 import type { Logger } from "../shared/logger.js";
 import { REQUEST_ID_HEADER, withRequestId } from "../shared/request-context.js";
 import type { HttpHandler } from "../shared/server.js";
@@ -90,15 +91,6 @@ function replier(options: RestHandlerOptions, res: HttpResponse, requestId: stri
 
 function wrongVerb(verb: string, allow: string[]): ConnectError {
   return httpError(405, `${verb} is not allowed here; use ${allow.join(" or ")}`, Code.Unimplemented, { allow: allow.join(", ") });
-}
-
-// A client that hangs up cancels the backend call it was waiting for.
-function abortOnClose(res: HttpResponse): AbortSignal {
-  const controller = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {

@@ -4,6 +4,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
 import { type Caller, type KeyVerifier, keyFromHeaders, missingKey } from "./authenticate.js";
 import { toConnectError } from "./errors.js";
+import { abortOnClose } from "./hang-up.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { REQUEST_ID_HEADER, withRequestId } from "./request-context.js";
@@ -64,12 +65,8 @@ export function jsonRoute<M extends DescMethod>(route: JsonRoute<M>, deps: JsonR
 }
 
 function callLimits(req: Parameters<HttpHandler>[0], res: Parameters<HttpHandler>[1]): CallLimits {
-  const controller = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort();
-  });
   const timeout = Number(firstHeader(req.headers["connect-timeout-ms"]));
-  return { timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined, signal: controller.signal };
+  return { timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined, signal: abortOnClose(res) };
 }
 
 /** Whether a request is one for a JSON route: a Connect unary JSON POST. */
