@@ -77,13 +77,14 @@ export function createEventStore(sql: Sql) {
     async list(orgId: string, query: InboxQuery): Promise<InboxPage> {
       const order = query.direction === "asc" ? sql`e.position asc` : sql`e.position desc`;
       const where = conditions(sql, orgId, query);
+      const columns = sql`e.id, e.type, e.source, e.data, e.occurred_at, e.received_at, e.acked_at, e.delivery_status, e.position`;
       const chosen = query.leaseSeconds
         ? sql`
           update inbox.events e set leased_until = now() + make_interval(secs => ${query.leaseSeconds})
           from (select e.id from inbox.events e where ${where} order by ${order} limit ${query.limit} for update skip locked) picked
           where e.id = picked.id
-          returning e.*`
-        : sql`select e.* from inbox.events e where ${where} order by ${order} limit ${query.limit + 1}`;
+          returning ${columns}`
+        : sql`select ${columns} from inbox.events e where ${where} order by ${order} limit ${query.limit + 1}`;
       const [page] = await sql<{ events: string; last: string | null; more: boolean }[]>`
         with chosen as (${chosen}),
         page as (select e.*, row_number() over (order by ${order}) as n from chosen e)

@@ -35,13 +35,17 @@ create index events_by_source on inbox.events (org_id, source, position);
 -- Positions follow arrival in the inbox, not received_at: a time range becomes a range of positions, read from here.
 create index events_by_received_at on inbox.events (org_id, received_at) include (position);
 
+-- Rendering functions are inlined into the page's query only when declared no less volatile than what they call:
+-- to_char is stable. Called once per row instead, they took half the time of a page.
+alter function inbox.rfc3339(timestamptz) stable;
+
 -- An event as the API's JSON writes it, for pages rendered by Postgres: proto field names, timestamps as
 -- inbox.rfc3339 writes them, and acked_at and delivery_status only when set, as protobuf's JSON leaves them out.
 create function inbox.event_json(
   id uuid, type text, source text, data jsonb, occurred_at timestamptz, received_at timestamptz,
   acked_at timestamptz, delivery_status text
 ) returns jsonb
-language sql immutable parallel safe
+language sql stable parallel safe
 as $$
   select jsonb_build_object(
       'id', id, 'type', type, 'source', source, 'data', data,
