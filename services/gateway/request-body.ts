@@ -2,6 +2,7 @@
 import type { JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { TooLarge } from "../shared/domain-errors.js";
+import { strictUtf8 } from "../shared/json.js";
 import type { HttpHandler } from "../shared/server.js";
 import { httpError } from "./http-errors.js";
 
@@ -36,9 +37,6 @@ export function isJsonMediaType(contentType: string): boolean {
 export function mediaTypeOf(contentType: string): string {
   return contentType.split(";")[0]!.trim().toLowerCase();
 }
-
-// JSON is UTF-8: bytes that are not are refused, never replaced with U+FFFD and stored altered.
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 function utf8(bytes: Buffer): string {
   try {

@@ -5,6 +5,7 @@ import { v7 as uuidv7 } from "uuid";
 import { type EventInput, EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { InvalidField, TooLarge } from "../shared/domain-errors.js";
 import { eventTypeRule, isEventType, isOperationalType, operationalTypePrefix } from "../shared/event-types.js";
+import { strictUtf8 } from "../shared/json.js";
 import type { PublishedEvent } from "../shared/published-events.js";
 import { contentDigest, requireIdempotencyKey } from "./idempotency.js";
 
@@ -61,15 +62,12 @@ export function acceptEvent(input: EventInput, fieldPrefix = ""): AcceptedEvent 
   return { event, data, idempotency: { key, digest: contentDigest(input, data) } };
 }
 
-// Invalid UTF-8 is refused, never replaced: the text is stored and delivered as it is.
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
 function dataFromJson(input: EventInput, field: (name: string) => string): string {
   if (input.data) throw new InvalidField(field("data_json"), "set data or data_json, not both");
   // Checked before decoding too, so that a huge value costs nothing.
   if (input.dataJson.length > maxDataBytes) throw new TooLarge(field("data"), `data is larger than ${maxDataBytes / 1024} KiB`);
   try {
-    const text = utf8.decode(input.dataJson);
+    const text = strictUtf8.decode(input.dataJson);
     if (isJsonObject(JSON.parse(text))) return text;
   } catch {
     // Reported below, like any other value that is not a JSON object.

@@ -5,6 +5,7 @@ import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-con
 import { type Caller, type KeyVerifier, keyFromHeaders, missingKey } from "./authenticate.js";
 import { toConnectError } from "./errors.js";
 import { abortOnClose } from "./hang-up.js";
+import { strictUtf8 } from "./json.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { REQUEST_ID_HEADER, withRequestId } from "./request-context.js";
@@ -84,8 +85,14 @@ function readJson(req: Parameters<HttpHandler>[0]): Promise<JsonValue> {
       chunks.push(chunk);
     });
     req.once("end", () => {
+      let text: string;
       try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString() || "{}") as JsonValue);
+        text = strictUtf8.decode(Buffer.concat(chunks));
+      } catch {
+        return reject(new ConnectError("the request is not valid UTF-8", Code.InvalidArgument));
+      }
+      try {
+        resolve(JSON.parse(text || "{}") as JsonValue);
       } catch (err) {
         reject(err);
       }

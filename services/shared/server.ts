@@ -9,7 +9,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { errorBoundary } from "./errors.js";
 import { HealthStatus, healthRoutes } from "./health.js";
-import { apiJson } from "./json.js";
+import { apiJson, strictJsonRead } from "./json.js";
 import { isConnectJson } from "./json-route.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
@@ -103,7 +103,7 @@ function httpHandler(options: ServerOptions, health: HealthStatus): HttpHandler 
       options.routes(router);
     },
     interceptors: [...sharedInterceptors(options.logger, options.metrics), ...(options.interceptors ?? [])],
-    jsonOptions: apiJson,
+    jsonOptions: { ...apiJson, ...strictJsonRead },
     fallback: options.fallback,
   });
   return (req, res) => {

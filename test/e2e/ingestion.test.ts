@@ -262,3 +262,29 @@ test("ingestion - CloudEvents sent to the wrong endpoint, or binary mode without
     t.is(reply.body.details?.[0]?.field, field);
   }
 });
+
+test("ingestion - Connect JSON callers are held to the same rules: unknown fields and invalid UTF-8 are refused, nothing stored", async (t) => {
+  const { key } = await stack.createOrg();
+  const api = apiClient(stack.gatewayUrl, key);
+  const invalidUtf8 = Buffer.concat([Buffer.from('{"event":{"type":"t","source":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}')]);
+  for (const [baseUrl, what] of [
+    [stack.gatewayUrl, "the gateway"],
+    [stack.urls.ingest, "ingest itself"],
+    [stack.urls.inbox, "the inbox"],
+  ] as const) {
+    const path = baseUrl === stack.urls.inbox ? "/triggers.v1.InboxService/ListInbox" : "/triggers.v1.IngestService/PublishEvent";
+    const unknown = await request(baseUrl, path, {
+      key,
+      body: baseUrl === stack.urls.inbox ? { colour: "red" } : { event: { type: "t", colour: "red" } },
+    });
+    t.is(unknown.status, 400, `${what}: ${JSON.stringify(unknown.body)}`);
+    t.is(unknown.body.code, "invalid_argument");
+    const res = await fetch(`${baseUrl}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: invalidUtf8,
+    });
+    t.is(res.status, 400, what);
+  }
+  t.deepEqual(await settledInbox(api), []);
+});

@@ -196,3 +196,18 @@ test("publisher - a key holds across a restart of the NATS server", async (t) =>
   t.true(stored(again).duplicate);
   t.is(stored(again).event.id, stored(first).event.id);
 });
+
+test("publisher - two ingest replicas, each on its own connection, publishing one key at once store one event", async (t) => {
+  const other = await connect({ servers: server.url });
+  const replicas = [publisherOn(nc), publisherOn(other)];
+  t.teardown(async () => {
+    for (const replica of replicas) replica.close();
+    await other.close();
+  });
+  const orgId = uuidv7();
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => replicas[i % 2]!.publisher.publish(orgId, [keyed("raced", { n: 1 })])),
+  );
+  t.is(new Set(answers.map(([outcome]) => stored(outcome).event.id)).size, 1);
+  t.is((await storedMessages(orgId)).length, 1);
+});
