@@ -161,3 +161,32 @@ test("inbox - an org sets how long its events are kept over REST", async (t) => 
   const refused = await api.patch("/v1/inbox/settings", { retention_days: 3 });
   t.like(refused, { status: 400, body: { details: [{ field: "retention_days" }] } });
 });
+
+test("inbox - paging while events keep arriving sees every event exactly once", async (t) => {
+  const api = await newOrg();
+  const published: string[] = [];
+  // Several publishers at once, as several ingest clients would be: events reach the inbox in batches, out of id order.
+  const publishing = Promise.all(
+    Array.from({ length: 4 }, async (_, worker) => {
+      for (let i = 0; i < 40; i++) published.push((await api.post("/v1/events", { type: "tick", data: { worker, i } })).body.id);
+    }),
+  );
+  const seen: string[] = [];
+  let cursor = "";
+  const page = async () => {
+    const reply = await api.get(`/v1/inbox?limit=7${cursor ? `&cursor=${cursor}` : ""}`);
+    seen.push(...idsOf(reply));
+    cursor = reply.body.next_cursor || cursor;
+  };
+  let done = false;
+  void publishing.then(() => {
+    done = true;
+  });
+  while (!done) await page();
+  await eventually(async () => {
+    await page();
+    return seen.length >= published.length ? true : undefined;
+  }, "every event paged");
+  t.is(new Set(seen).size, seen.length, "no event twice");
+  t.deepEqual([...seen].sort(), [...published].sort());
+});
