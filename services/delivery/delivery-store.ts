@@ -140,6 +140,8 @@ export function createDeliveryStore(sql: Sql) {
           insert into delivery.messages (event_id, org_id, body, request_id)
           select * from unnest(${messages.map((m) => m.eventId)}::uuid[], ${messages.map((m) => m.orgId)}::uuid[],
                                ${messages.map((m) => m.body)}::text[], ${messages.map((m) => m.requestId)}::text[])
+            as m(event_id, org_id, body, request_id)
+          where not exists (select from delivery.cancelled_events c where c.event_id = m.event_id and c.org_id = m.org_id)
           on conflict (event_id) do nothing)
         insert into delivery.deliveries (id, org_id, event_id, event_type, subscription_id, next_attempt_at)
         select id, org_id, event_id, event_type, subscription_id,
@@ -148,7 +150,7 @@ export function createDeliveryStore(sql: Sql) {
                     ${deliveries.map((d) => d.eventId)}::uuid[], ${deliveries.map((d) => d.eventType)}::text[],
                     ${deliveries.map((d) => d.subscriptionId)}::uuid[], ${deliveries.map((d) => d.dueInMs)}::float8[])
           as d(id, org_id, event_id, event_type, subscription_id, due_in_ms)
-        where not exists (select from delivery.cancelled_events c where c.event_id = d.event_id)
+        where not exists (select from delivery.cancelled_events c where c.event_id = d.event_id and c.org_id = d.org_id)
         on conflict (event_id, subscription_id) do nothing
         returning id`;
       return new Set(created.map((row) => row.id));
@@ -164,6 +166,8 @@ export function createDeliveryStore(sql: Sql) {
           select d.id, d.subscription_id, d.next_attempt_at from delivery.deliveries d
           join delivery.subscriptions s on s.id = d.subscription_id and s.state = 'active' and s.deleted_at is null
           where d.state = 'pending' and d.next_attempt_at <= now() and d.subscription_id <> all(${busy}::uuid[])
+            -- A delivery created while its event was being deleted escaped the cancellation: it is never retried.
+            and not exists (select from delivery.cancelled_events c where c.event_id = d.event_id)
           order by d.next_attempt_at limit ${limit * 4}),
         due as (
           select id, row_number() over (partition by subscription_id order by next_attempt_at, id) as n from candidates)

@@ -25,6 +25,8 @@ export async function publishBatch(
   options: ForwardOptions,
   logger: Logger,
 ) {
+  // A batch whose every event is malformed reaches no backend: the key is checked before any is read.
+  await forwarder.admit(IngestService.method.publishEvents, options.key);
   const results: JsonValue[] = [];
   const decoded: { index: number; event: EventInput }[] = [];
   for (const [index, item] of batch.items.entries()) {

@@ -29,7 +29,7 @@ export function batchEvents(
     throw new InvalidField(IDEMPOTENCY_KEY_HEADER, "a batch takes an idempotency_key in each event, not the Idempotency-Key header");
   }
   const mode = cloudEventsMode(header("content-type"), header);
-  if (mode === "batch") return { items: batchOf(body), read: (item, index) => fromStructured(item, `events[${index}].`) };
+  if (mode === "batch") return { items: counted(batchOf(body), ""), read: (item, index) => fromStructured(item, `events[${index}].`) };
   if (mode !== undefined) throw httpError(415, `send one CloudEvent to /v1/events, or a batch as ${BATCH_TYPE}`, Code.InvalidArgument);
   return { items: eventsOf(body), read: (item) => (isObject(item) ? withKey(item, undefined) : item) };
 }
@@ -42,8 +42,13 @@ function eventsOf(body: JsonValue | undefined): JsonValue[] {
   const unknown = Object.keys(body).find((key) => key !== "events");
   if (unknown !== undefined) throw new InvalidField(unknown, `unknown field "${unknown}"`);
   const { events } = body;
-  if (!Array.isArray(events) || events.length === 0) throw new InvalidField("events", "events must be a list of at least one event");
-  if (events.length > maxEvents) throw new InvalidField("events", `events holds more than ${maxEvents} events`);
+  if (!Array.isArray(events)) throw new InvalidField("events", "events must be a list of events");
+  return counted(events, "events");
+}
+
+function counted(events: JsonValue[], field: string): JsonValue[] {
+  if (events.length === 0) throw new InvalidField(field, "a batch must hold at least one event");
+  if (events.length > maxEvents) throw new InvalidField(field, `a batch holds at most ${maxEvents} events`);
   return events;
 }
 

@@ -48,10 +48,17 @@ export class Forwarder {
     }
   }
 
+  /**
+   * Refuses a caller whose key the method needs and auth does not know. Rejecting here spares the backends
+   * traffic that can only fail; they check the key again regardless.
+   */
+  async admit(method: DescMethod, key: string | undefined): Promise<void> {
+    if (needsApiKey(method)) await this.verifier.verify(requireKey(key));
+  }
+
   async forward(method: DescMethod, request: Message, options: ForwardOptions): Promise<Message> {
     const { key, timeoutMs, signal } = options;
-    // Rejecting here spares the backends traffic that can only fail; they check the key again regardless.
-    if (needsApiKey(method)) await this.verifier.verify(requireKey(key));
+    await this.admit(method, key);
     if (method === IngestService.method.publishEvents) {
       const batch = request as PublishEventsRequest;
       return this.#call(method, create(PublishEventsRequestSchema, { ...batch, events: batch.events.map(withDataAsJson) }), options);
@@ -74,7 +81,7 @@ export class Forwarder {
     // A REST publish waits for its batch without a signal of its own: a client that left cannot be told either way.
     if (method === IngestService.method.publishEvent)
       return toJsonString(method.output, await this.forward(method, request, { key: options.key }), apiJson);
-    if (needsApiKey(method)) await this.verifier.verify(requireKey(options.key));
+    await this.admit(method, options.key);
     const backend = this.#jsonBackends.get(method.parent);
     if (!backend) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
     const signal = options.signal?.();

@@ -36,8 +36,8 @@ export function inboxQueryOf(req: ListInboxRequest): InboxQuery {
   const status = statusOf(req.status);
   const leaseSeconds = secondsOf(req.lease, "lease", maxLeaseSeconds);
   if (leaseSeconds > 0 && status !== "pending") throw new InvalidField("lease", "only pending events can be leased");
-  const since = req.since && timestampDate(req.since);
-  const until = req.until && timestampDate(req.until);
+  const since = req.since && dateOf(timestampDate(req.since), "since");
+  const until = req.until && dateOf(timestampDate(req.until), "until");
   if (since && until && since >= until) throw new InvalidField("until", "until must be later than since");
   return {
     limit: req.limit || defaultLimit,
@@ -51,6 +51,12 @@ export function inboxQueryOf(req: ListInboxRequest): InboxQuery {
     waitMs: secondsOf(req.wait, "wait", maxWaitSeconds) * 1000,
     leaseSeconds,
   };
+}
+
+// A binary caller may send any seconds at all; JSON callers only RFC 3339 times, which Dates hold.
+function dateOf(date: Date, field: string): Date {
+  if (Number.isNaN(date.getTime())) throw new InvalidField(field, `${field} is out of range`);
+  return date;
 }
 
 function directionOf(order: string): Direction {

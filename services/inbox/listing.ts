@@ -18,21 +18,26 @@ const answerMarginMs = 1_000;
 /** The ListInboxResponse as JSON text, written as Connect writes it (proto names, has_more present). */
 export async function listInbox(
   store: InboxLister,
-  arrivals: Pick<Arrivals, "next">,
+  arrivals: Pick<Arrivals, "watch">,
   orgId: string,
   query: InboxQuery,
   limits: ListingLimits = {},
 ): Promise<string> {
-  let page = await store.list(orgId, query);
   const started = performance.now();
   const waitMs = Math.min(query.waitMs, (limits.timeoutMs ?? Number.POSITIVE_INFINITY) - answerMarginMs);
   const left = () => started + waitMs - performance.now();
-  while (!page.last && left() > 0 && !limits.signal?.aborted) {
-    await arrivals.next(orgId, left(), limits.signal);
-    // Announced events are committed: one reading finds them, unless they match another query than this one.
-    if (left() > 0 && !limits.signal?.aborted) page = await store.list(orgId, query);
+  const watch = waitMs > 0 ? arrivals.watch(orgId) : undefined;
+  try {
+    let page = await store.list(orgId, query);
+    while (watch && !page.last && left() > 0 && !limits.signal?.aborted) {
+      await watch.next(left(), limits.signal);
+      // Announced events are committed: one reading finds them, unless they match another query than this one.
+      if (left() > 0 && !limits.signal?.aborted) page = await store.list(orgId, query);
+    }
+    return responseJson(page, query);
+  } finally {
+    watch?.close();
   }
-  return responseJson(page, query);
 }
 
 function responseJson(page: InboxPage, query: InboxQuery): string {

@@ -23,7 +23,7 @@ const maxAckIds = 1000;
  * answer is what Connect would have written from the same rows. Binary, gRPC and gRPC-Web calls go through
  * inboxRoutes below, which read the same JSON.
  */
-export function listInboxJson(store: InboxLister, arrivals: Pick<Arrivals, "next">): JsonRoute<typeof InboxService.method.listInbox> {
+export function listInboxJson(store: InboxLister, arrivals: Pick<Arrivals, "watch">): JsonRoute<typeof InboxService.method.listInbox> {
   return {
     method: InboxService.method.listInbox,
     answer: (req, caller, call) => listInbox(store, arrivals, caller.orgId, inboxQueryOf(req), call),
@@ -38,7 +38,7 @@ export type EventDeliveries = Pick<Client<typeof DeliveryService>, "listEventDel
 
 export interface InboxDeps {
   store: InboxReads;
-  arrivals: Pick<Arrivals, "next">;
+  arrivals: Pick<Arrivals, "watch">;
   delivery: EventDeliveries;
   /** The retention of orgs that have not set theirs. */
   defaultRetentionDays: number;

@@ -62,6 +62,8 @@ export function createEventStore(sql: Sql) {
         insert into inbox.delivery_statuses (event_id, org_id, status, settled_at)
         select * from unnest(${rows.map((r) => r.event_id)}::uuid[], ${rows.map((r) => r.org_id)}::uuid[],
                              ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.settled_at.toISOString())}::timestamptz[])
+          as o(event_id, org_id, status, settled_at)
+        where not exists (select from inbox.deleted_events d where d.event_id = o.event_id)
         on conflict (event_id) do update set status = excluded.status, settled_at = excluded.settled_at
           where delivery_statuses.settled_at < excluded.settled_at`;
       await copyDeliveryStatuses(

@@ -20,6 +20,9 @@ export function decodeCursor(cursor: string): string | undefined {
 
 export type Direction = "asc" | "desc";
 
+// Postgres' bigint, where sequences live.
+const maxSequence = 2n ** 63n - 1n;
+
 /** A cursor for lists ordered by a sequence number (as text, for numbers beyond JavaScript's), read in one direction. */
 export function encodeSequenceCursor(after: string, direction: Direction): string {
   return Buffer.from(JSON.stringify({ after, direction })).toString("base64url");
@@ -34,7 +37,7 @@ export function decodeSequenceCursor(cursor: string, direction: Direction): stri
   } catch {
     // Not JSON: reported below like any other foreign cursor.
   }
-  if (typeof read?.after !== "string" || !/^\d{1,19}$/.test(read.after)) {
+  if (typeof read?.after !== "string" || !/^\d{1,19}$/.test(read.after) || BigInt(read.after) > maxSequence) {
     throw new InvalidField("cursor", "cursor is not one this API returned");
   }
   if (read.direction !== direction) throw new InvalidField("cursor", "cursor was made for the other order");

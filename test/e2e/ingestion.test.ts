@@ -116,6 +116,11 @@ test("ingestion - a batch refused whole says why and stores nothing", async (t) 
   const tooMany = Array.from({ length: 1001 }, () => ({ type: "t" }));
   const cases = [
     { reply: await api.post("/v1/events/batch", { events: [] }), status: 400, field: "events" },
+    {
+      reply: await apiClient(stack.gatewayUrl).post("/v1/events/batch", { events: [{ type: "bad type" }] }),
+      status: 401,
+      field: undefined,
+    },
     { reply: await api.post("/v1/events/batch", { events: tooMany }), status: 400, field: "events" },
     { reply: await api.post("/v1/events/batch", { events: [{ type: "t" }], extra: 1 }), status: 400, field: "extra" },
     { reply: await api.post("/v1/events/batch", [{ type: "t" }]), status: 400, field: "" },

@@ -14,7 +14,9 @@ function inbox() {
   const orgs = { a: uuidv7(), b: uuidv7() };
   const keys = { a: newKey(), b: newKey() };
   // No event arrives during these tests: a long-poll would simply wait out its time.
-  const arrivals = { next: (_orgId: string, ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
+  const arrivals = {
+    watch: () => ({ next: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)), close: () => {} }),
+  };
   // The delivery service as the routes see it: no deliveries, and a record of the events whose deliveries were cancelled.
   const cancelled: string[] = [];
   const delivery = {
