@@ -53,6 +53,9 @@ function counted(events: JsonValue[], field: string): JsonValue[] {
 }
 
 function withKey(event: JsonObject, headerKey: string | undefined): JsonObject {
+  // Most events carry no key, or a key where the proto has it: they go on untouched.
+  const untouched = headerKey === undefined && event.dedup_id === undefined && event.idempotencyKey === undefined;
+  if (untouched && event.idempotency_key !== "") return event;
   const { dedup_id: alias, ...rest } = event;
   const keys = [headerKey, alias, rest.idempotency_key ?? rest.idempotencyKey].filter((key) => key !== undefined);
   if (keys.length === 0) return event;

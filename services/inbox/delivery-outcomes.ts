@@ -10,6 +10,8 @@ import type { DeliveryOutcomeRow, EventStore } from "./store.js";
 
 // After a failed write the message comes back after this long, so that an outage is not a busy loop.
 const retryDelayMs = 1_000;
+// How many times outcomes come back for events the inbox has not stored yet.
+const maxWaitsForEvents = 5;
 
 const statuses = new Map([
   [EventDeliveryStatus.DELIVERED, "delivered"],
@@ -33,8 +35,11 @@ export async function startOutcomesConsumer(js: JetStreamClient, store: EventSto
       return msg.term();
     }
     try {
-      if (rows.length > 0) await store.addDeliveryOutcomes(rows);
-      msg.ack();
+      const { missing } = rows.length > 0 ? await store.addDeliveryOutcomes(rows) : { missing: 0 };
+      // An event the projection is storing right now may have missed its status: the outcomes come again once it is in.
+      // An event still missing after that is far behind in the events stream; it takes its status when stored.
+      if (missing > 0 && msg.info.redeliveryCount <= maxWaitsForEvents) msg.nak(retryDelayMs);
+      else msg.ack();
     } catch (err) {
       if (isDependencyDown(err)) logger.warn({ err }, "store unavailable; the outcomes will be redelivered");
       else logger.error({ err, stream_seq: msg.seq }, "recording delivery outcomes failed; they will be redelivered");

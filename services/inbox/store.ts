@@ -37,27 +37,29 @@ export type NewEventRow = Omit<EventRow, "acked_at" | "data" | "occurred_at" | "
 export function createEventStore(sql: Sql) {
   return {
     /**
-     * Adds the events not stored yet and ignores the rest, in one statement whatever their number. The lock on
-     * positions is taken before any is drawn, and held until the statement commits.
+     * Adds the events not stored yet and ignores the rest, in one statement whatever their number, each with the
+     * delivery status already recorded for it. The lock on positions is taken before any is drawn, and held until
+     * the statement commits.
      */
     async addEvents(rows: NewEventRow[]): Promise<void> {
       await sql`
         with writer as (select inbox.lock_positions())
-        insert into inbox.events (id, org_id, type, source, data, occurred_at, received_at)
-        select id, org_id, type, source, data::jsonb, occurred_at, received_at
+        insert into inbox.events (id, org_id, type, source, data, occurred_at, received_at, delivery_status)
+        select e.id, e.org_id, e.type, e.source, e.data::jsonb, e.occurred_at, e.received_at, s.status
         from writer, jsonb_to_recordset(${sql.json(rows as never)}) as e(
           id uuid, org_id uuid, type text, source text, data text, occurred_at timestamptz, received_at timestamptz)
+        left join inbox.delivery_statuses s on s.event_id = e.id
         where not exists (select from inbox.deleted_events d where d.event_id = e.id)
-        order by id
+        order by e.id
         on conflict (id) do nothing`;
-      await copyDeliveryStatuses(
-        sql,
-        rows.map((row) => row.id),
-      );
     },
 
-    /** Records how events' deliveries ended; an outcome older than the one stored changes nothing. */
-    async addDeliveryOutcomes(rows: DeliveryOutcomeRow[]): Promise<void> {
+    /**
+     * Records how events' deliveries ended, on the events too; an outcome older than the one stored changes nothing.
+     * Answers how many of the events the inbox has neither stored nor deleted: one being stored at this moment may
+     * miss its status, and recording the outcomes again once it is stored mends that.
+     */
+    async addDeliveryOutcomes(rows: DeliveryOutcomeRow[]): Promise<{ missing: number }> {
       await sql`
         insert into inbox.delivery_statuses (event_id, org_id, status, settled_at)
         select * from unnest(${rows.map((r) => r.event_id)}::uuid[], ${rows.map((r) => r.org_id)}::uuid[],
@@ -66,10 +68,17 @@ export function createEventStore(sql: Sql) {
         where not exists (select from inbox.deleted_events d where d.event_id = o.event_id)
         on conflict (event_id) do update set status = excluded.status, settled_at = excluded.settled_at
           where delivery_statuses.settled_at < excluded.settled_at`;
-      await copyDeliveryStatuses(
-        sql,
-        rows.map((row) => row.event_id),
-      );
+      // A statement of its own, once the statuses are committed: an event stored from then on takes its status itself.
+      const ids = rows.map((row) => row.event_id);
+      const [row] = await sql<{ missing: number }[]>`
+        with copied as (
+          update inbox.events e set delivery_status = s.status
+          from inbox.delivery_statuses s
+          where s.event_id = e.id and e.id = any(${ids}::uuid[]) and e.delivery_status is distinct from s.status)
+        select count(*)::int as missing from unnest(${ids}::uuid[]) as o(id)
+        where not exists (select from inbox.events e where e.id = o.id)
+          and not exists (select from inbox.deleted_events d where d.event_id = o.id)`;
+      return row!;
     },
 
     /**
@@ -196,17 +205,6 @@ export interface InboxPage {
   events: string;
   last: string | undefined;
   more: boolean;
-}
-
-/**
- * Events and their delivery outcomes arrive on two streams, in either order. Each writer copies statuses onto events
- * in a statement of its own, after its write has committed: whichever commits second sees the other's work.
- */
-async function copyDeliveryStatuses(sql: Sql, eventIds: string[]): Promise<void> {
-  await sql`
-    update inbox.events e set delivery_status = s.status
-    from inbox.delivery_statuses s
-    where s.event_id = e.id and e.id = any(${eventIds}::uuid[]) and e.delivery_status is distinct from s.status`;
 }
 
 /** The filters of a query as one condition. */

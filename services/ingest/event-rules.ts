@@ -81,6 +81,8 @@ function isJsonObject(value: unknown): boolean {
 
 /** How deeply the objects and arrays of valid JSON text nest: brackets outside strings are counted. */
 function nestingDepth(json: string): number {
+  // Text with few opening brackets cannot nest deeply: counting them is a native search, far cheaper than the scan.
+  if (openingBrackets(json, maxDataDepth + 1) <= maxDataDepth) return 0;
   let depth = 0;
   let deepest = 0;
   let inString = false;
@@ -94,4 +96,13 @@ function nestingDepth(json: string): number {
     else if (c === 0x7d || c === 0x5d) depth--;
   }
   return deepest;
+}
+
+/** How many "{" and "[" the text holds, counting no further than limit. */
+function openingBrackets(text: string, limit: number): number {
+  let count = 0;
+  for (const bracket of ["{", "["]) {
+    for (let at = text.indexOf(bracket); at >= 0 && count < limit; at = text.indexOf(bracket, at + 1)) count++;
+  }
+  return count;
 }

@@ -215,3 +215,14 @@ test("inbox store - a deleted event never comes back from the stream", async (t)
   t.is(await store.find(orgId, row.id), undefined);
   t.false(await store.delete(orgId, row.id));
 });
+
+test("inbox store - a delivery outcome recorded before its event is on the event once stored, and counted missing until then", async (t) => {
+  const orgId = uuidv7();
+  const row = event(orgId);
+  const outcome = { event_id: row.id, org_id: orgId, status: "failed" as const, settled_at: new Date() };
+  t.deepEqual(await store.addDeliveryOutcomes([outcome]), { missing: 1 });
+  await store.addEvents([row]);
+  t.is((await store.find(orgId, row.id))?.delivery_status, "failed");
+  t.deepEqual(await store.addDeliveryOutcomes([outcome]), { missing: 0 });
+  t.deepEqual(await listAll(orgId, { status: "failed" }), [row.id]);
+});

@@ -112,3 +112,12 @@ test("event rules - occurred_at outside years 0001 to 9999 is refused", (t) => {
     t.is(errorOf(t, () => acceptEvent(input({ type: "a", occurredAt: { seconds, nanos: 0 } }))).field, "occurred_at");
   }
 });
+
+test("event rules - data may nest 32 levels, not 33, however many shallow objects it holds; brackets in strings do not count", (t) => {
+  const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${"}".repeat(levels)}`;
+  const event = (data: string) => create(EventInputSchema, { type: "t", dataJson: Buffer.from(data) });
+  t.notThrows(() => acceptEvent(event(nested(32))));
+  t.is(errorOf(t, () => acceptEvent(event(nested(33)))).field, "data");
+  t.notThrows(() => acceptEvent(event(JSON.stringify({ items: Array.from({ length: 200 }, (_, i) => ({ i, tags: [i] })) }))));
+  t.notThrows(() => acceptEvent(event(JSON.stringify({ text: "{[".repeat(100), quoted: '\\"{{{{' }))));
+});
