@@ -26,7 +26,7 @@ export interface InboxQuery {
 
 const defaultLimit = 100;
 const maxLimit = 1000;
-export const maxWaitSeconds = 30;
+const maxWaitSeconds = 30;
 const maxLeaseSeconds = 12 * 60 * 60;
 const statuses: ReadonlySet<string> = new Set<InboxStatus>(["pending", "acked", "delivered", "failed"]);
 
