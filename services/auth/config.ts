@@ -1,12 +1,17 @@
 // The auth service's settings, read once at start.
-import { common, databaseUrl, listenPort, loadConfig, optionalText } from "../shared/config.js";
+import { keyEnvironments } from "../shared/api-key.js";
+import { common, databaseUrl, keyChecks, listenPort, loadConfig, natsUrl, oneOf, optionalText } from "../shared/config.js";
 
 export function loadAuthConfig() {
   return loadConfig({
     ...common,
     port: listenPort("auth"),
     databaseUrl,
+    natsUrl,
+    ...keyChecks,
     /** Who may create orgs; when unset, nobody can. */
     adminToken: optionalText("ADMIN_TOKEN"),
+    /** The environment this deployment's keys carry (tk_live_, tk_test_); keys of the other are refused. */
+    keyEnvironment: oneOf("KEY_ENVIRONMENT", "live", keyEnvironments),
   });
 }

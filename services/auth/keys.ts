@@ -1,15 +1,13 @@
-// API keys: how they are made, and how a presented key is checked against its stored hash.
+// API keys: how they are made, and how a presented key's secret is checked against its stored hash.
 import { randomInt } from "node:crypto";
 import * as argon2 from "argon2";
-import { apiKeyPattern } from "../shared/authenticate.js";
-
-const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+import { base62, formatKey, type KeyEnvironment, keyIdLength, secretLength } from "../shared/api-key.js";
 
 // OWASP's argon2id minimum: keys are random, so the hash guards against a leaked table, not weak secrets.
 const hashOptions: argon2.HashOptions = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
 function randomText(length: number): string {
-  return Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join("");
+  return Array.from({ length }, () => base62[randomInt(base62.length)]).join("");
 }
 
 export interface NewKey {
@@ -19,16 +17,10 @@ export interface NewKey {
   secretHash: string;
 }
 
-export async function newKey(): Promise<NewKey> {
-  const id = randomText(12);
-  const secret = randomText(32);
-  return { id, key: `tk_${id}_${secret}`, secretHash: await argon2.hash(secret, hashOptions) };
-}
-
-/** Splits a presented key into its id and secret; undefined when it is not shaped like one of ours. */
-export function parseKey(key: string): { id: string; secret: string } | undefined {
-  const match = apiKeyPattern.exec(key);
-  return match ? { id: match[1]!, secret: match[2]! } : undefined;
+export async function newKey(environment: KeyEnvironment): Promise<NewKey> {
+  const id = randomText(keyIdLength);
+  const secret = randomText(secretLength);
+  return { id, key: formatKey({ environment, id, secret }), secretHash: await argon2.hash(secret, hashOptions) };
 }
 
 export function secretMatches(secretHash: string, secret: string): Promise<boolean> {

@@ -1,13 +1,18 @@
 // The auth service process: wiring only.
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import { requireApiKey } from "../shared/authenticate.js";
 import { connectDatabase, migrate } from "../shared/database.js";
+import { startKeyChecks } from "../shared/key-checks.js";
 import { createLogger } from "../shared/logger.js";
 import { createMetrics } from "../shared/metrics.js";
+import { connectNats } from "../shared/nats.js";
 import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
 import { loadAuthConfig } from "./config.js";
+import { keyAnnouncer, recordKeyUses } from "./key-announcements.js";
 import { authRoutes } from "./routes.js";
 import { createAuthStore } from "./store.js";
+import { verifyWithStore } from "./verification.js";
 
 const config = loadAuthConfig();
 const logger = createLogger("auth", config.logLevel);
@@ -15,6 +20,13 @@ if (!config.adminToken) logger.warn("ADMIN_TOKEN is not set: nobody can create o
 
 const sql = connectDatabase(config.databaseUrl, logger);
 await migrate(sql, "auth", new URL("./migrations/", import.meta.url), logger);
+const store = createAuthStore(sql);
+const verify = verifyWithStore(store, config.keyEnvironment);
+
+const nats = await connectNats(config.natsUrl, "auth", logger);
+// Auth checks the keys of calls to it like any service, asking its own store rather than itself.
+const keyChecks = startKeyChecks(nats, verify, config, logger);
+recordKeyUses(nats, store, logger.child({ module: "key-uses" }));
 
 const server = await startServer({
   host: config.host,
@@ -22,10 +34,24 @@ const server = await startServer({
   logger,
   metrics: createMetrics("auth"),
   services: [AuthService],
-  routes: authRoutes(createAuthStore(sql), config.adminToken),
+  routes: authRoutes({
+    store,
+    adminToken: config.adminToken,
+    environment: config.keyEnvironment,
+    verify,
+    announce: keyAnnouncer(nats, logger.child({ module: "key-changes" })),
+  }),
+  interceptors: [requireApiKey(keyChecks.verifier)],
 });
 
 onShutdown(logger, config.shutdownGraceMs, [
   ["server", () => server.close(config.shutdownGraceMs)],
+  [
+    "nats",
+    () => {
+      keyChecks.close();
+      return nats.drain();
+    },
+  ],
   ["database", () => sql.end({ timeout: 5 })],
 ]);

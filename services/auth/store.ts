@@ -1,5 +1,6 @@
-// The auth service's tables: orgs and the hashes of their keys.
-import type { Sql } from "../shared/database.js";
+// The auth service's tables: orgs, and their keys stored as hashes with what each may do.
+import type { Sql, Transaction } from "../shared/database.js";
+import { NotFound, PreconditionFailed } from "../shared/domain-errors.js";
 
 export interface OrgRow {
   id: string;
@@ -10,26 +11,117 @@ export interface OrgRow {
 export interface KeyRow {
   id: string;
   org_id: string;
+  environment: string;
   secret_hash: string;
+  name: string;
+  scopes: string[];
+  allowed_cidrs: string[];
   created_at: Date;
+  expires_at: Date | null;
+  last_used_at: Date | null;
 }
 
+/** A key about to be stored: its hash, never its secret. */
+export interface KeyToStore {
+  id: string;
+  environment: string;
+  secretHash: string;
+  name: string;
+  scopes: string[];
+  allowedCidrs: string[];
+}
+
+// An org with more keys than this is more likely leaking them than using them.
+export const maxKeysPerOrg = 100;
+
 export function createAuthStore(sql: Sql) {
+  /** A key that still works: neither revoked nor past the end of its grace period. */
+  const working = () => sql`revoked_at is null and (expires_at is null or expires_at > now())`;
+  const orgKey = async (tx: Transaction, orgId: string, id: string): Promise<KeyRow> => {
+    const [row] = await tx<KeyRow[]>`select * from auth.keys where id = ${id} and org_id = ${orgId} and ${working()}`;
+    if (!row) throw new NotFound("key");
+    return row;
+  };
+
   return {
-    async createOrg(org: { id: string; name: string }, key: { id: string; secretHash: string }) {
+    async createOrg(org: { id: string; name: string }, key: KeyToStore) {
       return sql.begin(async (tx) => {
         const [orgRow] = await tx<OrgRow[]>`insert into auth.orgs (id, name) values (${org.id}, ${org.name}) returning *`;
-        const [keyRow] = await tx<KeyRow[]>`
-          insert into auth.keys (id, org_id, secret_hash) values (${key.id}, ${org.id}, ${key.secretHash}) returning *`;
-        return { org: orgRow!, key: keyRow! };
+        return { org: orgRow!, key: await insertKey(tx, org.id, key) };
       });
     },
 
-    async activeKey(id: string): Promise<KeyRow | undefined> {
-      const [row] = await sql<KeyRow[]>`select * from auth.keys where id = ${id} and revoked_at is null`;
+    async workingKey(id: string): Promise<KeyRow | undefined> {
+      const [row] = await sql<KeyRow[]>`select * from auth.keys where id = ${id} and ${working()}`;
       return row;
+    },
+
+    async createKey(orgId: string, key: KeyToStore): Promise<KeyRow> {
+      return sql.begin(async (tx) => {
+        await lockOrgKeys(tx, orgId);
+        const [{ count }] = await tx<[{ count: number }]>`
+          select count(*)::int as count from auth.keys where org_id = ${orgId} and ${working()}`;
+        if (count >= maxKeysPerOrg) throw new PreconditionFailed(`an org holds at most ${maxKeysPerOrg} keys: revoke one first`);
+        return insertKey(tx, orgId, key);
+      });
+    },
+
+    async listKeys(orgId: string): Promise<KeyRow[]> {
+      return sql<KeyRow[]>`select * from auth.keys where org_id = ${orgId} and ${working()} order by created_at desc, id`;
+    },
+
+    /** Stores the successor and sets the old key's end; a grace of 0 revokes it at once. Returns both. */
+    async rotateKey(orgId: string, id: string, successor: KeyToStore, graceSeconds: number) {
+      return sql.begin(async (tx) => {
+        await lockOrgKeys(tx, orgId);
+        const old = await orgKey(tx, orgId, id);
+        if (old.expires_at) throw new PreconditionFailed("this key was rotated already: rotate the key that replaced it");
+        const created = await insertKey(tx, orgId, { ...successor, name: old.name, scopes: old.scopes, allowedCidrs: old.allowed_cidrs });
+        const [rotated] = await tx<KeyRow[]>`
+          update auth.keys set expires_at = now() + ${graceSeconds} * interval '1 second', replaced_by = ${created.id},
+            revoked_at = case when ${graceSeconds} = 0 then now() end
+          where id = ${id} returning *`;
+        return { created, rotated: rotated! };
+      });
+    },
+
+    /** Revokes a working key; refuses to revoke the org's last working admin key, which would lock the org out. */
+    async revokeKey(orgId: string, id: string): Promise<void> {
+      await sql.begin(async (tx) => {
+        await lockOrgKeys(tx, orgId);
+        const key = await orgKey(tx, orgId, id);
+        if (key.scopes.includes("admin")) {
+          const [other] = await tx`
+            select 1 from auth.keys where org_id = ${orgId} and id <> ${id} and ${working()} and expires_at is null
+              and 'admin' = any (scopes) limit 1`;
+          if (!other) throw new PreconditionFailed("this is the org's last admin key: create another admin key before revoking it");
+        }
+        await tx`update auth.keys set revoked_at = now() where id = ${id}`;
+      });
+    },
+
+    /** Records when keys were last used (ms since the epoch, by key id); reports may arrive late and out of order. */
+    async recordUses(uses: Map<string, number>): Promise<void> {
+      if (uses.size === 0) return;
+      await sql`
+        update auth.keys k set last_used_at = greatest(k.last_used_at, to_timestamp(u.ms / 1000.0))
+        from unnest(${[...uses.keys()]}::text[], ${[...uses.values()]}::float8[]) as u (id, ms)
+        where k.id = u.id`;
     },
   };
 }
 
 export type AuthStore = ReturnType<typeof createAuthStore>;
+
+// Changes to an org's keys are made one at a time: two revocations at once could otherwise leave it no admin key.
+async function lockOrgKeys(tx: Transaction, orgId: string): Promise<void> {
+  await tx`select pg_advisory_xact_lock(hashtext(${`auth.keys:${orgId}`}))`;
+}
+
+async function insertKey(tx: Transaction, orgId: string, key: KeyToStore): Promise<KeyRow> {
+  const [row] = await tx<KeyRow[]>`
+    insert into auth.keys (id, org_id, environment, secret_hash, name, scopes, allowed_cidrs)
+    values (${key.id}, ${orgId}, ${key.environment}, ${key.secretHash}, ${key.name}, ${key.scopes}, ${key.allowedCidrs})
+    returning *`;
+  return row!;
+}

@@ -1,53 +1,28 @@
 // Keeps webhooks from reaching inside our own network (SSRF): the addresses a webhook may not resolve to.
 import dns, { type LookupAddress } from "node:dns";
-import { BlockList, isIP } from "node:net";
-import { ConfigError, type Setting } from "../shared/config.js";
+import { isIP } from "node:net";
 import { InvalidField } from "../shared/domain-errors.js";
+import { inNetworks, networks } from "../shared/networks.js";
 
 // Loopback, private, shared, link-local (cloud metadata at 169.254.169.254 and fd00:ec2::254), multicast and reserved.
-const privateNetworks: [string, number][] = [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.0.0.0", 24],
-  ["192.168.0.0", 16],
-  ["198.18.0.0", 15],
-  ["224.0.0.0", 3],
-  ["::", 128],
-  ["::1", 128],
-  ["64:ff9b::", 96],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["ff00::", 8],
-];
-
-function blockListOf(networks: [string, number][]): BlockList {
-  const list = new BlockList();
-  for (const [address, prefix] of networks) list.addSubnet(address, prefix, isIP(address) === 6 ? "ipv6" : "ipv4");
-  return list;
-}
-
-const denied = blockListOf(privateNetworks);
-
-/** CIDRs, comma-separated, such as "127.0.0.0/8,::1/128"; empty allows none. */
-export function allowedNetworks(env: string): Setting<[string, number][]> {
-  return {
-    env,
-    read(raw) {
-      if (!raw) return [];
-      return raw.split(",").map((cidr) => {
-        const [address = "", prefix] = cidr.trim().split("/");
-        const bits = Number(prefix);
-        const max = isIP(address) === 6 ? 128 : 32;
-        if (!isIP(address) || !Number.isInteger(bits) || bits < 0 || bits > max) throw new ConfigError(env, `"${cidr}" is not a CIDR`);
-        return [address, bits];
-      });
-    },
-  };
-}
+const privateNetworks = networks([
+  "0.0.0.0/8",
+  "10.0.0.0/8",
+  "100.64.0.0/10",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "172.16.0.0/12",
+  "192.0.0.0/24",
+  "192.168.0.0/16",
+  "198.18.0.0/15",
+  "224.0.0.0/3",
+  "::/128",
+  "::1/128",
+  "64:ff9b::/96",
+  "fc00::/7",
+  "fe80::/10",
+  "ff00::/8",
+]);
 
 /** A refused address, as the attempt's error says it. */
 export class ForbiddenAddress extends Error {
@@ -55,15 +30,15 @@ export class ForbiddenAddress extends Error {
 }
 
 export class AddressGuard {
-  readonly #allowed: BlockList;
+  readonly #allowed: ReturnType<typeof networks>;
 
-  constructor(allowed: [string, number][]) {
-    this.#allowed = blockListOf(allowed);
+  /** allowed: CIDR blocks inside our networks that webhooks may reach anyway (a developer's loopback). */
+  constructor(allowed: readonly string[]) {
+    this.#allowed = networks(allowed);
   }
 
   allows(address: string): boolean {
-    const family = isIP(address) === 6 ? "ipv6" : "ipv4";
-    return !denied.check(address, family) || this.#allowed.check(address, family);
+    return !inNetworks(privateNetworks, address) || inNetworks(this.#allowed, address);
   }
 
   /**

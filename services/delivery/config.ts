@@ -1,6 +1,5 @@
 // The delivery service's settings, read once at start.
-import { common, databaseUrl, integer, keyCacheTtlMs, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
-import { allowedNetworks } from "./address-guard.js";
+import { cidrList, common, databaseUrl, integer, keyChecks, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
 import { retrySchedule } from "./retry-policy.js";
 
 export function loadDeliveryConfig(env: Record<string, string | undefined> = process.env) {
@@ -11,7 +10,7 @@ export function loadDeliveryConfig(env: Record<string, string | undefined> = pro
       authUrl: peers.authUrl,
       databaseUrl,
       natsUrl,
-      keyCacheTtlMs,
+      ...keyChecks,
       /** How long one webhook POST may take, answer included. */
       timeoutMs: integer("DELIVERY_TIMEOUT_MS", 10_000, 1, 300_000),
       /** How many webhook POSTs run at once, in total. */
@@ -27,7 +26,7 @@ export function loadDeliveryConfig(env: Record<string, string | undefined> = pro
       /** How long a stream message waits before it comes back when Postgres is down. */
       outageBackoffMs: integer("DELIVERY_OUTAGE_BACKOFF_MS", 5_000, 0, 600_000),
       /** Private networks webhooks may reach anyway (CIDRs, comma-separated): the local stack allows loopback. */
-      allowedNetworks: allowedNetworks("DELIVERY_ALLOWED_NETWORKS"),
+      allowedNetworks: cidrList("DELIVERY_ALLOWED_NETWORKS"),
     },
     env,
   );

@@ -2,9 +2,10 @@
 
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
-import { KeyVerifier, requireApiKey } from "../shared/authenticate.js";
+import { askAuthService, requireApiKey } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import { connectDatabase, migrate } from "../shared/database.js";
+import { startKeyChecks } from "../shared/key-checks.js";
 import { createLogger } from "../shared/logger.js";
 import { createMetrics } from "../shared/metrics.js";
 import { connectNats } from "../shared/nats.js";
@@ -42,6 +43,7 @@ await ensureStream(jsm, deliveryOutcomesStream);
 const js = nc.jetstream();
 const cache = new SubscriptionCache(subscriptions, nc);
 const guard = new AddressGuard(config.allowedNetworks);
+const keyChecks = startKeyChecks(nc, askAuthService(createServiceClient(AuthService, config.authUrl)), config, logger);
 registerDepthGauges(metrics.registry, sql, jsm);
 
 const server = await startServer({
@@ -51,7 +53,7 @@ const server = await startServer({
   metrics,
   services: [DeliveryService],
   routes: deliveryRoutes({ subscriptions, deliveries, cache, guard }),
-  interceptors: [requireApiKey(new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs))],
+  interceptors: [requireApiKey(keyChecks.verifier)],
 });
 
 const lanes = new Lanes(config.concurrency, config.concurrencyPerSubscription);
@@ -100,6 +102,12 @@ onShutdown(logger, config.shutdownGraceMs, [
   ["scheduler", () => scheduler.stop()],
   ["attempts", () => sender.idle()],
   ["server", () => server.close(config.shutdownGraceMs)],
-  ["nats", () => nc.drain()],
+  [
+    "nats",
+    () => {
+      keyChecks.close();
+      return nc.drain();
+    },
+  ],
   ["database", () => sql.end({ timeout: 5 })],
 ]);

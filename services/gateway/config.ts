@@ -1,5 +1,5 @@
 // The gateway's settings, read once at start.
-import { common, integer, keyCacheTtlMs, listenPort, loadConfig, peers } from "../shared/config.js";
+import { cidrList, common, integer, keyChecks, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env) {
   return loadConfig(
@@ -7,7 +7,8 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       ...common,
       port: listenPort("gateway"),
       ...peers,
-      keyCacheTtlMs,
+      ...keyChecks,
+      natsUrl,
       /**
        * The largest REST request body read, in bytes. Event data alone may be 256 KiB (ingest's limit);
        * 1 MiB leaves room for JSON escaping and the event's other fields while refusing floods early.
@@ -15,6 +16,11 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       maxBodyBytes: integer("MAX_BODY_BYTES", 1_048_576, 1),
       /** The largest body of POST /v1/events/batch, in bytes: up to 1000 events. */
       maxBatchBodyBytes: integer("MAX_BATCH_BODY_BYTES", 5_242_880, 1),
+      /**
+       * Proxies in front of the gateway (CIDR blocks) whose X-Forwarded-For is believed: the client address is
+       * the nearest entry not among them. None by default: the client is the socket's peer.
+       */
+      trustedProxies: cidrList("TRUSTED_PROXIES"),
       /** How long a call may wait on its backend when the client set no shorter deadline. */
       backendTimeoutMs: integer("BACKEND_TIMEOUT_MS", 30_000, 1),
     },

@@ -9,18 +9,21 @@ import {
   PublishEventsRequestSchema,
   type PublishEventsResponse,
 } from "../../gen/triggers/v1/ingest_pb.js";
-import { type KeyVerifier, missingKey } from "../shared/authenticate.js";
+import { authorize, isKeyless, type KeyVerifier } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import { apiJson } from "../shared/json.js";
 import type { Logger } from "../shared/logger.js";
-import { currentRequestId } from "../shared/request-context.js";
+import { currentRequestId, FORWARDED_FOR_HEADER } from "../shared/request-context.js";
+import { checkAllowlist } from "./allowlist.js";
 import type { EventBatcher } from "./event-batcher.js";
 import { JsonBackend } from "./json-backend.js";
-import { type Backend, needsApiKey } from "./public-api.js";
+import type { Backend } from "./public-api.js";
 
 export interface ForwardOptions {
   /** The caller's API key, the one credential that travels on. */
   key: string | undefined;
+  /** Who is calling (see client-address.ts): checked against the key's allowlist, and told to the backend. */
+  clientAddress: string;
   /** Aborted when the client cancels the call; made only when needed, as making one costs a REST request. */
   signal?: () => AbortSignal;
   /** The client's own deadline, when it set one. */
@@ -49,16 +52,19 @@ export class Forwarder {
   }
 
   /**
-   * Refuses a caller whose key the method needs and auth does not know. Rejecting here spares the backends
-   * traffic that can only fail; they check the key again regardless.
+   * Refuses a caller whose key the method needs and auth does not know, whose key lacks the method's scope, or
+   * who calls from outside the key's allowlist. Refusing here spares the backends traffic that can only fail;
+   * they check the key and scope again regardless. The allowlist is checked here alone: only the gateway knows
+   * where a call came from.
    */
-  async admit(method: DescMethod, key: string | undefined): Promise<void> {
-    if (needsApiKey(method)) await this.verifier.verify(requireKey(key));
+  async admit(method: DescMethod, options: Pick<ForwardOptions, "key" | "clientAddress">): Promise<void> {
+    if (isKeyless(method)) return;
+    checkAllowlist(await authorize(this.verifier, method, options.key), options.clientAddress);
   }
 
   async forward(method: DescMethod, request: Message, options: ForwardOptions): Promise<Message> {
     const { key, timeoutMs, signal } = options;
-    await this.admit(method, key);
+    await this.admit(method, options);
     if (method === IngestService.method.publishEvents) {
       const batch = request as PublishEventsRequest;
       return this.#call(method, create(PublishEventsRequestSchema, { ...batch, events: batch.events.map(withDataAsJson) }), options);
@@ -67,7 +73,10 @@ export class Forwarder {
     // A publish may share its trip to ingest with others of the same key; the key was checked above, so it is set.
     if (event) {
       const send = (batch: PublishEventsRequest) =>
-        this.#call(IngestService.method.publishEvents, batch, { key }) as Promise<PublishEventsResponse>;
+        this.#call(IngestService.method.publishEvents, batch, {
+          key,
+          clientAddress: options.clientAddress,
+        }) as Promise<PublishEventsResponse>;
       return this.batcher.publish(key!, withDataAsJson(event), send, { timeoutMs, signal: signal?.() });
     }
     return this.#call(method, request, options);
@@ -80,14 +89,19 @@ export class Forwarder {
   async forwardJson(method: DescMethod, request: Message, options: ForwardOptions): Promise<string> {
     // A REST publish waits for its batch without a signal of its own: a client that left cannot be told either way.
     if (method === IngestService.method.publishEvent)
-      return toJsonString(method.output, await this.forward(method, request, { key: options.key }), apiJson);
-    await this.admit(method, options.key);
+      return toJsonString(
+        method.output,
+        await this.forward(method, request, { key: options.key, clientAddress: options.clientAddress }),
+        apiJson,
+      );
+    await this.admit(method, options);
     const backend = this.#jsonBackends.get(method.parent);
     if (!backend) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
     const signal = options.signal?.();
     try {
       return await backend.call(`${method.parent.typeName}/${method.name}`, toJsonString(method.input, request, apiJson), {
         key: options.key,
+        clientAddress: options.clientAddress,
         requestId: currentRequestId(),
         timeoutMs: this.#timeoutMs(options),
         signal,
@@ -106,7 +120,7 @@ export class Forwarder {
     if (!call) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
     const signal = options.signal?.();
     try {
-      return await call(request, { headers: credentials(options.key), signal, timeoutMs: this.#timeoutMs(options) });
+      return await call(request, { headers: backendHeaders(options), signal, timeoutMs: this.#timeoutMs(options) });
     } catch (err) {
       throw this.#relayed(err, method, signal);
     }
@@ -142,14 +156,12 @@ function withDataAsJson(event: EventInput): EventInput {
   return create(EventInputSchema, { type, source, occurredAt, idempotencyKey, dataJson: Buffer.from(JSON.stringify(event.data)) });
 }
 
-function requireKey(key: string | undefined): string {
-  if (key) return key;
-  throw missingKey();
-}
-
-/** Backends read one form of credential: whatever the caller sent becomes `Authorization: Bearer`. */
-function credentials(key: string | undefined): Headers {
-  const headers = new Headers();
+/**
+ * Backends read one form of credential: whatever the caller sent becomes `Authorization: Bearer`. The client's
+ * address goes as the one entry of X-Forwarded-For, replacing whatever the client wrote there.
+ */
+function backendHeaders({ key, clientAddress }: Pick<ForwardOptions, "key" | "clientAddress">): Headers {
+  const headers = new Headers({ [FORWARDED_FOR_HEADER]: clientAddress });
   if (key) headers.set("authorization", `Bearer ${key}`);
   return headers;
 }

@@ -2,11 +2,13 @@
 import http from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { codeFromString } from "@connectrpc/connect/protocol-connect";
-import { REQUEST_ID_HEADER } from "../shared/request-context.js";
+import { FORWARDED_FOR_HEADER, REQUEST_ID_HEADER } from "../shared/request-context.js";
 
 export interface JsonCallOptions {
   /** Sent as `Authorization: Bearer`, the one credential the backends read. */
   key: string | undefined;
+  /** Sent as X-Forwarded-For, for the backend's audit log. */
+  clientAddress: string;
   requestId: string | undefined;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -30,6 +32,7 @@ export class JsonBackend {
         "content-length": Buffer.byteLength(body),
         "connect-protocol-version": "1",
         "connect-timeout-ms": String(options.timeoutMs),
+        [FORWARDED_FOR_HEADER]: options.clientAddress,
       };
       if (options.key) headers.authorization = `Bearer ${options.key}`;
       if (options.requestId) headers[REQUEST_ID_HEADER] = options.requestId;

@@ -1,12 +1,16 @@
 // The gateway process, the one service clients talk to: wiring only.
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
-import { KeyVerifier } from "../shared/authenticate.js";
+import { askAuthService } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
+import { startKeyChecks } from "../shared/key-checks.js";
 import { createLogger } from "../shared/logger.js";
 import { createMetrics } from "../shared/metrics.js";
+import { connectNats } from "../shared/nats.js";
+import { networks } from "../shared/networks.js";
 import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
 import { restAccessLog, rpcAccessLog } from "./access-log.js";
+import { type AddressOf, clientAddress } from "./client-address.js";
 import { loadGatewayConfig } from "./config.js";
 import { EventBatcher } from "./event-batcher.js";
 import { Forwarder } from "./forwarder.js";
@@ -21,9 +25,18 @@ const metrics = createMetrics("gateway");
 
 const services = backends(config);
 const methods = publicMethods(services.map(({ service }) => service));
-const verifier = new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs);
-const forwarder = new Forwarder(services, verifier, logger.child({ module: "forwarder" }), config.backendTimeoutMs, new EventBatcher());
+const nats = await connectNats(config.natsUrl, "gateway", logger);
+const keyChecks = startKeyChecks(nats, askAuthService(createServiceClient(AuthService, config.authUrl)), config, logger);
+const forwarder = new Forwarder(
+  services,
+  keyChecks.verifier,
+  logger.child({ module: "forwarder" }),
+  config.backendTimeoutMs,
+  new EventBatcher(),
+);
 const restLogger = logger.child({ module: "rest" });
+const trustedProxies = networks(config.trustedProxies);
+const addressOf: AddressOf = (peer, forwardedFor) => clientAddress(peer, forwardedFor, trustedProxies);
 
 const server = await startServer({
   host: config.host,
@@ -31,7 +44,7 @@ const server = await startServer({
   logger,
   metrics,
   services: services.map(({ service }) => service),
-  routes: proxyRoutes(methods, forwarder),
+  routes: proxyRoutes(methods, forwarder, addressOf),
   interceptors: [rpcAccessLog(logger.child({ module: "rpc" }))],
   fallback: restHandler({
     routes: buildRestRoutes(methods),
@@ -40,7 +53,17 @@ const server = await startServer({
     maxBatchBodyBytes: config.maxBatchBodyBytes,
     logger: restLogger,
     log: restAccessLog(restLogger, metrics.registry),
+    addressOf,
   }),
 });
 
-onShutdown(logger, config.shutdownGraceMs, [["server", () => server.close(config.shutdownGraceMs)]]);
+onShutdown(logger, config.shutdownGraceMs, [
+  ["server", () => server.close(config.shutdownGraceMs)],
+  [
+    "nats",
+    () => {
+      keyChecks.close();
+      return nats.drain();
+    },
+  ],
+]);

@@ -2,14 +2,17 @@
 import type { DescMethod, Message } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { keyFromHeaders } from "../shared/authenticate.js";
+import { FORWARDED_FOR_HEADER, peerOf } from "../shared/request-context.js";
+import type { AddressOf } from "./client-address.js";
 import type { Forwarder } from "./forwarder.js";
 
-export function proxyRoutes(methods: DescMethod[], forwarder: Forwarder) {
+export function proxyRoutes(methods: DescMethod[], forwarder: Forwarder, addressOf: AddressOf) {
   return (router: ConnectRouter) => {
     for (const method of methods) {
       const handler = (request: Message, ctx: HandlerContext) =>
         forwarder.forward(method, request, {
           key: keyFromHeaders(ctx.requestHeader),
+          clientAddress: addressOf(peerOf(ctx), ctx.requestHeader.get(FORWARDED_FOR_HEADER) ?? undefined),
           signal: () => ctx.signal,
           timeoutMs: ctx.timeoutMs(),
         });

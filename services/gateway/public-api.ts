@@ -16,9 +16,6 @@ export interface Backend {
 // cancelling deliveries without deleting the event would leave an event that claims deliveries it will not get.
 const internalMethods: ReadonlySet<DescMethod> = new Set([AuthService.method.verifyKey, DeliveryService.method.cancelEventDeliveries]);
 
-// Creating an org is guarded by the admin token, which the auth service checks: there is no API key yet.
-const keylessMethods: ReadonlySet<DescMethod> = new Set([AuthService.method.createOrg]);
-
 export function backends(config: GatewayConfig): Backend[] {
   return [
     { service: AuthService, url: config.authUrl },
@@ -34,8 +31,4 @@ export function publicMethods(services: DescService[]): DescMethod[] {
   const streaming = methods.find((method) => method.methodKind !== "unary");
   if (streaming) throw new Error(`${streaming.parent.typeName}.${streaming.name} is not unary: the gateway forwards unary RPCs only`);
   return methods;
-}
-
-export function needsApiKey(method: DescMethod): boolean {
-  return !keylessMethods.has(method);
 }

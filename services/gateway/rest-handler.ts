@@ -6,9 +6,10 @@ import { InvalidField } from "../shared/domain-errors.js";
 import { toConnectError } from "../shared/errors.js";
 import { abortOnClose } from "../shared/hang-up.js";
 import type { Logger } from "../shared/logger.js";
-import { REQUEST_ID_HEADER, withRequestId } from "../shared/request-context.js";
+import { FORWARDED_FOR_HEADER, REQUEST_ID_HEADER, withRequestId } from "../shared/request-context.js";
 import type { HttpHandler } from "../shared/server.js";
 import { elapsed, type RestEntry } from "./access-log.js";
+import type { AddressOf } from "./client-address.js";
 import { publishBatch } from "./event-batch.js";
 import { batchEvents, singleEvent } from "./event-body.js";
 import type { Forwarder } from "./forwarder.js";
@@ -27,6 +28,7 @@ export interface RestHandlerOptions {
   maxBatchBodyBytes: number;
   logger: Logger;
   log: (entry: RestEntry) => void;
+  addressOf: AddressOf;
 }
 
 export function restHandler(options: RestHandlerOptions): HttpHandler {
@@ -56,14 +58,14 @@ async function serve(
   const header = (name: string) => firstHeader(req.headers[name]);
   const isBatch = route.method === IngestService.method.publishEvents;
   const body = route.body ? await readJsonBody(req, isBatch ? options.maxBatchBodyBytes : options.maxBodyBytes) : undefined;
-  const key = keyFromHeaders(header);
+  const caller = { key: keyFromHeaders(header), clientAddress: options.addressOf(req.socket.remoteAddress, header(FORWARDED_FOR_HEADER)) };
   if (isBatch) {
     for (const name of query.keys()) throw new InvalidField(name, `unknown query parameter "${name}"`);
-    return publishBatch(options.forwarder, batchEvents(body, header), { key }, options.logger);
+    return publishBatch(options.forwarder, batchEvents(body, header), caller, options.logger);
   }
   const isPublish = route.method === IngestService.method.publishEvent;
   const request = requestMessage(route, params, query, isPublish ? singleEvent(body, header) : body);
-  const response = await options.forwarder.forwardJson(route.method, request, { key, signal: () => abortOnClose(res) });
+  const response = await options.forwarder.forwardJson(route.method, request, { ...caller, signal: () => abortOnClose(res) });
   return responseText(route, response);
 }
 

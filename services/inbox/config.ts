@@ -1,5 +1,5 @@
 // The inbox service's settings, read once at start.
-import { common, databaseUrl, integer, keyCacheTtlMs, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
+import { common, databaseUrl, integer, keyChecks, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
 import { eventsKeptDays } from "../shared/streams.js";
 import { maxRetentionDays } from "./settings.js";
 
@@ -11,7 +11,7 @@ export function loadInboxConfig() {
     natsUrl,
     authUrl: peers.authUrl,
     deliveryUrl: peers.deliveryUrl,
-    keyCacheTtlMs,
+    ...keyChecks,
     /** The most events written to Postgres in one statement by the projection. */
     projectionBatchSize: integer("INBOX_BATCH_SIZE", 500, 1, 10_000),
     /** How many days an org's events are kept when it has not said. */

@@ -2,10 +2,11 @@
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
-import { KeyVerifier, requireApiKey } from "../shared/authenticate.js";
+import { askAuthService, requireApiKey } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import { connectDatabase, migrate } from "../shared/database.js";
 import { jsonRoute } from "../shared/json-route.js";
+import { startKeyChecks } from "../shared/key-checks.js";
 import { createLogger } from "../shared/logger.js";
 import { createMetrics } from "../shared/metrics.js";
 import { connectNats } from "../shared/nats.js";
@@ -55,7 +56,7 @@ const purge = startPurge(
   { intervalMs: config.purgeIntervalMs, defaultRetentionDays: config.defaultRetentionDays },
   logger.child({ module: "purge" }),
 );
-const verifier = new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs);
+const keyChecks = startKeyChecks(nats, askAuthService(createServiceClient(AuthService, config.authUrl)), config, logger);
 
 const metrics = createMetrics("inbox");
 
@@ -71,8 +72,8 @@ const server = await startServer({
     delivery: createServiceClient(DeliveryService, config.deliveryUrl),
     defaultRetentionDays: config.defaultRetentionDays,
   }),
-  interceptors: [requireApiKey(verifier)],
-  jsonRoutes: new Map([jsonRoute(listInboxJson(store, arrivals), { verifier, logger, metrics })]),
+  interceptors: [requireApiKey(keyChecks.verifier)],
+  jsonRoutes: new Map([jsonRoute(listInboxJson(store, arrivals), { verifier: keyChecks.verifier, logger, metrics })]),
 });
 
 onShutdown(logger, config.shutdownGraceMs, [
@@ -84,6 +85,7 @@ onShutdown(logger, config.shutdownGraceMs, [
     "nats",
     () => {
       arrivals.close();
+      keyChecks.close();
       return nats.drain();
     },
   ],

@@ -1,5 +1,5 @@
 // The ingest service's settings, read once at start.
-import { common, integer, keyCacheTtlMs, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
+import { common, integer, keyChecks, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
 
 export function loadIngestConfig() {
   return loadConfig({
@@ -7,7 +7,7 @@ export function loadIngestConfig() {
     port: listenPort("ingest"),
     natsUrl,
     authUrl: peers.authUrl,
-    keyCacheTtlMs,
+    ...keyChecks,
     /** How long to wait for JetStream to acknowledge a write before answering unavailable. */
     publishTimeoutMs: integer("PUBLISH_TIMEOUT_MS", 5_000, 1),
   });

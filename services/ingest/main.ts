@@ -1,8 +1,9 @@
 // The ingest service process: wiring only.
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
-import { KeyVerifier, requireApiKey } from "../shared/authenticate.js";
+import { askAuthService, requireApiKey } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
+import { startKeyChecks } from "../shared/key-checks.js";
 import { createLogger } from "../shared/logger.js";
 import { createMetrics } from "../shared/metrics.js";
 import { connectNats } from "../shared/nats.js";
@@ -22,7 +23,7 @@ const jsm = await nats.jetstreamManager();
 await ensureEventsStream(jsm);
 const writer = new StreamWriter(nats, config.publishTimeoutMs);
 const readEventsMessage = async (seq: number) => (await jsm.streams.getMessage(eventsStream.name, { seq })).data;
-const verifier = new KeyVerifier(createServiceClient(AuthService, config.authUrl), config.keyCacheTtlMs);
+const keyChecks = startKeyChecks(nats, askAuthService(createServiceClient(AuthService, config.authUrl)), config, logger);
 
 const server = await startServer({
   host: config.host,
@@ -31,7 +32,7 @@ const server = await startServer({
   metrics: createMetrics("ingest"),
   services: [IngestService],
   routes: ingestRoutes(createEventPublisher(writer, nats.info!.max_payload, readEventsMessage), logger),
-  interceptors: [requireApiKey(verifier)],
+  interceptors: [requireApiKey(keyChecks.verifier)],
 });
 
 onShutdown(logger, config.shutdownGraceMs, [
@@ -40,6 +41,7 @@ onShutdown(logger, config.shutdownGraceMs, [
     "nats",
     async () => {
       writer.close();
+      keyChecks.close();
       await nats.drain();
     },
   ],

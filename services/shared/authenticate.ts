@@ -1,29 +1,43 @@
-// Finds the org behind a request's API key, asking the auth service once per key and caching its verdict.
+// Finds the org behind a request's API key, asking the auth service once per key and caching its verdict until it changes.
 import { createHash } from "node:crypto";
+import type { DescMethod } from "@bufbuild/protobuf";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Client, Code, ConnectError, createContextKey, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionAlpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import type { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import { parseKey } from "./api-key.js";
+import { checkScope } from "./scopes.js";
 
 export interface Caller {
   orgId: string;
   keyId: string;
+  scopes: readonly string[];
+  /** CIDR blocks the key may be used from; empty means any. */
+  allowedCidrs: readonly string[];
 }
+
+/** What auth says of a key: its caller, and when it stops working on its own (ms since the epoch), if it does. */
+export interface Verified {
+  caller: Caller;
+  expiresAt?: number;
+}
+
+/** Asks whoever knows (the auth service, or auth's own store) about a key; rejects with unauthenticated for a bad one. */
+export type AskAuth = (key: string) => Promise<Verified>;
 
 interface Verdict {
   expiresAt: number;
   caller: Promise<Caller>;
+  /** The caller, once known: what a change of keys is matched against. */
+  known?: Caller;
 }
-
-/**
- * How every API key looks: "tk_", a 12-character key id, "_", a 32-character secret. The prefix lets secret
- * scanners and people recognise a Triggers key; the id finds its row without a scan.
- */
-export const apiKeyPattern = /^tk_([0-9A-Za-z]{12})_([0-9A-Za-z]{32})$/;
 
 // Long enough that a client hammering a wrong key costs the auth service (and argon2) little.
 const rejectionTtlMs = 5_000;
+// While changes to keys may go unheard (no NATS), a verdict is trusted this long: a revocation still lands within it.
+const unheardTtlMs = 1_000;
 const maxCachedKeys = 10_000;
 
 /** Reads one request header by its lower-case name. */
@@ -37,18 +51,62 @@ export function keyFromHeaders(headers: Headers | HeaderLookup): string | undefi
   return get("x-api-key") ?? undefined;
 }
 
+/** Asks the auth service over Connect; an outage of it is unavailable, never a verdict. */
+export function askAuthService(auth: Client<typeof AuthService>): AskAuth {
+  return async (key) => {
+    try {
+      const { orgId, keyId, scopes, allowedCidrs, expiresAt } = await auth.verifyKey({ key });
+      return { caller: { orgId, keyId, scopes, allowedCidrs }, expiresAt: expiresAt && timestampMs(expiresAt) };
+    } catch (err) {
+      if (ConnectError.from(err).code === Code.Unauthenticated) throw unknownKey();
+      throw new ConnectError("cannot verify API keys right now, try again", Code.Unavailable);
+    }
+  };
+}
+
+export interface KeyVerifierOptions {
+  ttlMs: number;
+  /** Told of every key accepted, for its last use. */
+  onUse?: (keyId: string) => void;
+}
+
 export class KeyVerifier {
   readonly #verdicts = new Map<string, Verdict>();
+  #changesHeard = true;
 
   constructor(
-    private readonly auth: Client<typeof AuthService>,
-    private readonly ttlMs: number,
+    private readonly ask: AskAuth,
+    private readonly options: KeyVerifierOptions,
   ) {}
 
-  /** Resolves to the key's org, or rejects with unauthenticated; concurrent calls for one key share one check. */
-  verify(key: string): Promise<Caller> {
-    // Junk is refused here, never cached: a flood of made-up keys cannot push real ones out of the cache.
-    if (!apiKeyPattern.test(key)) return Promise.reject(new ConnectError("unknown API key", Code.Unauthenticated));
+  /** Resolves to the key's caller, or rejects with unauthenticated; concurrent calls for one key share one check. */
+  async verify(key: string): Promise<Caller> {
+    const caller = await this.#verdictOf(key);
+    this.options.onUse?.(caller.keyId);
+    return caller;
+  }
+
+  /** Drops what is cached of an org's key, or of all its keys: it was revoked, rotated or changed. */
+  forget(orgId: string, keyId?: string): void {
+    for (const [digest, verdict] of this.#verdicts) {
+      // A check still under way may be of that very key: its answer might predate the change.
+      const stale = !verdict.known || (verdict.known.orgId === orgId && (keyId === undefined || verdict.known.keyId === keyId));
+      if (stale) this.#verdicts.delete(digest);
+    }
+  }
+
+  /**
+   * Whether changes to keys reach this process (its NATS connection is up). While they may not, nothing cached is
+   * trusted for more than a second; when they come back, whatever was missed is forgotten.
+   */
+  setChangesHeard(heard: boolean): void {
+    this.#changesHeard = heard;
+    this.#verdicts.clear();
+  }
+
+  #verdictOf(key: string): Promise<Caller> {
+    // Junk and mistyped keys are refused here, never cached: a flood of made-up keys cannot push real ones out.
+    if (!parseKey(key)) return Promise.reject(unknownKey());
     // The cache holds digests, never keys: a heap dump should not leak credentials.
     const digest = createHash("sha256").update(key).digest("base64");
     const cached = this.#verdicts.get(digest);
@@ -56,26 +114,26 @@ export class KeyVerifier {
       this.#remember(digest, cached);
       return cached.caller;
     }
-    const caller = this.#ask(key);
-    this.#remember(digest, { expiresAt: Date.now() + this.ttlMs, caller });
-    caller.catch((err: unknown) => {
-      const rejected = err instanceof ConnectError && err.code === Code.Unauthenticated;
-      // Only a verdict is worth keeping; an outage of the auth service is not one.
-      if (rejected) this.#remember(digest, { expiresAt: Date.now() + rejectionTtlMs, caller });
-      else this.#verdicts.delete(digest);
-    });
-    return caller;
+    const verified = this.ask(key);
+    const verdict: Verdict = { expiresAt: Date.now() + this.#ttlMs(), caller: verified.then(({ caller }) => caller) };
+    this.#remember(digest, verdict);
+    verified.then(
+      ({ caller, expiresAt }) => {
+        verdict.known = caller;
+        if (expiresAt !== undefined) verdict.expiresAt = Math.min(verdict.expiresAt, expiresAt);
+      },
+      (err: unknown) => {
+        // Only a verdict is worth keeping; an outage of the auth service is not one.
+        if (err instanceof ConnectError && err.code === Code.Unauthenticated) {
+          this.#remember(digest, { expiresAt: Date.now() + Math.min(rejectionTtlMs, this.#ttlMs()), caller: verdict.caller });
+        } else if (this.#verdicts.get(digest) === verdict) this.#verdicts.delete(digest);
+      },
+    );
+    return verdict.caller;
   }
 
-  async #ask(key: string): Promise<Caller> {
-    try {
-      const { orgId, keyId } = await this.auth.verifyKey({ key });
-      return { orgId, keyId };
-    } catch (err) {
-      const cause = ConnectError.from(err);
-      if (cause.code === Code.Unauthenticated) throw new ConnectError("unknown API key", Code.Unauthenticated);
-      throw new ConnectError("cannot verify API keys right now, try again", Code.Unavailable);
-    }
+  #ttlMs(): number {
+    return this.#changesHeard ? this.options.ttlMs : Math.min(this.options.ttlMs, unheardTtlMs);
   }
 
   // Least recently used first out: Map keeps insertion order, and every use re-inserts.
@@ -86,6 +144,10 @@ export class KeyVerifier {
   }
 }
 
+function unknownKey(): ConnectError {
+  return new ConnectError("unknown API key", Code.Unauthenticated);
+}
+
 const callerKey = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });
 
 /** The answer to a call without a key, wherever the key is looked for. */
@@ -93,16 +155,29 @@ export function missingKey(): ConnectError {
   return new ConnectError("missing API key: send Authorization: Bearer <key> or X-API-Key: <key>", Code.Unauthenticated);
 }
 
-// Orchestrators ask for health and tools ask what the API is before anyone holds a key.
+// Orchestrators ask for health and tools ask what the API is before anyone holds a key. Creating an org takes
+// the admin token, and verifying a key is what our services call before they know of any.
 const keylessServices: ReadonlySet<string> = new Set([Health.typeName, ServerReflection.typeName, ServerReflectionAlpha.typeName]);
+const keylessMethods: ReadonlySet<DescMethod> = new Set([AuthService.method.createOrg, AuthService.method.verifyKey]);
 
-/** Requires a valid API key on every RPC but health's and reflection's, and makes its org known to handlers. */
+/** Whether a method is called without an API key: every other one requires a key holding its declared scope. */
+export function isKeyless(method: DescMethod): boolean {
+  return keylessServices.has(method.parent.typeName) || keylessMethods.has(method);
+}
+
+/** The caller behind a key, if the key is valid and holds the scope the method requires. */
+export async function authorize(verifier: KeyVerifier, method: DescMethod, key: string | undefined): Promise<Caller> {
+  if (!key) throw missingKey();
+  const caller = await verifier.verify(key);
+  checkScope(method, caller.scopes);
+  return caller;
+}
+
+/** Requires a valid API key with the method's scope on every keyless-exempt RPC, and makes its caller known to handlers. */
 export function requireApiKey(verifier: KeyVerifier): Interceptor {
   return (next) => async (req) => {
-    if (keylessServices.has(req.service.typeName)) return next(req);
-    const key = keyFromHeaders(req.header);
-    if (!key) throw missingKey();
-    req.contextValues.set(callerKey, await verifier.verify(key));
+    if (isKeyless(req.method)) return next(req);
+    req.contextValues.set(callerKey, await authorize(verifier, req.method, keyFromHeaders(req.header)));
     return next(req);
   };
 }

@@ -1,4 +1,5 @@
 // Reads settings from environment variables once, at start, into a typed object; a bad value stops the process.
+import { normalCidr } from "./networks.js";
 
 /** pino's levels, quietest last. */
 export const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -61,6 +62,21 @@ export function url(env: string, fallback: string): Setting<string> {
   };
 }
 
+/** CIDR blocks (or single addresses), comma-separated, such as "127.0.0.0/8,::1"; empty means none. */
+export function cidrList(env: string): Setting<string[]> {
+  return {
+    env,
+    read(raw) {
+      if (!raw) return [];
+      return raw.split(",").map((text) => {
+        const cidr = normalCidr(text);
+        if (!cidr) throw new ConfigError(env, `"${text.trim()}" is not an address or a CIDR block`);
+        return cidr;
+      });
+    },
+  };
+}
+
 export const port = (env: string, fallback: number) => integer(env, fallback, 0, 65535);
 
 export function oneOf<T extends string>(env: string, fallback: T, allowed: readonly T[]): Setting<T> {
@@ -110,4 +126,10 @@ export const peers = {
 
 export const databaseUrl = url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/triggers");
 export const natsUrl = url("NATS_URL", "nats://127.0.0.1:4222");
-export const keyCacheTtlMs = integer("KEY_CACHE_TTL_MS", 60_000, 0);
+/** How every process that checks API keys caches verdicts and reports keys' use. */
+export const keyChecks = {
+  /** How long a verdict on a key is trusted; revocations and rotations reach caches sooner, over NATS. */
+  keyCacheTtlMs: integer("KEY_CACHE_TTL_MS", 60_000, 0),
+  /** How often the keys used are reported to auth, for their "last used". */
+  keyUsageReportMs: integer("KEY_USAGE_REPORT_MS", 10_000, 100),
+};

@@ -41,9 +41,41 @@ export class KeyReused extends Error {
   }
 }
 
+/** The request is well formed, but what it names is in a state that forbids it (the org's last admin key, say). */
+export class PreconditionFailed extends Error {
+  override readonly name = "PreconditionFailed";
+}
+
+/** The caller's API key lacks the scope the call needs. */
+export class MissingScope extends Error {
+  override readonly name = "MissingScope";
+  constructor(
+    readonly scope: string,
+    held: readonly string[],
+  ) {
+    super(`this call needs an API key with the "${scope}" scope; this key has ${held.map((s) => `"${s}"`).join(", ") || "none"}`);
+  }
+}
+
+/** The caller's API key may not be used from the address the request came from (its allowlist). */
+export class AddressNotAllowed extends Error {
+  override readonly name = "AddressNotAllowed";
+  constructor(readonly address: string) {
+    super(`this API key may not be used from ${address}: the address is not in its allowed_cidrs`);
+  }
+}
+
 /** A rule's verdict on a request; errors.ts turns each kind into its Connect code, in one place. */
-export type DomainError = InvalidField | TooLarge | NotFound | KeyReused;
+export type DomainError = InvalidField | TooLarge | NotFound | KeyReused | PreconditionFailed | MissingScope | AddressNotAllowed;
 
 export function isDomainError(err: unknown): err is DomainError {
-  return err instanceof InvalidField || err instanceof TooLarge || err instanceof NotFound || err instanceof KeyReused;
+  return (
+    err instanceof InvalidField ||
+    err instanceof TooLarge ||
+    err instanceof NotFound ||
+    err instanceof KeyReused ||
+    err instanceof PreconditionFailed ||
+    err instanceof MissingScope ||
+    err instanceof AddressNotAllowed
+  );
 }

@@ -19,6 +19,12 @@ export function connectErrorOf(err: DomainError): ConnectError {
       return new ConnectError(err.message, Code.NotFound);
     case "KeyReused":
       return withInfo(err.message, Code.FailedPrecondition, ErrorReason.IDEMPOTENCY_KEY_REUSED, err.field);
+    case "PreconditionFailed":
+      return new ConnectError(err.message, Code.FailedPrecondition);
+    case "MissingScope":
+      return withInfo(err.message, Code.PermissionDenied, ErrorReason.MISSING_SCOPE, "");
+    case "AddressNotAllowed":
+      return withInfo(err.message, Code.PermissionDenied, ErrorReason.ADDRESS_NOT_ALLOWED, "");
   }
 }
 

@@ -2,7 +2,7 @@
 import { create, type DescMethod, fromJson, type JsonValue, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
-import { type Caller, type KeyVerifier, keyFromHeaders, missingKey } from "./authenticate.js";
+import { authorize, type Caller, type KeyVerifier, keyFromHeaders } from "./authenticate.js";
 import { toConnectError } from "./errors.js";
 import { abortOnClose } from "./hang-up.js";
 import { strictUtf8 } from "./json.js";
@@ -51,9 +51,11 @@ export function jsonRoute<M extends DescMethod>(route: JsonRoute<M>, deps: JsonR
       };
       try {
         const request = fromJson(route.method.input, await readJson(req), { ignoreUnknownFields: false });
-        const key = keyFromHeaders((name) => firstHeader(req.headers[name]));
-        if (!key) throw missingKey();
-        const caller = await deps.verifier.verify(key);
+        const caller = await authorize(
+          deps.verifier,
+          route.method,
+          keyFromHeaders((name) => firstHeader(req.headers[name])),
+        );
         reply(200, await route.answer(request as MessageShape<M["input"]>, caller, callLimits(req, res)));
         stop({ code: "ok" });
       } catch (err) {

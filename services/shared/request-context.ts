@@ -1,7 +1,14 @@
 // Carries the request id through a process and across every hop: Connect headers in, Connect headers out, logs.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import {
+  ConnectError,
+  type ContextValues,
+  createContextKey,
+  createContextValues,
+  type HandlerContext,
+  type Interceptor,
+} from "@connectrpc/connect";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
@@ -53,3 +60,18 @@ export const forwardRequestId: Interceptor = (next) => (req) => {
   if (id) req.header.set(REQUEST_ID_HEADER, id);
   return next(req);
 };
+
+/** The gateway tells backends who the client is in this header, as its only entry. */
+export const FORWARDED_FOR_HEADER = "x-forwarded-for";
+
+const peerKey = createContextKey<string | undefined>(undefined, { description: "the address of the connection's peer" });
+
+/** What the server knows of a request before any handler runs: the address of its connection's peer. */
+export function connectionValues(req: { socket: { remoteAddress?: string } }): ContextValues {
+  return createContextValues().set(peerKey, req.socket.remoteAddress);
+}
+
+/** The address of the peer of the connection an RPC came on. */
+export function peerOf(ctx: HandlerContext): string | undefined {
+  return ctx.values.get(peerKey);
+}

@@ -14,7 +14,7 @@ import { isConnectJson } from "./json-route.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { reflectionRoutes } from "./reflection.js";
-import { acceptRequestId } from "./request-context.js";
+import { acceptRequestId, connectionValues } from "./request-context.js";
 
 /** A plain HTTP handler, for requests that are not RPCs; the type connect-node's adapter takes. */
 export type HttpHandler = NonNullable<Parameters<typeof connectNodeAdapter>[0]["fallback"]>;
@@ -104,6 +104,7 @@ function httpHandler(options: ServerOptions, health: HealthStatus): HttpHandler 
     },
     interceptors: [...sharedInterceptors(options.logger, options.metrics), ...(options.interceptors ?? [])],
     jsonOptions: { ...apiJson, ...strictJsonRead },
+    contextValues: connectionValues,
     fallback: options.fallback,
   });
   return (req, res) => {

@@ -78,6 +78,21 @@ export function orgOfInboxArrival(subject: string): string {
   return subject.slice("inbox.arrived.".length);
 }
 
+/** Announced (core NATS) when one of an org's keys is revoked or rotated: the payload is its id. */
+export function keyChangedSubject(orgId: string): string {
+  return `keys.changed.${orgId}`;
+}
+
+/** Every org's key changes, which every process that checks keys follows. */
+export const keyChanges = "keys.changed.*";
+
+export function orgOfKeyChange(subject: string): string {
+  return subject.slice("keys.changed.".length);
+}
+
+/** Reported (core NATS) every few seconds by each process that checks keys: a JSON object of key id to last use (ms). */
+export const keysUsedSubject = "keys.used";
+
 // How long a consumer has to ack a message it was given before the message goes to another.
 const consumerAckWaitMs = 30_000;
 

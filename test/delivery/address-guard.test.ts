@@ -32,7 +32,7 @@ test("address guard - public addresses pass, and so does a name that does not re
 });
 
 test("address guard - an allowed network is let through, and only that one", async (t) => {
-  const loopback = new AddressGuard([["127.0.0.0", 8]]);
+  const loopback = new AddressGuard(["127.0.0.0/8"]);
   await t.notThrowsAsync(loopback.checkUrl("http://localhost:9/"));
   await t.throwsAsync(loopback.checkUrl("http://10.0.0.1/"), { instanceOf: InvalidField });
 });

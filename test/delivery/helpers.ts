@@ -34,7 +34,7 @@ export async function startDeliveryStack(env: Record<string, string> = {}): Prom
     const database = await createDatabase();
     teardown.add(database.drop);
     const adminToken = `ta_${randomBytes(16).toString("hex")}`;
-    const auth = await startService("auth", { DATABASE_URL: database.url, ADMIN_TOKEN: adminToken });
+    const auth = await startService("auth", { DATABASE_URL: database.url, NATS_URL: nats.url, ADMIN_TOKEN: adminToken });
     teardown.add(auth.stop);
     const deliveries: ServiceProcess[] = [];
     teardown.add(() => Promise.all(deliveries.map((delivery) => delivery.stop())));

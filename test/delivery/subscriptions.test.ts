@@ -7,6 +7,7 @@ import { ErrorInfoSchema } from "../../gen/triggers/v1/event_pb.js";
 import { request } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
 import { startReceiver } from "../helpers/receiver.js";
+import { newKey } from "../helpers/routes.js";
 import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "./helpers.js";
 
 let stack: DeliveryStack;
@@ -146,7 +147,7 @@ test("delivery - a request without a key or with a wrong key is unauthenticated,
     t.is(missing.status, 401, method.name);
     t.is((missing.body as ErrorJson).code, "unauthenticated", method.name);
   }
-  const wrong = await call("CreateSubscription", { url: "https://example.com/" }, "tk_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB");
+  const wrong = await call("CreateSubscription", { url: "https://example.com/" }, newKey());
   t.is(wrong.status, 401);
   t.is((wrong.body as ErrorJson).code, "unauthenticated");
 });

@@ -6,7 +6,7 @@ import { AddressGuard } from "../../services/delivery/address-guard.js";
 import { newSigningSecret } from "../../services/delivery/signing.js";
 import { postWebhook, retryAfterMs } from "../../services/delivery/webhook.js";
 
-const loopbackAllowed = new AddressGuard([["127.0.0.0", 8]]);
+const loopbackAllowed = new AddressGuard(["127.0.0.0/8"]);
 const secrets = [newSigningSecret()];
 const post = (url: string, guard = loopbackAllowed) =>
   postWebhook({ url, webhookId: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", body: "{}", secrets }, 5_000, guard);

@@ -4,6 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { apiClient, wholeInbox } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
 import { startReceiver } from "../helpers/receiver.js";
+import { newKey } from "../helpers/routes.js";
 import { type Stack, startStack } from "../helpers/stack.js";
 
 let stack: Stack;
@@ -169,7 +170,7 @@ test("event path - rejected requests get a JSON error with a status and store no
   const cases = [
     { reply: await apiClient(stack.gatewayUrl).post("/v1/events", { type: "a" }), status: 401, code: "unauthenticated" },
     {
-      reply: await apiClient(stack.gatewayUrl, `tk_AAAAAAAAAAAA_${"a".repeat(32)}`).post("/v1/events", { type: "a" }),
+      reply: await apiClient(stack.gatewayUrl, newKey()).post("/v1/events", { type: "a" }),
       status: 401,
       code: "unauthenticated",
     },

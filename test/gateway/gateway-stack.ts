@@ -1,5 +1,6 @@
 // A gateway under test: the real auth service and gateway as processes, a fresh database, and backend doubles.
 import { randomBytes } from "node:crypto";
+import { startNatsServer } from "../../tools/stack/nats.js";
 import { Teardown } from "../helpers/teardown.js";
 import { createDatabase, type ServiceProcess, startService } from "../helpers/throwaway.js";
 import { type BackendDoubles, startBackendDoubles } from "./backend-doubles.js";
@@ -9,6 +10,8 @@ export interface GatewayStack {
   auth: ServiceProcess;
   doubles: BackendDoubles;
   adminToken: string;
+  /** Another gateway in front of the same auth service, NATS and doubles; env overrides theirs. Stopped with the stack. */
+  startGateway(env?: Record<string, string>): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -20,21 +23,18 @@ export async function startGatewayStack(env: Record<string, string> = {}): Promi
     const adminToken = `ta_${randomBytes(16).toString("hex")}`;
     const doubles = await startBackendDoubles();
     teardown.add(() => doubles.close());
-    const auth = await startService("auth", { DATABASE_URL: database.url, ADMIN_TOKEN: adminToken });
+    const nats = await startNatsServer();
+    teardown.add(nats.stop);
+    const auth = await startService("auth", { DATABASE_URL: database.url, NATS_URL: nats.url, ADMIN_TOKEN: adminToken });
     teardown.add(auth.stop);
-    const gateway = await startGateway({
-      AUTH_URL: auth.url,
-      INGEST_URL: doubles.url,
-      INBOX_URL: doubles.url,
-      DELIVERY_URL: doubles.url,
-      ...env,
-    });
-    teardown.add(gateway.stop);
-    return { gateway, auth, doubles, adminToken, stop: () => teardown.run() };
+    const base = { NATS_URL: nats.url, AUTH_URL: auth.url, INGEST_URL: doubles.url, INBOX_URL: doubles.url, DELIVERY_URL: doubles.url };
+    const startGateway = async (overrides: Record<string, string> = {}) => {
+      // The default, pinned so that a KEY_CACHE_TTL_MS in the developer's environment cannot change what these tests see.
+      const gateway = await startService("gateway", { KEY_CACHE_TTL_MS: "60000", ...base, ...overrides });
+      teardown.add(gateway.stop);
+      return gateway;
+    };
+    const gateway = await startGateway(env);
+    return { gateway, auth, doubles, adminToken, startGateway, stop: () => teardown.run() };
   });
-}
-
-export function startGateway(env: Record<string, string>): Promise<ServiceProcess> {
-  // The default, pinned so that a KEY_CACHE_TTL_MS in the developer's environment cannot change what these tests see.
-  return startService("gateway", { KEY_CACHE_TTL_MS: "60000", ...env });
 }

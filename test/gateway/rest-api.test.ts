@@ -6,8 +6,9 @@ import type { PublishEventsRequest } from "../../gen/triggers/v1/ingest_pb.js";
 import { REQUEST_ID_HEADER } from "../../services/shared/request-context.js";
 import { freePort } from "../../tools/stack/ports.js";
 import { createOrg, request } from "../helpers/api-client.js";
+import { newKey } from "../helpers/routes.js";
 import { HANGING_ID, MISSING_ID, TOO_LARGE_TYPE } from "./backend-doubles.js";
-import { type GatewayStack, startGateway, startGatewayStack } from "./gateway-stack.js";
+import { type GatewayStack, startGatewayStack } from "./gateway-stack.js";
 
 const test = anyTest as TestFn<GatewayStack>;
 const maxBodyBytes = 64 * 1024;
@@ -46,7 +47,7 @@ test("gateway - a request without a key gets 401 and never reaches the backend",
 
 test("gateway - an unknown key gets 401 and never reaches the backend", async (t) => {
   const requestId = randomUUID();
-  const key = "tk_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+  const key = newKey();
   const res = await request(t.context.gateway.url, "/v1/inbox", { key, headers: { [REQUEST_ID_HEADER]: requestId } });
   t.is(res.status, 401);
   t.is(res.body.code, "unauthenticated");
@@ -238,14 +239,8 @@ test("gateway - a known path with the wrong verb is 405 naming the allowed verbs
 });
 
 test("gateway - a backend that is down is 503", async (t) => {
-  const { auth, adminToken, doubles } = t.context;
-  const gateway = await startGateway({
-    AUTH_URL: auth.url,
-    INGEST_URL: doubles.url,
-    INBOX_URL: `http://127.0.0.1:${await freePort()}`,
-    DELIVERY_URL: doubles.url,
-  });
-  t.teardown(() => gateway.stop());
+  const { adminToken } = t.context;
+  const gateway = await t.context.startGateway({ INBOX_URL: `http://127.0.0.1:${await freePort()}` });
   const { key } = await createOrg(gateway.url, adminToken);
   const res = await request(gateway.url, "/v1/inbox", { key });
   t.is(res.status, 503);
@@ -254,15 +249,8 @@ test("gateway - a backend that is down is 503", async (t) => {
 });
 
 test("gateway - a backend that does not answer within BACKEND_TIMEOUT_MS is 504", async (t) => {
-  const { auth, adminToken, doubles } = t.context;
-  const gateway = await startGateway({
-    AUTH_URL: auth.url,
-    INGEST_URL: doubles.url,
-    INBOX_URL: doubles.url,
-    DELIVERY_URL: doubles.url,
-    BACKEND_TIMEOUT_MS: "300",
-  });
-  t.teardown(() => gateway.stop());
+  const { adminToken } = t.context;
+  const gateway = await t.context.startGateway({ BACKEND_TIMEOUT_MS: "300" });
   const { key } = await createOrg(gateway.url, adminToken);
   const res = await request(gateway.url, `/v1/events/${HANGING_ID}`, { key });
   t.is(res.status, 504);

@@ -46,12 +46,14 @@ test("rest routes - every public method with an http rule gets exactly the route
   t.deepEqual([...new Set(routes.map((route) => name(route.method)))].sort(), withRule.sort());
   t.deepEqual(routes.map((route) => `${route.verb} ${route.template}`).sort(), [
     "DELETE /v1/events/{id}",
+    "DELETE /v1/keys/{id}",
     "DELETE /v1/subscriptions/{id}",
     "GET /v1/events/{event_id}/attempts",
     "GET /v1/events/{event_id}/deliveries",
     "GET /v1/events/{id}",
     "GET /v1/inbox",
     "GET /v1/inbox/settings",
+    "GET /v1/keys",
     "GET /v1/subscriptions",
     "GET /v1/subscriptions/{id}",
     "GET /v1/subscriptions/{subscription_id}/deliveries",
@@ -62,6 +64,8 @@ test("rest routes - every public method with an http rule gets exactly the route
     "POST /v1/events/batch",
     "POST /v1/events/{id}/ack",
     "POST /v1/inbox/ack",
+    "POST /v1/keys",
+    "POST /v1/keys/{id}/rotate",
     "POST /v1/orgs",
     "POST /v1/subscriptions",
     "POST /v1/subscriptions/{id}/replay",

@@ -12,6 +12,7 @@ import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
 import { REQUEST_ID_HEADER } from "../../services/shared/request-context.js";
 import { createOrg, request } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
+import { newKey } from "../helpers/routes.js";
 import { type BackendDoubles, MISSING_ID, type RecordedCall, SLOW_TYPE, TOO_LARGE_TYPE } from "./backend-doubles.js";
 import { type GatewayStack, startGatewayStack } from "./gateway-stack.js";
 
@@ -81,9 +82,7 @@ test("gateway - a gRPC client gets the backend's code, message and details", asy
 });
 
 test("gateway - a gRPC client with an unknown key is unauthenticated", async (t) => {
-  const err = await t.throwsAsync(
-    grpcClient(InboxService, t.context.gateway.url, "tk_AAAAAAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB").listInbox({}),
-  );
+  const err = await t.throwsAsync(grpcClient(InboxService, t.context.gateway.url, newKey()).listInbox({}));
   t.is(ConnectError.from(err).code, Code.Unauthenticated);
 });
 

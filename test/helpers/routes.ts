@@ -1,12 +1,14 @@
 // A service's routes served in memory, behind the interceptors a real server runs, so that a rule or a route is checked in milliseconds.
-import { randomBytes } from "node:crypto";
+import { randomInt } from "node:crypto";
 import type { ConnectRouter, Interceptor, Transport } from "@connectrpc/connect";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { ErrorInfoSchema } from "../../gen/triggers/v1/event_pb.js";
-import { KeyVerifier, requireApiKey } from "../../services/shared/authenticate.js";
+import { base62, formatKey } from "../../services/shared/api-key.js";
+import { askAuthService, KeyVerifier, requireApiKey } from "../../services/shared/authenticate.js";
 import { createLogger } from "../../services/shared/logger.js";
 import { createMetrics } from "../../services/shared/metrics.js";
+import { scopes } from "../../services/shared/scopes.js";
 import { sharedInterceptors } from "../../services/shared/server.js";
 
 /** The API keys the stand-in auth service knows, and the org each belongs to. */
@@ -18,23 +20,24 @@ export function serveInMemory(routes: (router: ConnectRouter) => void, intercept
   return createRouterTransport(routes, { router: { interceptors: [...shared, ...interceptors] } });
 }
 
-/** The API key check of every service but auth, against a stand-in auth service that knows the given keys. */
+/** The API key check of every service but auth, against a stand-in auth service that knows the given keys, each with every scope. */
 export function requireKnownKeys(keys: KnownKeys): Interceptor {
   const auth = createRouterTransport((router) =>
     router.service(AuthService, {
       verifyKey(req) {
         const orgId = keys[req.key];
         if (!orgId) throw new ConnectError("unknown API key", Code.Unauthenticated);
-        return { orgId, keyId: `key-of-${orgId}` };
+        return { orgId, keyId: `key-of-${orgId}`, scopes: [...scopes] };
       },
     }),
   );
-  return requireApiKey(new KeyVerifier(createClient(AuthService, auth), 60_000));
+  return requireApiKey(new KeyVerifier(askAuthService(createClient(AuthService, auth)), { ttlMs: 60_000 }));
 }
 
-/** A new API key in the shape auth issues, so that it passes the format check before the lookup. */
+/** A new API key in the shape auth issues, checksum included, so that it passes the format check before the lookup. */
 export function newKey(): string {
-  return `tk_${randomBytes(6).toString("hex")}_${randomBytes(16).toString("hex")}`;
+  const random = (length: number) => Array.from({ length }, () => base62[randomInt(62)]).join("");
+  return formatKey({ environment: "test", id: random(12), secret: random(32) });
 }
 
 /** Call options carrying an API key, as a client sends it. */

@@ -23,6 +23,8 @@ export interface StartStackOptions {
   env?: Record<string, string>;
   /** Scripts (absolute, or relative to the repository root) run instead of services/<name>/main.ts. */
   entries?: Partial<Record<ServiceName, string>>;
+  /** Output lines kept per service for logs(); the supervisor's default keeps the last 200. */
+  logLines?: number;
   /** The sources through tsx by default; "compiled" runs dist/, which `npm test` builds first. */
   runtime?: ServiceRuntime;
 }
@@ -70,6 +72,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       entries: options.entries,
       supervisor: {
         restart: options.restart === true ? TEST_RESTART : (options.restart ?? false),
+        logLines: options.logLines,
         print,
         onEvent: print && ((event) => print(prefixLine("stack", describeEvent(event)))),
       },

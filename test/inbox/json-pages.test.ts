@@ -8,6 +8,7 @@ import { apiJson } from "../../services/shared/json.js";
 import { apiClient } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
 import { type Receiver, startReceiver } from "../helpers/receiver.js";
+import { newKey } from "../helpers/routes.js";
 import { type Stack, startStack } from "../helpers/stack.js";
 
 const test = anyTest as TestFn<{ stack: Stack; key: string; receiver: Receiver }>;
@@ -86,7 +87,7 @@ test("inbox JSON pages - a bad limit or cursor is invalid_argument naming the fi
 
 test("inbox JSON pages - no key or an unknown key is unauthenticated, and another org sees none of the events", async (t) => {
   t.is((await jsonPage(t.context, {})).status, 401);
-  t.is((await jsonPage(t.context, {}, "tk_AAAAAAAAAAAA_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")).status, 401);
+  t.is((await jsonPage(t.context, {}, newKey())).status, 401);
   const other = await t.context.stack.createOrg();
   const res = await jsonPage(t.context, {}, other.key);
   t.deepEqual(res.body, { events: [], next_cursor: "", has_more: false });

@@ -49,6 +49,8 @@ export function serviceEnvironment(settings: StackSettings, inherited: NodeJS.Pr
     ADMIN_TOKEN: settings.adminToken,
     // A stack on one machine posts to receivers on that machine; the user's own setting wins.
     DELIVERY_ALLOWED_NETWORKS: inherited.DELIVERY_ALLOWED_NETWORKS ?? localNetworks,
+    // Keys made on a developer's machine say so: a scanner finding one knows it opens nothing in production.
+    KEY_ENVIRONMENT: inherited.KEY_ENVIRONMENT ?? "test",
   };
   for (const name of SERVICE_NAMES) {
     const upper = name.toUpperCase();

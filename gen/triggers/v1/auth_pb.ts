@@ -7,13 +7,14 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_triggers_v1_access } from "./access_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file triggers/v1/auth.proto.
  */
 export const file_triggers_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChZ0cmlnZ2Vycy92MS9hdXRoLnByb3RvEgt0cmlnZ2Vycy52MSJPCgNPcmcSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJkCgZBcGlLZXkSCgoCaWQYASABKAkSDgoGb3JnX2lkGAIgASgJEg4KBnNlY3JldBgDIAEoCRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIgChBDcmVhdGVPcmdSZXF1ZXN0EgwKBG5hbWUYASABKAkiWAoRQ3JlYXRlT3JnUmVzcG9uc2USHQoDb3JnGAEgASgLMhAudHJpZ2dlcnMudjEuT3JnEiQKB2FwaV9rZXkYAiABKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiHwoQVmVyaWZ5S2V5UmVxdWVzdBILCgNrZXkYASABKAkiMwoRVmVyaWZ5S2V5UmVzcG9uc2USDgoGb3JnX2lkGAEgASgJEg4KBmtleV9pZBgCIAEoCTK8AQoLQXV0aFNlcnZpY2USXwoJQ3JlYXRlT3JnEh0udHJpZ2dlcnMudjEuQ3JlYXRlT3JnUmVxdWVzdBoeLnRyaWdnZXJzLnYxLkNyZWF0ZU9yZ1Jlc3BvbnNlIhOC0+STAg06ASoiCC92MS9vcmdzEkwKCVZlcmlmeUtleRIdLnRyaWdnZXJzLnYxLlZlcmlmeUtleVJlcXVlc3QaHi50cmlnZ2Vycy52MS5WZXJpZnlLZXlSZXNwb25zZSIAYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_timestamp]);
+  fileDesc("ChZ0cmlnZ2Vycy92MS9hdXRoLnByb3RvEgt0cmlnZ2Vycy52MSJPCgNPcmcSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKLAgoGQXBpS2V5EgoKAmlkGAEgASgJEg4KBm9yZ19pZBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEbmFtZRgFIAEoCRIOCgZzY29wZXMYBiADKAkSDgoGcHJlZml4GAcgASgJEjAKDGxhc3RfdXNlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNYWxsb3dlZF9jaWRycxgKIAMoCSIgChBDcmVhdGVPcmdSZXF1ZXN0EgwKBG5hbWUYASABKAkiWAoRQ3JlYXRlT3JnUmVzcG9uc2USHQoDb3JnGAEgASgLMhAudHJpZ2dlcnMudjEuT3JnEiQKB2FwaV9rZXkYAiABKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiHwoQVmVyaWZ5S2V5UmVxdWVzdBILCgNrZXkYASABKAkiigEKEVZlcmlmeUtleVJlc3BvbnNlEg4KBm9yZ19pZBgBIAEoCRIOCgZrZXlfaWQYAiABKAkSDgoGc2NvcGVzGAMgAygJEi4KCmV4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWFsbG93ZWRfY2lkcnMYBSADKAkiRwoQQ3JlYXRlS2V5UmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnNjb3BlcxgCIAMoCRIVCg1hbGxvd2VkX2NpZHJzGAMgAygJIjkKEUNyZWF0ZUtleVJlc3BvbnNlEiQKB2FwaV9rZXkYASABKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiEQoPTGlzdEtleXNSZXF1ZXN0IjkKEExpc3RLZXlzUmVzcG9uc2USJQoIYXBpX2tleXMYASADKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiWgoQUm90YXRlS2V5UmVxdWVzdBIKCgJpZBgBIAEoCRIhChRncmFjZV9wZXJpb2Rfc2Vjb25kcxgCIAEoDUgAiAEBQhcKFV9ncmFjZV9wZXJpb2Rfc2Vjb25kcyJfChFSb3RhdGVLZXlSZXNwb25zZRIkCgdhcGlfa2V5GAEgASgLMhMudHJpZ2dlcnMudjEuQXBpS2V5EiQKB3JvdGF0ZWQYAiABKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiHgoQUmV2b2tlS2V5UmVxdWVzdBIKCgJpZBgBIAEoCSITChFSZXZva2VLZXlSZXNwb25zZTLsBAoLQXV0aFNlcnZpY2USXwoJQ3JlYXRlT3JnEh0udHJpZ2dlcnMudjEuQ3JlYXRlT3JnUmVxdWVzdBoeLnRyaWdnZXJzLnYxLkNyZWF0ZU9yZ1Jlc3BvbnNlIhOC0+STAg06ASoiCC92MS9vcmdzEkwKCVZlcmlmeUtleRIdLnRyaWdnZXJzLnYxLlZlcmlmeUtleVJlcXVlc3QaHi50cmlnZ2Vycy52MS5WZXJpZnlLZXlSZXNwb25zZSIAEmgKCUNyZWF0ZUtleRIdLnRyaWdnZXJzLnYxLkNyZWF0ZUtleVJlcXVlc3QaHi50cmlnZ2Vycy52MS5DcmVhdGVLZXlSZXNwb25zZSIcorsYBWFkbWlugtPkkwINOgEqIggvdjEva2V5cxJiCghMaXN0S2V5cxIcLnRyaWdnZXJzLnYxLkxpc3RLZXlzUmVxdWVzdBodLnRyaWdnZXJzLnYxLkxpc3RLZXlzUmVzcG9uc2UiGaK7GAVhZG1pboLT5JMCChIIL3YxL2tleXMSdAoJUm90YXRlS2V5Eh0udHJpZ2dlcnMudjEuUm90YXRlS2V5UmVxdWVzdBoeLnRyaWdnZXJzLnYxLlJvdGF0ZUtleVJlc3BvbnNlIiiiuxgFYWRtaW6C0+STAhk6ASoiFC92MS9rZXlzL3tpZH0vcm90YXRlEmoKCVJldm9rZUtleRIdLnRyaWdnZXJzLnYxLlJldm9rZUtleVJlcXVlc3QaHi50cmlnZ2Vycy52MS5SZXZva2VLZXlSZXNwb25zZSIeorsYBWFkbWlugtPkkwIPKg0vdjEva2V5cy97aWR9YgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_timestamp, file_triggers_v1_access]);
 
 /**
  * @generated from message triggers.v1.Org
@@ -59,7 +60,7 @@ export type ApiKey = Message<"triggers.v1.ApiKey"> & {
   orgId: string;
 
   /**
-   * The whole key ("tk_..."): present only when the key is created.
+   * The whole key ("tk_live_..."): present only when the key is issued.
    *
    * @generated from field: string secret = 3;
    */
@@ -69,6 +70,48 @@ export type ApiKey = Message<"triggers.v1.ApiKey"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 4;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * What the org calls the key; free text.
+   *
+   * @generated from field: string name = 5;
+   */
+  name: string;
+
+  /**
+   * What the key may do: "events:write", "events:read", "admin".
+   *
+   * @generated from field: repeated string scopes = 6;
+   */
+  scopes: string[];
+
+  /**
+   * How the key begins ("tk_live_<id>"): enough to recognise it, nothing of its secret.
+   *
+   * @generated from field: string prefix = 7;
+   */
+  prefix: string;
+
+  /**
+   * When a service last accepted the key; absent when none has. Reported every few seconds, not per request.
+   *
+   * @generated from field: google.protobuf.Timestamp last_used_at = 8;
+   */
+  lastUsedAt?: Timestamp | undefined;
+
+  /**
+   * When the key stops working; absent unless it was rotated.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 9;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * Client addresses the key works from (CIDR blocks); empty means any.
+   *
+   * @generated from field: repeated string allowed_cidrs = 10;
+   */
+  allowedCidrs: string[];
 };
 
 /**
@@ -147,6 +190,23 @@ export type VerifyKeyResponse = Message<"triggers.v1.VerifyKeyResponse"> & {
    * @generated from field: string key_id = 2;
    */
   keyId: string;
+
+  /**
+   * @generated from field: repeated string scopes = 3;
+   */
+  scopes: string[];
+
+  /**
+   * When the key stops working on its own (the end of a rotation's grace); absent when it does not.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 4;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: repeated string allowed_cidrs = 5;
+   */
+  allowedCidrs: string[];
 };
 
 /**
@@ -157,13 +217,172 @@ export const VerifyKeyResponseSchema: GenMessage<VerifyKeyResponse> = /*@__PURE_
   messageDesc(file_triggers_v1_auth, 5);
 
 /**
- * Orgs and their API keys. Creating an org needs the admin token; verifying a key is for other services.
+ * @generated from message triggers.v1.CreateKeyRequest
+ */
+export type CreateKeyRequest = Message<"triggers.v1.CreateKeyRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * At least one of "events:write", "events:read", "admin".
+   *
+   * @generated from field: repeated string scopes = 2;
+   */
+  scopes: string[];
+
+  /**
+   * Client addresses or CIDR blocks the key may be used from; empty means any.
+   *
+   * @generated from field: repeated string allowed_cidrs = 3;
+   */
+  allowedCidrs: string[];
+};
+
+/**
+ * Describes the message triggers.v1.CreateKeyRequest.
+ * Use `create(CreateKeyRequestSchema)` to create a new message.
+ */
+export const CreateKeyRequestSchema: GenMessage<CreateKeyRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 6);
+
+/**
+ * @generated from message triggers.v1.CreateKeyResponse
+ */
+export type CreateKeyResponse = Message<"triggers.v1.CreateKeyResponse"> & {
+  /**
+   * @generated from field: triggers.v1.ApiKey api_key = 1;
+   */
+  apiKey?: ApiKey | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.CreateKeyResponse.
+ * Use `create(CreateKeyResponseSchema)` to create a new message.
+ */
+export const CreateKeyResponseSchema: GenMessage<CreateKeyResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 7);
+
+/**
+ * @generated from message triggers.v1.ListKeysRequest
+ */
+export type ListKeysRequest = Message<"triggers.v1.ListKeysRequest"> & {
+};
+
+/**
+ * Describes the message triggers.v1.ListKeysRequest.
+ * Use `create(ListKeysRequestSchema)` to create a new message.
+ */
+export const ListKeysRequestSchema: GenMessage<ListKeysRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 8);
+
+/**
+ * @generated from message triggers.v1.ListKeysResponse
+ */
+export type ListKeysResponse = Message<"triggers.v1.ListKeysResponse"> & {
+  /**
+   * @generated from field: repeated triggers.v1.ApiKey api_keys = 1;
+   */
+  apiKeys: ApiKey[];
+};
+
+/**
+ * Describes the message triggers.v1.ListKeysResponse.
+ * Use `create(ListKeysResponseSchema)` to create a new message.
+ */
+export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 9);
+
+/**
+ * @generated from message triggers.v1.RotateKeyRequest
+ */
+export type RotateKeyRequest = Message<"triggers.v1.RotateKeyRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * How long the old key keeps working, in seconds: 86400 (a day) when absent, 0 to revoke it at once.
+   *
+   * @generated from field: optional uint32 grace_period_seconds = 2;
+   */
+  gracePeriodSeconds?: number | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.RotateKeyRequest.
+ * Use `create(RotateKeyRequestSchema)` to create a new message.
+ */
+export const RotateKeyRequestSchema: GenMessage<RotateKeyRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 10);
+
+/**
+ * @generated from message triggers.v1.RotateKeyResponse
+ */
+export type RotateKeyResponse = Message<"triggers.v1.RotateKeyResponse"> & {
+  /**
+   * The new key, with its secret.
+   *
+   * @generated from field: triggers.v1.ApiKey api_key = 1;
+   */
+  apiKey?: ApiKey | undefined;
+
+  /**
+   * The old key, with the end of its grace period.
+   *
+   * @generated from field: triggers.v1.ApiKey rotated = 2;
+   */
+  rotated?: ApiKey | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.RotateKeyResponse.
+ * Use `create(RotateKeyResponseSchema)` to create a new message.
+ */
+export const RotateKeyResponseSchema: GenMessage<RotateKeyResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 11);
+
+/**
+ * @generated from message triggers.v1.RevokeKeyRequest
+ */
+export type RevokeKeyRequest = Message<"triggers.v1.RevokeKeyRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message triggers.v1.RevokeKeyRequest.
+ * Use `create(RevokeKeyRequestSchema)` to create a new message.
+ */
+export const RevokeKeyRequestSchema: GenMessage<RevokeKeyRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 12);
+
+/**
+ * @generated from message triggers.v1.RevokeKeyResponse
+ */
+export type RevokeKeyResponse = Message<"triggers.v1.RevokeKeyResponse"> & {
+};
+
+/**
+ * Describes the message triggers.v1.RevokeKeyResponse.
+ * Use `create(RevokeKeyResponseSchema)` to create a new message.
+ */
+export const RevokeKeyResponseSchema: GenMessage<RevokeKeyResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 13);
+
+/**
+ * Orgs and their API keys. Creating an org needs the admin token; verifying a key is for other services; an org
+ * manages its own keys with a key holding the admin scope.
  *
  * @generated from service triggers.v1.AuthService
  */
 export const AuthService: GenService<{
   /**
-   * Creates an org with its first API key, whose secret is shown only in this response.
+   * Creates an org with its first API key, which holds every scope; its secret is shown only in this response.
    *
    * @generated from rpc triggers.v1.AuthService.CreateOrg
    */
@@ -173,7 +392,8 @@ export const AuthService: GenService<{
     output: typeof CreateOrgResponseSchema;
   },
   /**
-   * Tells which org a key belongs to; fails with unauthenticated for an unknown or malformed key.
+   * Tells which org a key belongs to and what it may do; fails with unauthenticated for an unknown, revoked,
+   * expired or malformed key.
    *
    * @generated from rpc triggers.v1.AuthService.VerifyKey
    */
@@ -181,6 +401,46 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof VerifyKeyRequestSchema;
     output: typeof VerifyKeyResponseSchema;
+  },
+  /**
+   * Issues a new API key; its secret is shown only in this response.
+   *
+   * @generated from rpc triggers.v1.AuthService.CreateKey
+   */
+  createKey: {
+    methodKind: "unary";
+    input: typeof CreateKeyRequestSchema;
+    output: typeof CreateKeyResponseSchema;
+  },
+  /**
+   * Lists the org's keys that still work, newest first, never with their secrets.
+   *
+   * @generated from rpc triggers.v1.AuthService.ListKeys
+   */
+  listKeys: {
+    methodKind: "unary";
+    input: typeof ListKeysRequestSchema;
+    output: typeof ListKeysResponseSchema;
+  },
+  /**
+   * Issues a key with the same scopes and allowlist that replaces this one, which keeps working for a grace period.
+   *
+   * @generated from rpc triggers.v1.AuthService.RotateKey
+   */
+  rotateKey: {
+    methodKind: "unary";
+    input: typeof RotateKeyRequestSchema;
+    output: typeof RotateKeyResponseSchema;
+  },
+  /**
+   * Revokes a key: every service refuses it within a second.
+   *
+   * @generated from rpc triggers.v1.AuthService.RevokeKey
+   */
+  revokeKey: {
+    methodKind: "unary";
+    input: typeof RevokeKeyRequestSchema;
+    output: typeof RevokeKeyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_triggers_v1_auth, 0);

@@ -1,0 +1,24 @@
+// What an API key may do, and the scope each method declares in its contract (triggers.v1.required_scope).
+import { type DescMethod, getOption, hasOption } from "@bufbuild/protobuf";
+import { required_scope } from "../../gen/triggers/v1/access_pb.js";
+import { MissingScope } from "./domain-errors.js";
+
+/** Publishing events; reading and acknowledging them; managing keys, subscriptions and org settings. */
+export const scopes = ["events:write", "events:read", "admin"] as const;
+export type Scope = (typeof scopes)[number];
+
+export function isScope(value: string): value is Scope {
+  return (scopes as readonly string[]).includes(value);
+}
+
+/** The scope a method's contract requires; undefined when it declares none. */
+export function requiredScope(method: DescMethod): string | undefined {
+  return hasOption(method, required_scope) ? getOption(method, required_scope) : undefined;
+}
+
+/** Throws MissingScope unless the key's scopes include what the method requires. */
+export function checkScope(method: DescMethod, held: readonly string[]): void {
+  const needed = requiredScope(method);
+  if (needed === undefined) throw new Error(`${method.parent.typeName}.${method.name} declares no required scope`);
+  if (!held.includes(needed)) throw new MissingScope(needed, held);
+}
