@@ -7,6 +7,7 @@ import type { AuthStore } from "./store.js";
 // Long enough for a NATS server under load; a revocation is committed either way, and caches expire on their own.
 const confirmTimeoutMs = 2_000;
 
+/** keyId "" stands for every key of the org (its plan changed). */
 export type AnnounceKeyChange = (orgId: string, keyId: string) => Promise<void>;
 
 /**

@@ -1,5 +1,6 @@
 // The auth service process: wiring only.
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import { auditLog } from "../shared/audit.js";
 import { requireApiKey } from "../shared/authenticate.js";
 import { connectDatabase, migrate } from "../shared/database.js";
 import { startKeyChecks } from "../shared/key-checks.js";
@@ -8,6 +9,8 @@ import { createMetrics } from "../shared/metrics.js";
 import { connectNats } from "../shared/nats.js";
 import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
+import { auditStream, consumers, ensureConsumer } from "../shared/streams.js";
+import { startAuditConsumer } from "./audit-consumer.js";
 import { loadAuthConfig } from "./config.js";
 import { keyAnnouncer, recordKeyUses } from "./key-announcements.js";
 import { authRoutes } from "./routes.js";
@@ -24,6 +27,13 @@ const store = createAuthStore(sql);
 const verify = verifyWithStore(store, config.keyEnvironment);
 
 const nats = await connectNats(config.natsUrl, "auth", logger);
+const jsm = await nats.jetstreamManager();
+await ensureConsumer(jsm, consumers.authAudit, auditStream);
+const auditConsumer = await startAuditConsumer(nats.jetstream(), store, logger.child({ module: "audit" }));
+auditConsumer.done.catch((err: unknown) => {
+  logger.fatal({ err }, "audit log reader stopped");
+  process.exit(1);
+});
 // Auth checks the keys of calls to it like any service, asking its own store rather than itself.
 const keyChecks = startKeyChecks(nats, verify, config, logger);
 recordKeyUses(nats, store, logger.child({ module: "key-uses" }));
@@ -40,12 +50,14 @@ const server = await startServer({
     environment: config.keyEnvironment,
     verify,
     announce: keyAnnouncer(nats, logger.child({ module: "key-changes" })),
+    audit: auditLog(nats.jetstream()),
   }),
   interceptors: [requireApiKey(keyChecks.verifier)],
 });
 
 onShutdown(logger, config.shutdownGraceMs, [
   ["server", () => server.close(config.shutdownGraceMs)],
+  ["audit log reader", () => auditConsumer.stop()],
   [
     "nats",
     () => {

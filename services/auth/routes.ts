@@ -1,20 +1,26 @@
 // The auth service's RPCs: orgs (admin token only), an org's own keys (admin scope), and key checks for other services.
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { v7 as uuidv7 } from "uuid";
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import type { KeyEnvironment } from "../shared/api-key.js";
+import type { RecordAudit } from "../shared/audit.js";
 import { type AskAuth, callerOf, keyFromHeaders } from "../shared/authenticate.js";
-import { InvalidField } from "../shared/domain-errors.js";
+import { decodeCursor, encodeCursor } from "../shared/cursor.js";
+import { InvalidField, NotFound } from "../shared/domain-errors.js";
+import { requireUuid } from "../shared/ids.js";
 import { scopes } from "../shared/scopes.js";
 import { isAdminToken } from "./admin-token.js";
 import type { AnnounceKeyChange } from "./key-announcements.js";
 import { allowedCidrs, graceSeconds, keyName, keyScopes } from "./key-requests.js";
 import { type NewKey, newKey } from "./keys.js";
-import type { AuthStore, KeyToStore } from "./store.js";
-import { keyView, orgView } from "./views.js";
+import { planOf } from "./plans.js";
+import type { AuthStore, KeyRow, KeyToStore } from "./store.js";
+import { auditEntryView, keyView, orgView } from "./views.js";
 
 const maxOrgNameLength = 200;
+const defaultAuditPage = 50;
+const maxAuditPage = 100;
 
 export interface AuthDeps {
   store: AuthStore;
@@ -23,26 +29,48 @@ export interface AuthDeps {
   environment: KeyEnvironment;
   verify: AskAuth;
   announce: AnnounceKeyChange;
+  audit: RecordAudit;
 }
 
-export function authRoutes({ store, adminToken, environment, verify, announce }: AuthDeps) {
+export function authRoutes({ store, adminToken, environment, verify, announce, audit }: AuthDeps) {
   const issue = async (fields: Omit<KeyToStore, "id" | "environment" | "secretHash">): Promise<{ key: NewKey; toStore: KeyToStore }> => {
     const key = await newKey(environment);
     return { key, toStore: { ...fields, id: key.id, environment, secretHash: key.secretHash } };
   };
 
+  const requireAdminToken = (ctx: HandlerContext, what: string) => {
+    if (!isAdminToken(adminToken, keyFromHeaders(ctx.requestHeader))) {
+      throw new ConnectError(`${what} needs the admin token`, Code.PermissionDenied);
+    }
+  };
+
   return (router: ConnectRouter) =>
     router.service(AuthService, {
       async createOrg(req, ctx) {
-        if (!isAdminToken(adminToken, keyFromHeaders(ctx.requestHeader))) {
-          throw new ConnectError("creating orgs needs the admin token", Code.PermissionDenied);
-        }
+        requireAdminToken(ctx, "creating orgs");
         const name = req.name.trim();
         if (!name) throw new InvalidField("name", "name is required");
         if (name.length > maxOrgNameLength) throw new InvalidField("name", `name is longer than ${maxOrgNameLength} characters`);
+        const { plan, eventsPerMinute } = planOf(req.plan, req.eventsPerMinute);
         const { key, toStore } = await issue({ name: "first key", scopes: [...scopes], allowedCidrs: [] });
-        const created = await store.createOrg({ id: uuidv7(), name }, toStore);
+        const org = { id: uuidv7(), name, plan, events_per_minute: eventsPerMinute };
+        const created = await store.createOrg(org, toStore, () =>
+          audit(ctx, { orgId: org.id, keyId: "", action: "org.created", resource: "org", resourceId: org.id, details: { name, plan } }),
+        );
         return { org: orgView(created.org), apiKey: keyView(created.key, key.key) };
+      },
+
+      async updateOrg(req, ctx) {
+        requireAdminToken(ctx, "changing an org's plan");
+        const plan = planOf(req.plan, req.eventsPerMinute);
+        const id = requireUuid(req.id, "id");
+        const org = await store.updatePlan(id, plan, () =>
+          audit(ctx, { orgId: id, keyId: "", action: "org.plan_changed", resource: "org", resourceId: id, details: { ...plan } }),
+        );
+        if (!org) throw new NotFound("org");
+        // Every cached verdict on the org's keys carries its limit: the gateways must ask again.
+        await announce(id, "");
+        return { org: orgView(org) };
       },
 
       async verifyKey(req) {
@@ -58,7 +86,11 @@ export function authRoutes({ store, adminToken, environment, verify, announce }:
       async createKey(req, ctx) {
         const fields = { name: keyName(req.name), scopes: keyScopes(req.scopes), allowedCidrs: allowedCidrs(req.allowedCidrs) };
         const { key, toStore } = await issue(fields);
-        return { apiKey: keyView(await store.createKey(callerOf(ctx).orgId, toStore), key.key) };
+        const { orgId, keyId } = callerOf(ctx);
+        const row = await store.createKey(orgId, toStore, (created) =>
+          audit(ctx, { orgId, keyId, action: "key.created", resource: "key", resourceId: created.id, details: keyDetails(created) }),
+        );
+        return { apiKey: keyView(row, key.key) };
       },
 
       async listKeys(_req, ctx) {
@@ -66,20 +98,51 @@ export function authRoutes({ store, adminToken, environment, verify, announce }:
       },
 
       async rotateKey(req, ctx) {
-        const { orgId } = callerOf(ctx);
+        const { orgId, keyId } = callerOf(ctx);
         const grace = graceSeconds(req.gracePeriodSeconds);
         // The successor takes the old key's name, scopes and allowlist; only its secret is new.
         const { key, toStore } = await issue({ name: "", scopes: [], allowedCidrs: [] });
-        const { created, rotated } = await store.rotateKey(orgId, req.id, toStore, grace);
+        const { created, rotated } = await store.rotateKey(orgId, req.id, toStore, grace, (successor) =>
+          audit(ctx, {
+            orgId,
+            keyId,
+            action: "key.rotated",
+            resource: "key",
+            resourceId: req.id,
+            details: { successor_id: successor.id, grace_period_seconds: grace },
+          }),
+        );
         await announce(orgId, req.id);
         return { apiKey: keyView(created, key.key), rotated: keyView(rotated) };
       },
 
       async revokeKey(req, ctx) {
-        const { orgId } = callerOf(ctx);
-        await store.revokeKey(orgId, req.id);
+        const { orgId, keyId } = callerOf(ctx);
+        await store.revokeKey(orgId, req.id, (revoked) =>
+          audit(ctx, { orgId, keyId, action: "key.revoked", resource: "key", resourceId: revoked.id, details: keyDetails(revoked) }),
+        );
         await announce(orgId, req.id);
         return {};
       },
+
+      async listAuditEntries(req, ctx) {
+        const limit = pageSize(req.limit);
+        const rows = await store.listAuditEntries(callerOf(ctx).orgId, { limit, before: decodeCursor(req.cursor), action: req.action });
+        const page = rows.slice(0, limit);
+        return {
+          entries: page.map(auditEntryView),
+          nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!.id) : "",
+        };
+      },
     });
+}
+
+function keyDetails(row: KeyRow) {
+  return { name: row.name, scopes: row.scopes, allowed_cidrs: row.allowed_cidrs };
+}
+
+function pageSize(raw: number): number {
+  if (raw === 0) return defaultAuditPage;
+  if (raw < 1 || raw > maxAuditPage) throw new InvalidField("limit", `limit must be from 1 to ${maxAuditPage}`);
+  return raw;
 }

@@ -1,10 +1,13 @@
 // The auth service's tables: orgs, and their keys stored as hashes with what each may do.
-import type { Sql, Transaction } from "../shared/database.js";
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { BeforeCommit, Sql, Transaction } from "../shared/database.js";
 import { NotFound, PreconditionFailed } from "../shared/domain-errors.js";
 
 export interface OrgRow {
   id: string;
   name: string;
+  plan: string;
+  events_per_minute: number;
   created_at: Date;
 }
 
@@ -21,6 +24,11 @@ export interface KeyRow {
   last_used_at: Date | null;
 }
 
+/** A key with what its org's plan allows, as verification needs it. */
+export interface VerifiedKeyRow extends KeyRow {
+  events_per_minute: number;
+}
+
 /** A key about to be stored: its hash, never its secret. */
 export interface KeyToStore {
   id: string;
@@ -29,6 +37,19 @@ export interface KeyToStore {
   name: string;
   scopes: string[];
   allowedCidrs: string[];
+}
+
+export interface AuditRow {
+  id: string;
+  org_id: string;
+  action: string;
+  resource: string;
+  resource_id: string;
+  key_id: string;
+  client_address: string;
+  request_id: string;
+  at: Date;
+  details: JsonObject;
 }
 
 // An org with more keys than this is more likely leaking them than using them.
@@ -44,25 +65,40 @@ export function createAuthStore(sql: Sql) {
   };
 
   return {
-    async createOrg(org: { id: string; name: string }, key: KeyToStore) {
+    async createOrg(org: Omit<OrgRow, "created_at">, key: KeyToStore, beforeCommit: BeforeCommit<OrgRow>) {
       return sql.begin(async (tx) => {
-        const [orgRow] = await tx<OrgRow[]>`insert into auth.orgs (id, name) values (${org.id}, ${org.name}) returning *`;
-        return { org: orgRow!, key: await insertKey(tx, org.id, key) };
+        const [orgRow] = await tx<OrgRow[]>`insert into auth.orgs ${tx(org)} returning *`;
+        const keyRow = await insertKey(tx, org.id, key);
+        await beforeCommit(orgRow!);
+        return { org: orgRow!, key: keyRow };
       });
     },
 
-    async workingKey(id: string): Promise<KeyRow | undefined> {
-      const [row] = await sql<KeyRow[]>`select * from auth.keys where id = ${id} and ${working()}`;
+    async workingKey(id: string): Promise<VerifiedKeyRow | undefined> {
+      const [row] = await sql<VerifiedKeyRow[]>`
+        select k.*, o.events_per_minute from auth.keys k join auth.orgs o on o.id = k.org_id where k.id = ${id} and ${working()}`;
       return row;
     },
 
-    async createKey(orgId: string, key: KeyToStore): Promise<KeyRow> {
+    /** Undefined when there is no such org. */
+    async updatePlan(id: string, plan: { plan: string; eventsPerMinute: number }, beforeCommit: BeforeCommit<OrgRow>) {
+      return sql.begin(async (tx) => {
+        const [row] = await tx<OrgRow[]>`
+          update auth.orgs set plan = ${plan.plan}, events_per_minute = ${plan.eventsPerMinute} where id = ${id} returning *`;
+        if (row) await beforeCommit(row);
+        return row;
+      });
+    },
+
+    async createKey(orgId: string, key: KeyToStore, beforeCommit: BeforeCommit<KeyRow>): Promise<KeyRow> {
       return sql.begin(async (tx) => {
         await lockOrgKeys(tx, orgId);
         const [{ count }] = await tx<[{ count: number }]>`
           select count(*)::int as count from auth.keys where org_id = ${orgId} and ${working()}`;
         if (count >= maxKeysPerOrg) throw new PreconditionFailed(`an org holds at most ${maxKeysPerOrg} keys: revoke one first`);
-        return insertKey(tx, orgId, key);
+        const row = await insertKey(tx, orgId, key);
+        await beforeCommit(row);
+        return row;
       });
     },
 
@@ -71,7 +107,7 @@ export function createAuthStore(sql: Sql) {
     },
 
     /** Stores the successor and sets the old key's end; a grace of 0 revokes it at once. Returns both. */
-    async rotateKey(orgId: string, id: string, successor: KeyToStore, graceSeconds: number) {
+    async rotateKey(orgId: string, id: string, successor: KeyToStore, graceSeconds: number, beforeCommit: BeforeCommit<KeyRow>) {
       return sql.begin(async (tx) => {
         await lockOrgKeys(tx, orgId);
         const old = await orgKey(tx, orgId, id);
@@ -81,12 +117,13 @@ export function createAuthStore(sql: Sql) {
           update auth.keys set expires_at = now() + ${graceSeconds} * interval '1 second', replaced_by = ${created.id},
             revoked_at = case when ${graceSeconds} = 0 then now() end
           where id = ${id} returning *`;
+        await beforeCommit(created);
         return { created, rotated: rotated! };
       });
     },
 
     /** Revokes a working key; refuses to revoke the org's last working admin key, which would lock the org out. */
-    async revokeKey(orgId: string, id: string): Promise<void> {
+    async revokeKey(orgId: string, id: string, beforeCommit: BeforeCommit<KeyRow>): Promise<void> {
       await sql.begin(async (tx) => {
         await lockOrgKeys(tx, orgId);
         const key = await orgKey(tx, orgId, id);
@@ -97,7 +134,24 @@ export function createAuthStore(sql: Sql) {
           if (!other) throw new PreconditionFailed("this is the org's last admin key: create another admin key before revoking it");
         }
         await tx`update auth.keys set revoked_at = now() where id = ${id}`;
+        await beforeCommit(key);
       });
+    },
+
+    /** Keeps entries of the audit stream; an entry read twice is kept once. */
+    async addAuditEntry(entry: AuditRow): Promise<void> {
+      await sql`insert into auth.audit_entries ${sql(entry)} on conflict (id) do nothing`;
+    },
+
+    /** An org's entries, newest first, after the cursor's; one more than the limit, to tell whether a page follows. */
+    async listAuditEntries(orgId: string, query: { limit: number; before: string | undefined; action: string }): Promise<AuditRow[]> {
+      return sql<AuditRow[]>`
+        select * from auth.audit_entries
+        where org_id = ${orgId}
+          and (${query.before ?? null}::uuid is null or id < ${query.before ?? null})
+          and (${query.action} = '' or action = ${query.action})
+        order by id desc
+        limit ${query.limit + 1}`;
     },
 
     /** Records when keys were last used (ms since the epoch, by key id); reports may arrive late and out of order. */

@@ -15,7 +15,13 @@ export function verifyWithStore(store: AuthStore, environment: KeyEnvironment): 
       throw new ConnectError("unknown API key", Code.Unauthenticated);
     }
     return {
-      caller: { orgId: row.org_id, keyId: row.id, scopes: row.scopes, allowedCidrs: row.allowed_cidrs },
+      caller: {
+        orgId: row.org_id,
+        keyId: row.id,
+        scopes: row.scopes,
+        allowedCidrs: row.allowed_cidrs,
+        eventsPerMinute: row.events_per_minute,
+      },
       expiresAt: row.expires_at?.getTime(),
     };
   };

@@ -2,6 +2,7 @@
 
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
+import { auditLog } from "../shared/audit.js";
 import { askAuthService, requireApiKey } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import { connectDatabase, migrate } from "../shared/database.js";
@@ -11,7 +12,7 @@ import { createMetrics } from "../shared/metrics.js";
 import { connectNats } from "../shared/nats.js";
 import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
-import { consumers, deadLettersStream, deliveryOutcomesStream, ensureConsumer, ensureStream } from "../shared/streams.js";
+import { auditStream, consumers, deadLettersStream, deliveryOutcomesStream, ensureConsumer, ensureStream } from "../shared/streams.js";
 import { AddressGuard } from "./address-guard.js";
 import { loadDeliveryConfig } from "./config.js";
 import { startConsumer } from "./consumer.js";
@@ -40,6 +41,7 @@ const jsm = await nc.jetstreamManager();
 await ensureConsumer(jsm, consumers.delivery);
 await ensureStream(jsm, deadLettersStream);
 await ensureStream(jsm, deliveryOutcomesStream);
+await ensureStream(jsm, auditStream);
 const js = nc.jetstream();
 const cache = new SubscriptionCache(subscriptions, nc);
 const guard = new AddressGuard(config.allowedNetworks);
@@ -52,7 +54,7 @@ const server = await startServer({
   logger,
   metrics,
   services: [DeliveryService],
-  routes: deliveryRoutes({ subscriptions, deliveries, cache, guard }),
+  routes: deliveryRoutes({ subscriptions, deliveries, cache, guard, audit: auditLog(js) }),
   interceptors: [requireApiKey(keyChecks.verifier)],
 });
 

@@ -1,6 +1,8 @@
 // The delivery service's RPCs: an org's subscriptions, and the deliveries of its events with their attempts.
+
+import type { JsonObject } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { v7 as uuidv7 } from "uuid";
 import {
   DeliveryService,
@@ -8,6 +10,7 @@ import {
   type ListSubscriptionDeliveriesRequest,
   type UpdateSubscriptionRequest,
 } from "../../gen/triggers/v1/delivery_pb.js";
+import type { RecordAudit } from "../shared/audit.js";
 import { callerOf } from "../shared/authenticate.js";
 import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { InvalidField, NotFound } from "../shared/domain-errors.js";
@@ -16,7 +19,7 @@ import type { AddressGuard } from "./address-guard.js";
 import type { DeliveryStore, DeliveryState as StoredState } from "./delivery-store.js";
 import { newSigningSecret } from "./signing.js";
 import type { SubscriptionCache } from "./subscription-cache.js";
-import type { SubscriptionChanges, SubscriptionStore } from "./subscription-store.js";
+import type { SubscriptionChanges, SubscriptionRow, SubscriptionStore } from "./subscription-store.js";
 import { description, eventTypes, webhookUrl } from "./subscriptions.js";
 import { attemptView, deliveryStates, deliveryView, subscriptionView } from "./views.js";
 
@@ -31,9 +34,18 @@ export interface DeliveryRouteDeps {
   /** Every change of an org's subscriptions is announced to the delivery replicas before it is acknowledged. */
   cache: Pick<SubscriptionCache, "changed">;
   guard: AddressGuard;
+  audit: RecordAudit;
 }
 
-export function deliveryRoutes({ subscriptions, deliveries, cache, guard }: DeliveryRouteDeps) {
+export function deliveryRoutes({ subscriptions, deliveries, cache, guard, audit }: DeliveryRouteDeps) {
+  /** Records a change of a subscription by the caller; run inside the change's transaction. */
+  const audited =
+    (ctx: HandlerContext, action: string, details: (row: SubscriptionRow) => JsonObject = () => ({})) =>
+    (row: SubscriptionRow) => {
+      const { orgId, keyId } = callerOf(ctx);
+      return audit(ctx, { orgId, keyId, action, resource: "subscription", resourceId: row.id, details: details(row) });
+    };
+
   async function checkedUrl(raw: string): Promise<string> {
     const url = webhookUrl(raw);
     await guard.checkUrl(url);
@@ -64,14 +76,17 @@ export function deliveryRoutes({ subscriptions, deliveries, cache, guard }: Deli
       async createSubscription(req, ctx) {
         const { orgId } = callerOf(ctx);
         const url = await checkedUrl(req.url);
-        const row = await subscriptions.createSubscription({
-          id: uuidv7(),
-          orgId,
-          url,
-          eventTypes: eventTypes(req.eventTypes),
-          description: description(req.description),
-          secret: newSigningSecret(),
-        });
+        const row = await subscriptions.createSubscription(
+          {
+            id: uuidv7(),
+            orgId,
+            url,
+            eventTypes: eventTypes(req.eventTypes),
+            description: description(req.description),
+            secret: newSigningSecret(),
+          },
+          audited(ctx, "subscription.created", (created) => ({ url: created.url, event_types: created.event_types })),
+        );
         await cache.changed(orgId);
         return { subscription: subscriptionView(row, { withSecret: true }) };
       },
@@ -90,7 +105,13 @@ export function deliveryRoutes({ subscriptions, deliveries, cache, guard }: Deli
       async updateSubscription(req, ctx) {
         const { orgId } = callerOf(ctx);
         const id = requireUuid(req.id, "id");
-        const row = await subscriptions.updateSubscription(orgId, id, await changesOf(req));
+        const changes = await changesOf(req);
+        const row = await subscriptions.updateSubscription(
+          orgId,
+          id,
+          changes,
+          audited(ctx, "subscription.updated", () => changedFields(changes)),
+        );
         if (!row) throw new NotFound("subscription");
         await cache.changed(orgId);
         return { subscription: subscriptionView(row) };
@@ -98,7 +119,7 @@ export function deliveryRoutes({ subscriptions, deliveries, cache, guard }: Deli
 
       async deleteSubscription(req, ctx) {
         const { orgId } = callerOf(ctx);
-        const deleted = await subscriptions.deleteSubscription(orgId, requireUuid(req.id, "id"));
+        const deleted = await subscriptions.deleteSubscription(orgId, requireUuid(req.id, "id"), audited(ctx, "subscription.deleted"));
         if (!deleted) throw new NotFound("subscription");
         await cache.changed(orgId);
         return {};
@@ -106,7 +127,12 @@ export function deliveryRoutes({ subscriptions, deliveries, cache, guard }: Deli
 
       async rotateSubscriptionSecret(req, ctx) {
         const { orgId } = callerOf(ctx);
-        const row = await subscriptions.rotateSecret(orgId, requireUuid(req.id, "id"), newSigningSecret(), rotationOverlapMs);
+        const row = await subscriptions.rotateSecret(
+          orgId,
+          requireUuid(req.id, "id"),
+          { secret: newSigningSecret(), keepMs: rotationOverlapMs },
+          audited(ctx, "subscription.secret_rotated"),
+        );
         if (!row) throw new NotFound("subscription");
         // Replicas sign with the secrets they hold in memory: they must drop the old set before we answer.
         await cache.changed(orgId);
@@ -167,4 +193,14 @@ function pageOf(req: ListSubscriptionDeliveriesRequest) {
   const state = req.state === DeliveryState.UNSPECIFIED ? undefined : storedStates.get(req.state);
   if (req.state !== DeliveryState.UNSPECIFIED && !state) throw new InvalidField("state", "state is not a delivery state");
   return { limit: req.limit || defaultPageSize, before: decodeCursor(req.cursor), state };
+}
+
+/** A change as the audit log shows it: the fields changed, with their new values. */
+function changedFields({ url, eventTypes, description, enabled }: SubscriptionChanges): JsonObject {
+  return {
+    ...(url !== undefined && { url }),
+    ...(eventTypes !== undefined && { event_types: eventTypes }),
+    ...(description !== undefined && { description }),
+    ...(enabled !== undefined && { enabled }),
+  };
 }

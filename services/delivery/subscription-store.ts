@@ -1,5 +1,5 @@
 // The delivery service's subscriptions in Postgres: what an org asks for, and the state deliveries leave them in.
-import type { Sql, Transaction } from "../shared/database.js";
+import type { BeforeCommit, Sql, Transaction } from "../shared/database.js";
 
 export type SubscriptionState = "active" | "paused" | "disabled";
 
@@ -54,12 +54,15 @@ export const disabledByOrg = "disabled by the org";
 
 export function createSubscriptionStore(sql: Sql) {
   return {
-    async createSubscription(sub: NewSubscription): Promise<SubscriptionRow> {
-      const [row] = await sql<SubscriptionRow[]>`
-        insert into delivery.subscriptions (id, org_id, url, event_types, description, secret)
-        values (${sub.id}, ${sub.orgId}, ${sub.url}, ${sub.eventTypes}, ${sub.description}, ${sub.secret})
-        returning ${sql(columns)}`;
-      return row!;
+    async createSubscription(sub: NewSubscription, beforeCommit: BeforeCommit<SubscriptionRow>): Promise<SubscriptionRow> {
+      return sql.begin(async (tx) => {
+        const [row] = await tx<SubscriptionRow[]>`
+          insert into delivery.subscriptions (id, org_id, url, event_types, description, secret)
+          values (${sub.id}, ${sub.orgId}, ${sub.url}, ${sub.eventTypes}, ${sub.description}, ${sub.secret})
+          returning ${tx(columns)}`;
+        await beforeCommit(row!);
+        return row!;
+      });
     },
 
     /** The org's subscriptions that are not deleted, in creation order. */
@@ -81,7 +84,12 @@ export function createSubscriptionStore(sql: Sql) {
      * Applies the changes; enabling makes the subscription active and its parked deliveries due at once, disabling
      * parks them. Undefined when the org has no such subscription.
      */
-    updateSubscription(orgId: string, id: string, changes: SubscriptionChanges): Promise<SubscriptionRow | undefined> {
+    updateSubscription(
+      orgId: string,
+      id: string,
+      changes: SubscriptionChanges,
+      beforeCommit: BeforeCommit<SubscriptionRow>,
+    ): Promise<SubscriptionRow | undefined> {
       const { url, eventTypes, description, enabled } = changes;
       const state = enabled === undefined ? null : enabled ? "active" : "disabled";
       return sql.begin(async (tx) => {
@@ -96,34 +104,46 @@ export function createSubscriptionStore(sql: Sql) {
             updated_at = now()
           where id = ${id} and org_id = ${orgId} and deleted_at is null
           returning ${tx(columns)}`;
-        if (row && state) await parkOrResume(tx, [id]);
+        if (!row) return undefined;
+        if (state) await parkOrResume(tx, [id]);
+        await beforeCommit(row);
         return row;
       });
     },
 
     /** False when the org has no live subscription of that id. Its pending deliveries are parked. */
-    async deleteSubscription(orgId: string, id: string): Promise<boolean> {
+    async deleteSubscription(orgId: string, id: string, beforeCommit: BeforeCommit<SubscriptionRow>): Promise<boolean> {
       return sql.begin(async (tx) => {
-        const rows = await tx`
+        const [row] = await tx<SubscriptionRow[]>`
           update delivery.subscriptions set deleted_at = now(), updated_at = now()
           where id = ${id} and org_id = ${orgId} and deleted_at is null
-          returning id`;
-        if (rows.length > 0) await parkOrResume(tx, [id]);
-        return rows.length > 0;
+          returning ${tx(columns)}`;
+        if (!row) return false;
+        await parkOrResume(tx, [id]);
+        await beforeCommit(row);
+        return true;
       });
     },
 
     /** Replaces the secret; the old one keeps signing for keepMs. */
-    async rotateSecret(orgId: string, id: string, secret: string, keepMs: number): Promise<SubscriptionRow | undefined> {
-      const [row] = await sql<SubscriptionRow[]>`
-        update delivery.subscriptions set
-          previous_secret = secret,
-          previous_secret_until = now() + make_interval(secs => ${keepMs / 1000}),
-          secret = ${secret},
-          updated_at = now()
-        where id = ${id} and org_id = ${orgId} and deleted_at is null
-        returning ${sql(columns)}`;
-      return row;
+    async rotateSecret(
+      orgId: string,
+      id: string,
+      rotation: { secret: string; keepMs: number },
+      beforeCommit: BeforeCommit<SubscriptionRow>,
+    ): Promise<SubscriptionRow | undefined> {
+      return sql.begin(async (tx) => {
+        const [row] = await tx<SubscriptionRow[]>`
+          update delivery.subscriptions set
+            previous_secret = secret,
+            previous_secret_until = now() + make_interval(secs => ${rotation.keepMs / 1000}),
+            secret = ${rotation.secret},
+            updated_at = now()
+          where id = ${id} and org_id = ${orgId} and deleted_at is null
+          returning ${tx(columns)}`;
+        if (row) await beforeCommit(row);
+        return row;
+      });
     },
 
     /**

@@ -21,6 +21,8 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
        * the nearest entry not among them. None by default: the client is the socket's peer.
        */
       trustedProxies: cidrList("TRUSTED_PROXIES"),
+      /** Failed authentications a client address may make a minute (in each replica) before it must wait. */
+      authFailuresPerMinute: integer("AUTH_FAILURES_PER_MINUTE", 20, 1),
       /** How long a call may wait on its backend when the client set no shorter deadline. */
       backendTimeoutMs: integer("BACKEND_TIMEOUT_MS", 30_000, 1),
     },

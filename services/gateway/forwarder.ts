@@ -9,21 +9,20 @@ import {
   PublishEventsRequestSchema,
   type PublishEventsResponse,
 } from "../../gen/triggers/v1/ingest_pb.js";
-import { authorize, isKeyless, type KeyVerifier } from "../shared/authenticate.js";
+import type { Caller } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import { apiJson } from "../shared/json.js";
 import type { Logger } from "../shared/logger.js";
 import { currentRequestId, FORWARDED_FOR_HEADER } from "../shared/request-context.js";
-import { checkAllowlist } from "./allowlist.js";
+import type { Admission, Credentials } from "./admission.js";
 import type { EventBatcher } from "./event-batcher.js";
 import { JsonBackend } from "./json-backend.js";
 import type { Backend } from "./public-api.js";
+import type { Quota } from "./rate-limiter.js";
 
-export interface ForwardOptions {
-  /** The caller's API key, the one credential that travels on. */
-  key: string | undefined;
-  /** Who is calling (see client-address.ts): checked against the key's allowlist, and told to the backend. */
-  clientAddress: string;
+export interface ForwardOptions extends Credentials {
+  /** Told where the org stands after a publish spent of its allowance, for the RateLimit-* headers. */
+  onQuota?: (quota: Quota) => void;
   /** Aborted when the client cancels the call; made only when needed, as making one costs a REST request. */
   signal?: () => AbortSignal;
   /** The client's own deadline, when it set one. */
@@ -38,7 +37,7 @@ export class Forwarder {
 
   constructor(
     backends: Backend[],
-    private readonly verifier: KeyVerifier,
+    private readonly admission: Admission,
     private readonly logger: Logger,
     /** No call waits on a backend longer than this: a hung backend must not hold requests forever. */
     private readonly maxTimeoutMs: number,
@@ -51,27 +50,23 @@ export class Forwarder {
     }
   }
 
-  /**
-   * Refuses a caller whose key the method needs and auth does not know, whose key lacks the method's scope, or
-   * who calls from outside the key's allowlist. Refusing here spares the backends traffic that can only fail;
-   * they check the key and scope again regardless. The allowlist is checked here alone: only the gateway knows
-   * where a call came from.
-   */
-  async admit(method: DescMethod, options: Pick<ForwardOptions, "key" | "clientAddress">): Promise<void> {
-    if (isKeyless(method)) return;
-    checkAllowlist(await authorize(this.verifier, method, options.key), options.clientAddress);
+  /** Refuses a call the gateway must not forward (see Admission); spares the backends traffic that can only fail. */
+  async admit(method: DescMethod, credentials: Credentials): Promise<void> {
+    await this.admission.admit(method, credentials);
   }
 
   async forward(method: DescMethod, request: Message, options: ForwardOptions): Promise<Message> {
     const { key, timeoutMs, signal } = options;
-    await this.admit(method, options);
+    const caller = await this.admission.admit(method, options);
     if (method === IngestService.method.publishEvents) {
       const batch = request as PublishEventsRequest;
+      await this.#charge(caller!, batch.events.length, options);
       return this.#call(method, create(PublishEventsRequestSchema, { ...batch, events: batch.events.map(withDataAsJson) }), options);
     }
     const event = method === IngestService.method.publishEvent ? (request as PublishEventRequest).event : undefined;
     // A publish may share its trip to ingest with others of the same key; the key was checked above, so it is set.
     if (event) {
+      await this.#charge(caller!, 1, options);
       const send = (batch: PublishEventsRequest) =>
         this.#call(IngestService.method.publishEvents, batch, {
           key,
@@ -91,10 +86,10 @@ export class Forwarder {
     if (method === IngestService.method.publishEvent)
       return toJsonString(
         method.output,
-        await this.forward(method, request, { key: options.key, clientAddress: options.clientAddress }),
+        await this.forward(method, request, { key: options.key, clientAddress: options.clientAddress, onQuota: options.onQuota }),
         apiJson,
       );
-    await this.admit(method, options);
+    await this.admission.admit(method, options);
     const backend = this.#jsonBackends.get(method.parent);
     if (!backend) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
     const signal = options.signal?.();
@@ -109,6 +104,10 @@ export class Forwarder {
     } catch (err) {
       throw this.#relayed(err, method, signal);
     }
+  }
+
+  async #charge(caller: Caller, events: number, options: ForwardOptions): Promise<void> {
+    options.onQuota?.(await this.admission.charge(caller, events));
   }
 
   #timeoutMs(options: ForwardOptions): number {
@@ -160,7 +159,7 @@ function withDataAsJson(event: EventInput): EventInput {
  * Backends read one form of credential: whatever the caller sent becomes `Authorization: Bearer`. The client's
  * address goes as the one entry of X-Forwarded-For, replacing whatever the client wrote there.
  */
-function backendHeaders({ key, clientAddress }: Pick<ForwardOptions, "key" | "clientAddress">): Headers {
+function backendHeaders({ key, clientAddress }: Credentials): Headers {
   const headers = new Headers({ [FORWARDED_FOR_HEADER]: clientAddress });
   if (key) headers.set("authorization", `Bearer ${key}`);
   return headers;

@@ -37,9 +37,9 @@ export function httpError(status: number, message: string, code: Code, headers: 
   return err;
 }
 
-/** Headers that belong with the error's status; only errors of HTTP itself have any. */
+/** Headers that belong with the error's status: those of HTTP itself (`allow`), and a 429's `retry-after` and `ratelimit-*`. */
 export function httpErrorHeaders(err: ConnectError): Headers {
-  return statusOverrides.has(err) ? err.metadata : new Headers();
+  return statusOverrides.has(err) || hasReason(err, ErrorReason.RATE_LIMITED) ? err.metadata : new Headers();
 }
 
 export function httpStatus(err: ConnectError): number {

@@ -9,15 +9,20 @@ import { connectNats } from "../shared/nats.js";
 import { networks } from "../shared/networks.js";
 import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
+import { rateLimitsBucket } from "../shared/streams.js";
 import { restAccessLog, rpcAccessLog } from "./access-log.js";
+import { Admission } from "./admission.js";
 import { type AddressOf, clientAddress } from "./client-address.js";
 import { loadGatewayConfig } from "./config.js";
 import { EventBatcher } from "./event-batcher.js";
+import { FailedAuthLimiter } from "./failed-auth-limiter.js";
 import { Forwarder } from "./forwarder.js";
 import { proxyRoutes } from "./proxy-routes.js";
 import { backends, publicMethods } from "./public-api.js";
+import { RateLimiter } from "./rate-limiter.js";
 import { restHandler } from "./rest-handler.js";
 import { buildRestRoutes } from "./rest-routes.js";
+import { SharedBuckets } from "./shared-buckets.js";
 
 const config = loadGatewayConfig();
 const logger = createLogger("gateway", config.logLevel);
@@ -27,13 +32,10 @@ const services = backends(config);
 const methods = publicMethods(services.map(({ service }) => service));
 const nats = await connectNats(config.natsUrl, "gateway", logger);
 const keyChecks = startKeyChecks(nats, askAuthService(createServiceClient(AuthService, config.authUrl)), config, logger);
-const forwarder = new Forwarder(
-  services,
-  keyChecks.verifier,
-  logger.child({ module: "forwarder" }),
-  config.backendTimeoutMs,
-  new EventBatcher(),
-);
+const limits = await nats.jetstream().views.kv(rateLimitsBucket.name, rateLimitsBucket.options);
+const rates = new RateLimiter(new SharedBuckets(limits));
+const admission = new Admission(keyChecks.verifier, new FailedAuthLimiter(config.authFailuresPerMinute), rates);
+const forwarder = new Forwarder(services, admission, logger.child({ module: "forwarder" }), config.backendTimeoutMs, new EventBatcher());
 const restLogger = logger.child({ module: "rest" });
 const trustedProxies = networks(config.trustedProxies);
 const addressOf: AddressOf = (peer, forwardedFor) => clientAddress(peer, forwardedFor, trustedProxies);
@@ -62,6 +64,7 @@ onShutdown(logger, config.shutdownGraceMs, [
   [
     "nats",
     () => {
+      rates.close();
       keyChecks.close();
       return nats.drain();
     },

@@ -5,6 +5,7 @@ import { keyFromHeaders } from "../shared/authenticate.js";
 import { FORWARDED_FOR_HEADER, peerOf } from "../shared/request-context.js";
 import type { AddressOf } from "./client-address.js";
 import type { Forwarder } from "./forwarder.js";
+import { quotaHeaders } from "./rate-limiter.js";
 
 export function proxyRoutes(methods: DescMethod[], forwarder: Forwarder, addressOf: AddressOf) {
   return (router: ConnectRouter) => {
@@ -13,6 +14,9 @@ export function proxyRoutes(methods: DescMethod[], forwarder: Forwarder, address
         forwarder.forward(method, request, {
           key: keyFromHeaders(ctx.requestHeader),
           clientAddress: addressOf(peerOf(ctx), ctx.requestHeader.get(FORWARDED_FOR_HEADER) ?? undefined),
+          onQuota: (quota) => {
+            for (const [name, value] of Object.entries(quotaHeaders(quota))) ctx.responseHeader.set(name, value);
+          },
           signal: () => ctx.signal,
           timeoutMs: ctx.timeoutMs(),
         });

@@ -14,6 +14,7 @@ import { publishBatch } from "./event-batch.js";
 import { batchEvents, singleEvent } from "./event-body.js";
 import type { Forwarder } from "./forwarder.js";
 import { errorBody, httpError, httpErrorHeaders, httpStatus } from "./http-errors.js";
+import { type Quota, quotaHeaders } from "./rate-limiter.js";
 import { type HttpRequest, readJsonBody } from "./request-body.js";
 import { requestMessage, responseText } from "./rest-messages.js";
 import { matchRoute, type RestRoute } from "./rest-routes.js";
@@ -40,8 +41,10 @@ export function restHandler(options: RestHandlerOptions): HttpHandler {
       const reply = replier(options, res, requestId, verb, match.kind === "found" ? match.route.template : "unmatched");
       if (match.kind === "none") return reply.error(new ConnectError(`no route for ${verb} ${url.pathname}`, Code.NotFound));
       if (match.kind === "wrong-verb") return reply.error(wrongVerb(verb, match.allow));
-      serve(options, req, res, match.route, match.params, url.searchParams).then(
-        (text) => reply.text(200, text),
+      const headers: Record<string, string> = {};
+      const onQuota = (quota: Quota) => Object.assign(headers, quotaHeaders(quota));
+      serve(options, req, res, match.route, match.params, url.searchParams, onQuota).then(
+        (text) => reply.text(200, text, headers),
         (err: unknown) => reply.error(toConnectError(err, options.logger)),
       );
     });
@@ -54,11 +57,16 @@ async function serve(
   route: RestRoute,
   params: Parameters<typeof requestMessage>[1],
   query: URLSearchParams,
+  onQuota: (quota: Quota) => void,
 ): Promise<string> {
   const header = (name: string) => firstHeader(req.headers[name]);
   const isBatch = route.method === IngestService.method.publishEvents;
   const body = route.body ? await readJsonBody(req, isBatch ? options.maxBatchBodyBytes : options.maxBodyBytes) : undefined;
-  const caller = { key: keyFromHeaders(header), clientAddress: options.addressOf(req.socket.remoteAddress, header(FORWARDED_FOR_HEADER)) };
+  const caller = {
+    key: keyFromHeaders(header),
+    clientAddress: options.addressOf(req.socket.remoteAddress, header(FORWARDED_FOR_HEADER)),
+    onQuota,
+  };
   if (isBatch) {
     for (const name of query.keys()) throw new InvalidField(name, `unknown query parameter "${name}"`);
     return publishBatch(options.forwarder, batchEvents(body, header), caller, options.logger);

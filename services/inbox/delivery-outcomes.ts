@@ -5,6 +5,7 @@ import type { JetStreamClient, JsMsg } from "nats";
 import { DeliveryOutcomesSchema, EventDeliveryStatus } from "../../gen/triggers/v1/event_pb.js";
 import { isDependencyDown } from "../shared/dependency-errors.js";
 import type { Logger } from "../shared/logger.js";
+import { readStream, type StreamReader } from "../shared/stream-reader.js";
 import { consumers, deliveryOutcomesStream } from "../shared/streams.js";
 import type { DeliveryOutcomeRow, EventStore } from "./store.js";
 
@@ -18,16 +19,7 @@ const statuses = new Map([
   [EventDeliveryStatus.FAILED, "failed"],
 ] as const);
 
-export interface OutcomesConsumer {
-  /** Rejects if reading the stream fails for good. */
-  done: Promise<void>;
-  stop(): Promise<void>;
-}
-
-export async function startOutcomesConsumer(js: JetStreamClient, store: EventStore, logger: Logger): Promise<OutcomesConsumer> {
-  const consumer = await js.consumers.get(deliveryOutcomesStream.name, consumers.inboxDeliveryOutcomes.durable_name!);
-  const messages = await consumer.consume({ max_messages: 64 });
-
+export function startOutcomesConsumer(js: JetStreamClient, store: EventStore, logger: Logger): Promise<StreamReader> {
   async function handle(msg: JsMsg): Promise<void> {
     const rows = readable(msg);
     if (!rows) {
@@ -47,18 +39,8 @@ export async function startOutcomesConsumer(js: JetStreamClient, store: EventSto
     }
   }
 
-  const done = (async () => {
-    // One message at a time: each already holds a batch, and the store keeps the latest outcome of an event whatever the order.
-    for await (const msg of messages) await handle(msg);
-  })();
-
-  return {
-    done,
-    async stop() {
-      await messages.close();
-      await done;
-    },
-  };
+  // One message at a time: each already holds a batch, and the store keeps the latest outcome of an event whatever the order.
+  return readStream(js, deliveryOutcomesStream.name, consumers.inboxDeliveryOutcomes.durable_name!, handle);
 }
 
 function readable(msg: JsMsg): DeliveryOutcomeRow[] | undefined {

@@ -16,6 +16,8 @@ export interface Caller {
   scopes: readonly string[];
   /** CIDR blocks the key may be used from; empty means any. */
   allowedCidrs: readonly string[];
+  /** How many events the key's org may publish a minute, by its plan. */
+  eventsPerMinute: number;
 }
 
 /** What auth says of a key: its caller, and when it stops working on its own (ms since the epoch), if it does. */
@@ -55,8 +57,8 @@ export function keyFromHeaders(headers: Headers | HeaderLookup): string | undefi
 export function askAuthService(auth: Client<typeof AuthService>): AskAuth {
   return async (key) => {
     try {
-      const { orgId, keyId, scopes, allowedCidrs, expiresAt } = await auth.verifyKey({ key });
-      return { caller: { orgId, keyId, scopes, allowedCidrs }, expiresAt: expiresAt && timestampMs(expiresAt) };
+      const { orgId, keyId, scopes, allowedCidrs, eventsPerMinute, expiresAt } = await auth.verifyKey({ key });
+      return { caller: { orgId, keyId, scopes, allowedCidrs, eventsPerMinute }, expiresAt: expiresAt && timestampMs(expiresAt) };
     } catch (err) {
       if (ConnectError.from(err).code === Code.Unauthenticated) throw unknownKey();
       throw new ConnectError("cannot verify API keys right now, try again", Code.Unavailable);
@@ -86,6 +88,12 @@ export class KeyVerifier {
     return caller;
   }
 
+  /** Whether the key is one this process verified and still trusts. */
+  knows(key: string): boolean {
+    const verdict = this.#verdicts.get(digestOf(key));
+    return verdict?.known !== undefined && verdict.expiresAt > Date.now();
+  }
+
   /** Drops what is cached of an org's key, or of all its keys: it was revoked, rotated or changed. */
   forget(orgId: string, keyId?: string): void {
     for (const [digest, verdict] of this.#verdicts) {
@@ -107,8 +115,7 @@ export class KeyVerifier {
   #verdictOf(key: string): Promise<Caller> {
     // Junk and mistyped keys are refused here, never cached: a flood of made-up keys cannot push real ones out.
     if (!parseKey(key)) return Promise.reject(unknownKey());
-    // The cache holds digests, never keys: a heap dump should not leak credentials.
-    const digest = createHash("sha256").update(key).digest("base64");
+    const digest = digestOf(key);
     const cached = this.#verdicts.get(digest);
     if (cached && cached.expiresAt > Date.now()) {
       this.#remember(digest, cached);
@@ -144,6 +151,11 @@ export class KeyVerifier {
   }
 }
 
+// The cache holds digests, never keys: a heap dump should not leak credentials.
+function digestOf(key: string): string {
+  return createHash("sha256").update(key).digest("base64");
+}
+
 function unknownKey(): ConnectError {
   return new ConnectError("unknown API key", Code.Unauthenticated);
 }
@@ -155,10 +167,14 @@ export function missingKey(): ConnectError {
   return new ConnectError("missing API key: send Authorization: Bearer <key> or X-API-Key: <key>", Code.Unauthenticated);
 }
 
-// Orchestrators ask for health and tools ask what the API is before anyone holds a key. Creating an org takes
-// the admin token, and verifying a key is what our services call before they know of any.
+// Orchestrators ask for health and tools ask what the API is before anyone holds a key. Creating an org and
+// changing its plan take the admin token, and verifying a key is what our services call before they know of any.
 const keylessServices: ReadonlySet<string> = new Set([Health.typeName, ServerReflection.typeName, ServerReflectionAlpha.typeName]);
-const keylessMethods: ReadonlySet<DescMethod> = new Set([AuthService.method.createOrg, AuthService.method.verifyKey]);
+const keylessMethods: ReadonlySet<DescMethod> = new Set([
+  AuthService.method.createOrg,
+  AuthService.method.updateOrg,
+  AuthService.method.verifyKey,
+]);
 
 /** Whether a method is called without an API key: every other one requires a key holding its declared scope. */
 export function isKeyless(method: DescMethod): boolean {

@@ -8,6 +8,9 @@ export type Sql = postgres.Sql;
 /** The connection a transaction runs on. */
 export type Transaction = postgres.TransactionSql;
 
+/** Run inside a change's transaction once it is made, before it commits: where its audit entry is written. */
+export type BeforeCommit<T> = (made: T) => Promise<void>;
+
 export function connectDatabase(url: string, logger: Logger): Sql {
   return postgres(url, {
     max: 10,

@@ -65,8 +65,28 @@ export class AddressNotAllowed extends Error {
   }
 }
 
+/** Too many requests: the org's plan allows no more events now, or a client address failed to authenticate too often. */
+export class RateLimited extends Error {
+  override readonly name = "RateLimited";
+  constructor(
+    message: string,
+    /** Retry-After and the RateLimit-* headers that say when to come back. */
+    readonly headers: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
 /** A rule's verdict on a request; errors.ts turns each kind into its Connect code, in one place. */
-export type DomainError = InvalidField | TooLarge | NotFound | KeyReused | PreconditionFailed | MissingScope | AddressNotAllowed;
+export type DomainError =
+  | InvalidField
+  | TooLarge
+  | NotFound
+  | KeyReused
+  | PreconditionFailed
+  | MissingScope
+  | AddressNotAllowed
+  | RateLimited;
 
 export function isDomainError(err: unknown): err is DomainError {
   return (
@@ -76,6 +96,7 @@ export function isDomainError(err: unknown): err is DomainError {
     err instanceof KeyReused ||
     err instanceof PreconditionFailed ||
     err instanceof MissingScope ||
-    err instanceof AddressNotAllowed
+    err instanceof AddressNotAllowed ||
+    err instanceof RateLimited
   );
 }

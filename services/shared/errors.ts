@@ -25,12 +25,14 @@ export function connectErrorOf(err: DomainError): ConnectError {
       return withInfo(err.message, Code.PermissionDenied, ErrorReason.MISSING_SCOPE, "");
     case "AddressNotAllowed":
       return withInfo(err.message, Code.PermissionDenied, ErrorReason.ADDRESS_NOT_ALLOWED, "");
+    case "RateLimited":
+      return withInfo(err.message, Code.ResourceExhausted, ErrorReason.RATE_LIMITED, "", err.headers);
   }
 }
 
-function withInfo(message: string, code: Code, reason: ErrorReason, field: string): ConnectError {
+function withInfo(message: string, code: Code, reason: ErrorReason, field: string, headers?: Record<string, string>): ConnectError {
   const info = create(ErrorInfoSchema, { reason, field });
-  return new ConnectError(message, code, undefined, [{ desc: ErrorInfoSchema, value: info }]);
+  return new ConnectError(message, code, headers, [{ desc: ErrorInfoSchema, value: info }]);
 }
 
 /**

@@ -47,9 +47,12 @@ export const acceptRequestId: Interceptor = (next) => (req) =>
     }
   });
 
-// A copy: one error instance may be shared by many requests (the key verifier caches rejections).
+// A copy: one error instance may be shared by many requests (the key verifier caches rejections). Its own headers
+// (a 429's retry-after) stay.
 function stamped(err: ConnectError, id: string): ConnectError {
-  const copy = new ConnectError(err.rawMessage, err.code, { [REQUEST_ID_HEADER]: id }, undefined, err.cause);
+  const headers = new Headers(err.metadata);
+  headers.set(REQUEST_ID_HEADER, id);
+  const copy = new ConnectError(err.rawMessage, err.code, headers, undefined, err.cause);
   copy.details = err.details;
   return copy;
 }
@@ -74,4 +77,9 @@ export function connectionValues(req: { socket: { remoteAddress?: string } }): C
 /** The address of the peer of the connection an RPC came on. */
 export function peerOf(ctx: HandlerContext): string | undefined {
   return ctx.values.get(peerKey);
+}
+
+/** Who made the call: the address the gateway forwarded for, or, for a call made here directly, the peer. */
+export function clientAddressOf(ctx: HandlerContext): string {
+  return ctx.requestHeader.get(FORWARDED_FOR_HEADER)?.split(",")[0]?.trim() || peerOf(ctx) || "";
 }

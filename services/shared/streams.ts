@@ -78,6 +78,24 @@ export function orgOfInboxArrival(subject: string): string {
   return subject.slice("inbox.arrived.".length);
 }
 
+/** Every org's admin actions, written by the service that makes each one before it commits, read by auth. */
+export const auditStream = {
+  ...keptStream("AUDIT", ["audit.>"], 30),
+  // An entry written twice (a retried publish) is kept once.
+  duplicate_window: nanos(10 * 60 * 1000),
+};
+
+/** The subject an org's audit entries are written on. */
+export function auditSubject(orgId: string): string {
+  return `audit.${orgId}`;
+}
+
+/**
+ * A KV bucket holding each org's token bucket (its level and when it was taken), shared by every gateway replica.
+ * A key unwritten for an hour has long refilled: it expires, and a missing key stands for a full bucket.
+ */
+export const rateLimitsBucket = { name: "RATE_LIMITS", options: { history: 1, ttl: 60 * 60 * 1000 } };
+
 /** Announced (core NATS) when one of an org's keys is revoked or rotated: the payload is its id. */
 export function keyChangedSubject(orgId: string): string {
   return `keys.changed.${orgId}`;
@@ -113,6 +131,8 @@ export const consumers = {
   delivery: durable("delivery"),
   /** The inbox's copy of each event's delivery status, from the delivery outcomes stream. */
   inboxDeliveryOutcomes: durable("inbox-delivery-outcomes"),
+  /** Auth's copy of the audit log, from the audit stream. */
+  authAudit: durable("auth-audit"),
 };
 
 /** Creates a stream, or brings an existing one to the declared configuration. */

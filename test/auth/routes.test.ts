@@ -1,6 +1,6 @@
 // The auth service's routes against a real Postgres: orgs by admin token, an org's keys by admin scope, rotation, revocation.
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { type Client, Code, createClient } from "@connectrpc/connect";
+import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import test from "ava";
 import { pino } from "pino";
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
@@ -8,6 +8,7 @@ import { authRoutes } from "../../services/auth/routes.js";
 import { createAuthStore, maxKeysPerOrg } from "../../services/auth/store.js";
 import { verifyWithStore } from "../../services/auth/verification.js";
 import { formatKey, parseKey } from "../../services/shared/api-key.js";
+import type { AuditAction } from "../../services/shared/audit.js";
 import { KeyVerifier, requireApiKey } from "../../services/shared/authenticate.js";
 import { connectDatabase, migrate, type Sql } from "../../services/shared/database.js";
 import { refusalOf, serveInMemory, withKey } from "../helpers/routes.js";
@@ -19,6 +20,9 @@ let sql: Sql;
 let drop: () => Promise<void>;
 let client: Client<typeof AuthService>;
 const announced: string[] = [];
+/** What the routes wrote to the audit log; while auditDown, writing fails as it would with NATS down. */
+const audited: AuditAction[] = [];
+let auditDown = false;
 
 test.before(async () => {
   const database = await createDatabase();
@@ -29,9 +33,16 @@ test.before(async () => {
   const store = createAuthStore(sql);
   const verify = verifyWithStore(store, "live");
   const announce = async (_orgId: string, keyId: string) => void announced.push(keyId);
+  const audit = async (_ctx: unknown, action: AuditAction) => {
+    if (auditDown) throw new ConnectError("the audit log is unavailable", Code.Unavailable);
+    audited.push(action);
+  };
   // No cache: every call asks the store, so that each test sees a revocation at once.
   const checks = requireApiKey(new KeyVerifier(verify, { ttlMs: 0 }));
-  client = createClient(AuthService, serveInMemory(authRoutes({ store, adminToken, environment: "live", verify, announce }), [checks]));
+  client = createClient(
+    AuthService,
+    serveInMemory(authRoutes({ store, adminToken, environment: "live", verify, announce, audit }), [checks]),
+  );
 });
 
 test.after.always(async () => {
@@ -210,4 +221,33 @@ test("auth routes - keys' uses are recorded, the latest kept whatever the order 
   await store.recordUses(new Map([[keyId, Date.parse("2026-01-01T00:00:00Z")]]));
   const [listed] = (await client.listKeys({}, withKey(key))).apiKeys;
   t.is(timestampMs(listed!.lastUsedAt!), Date.parse("2026-01-02T00:00:00Z"));
+});
+
+test.serial("auth routes - each change of keys is audited with who made it, and one that cannot be audited is not made", async (t) => {
+  const { key, keyId, orgId } = await newOrg();
+  t.like(
+    audited.find((entry) => entry.action === "org.created" && entry.orgId === orgId),
+    { keyId: "", resourceId: orgId },
+  );
+  const created = await keyOf(key, ["events:read"]);
+  const { apiKey: successor } = await client.rotateKey({ id: created.id }, withKey(key));
+  await client.revokeKey({ id: successor!.id }, withKey(key));
+  const mine = audited.filter((entry) => entry.orgId === orgId && entry.action !== "org.created");
+  t.deepEqual(
+    mine.map(({ action, resourceId, keyId: by }) => ({ action, resourceId, by })),
+    [
+      { action: "key.created", resourceId: created.id, by: keyId },
+      { action: "key.rotated", resourceId: created.id, by: keyId },
+      { action: "key.revoked", resourceId: successor!.id, by: keyId },
+    ],
+  );
+  t.deepEqual(mine[0]!.details, { name: "a key", scopes: ["events:read"], allowed_cidrs: [] });
+  auditDown = true;
+  try {
+    t.is((await refusalOf(client.createKey({ scopes: ["admin"] }, withKey(key)))).code, Code.Unavailable);
+    t.is((await refusalOf(client.revokeKey({ id: created.id }, withKey(key)))).code, Code.Unavailable);
+  } finally {
+    auditDown = false;
+  }
+  t.is((await client.listKeys({}, withKey(key))).apiKeys.length, 2, "the org's first key and the one in its grace period");
 });

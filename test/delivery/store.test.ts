@@ -38,17 +38,23 @@ const failed: AttemptOutcome = {
   abort: false,
 };
 
+// What an RPC would write to the audit log is not under test here.
+const nothingToAudit = async () => {};
+
 /** A subscription of its own org, and a delivery of a new event to it, due in dueInMs (null: parked). */
 async function newDelivery(dueInMs: number | null = 0) {
   const orgId = uuidv7();
-  const sub = await subscriptions.createSubscription({
-    id: uuidv7(),
-    orgId,
-    url: "https://example.com/",
-    eventTypes: [],
-    description: "",
-    secret: "whsec_AAAA",
-  });
+  const sub = await subscriptions.createSubscription(
+    {
+      id: uuidv7(),
+      orgId,
+      url: "https://example.com/",
+      eventTypes: [],
+      description: "",
+      secret: "whsec_AAAA",
+    },
+    nothingToAudit,
+  );
   const delivery = { id: uuidv7(), orgId, eventId: uuidv7(), eventType: "order.created", subscriptionId: sub.id, dueInMs };
   const created = await deliveries.addDeliveries([{ eventId: delivery.eventId, orgId, body: '{"n":1}', requestId: "" }], [delivery]);
   return { orgId, sub, delivery, created };
@@ -122,7 +128,7 @@ test.serial("delivery store - a paused subscription's deliveries are parked, and
   const changed = await subscriptions.stopSubscriptions([], [failuresInARow[0]!.id]);
   t.like(changed[0], { id: sub.id, state: "paused", state_reason: "1 failed attempts in a row" });
   t.deepEqual(await take(sub.id), [], "its due delivery is parked");
-  await subscriptions.updateSubscription(orgId, sub.id, { enabled: true });
+  await subscriptions.updateSubscription(orgId, sub.id, { enabled: true }, nothingToAudit);
   t.is((await take(sub.id)).length, 1);
 });
 

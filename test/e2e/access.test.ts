@@ -5,7 +5,7 @@ import { apiClient, request } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
 import { newKey } from "../helpers/routes.js";
 import { type Stack, startStack } from "../helpers/stack.js";
-import { type ServiceProcess, startService } from "../helpers/throwaway.js";
+import type { ServiceProcess } from "../helpers/throwaway.js";
 
 // Ten minutes: a key refused sooner than this was dropped from the caches by an announcement, not by expiry.
 const cacheTtlMs = "600000";
@@ -18,21 +18,11 @@ const issued: string[] = [];
 test.before(async () => {
   const env = { KEY_CACHE_TTL_MS: cacheTtlMs, KEY_USAGE_REPORT_MS: "200", LOG_LEVEL: "debug" };
   stack = await startStack({ env, logLines: 100_000 });
-  second = await startService("gateway", {
-    ...env,
-    NATS_URL: stack.natsUrl,
-    AUTH_URL: stack.urls.auth,
-    INGEST_URL: stack.urls.ingest,
-    INBOX_URL: stack.urls.inbox,
-    DELIVERY_URL: stack.urls.delivery,
-    KEY_ENVIRONMENT: "test",
-    // The second gateway stands behind a proxy on loopback; the first trusts no proxy.
-    TRUSTED_PROXIES: "127.0.0.0/8,::1",
-  });
+  // The second gateway stands behind a proxy on loopback; the first trusts no proxy.
+  second = await stack.startGateway({ TRUSTED_PROXIES: "127.0.0.0/8,::1" });
 });
 
 test.after.always(async () => {
-  await second?.stop();
   await stack?.stop();
 });
 
@@ -216,6 +206,66 @@ test.serial("access - one org cannot list, rotate or revoke another's keys", asy
   t.is((await other.admin.delete(`/v1/keys/${ownersKey.id}`)).status, 404);
   t.deepEqual(await inboxStatuses(ownersKey.secret), [200, 200]);
 });
+
+test.serial("access - admin actions are audited with who, when and from where, newest first, for the org alone", async (t) => {
+  const { key, orgId } = await newOrg();
+  const other = await newOrg();
+  const fromOffice = (requestId: string) => ({ "x-forwarded-for": "203.0.113.9", "x-request-id": requestId });
+  const admin = (requestId: string) => ({ key, headers: fromOffice(requestId) });
+  const created = (await request(second.url, "/v1/keys", { ...admin("audit-1"), body: { name: "ci", scopes: ["events:write"] } })).body
+    .api_key;
+  issued.push(created.secret);
+  const rotated = await request(second.url, `/v1/keys/${created.id}/rotate`, { ...admin("audit-2"), body: { grace_period_seconds: 0 } });
+  issued.push(rotated.body.api_key.secret);
+  await request(second.url, `/v1/keys/${rotated.body.api_key.id}`, { ...admin("audit-3"), method: "DELETE" });
+  const sub = (await request(second.url, "/v1/subscriptions", { ...admin("audit-4"), body: { url: "http://127.0.0.1:9/hook" } })).body;
+  await request(second.url, `/v1/subscriptions/${sub.id}`, { ...admin("audit-5"), method: "PATCH", body: { description: "orders" } });
+  await request(second.url, `/v1/subscriptions/${sub.id}`, { ...admin("audit-6"), method: "DELETE" });
+
+  const log = await eventually(async () => {
+    const { body } = await request(stack.gatewayUrl, "/v1/audit", { key });
+    return body.entries?.length === 7 ? body.entries : undefined;
+  }, "seven audit entries");
+  t.deepEqual(
+    log.map((entry: { action: string }) => entry.action),
+    ["subscription.deleted", "subscription.updated", "subscription.created", "key.revoked", "key.rotated", "key.created", "org.created"],
+  );
+  for (const entry of log.slice(0, 6)) {
+    t.like(entry, { org_id: orgId, client_address: "203.0.113.9", key_id: keyIdOf(key) });
+    t.regex(entry.request_id, /^audit-\d$/);
+    t.truthy(entry.at);
+  }
+  t.like(log[5], { resource: "key", resource_id: created.id, details: { name: "ci", scopes: ["events:write"] } });
+  t.like(log[1], { resource: "subscription", resource_id: sub.id, details: { description: "orders" } });
+  t.like(log[6], { key_id: "", resource: "org" });
+  t.false(JSON.stringify(log).includes(created.secret.slice(-38, -6)));
+
+  const firstPage = (await request(stack.gatewayUrl, "/v1/audit?limit=4", { key })).body;
+  const secondPage = (await request(stack.gatewayUrl, `/v1/audit?limit=4&cursor=${firstPage.next_cursor}`, { key })).body;
+  t.deepEqual([...firstPage.entries, ...secondPage.entries], log);
+  t.is(secondPage.next_cursor, "");
+  const revocations = (await request(stack.gatewayUrl, "/v1/audit?action=key.revoked", { key })).body.entries;
+  t.deepEqual(
+    revocations.map((entry: { resource_id: string }) => entry.resource_id),
+    [rotated.body.api_key.id],
+  );
+  t.false(JSON.stringify((await request(stack.gatewayUrl, "/v1/audit", { key: other.key })).body).includes(orgId));
+});
+
+test.serial("access - the audit log takes the admin scope, a valid limit and its own cursors", async (t) => {
+  const { key } = await newOrg();
+  const reader = await issueKey(key, { scopes: ["events:read"] });
+  t.is((await request(stack.gatewayUrl, "/v1/audit", { key: reader.secret })).status, 403);
+  t.is((await request(stack.gatewayUrl, "/v1/audit")).status, 401);
+  t.is((await request(stack.gatewayUrl, "/v1/audit?limit=101", { key })).body.details[0].field, "limit");
+  t.is((await request(stack.gatewayUrl, "/v1/audit?cursor=bogus", { key })).body.details[0].field, "cursor");
+  t.is((await request(stack.gatewayUrl, "/v1/audit?actor=me", { key })).status, 400);
+});
+
+/** The id of a key, as the key itself says it. */
+function keyIdOf(key: string): string {
+  return key.split("_")[2]!;
+}
 
 test.serial("access - no issued secret appears in any service's logs or anywhere in the database", async (t) => {
   t.true(issued.length > 10);

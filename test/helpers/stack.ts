@@ -4,11 +4,11 @@ import type { ExitInfo } from "../../tools/stack/child-exit.js";
 import { startNatsServer } from "../../tools/stack/nats.js";
 import { prefixLine } from "../../tools/stack/output-lines.js";
 import { startPrivateServices } from "../../tools/stack/private-services.js";
-import { SERVICE_NAMES, type ServiceName, type ServiceRuntime } from "../../tools/stack/services.js";
+import { SERVICE_NAMES, type ServiceName, type ServiceRuntime, serviceEnvironment } from "../../tools/stack/services.js";
 import { describeEvent, type RestartPolicy } from "../../tools/stack/supervisor.js";
 import { createOrg, type TestOrg } from "./api-client.js";
 import { Teardown } from "./teardown.js";
-import { createDatabase } from "./throwaway.js";
+import { createDatabase, type ServiceProcess, startService } from "./throwaway.js";
 
 export type { ExitInfo } from "../../tools/stack/child-exit.js";
 export type { ServiceName } from "../../tools/stack/services.js";
@@ -39,8 +39,10 @@ export interface Stack {
   kill(name: ServiceName, signal?: NodeJS.Signals): Promise<ExitInfo>;
   /** Starts a stopped service and resolves once its /healthz answers. */
   start(name: ServiceName): Promise<void>;
-  /** Creates an org through the gateway; returns its id and API key. */
-  createOrg(name?: string): Promise<TestOrg>;
+  /** Another gateway in front of the same services, as a replica would be; env adds to the stack's. Stopped with the stack. */
+  startGateway(env?: Record<string, string>): Promise<ServiceProcess>;
+  /** Creates an org through the gateway, on the largest custom plan unless given another; returns its id and API key. */
+  createOrg(name?: string, plan?: Record<string, unknown>): Promise<TestOrg>;
   /** The last output lines of one service, or of all of them prefixed with their names. */
   logs(name?: ServiceName): string[];
   /** Stops the services and the nats-server, drops the database. Safe to call twice. */
@@ -78,7 +80,16 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       },
     });
     teardown.add(() => supervisor.stopAll());
+    const startGateway = async (env: Record<string, string> = {}) => {
+      const ports = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, Number(new URL(url).port)]));
+      const settings = { ports: ports as Record<ServiceName, number>, urls, host: "127.0.0.1", databaseUrl, natsUrl: nats.url, adminToken };
+      const stackEnv = serviceEnvironment(settings, {}) as Record<string, string>;
+      const gateway = await startService("gateway", { ...stackEnv, ...options.env, ...env });
+      teardown.add(gateway.stop);
+      return gateway;
+    };
     return {
+      startGateway,
       gatewayUrl: urls.gateway,
       adminToken,
       urls,
@@ -86,7 +97,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       natsUrl: nats.url,
       kill: (name, signal = "SIGTERM") => supervisor.kill(name, signal),
       start: (name) => supervisor.start(name),
-      createOrg: (name) => createOrg(urls.gateway, adminToken, name),
+      createOrg: (name, plan) => createOrg(urls.gateway, adminToken, name, plan),
       logs: (name) =>
         name ? supervisor.logs(name) : SERVICE_NAMES.flatMap((each) => supervisor.logs(each).map((line) => prefixLine(each, line))),
       stop: () => teardown.run(),

@@ -17,7 +17,7 @@ test("scopes - every method declares a known scope unless it is keyless", (t) =>
   }
   t.deepEqual(
     methods.filter(isKeyless).map((method) => method.name),
-    ["CreateOrg", "VerifyKey"],
+    ["CreateOrg", "UpdateOrg", "VerifyKey"],
   );
 });
 

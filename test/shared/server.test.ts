@@ -59,7 +59,7 @@ test("server - Connect JSON uses proto field names and echoes the request id", a
     body: JSON.stringify({ key: "k2" }),
   });
   t.is(res.status, 200);
-  t.deepEqual(await res.json(), { org_id: "org", key_id: "k2", scopes: [], allowed_cidrs: [] });
+  t.deepEqual(await res.json(), { org_id: "org", key_id: "k2", scopes: [], allowed_cidrs: [], events_per_minute: 0 });
   t.is(res.headers.get(REQUEST_ID_HEADER), "trace-123");
 });
 

@@ -10,7 +10,8 @@ export async function ensureDevKey(options: { gatewayUrl: string; adminToken: st
   );
   // A stored key stops working when its database was reset; then we make a new one.
   if (stored && (await keyAccepted(options.gatewayUrl, stored))) return stored;
-  const { key } = await createOrg(options.gatewayUrl, options.adminToken, "dev");
+  // A plan roomy enough for trying things by hand, and small enough that its limit can be seen.
+  const { key } = await createOrg(options.gatewayUrl, options.adminToken, "dev", { plan: "business" });
   await fs.mkdir(path.dirname(options.file), { recursive: true });
   await fs.writeFile(options.file, `${key}\n`, { mode: 0o600 });
   return key;

@@ -16,12 +16,19 @@ export class GatewayCallError extends Error {
   }
 }
 
+/** An org's plan, as POST /v1/orgs takes it. */
+export interface PlanChoice {
+  plan: "free" | "pro" | "business" | "custom";
+  /** Only for a custom plan. */
+  events_per_minute?: number;
+}
+
 /** POST /v1/orgs with the admin token. */
-export async function createOrg(gatewayUrl: string, adminToken: string, name: string): Promise<CreatedOrg> {
+export async function createOrg(gatewayUrl: string, adminToken: string, name: string, plan: PlanChoice): Promise<CreatedOrg> {
   const response = await fetch(`${gatewayUrl}/v1/orgs`, {
     method: "POST",
     headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ name }),
+    body: JSON.stringify({ name, ...plan }),
   });
   const text = await response.text();
   if (!response.ok) throw new GatewayCallError(response.status, "POST /v1/orgs", text);

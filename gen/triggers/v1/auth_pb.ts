@@ -6,15 +6,15 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import { file_triggers_v1_access } from "./access_pb.js";
-import type { Message } from "@bufbuild/protobuf";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file triggers/v1/auth.proto.
  */
 export const file_triggers_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChZ0cmlnZ2Vycy92MS9hdXRoLnByb3RvEgt0cmlnZ2Vycy52MSJPCgNPcmcSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKLAgoGQXBpS2V5EgoKAmlkGAEgASgJEg4KBm9yZ19pZBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEbmFtZRgFIAEoCRIOCgZzY29wZXMYBiADKAkSDgoGcHJlZml4GAcgASgJEjAKDGxhc3RfdXNlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNYWxsb3dlZF9jaWRycxgKIAMoCSIgChBDcmVhdGVPcmdSZXF1ZXN0EgwKBG5hbWUYASABKAkiWAoRQ3JlYXRlT3JnUmVzcG9uc2USHQoDb3JnGAEgASgLMhAudHJpZ2dlcnMudjEuT3JnEiQKB2FwaV9rZXkYAiABKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiHwoQVmVyaWZ5S2V5UmVxdWVzdBILCgNrZXkYASABKAkiigEKEVZlcmlmeUtleVJlc3BvbnNlEg4KBm9yZ19pZBgBIAEoCRIOCgZrZXlfaWQYAiABKAkSDgoGc2NvcGVzGAMgAygJEi4KCmV4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWFsbG93ZWRfY2lkcnMYBSADKAkiRwoQQ3JlYXRlS2V5UmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnNjb3BlcxgCIAMoCRIVCg1hbGxvd2VkX2NpZHJzGAMgAygJIjkKEUNyZWF0ZUtleVJlc3BvbnNlEiQKB2FwaV9rZXkYASABKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiEQoPTGlzdEtleXNSZXF1ZXN0IjkKEExpc3RLZXlzUmVzcG9uc2USJQoIYXBpX2tleXMYASADKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiWgoQUm90YXRlS2V5UmVxdWVzdBIKCgJpZBgBIAEoCRIhChRncmFjZV9wZXJpb2Rfc2Vjb25kcxgCIAEoDUgAiAEBQhcKFV9ncmFjZV9wZXJpb2Rfc2Vjb25kcyJfChFSb3RhdGVLZXlSZXNwb25zZRIkCgdhcGlfa2V5GAEgASgLMhMudHJpZ2dlcnMudjEuQXBpS2V5EiQKB3JvdGF0ZWQYAiABKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiHgoQUmV2b2tlS2V5UmVxdWVzdBIKCgJpZBgBIAEoCSITChFSZXZva2VLZXlSZXNwb25zZTLsBAoLQXV0aFNlcnZpY2USXwoJQ3JlYXRlT3JnEh0udHJpZ2dlcnMudjEuQ3JlYXRlT3JnUmVxdWVzdBoeLnRyaWdnZXJzLnYxLkNyZWF0ZU9yZ1Jlc3BvbnNlIhOC0+STAg06ASoiCC92MS9vcmdzEkwKCVZlcmlmeUtleRIdLnRyaWdnZXJzLnYxLlZlcmlmeUtleVJlcXVlc3QaHi50cmlnZ2Vycy52MS5WZXJpZnlLZXlSZXNwb25zZSIAEmgKCUNyZWF0ZUtleRIdLnRyaWdnZXJzLnYxLkNyZWF0ZUtleVJlcXVlc3QaHi50cmlnZ2Vycy52MS5DcmVhdGVLZXlSZXNwb25zZSIcorsYBWFkbWlugtPkkwINOgEqIggvdjEva2V5cxJiCghMaXN0S2V5cxIcLnRyaWdnZXJzLnYxLkxpc3RLZXlzUmVxdWVzdBodLnRyaWdnZXJzLnYxLkxpc3RLZXlzUmVzcG9uc2UiGaK7GAVhZG1pboLT5JMCChIIL3YxL2tleXMSdAoJUm90YXRlS2V5Eh0udHJpZ2dlcnMudjEuUm90YXRlS2V5UmVxdWVzdBoeLnRyaWdnZXJzLnYxLlJvdGF0ZUtleVJlc3BvbnNlIiiiuxgFYWRtaW6C0+STAhk6ASoiFC92MS9rZXlzL3tpZH0vcm90YXRlEmoKCVJldm9rZUtleRIdLnRyaWdnZXJzLnYxLlJldm9rZUtleVJlcXVlc3QaHi50cmlnZ2Vycy52MS5SZXZva2VLZXlSZXNwb25zZSIeorsYBWFkbWlugtPkkwIPKg0vdjEva2V5cy97aWR9YgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_timestamp, file_triggers_v1_access]);
+  fileDesc("ChZ0cmlnZ2Vycy92MS9hdXRoLnByb3RvEgt0cmlnZ2Vycy52MSJ4CgNPcmcSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRwbGFuGAQgASgJEhkKEWV2ZW50c19wZXJfbWludXRlGAUgASgNIosCCgZBcGlLZXkSCgoCaWQYASABKAkSDgoGb3JnX2lkGAIgASgJEg4KBnNlY3JldBgDIAEoCRIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRuYW1lGAUgASgJEg4KBnNjb3BlcxgGIAMoCRIOCgZwcmVmaXgYByABKAkSMAoMbGFzdF91c2VkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpleHBpcmVzX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1hbGxvd2VkX2NpZHJzGAogAygJIkkKEENyZWF0ZU9yZ1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIMCgRwbGFuGAIgASgJEhkKEWV2ZW50c19wZXJfbWludXRlGAMgASgNIlgKEUNyZWF0ZU9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnRyaWdnZXJzLnYxLk9yZxIkCgdhcGlfa2V5GAIgASgLMhMudHJpZ2dlcnMudjEuQXBpS2V5IkcKEFVwZGF0ZU9yZ1JlcXVlc3QSCgoCaWQYASABKAkSDAoEcGxhbhgCIAEoCRIZChFldmVudHNfcGVyX21pbnV0ZRgDIAEoDSIyChFVcGRhdGVPcmdSZXNwb25zZRIdCgNvcmcYASABKAsyEC50cmlnZ2Vycy52MS5PcmciHwoQVmVyaWZ5S2V5UmVxdWVzdBILCgNrZXkYASABKAkipQEKEVZlcmlmeUtleVJlc3BvbnNlEg4KBm9yZ19pZBgBIAEoCRIOCgZrZXlfaWQYAiABKAkSDgoGc2NvcGVzGAMgAygJEi4KCmV4cGlyZXNfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWFsbG93ZWRfY2lkcnMYBSADKAkSGQoRZXZlbnRzX3Blcl9taW51dGUYBiABKA0iRwoQQ3JlYXRlS2V5UmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnNjb3BlcxgCIAMoCRIVCg1hbGxvd2VkX2NpZHJzGAMgAygJIjkKEUNyZWF0ZUtleVJlc3BvbnNlEiQKB2FwaV9rZXkYASABKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiEQoPTGlzdEtleXNSZXF1ZXN0IjkKEExpc3RLZXlzUmVzcG9uc2USJQoIYXBpX2tleXMYASADKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiWgoQUm90YXRlS2V5UmVxdWVzdBIKCgJpZBgBIAEoCRIhChRncmFjZV9wZXJpb2Rfc2Vjb25kcxgCIAEoDUgAiAEBQhcKFV9ncmFjZV9wZXJpb2Rfc2Vjb25kcyJfChFSb3RhdGVLZXlSZXNwb25zZRIkCgdhcGlfa2V5GAEgASgLMhMudHJpZ2dlcnMudjEuQXBpS2V5EiQKB3JvdGF0ZWQYAiABKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiHgoQUmV2b2tlS2V5UmVxdWVzdBIKCgJpZBgBIAEoCSITChFSZXZva2VLZXlSZXNwb25zZSLtAQoKQXVkaXRFbnRyeRIKCgJpZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSDgoGYWN0aW9uGAMgASgJEhAKCHJlc291cmNlGAQgASgJEhMKC3Jlc291cmNlX2lkGAUgASgJEg4KBmtleV9pZBgGIAEoCRIWCg5jbGllbnRfYWRkcmVzcxgHIAEoCRISCgpyZXF1ZXN0X2lkGAggASgJEiYKAmF0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCgdkZXRhaWxzGAogASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJIChdMaXN0QXVkaXRFbnRyaWVzUmVxdWVzdBINCgVsaW1pdBgBIAEoBRIOCgZjdXJzb3IYAiABKAkSDgoGYWN0aW9uGAMgASgJIlkKGExpc3RBdWRpdEVudHJpZXNSZXNwb25zZRIoCgdlbnRyaWVzGAEgAygLMhcudHJpZ2dlcnMudjEuQXVkaXRFbnRyeRITCgtuZXh0X2N1cnNvchgCIAEoCTLPBgoLQXV0aFNlcnZpY2USXwoJQ3JlYXRlT3JnEh0udHJpZ2dlcnMudjEuQ3JlYXRlT3JnUmVxdWVzdBoeLnRyaWdnZXJzLnYxLkNyZWF0ZU9yZ1Jlc3BvbnNlIhOC0+STAg06ASoiCC92MS9vcmdzEmQKCVVwZGF0ZU9yZxIdLnRyaWdnZXJzLnYxLlVwZGF0ZU9yZ1JlcXVlc3QaHi50cmlnZ2Vycy52MS5VcGRhdGVPcmdSZXNwb25zZSIYgtPkkwISOgEqMg0vdjEvb3Jncy97aWR9EkwKCVZlcmlmeUtleRIdLnRyaWdnZXJzLnYxLlZlcmlmeUtleVJlcXVlc3QaHi50cmlnZ2Vycy52MS5WZXJpZnlLZXlSZXNwb25zZSIAEmgKCUNyZWF0ZUtleRIdLnRyaWdnZXJzLnYxLkNyZWF0ZUtleVJlcXVlc3QaHi50cmlnZ2Vycy52MS5DcmVhdGVLZXlSZXNwb25zZSIcorsYBWFkbWlugtPkkwINOgEqIggvdjEva2V5cxJiCghMaXN0S2V5cxIcLnRyaWdnZXJzLnYxLkxpc3RLZXlzUmVxdWVzdBodLnRyaWdnZXJzLnYxLkxpc3RLZXlzUmVzcG9uc2UiGaK7GAVhZG1pboLT5JMCChIIL3YxL2tleXMSdAoJUm90YXRlS2V5Eh0udHJpZ2dlcnMudjEuUm90YXRlS2V5UmVxdWVzdBoeLnRyaWdnZXJzLnYxLlJvdGF0ZUtleVJlc3BvbnNlIiiiuxgFYWRtaW6C0+STAhk6ASoiFC92MS9rZXlzL3tpZH0vcm90YXRlEmoKCVJldm9rZUtleRIdLnRyaWdnZXJzLnYxLlJldm9rZUtleVJlcXVlc3QaHi50cmlnZ2Vycy52MS5SZXZva2VLZXlSZXNwb25zZSIeorsYBWFkbWlugtPkkwIPKg0vdjEva2V5cy97aWR9EnsKEExpc3RBdWRpdEVudHJpZXMSJC50cmlnZ2Vycy52MS5MaXN0QXVkaXRFbnRyaWVzUmVxdWVzdBolLnRyaWdnZXJzLnYxLkxpc3RBdWRpdEVudHJpZXNSZXNwb25zZSIaorsYBWFkbWlugtPkkwILEgkvdjEvYXVkaXRiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_triggers_v1_access]);
 
 /**
  * @generated from message triggers.v1.Org
@@ -34,6 +34,20 @@ export type Org = Message<"triggers.v1.Org"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 3;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * "free" (100 events a minute), "pro" (1,000), "business" (10,000) or "custom".
+   *
+   * @generated from field: string plan = 4;
+   */
+  plan: string;
+
+  /**
+   * How many events the org may publish a minute, by its plan.
+   *
+   * @generated from field: uint32 events_per_minute = 5;
+   */
+  eventsPerMinute: number;
 };
 
 /**
@@ -129,6 +143,20 @@ export type CreateOrgRequest = Message<"triggers.v1.CreateOrgRequest"> & {
    * @generated from field: string name = 1;
    */
   name: string;
+
+  /**
+   * "free" when empty.
+   *
+   * @generated from field: string plan = 2;
+   */
+  plan: string;
+
+  /**
+   * The limit of a "custom" plan (1 to 10,000,000); only for that plan.
+   *
+   * @generated from field: uint32 events_per_minute = 3;
+   */
+  eventsPerMinute: number;
 };
 
 /**
@@ -161,6 +189,52 @@ export const CreateOrgResponseSchema: GenMessage<CreateOrgResponse> = /*@__PURE_
   messageDesc(file_triggers_v1_auth, 3);
 
 /**
+ * @generated from message triggers.v1.UpdateOrgRequest
+ */
+export type UpdateOrgRequest = Message<"triggers.v1.UpdateOrgRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string plan = 2;
+   */
+  plan: string;
+
+  /**
+   * The limit of a "custom" plan; only for that plan.
+   *
+   * @generated from field: uint32 events_per_minute = 3;
+   */
+  eventsPerMinute: number;
+};
+
+/**
+ * Describes the message triggers.v1.UpdateOrgRequest.
+ * Use `create(UpdateOrgRequestSchema)` to create a new message.
+ */
+export const UpdateOrgRequestSchema: GenMessage<UpdateOrgRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 4);
+
+/**
+ * @generated from message triggers.v1.UpdateOrgResponse
+ */
+export type UpdateOrgResponse = Message<"triggers.v1.UpdateOrgResponse"> & {
+  /**
+   * @generated from field: triggers.v1.Org org = 1;
+   */
+  org?: Org | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.UpdateOrgResponse.
+ * Use `create(UpdateOrgResponseSchema)` to create a new message.
+ */
+export const UpdateOrgResponseSchema: GenMessage<UpdateOrgResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 5);
+
+/**
  * @generated from message triggers.v1.VerifyKeyRequest
  */
 export type VerifyKeyRequest = Message<"triggers.v1.VerifyKeyRequest"> & {
@@ -175,7 +249,7 @@ export type VerifyKeyRequest = Message<"triggers.v1.VerifyKeyRequest"> & {
  * Use `create(VerifyKeyRequestSchema)` to create a new message.
  */
 export const VerifyKeyRequestSchema: GenMessage<VerifyKeyRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 4);
+  messageDesc(file_triggers_v1_auth, 6);
 
 /**
  * @generated from message triggers.v1.VerifyKeyResponse
@@ -207,6 +281,13 @@ export type VerifyKeyResponse = Message<"triggers.v1.VerifyKeyResponse"> & {
    * @generated from field: repeated string allowed_cidrs = 5;
    */
   allowedCidrs: string[];
+
+  /**
+   * How many events the key's org may publish a minute.
+   *
+   * @generated from field: uint32 events_per_minute = 6;
+   */
+  eventsPerMinute: number;
 };
 
 /**
@@ -214,7 +295,7 @@ export type VerifyKeyResponse = Message<"triggers.v1.VerifyKeyResponse"> & {
  * Use `create(VerifyKeyResponseSchema)` to create a new message.
  */
 export const VerifyKeyResponseSchema: GenMessage<VerifyKeyResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 5);
+  messageDesc(file_triggers_v1_auth, 7);
 
 /**
  * @generated from message triggers.v1.CreateKeyRequest
@@ -245,7 +326,7 @@ export type CreateKeyRequest = Message<"triggers.v1.CreateKeyRequest"> & {
  * Use `create(CreateKeyRequestSchema)` to create a new message.
  */
 export const CreateKeyRequestSchema: GenMessage<CreateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 6);
+  messageDesc(file_triggers_v1_auth, 8);
 
 /**
  * @generated from message triggers.v1.CreateKeyResponse
@@ -262,7 +343,7 @@ export type CreateKeyResponse = Message<"triggers.v1.CreateKeyResponse"> & {
  * Use `create(CreateKeyResponseSchema)` to create a new message.
  */
 export const CreateKeyResponseSchema: GenMessage<CreateKeyResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 7);
+  messageDesc(file_triggers_v1_auth, 9);
 
 /**
  * @generated from message triggers.v1.ListKeysRequest
@@ -275,7 +356,7 @@ export type ListKeysRequest = Message<"triggers.v1.ListKeysRequest"> & {
  * Use `create(ListKeysRequestSchema)` to create a new message.
  */
 export const ListKeysRequestSchema: GenMessage<ListKeysRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 8);
+  messageDesc(file_triggers_v1_auth, 10);
 
 /**
  * @generated from message triggers.v1.ListKeysResponse
@@ -292,7 +373,7 @@ export type ListKeysResponse = Message<"triggers.v1.ListKeysResponse"> & {
  * Use `create(ListKeysResponseSchema)` to create a new message.
  */
 export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 9);
+  messageDesc(file_triggers_v1_auth, 11);
 
 /**
  * @generated from message triggers.v1.RotateKeyRequest
@@ -316,7 +397,7 @@ export type RotateKeyRequest = Message<"triggers.v1.RotateKeyRequest"> & {
  * Use `create(RotateKeyRequestSchema)` to create a new message.
  */
 export const RotateKeyRequestSchema: GenMessage<RotateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 10);
+  messageDesc(file_triggers_v1_auth, 12);
 
 /**
  * @generated from message triggers.v1.RotateKeyResponse
@@ -342,7 +423,7 @@ export type RotateKeyResponse = Message<"triggers.v1.RotateKeyResponse"> & {
  * Use `create(RotateKeyResponseSchema)` to create a new message.
  */
 export const RotateKeyResponseSchema: GenMessage<RotateKeyResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 11);
+  messageDesc(file_triggers_v1_auth, 13);
 
 /**
  * @generated from message triggers.v1.RevokeKeyRequest
@@ -359,7 +440,7 @@ export type RevokeKeyRequest = Message<"triggers.v1.RevokeKeyRequest"> & {
  * Use `create(RevokeKeyRequestSchema)` to create a new message.
  */
 export const RevokeKeyRequestSchema: GenMessage<RevokeKeyRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 12);
+  messageDesc(file_triggers_v1_auth, 14);
 
 /**
  * @generated from message triggers.v1.RevokeKeyResponse
@@ -372,7 +453,144 @@ export type RevokeKeyResponse = Message<"triggers.v1.RevokeKeyResponse"> & {
  * Use `create(RevokeKeyResponseSchema)` to create a new message.
  */
 export const RevokeKeyResponseSchema: GenMessage<RevokeKeyResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 13);
+  messageDesc(file_triggers_v1_auth, 15);
+
+/**
+ * One admin action in an org's audit log. Services write them to the AUDIT stream (audit.<org>) before the
+ * action commits; auth keeps them for listing.
+ *
+ * @generated from message triggers.v1.AuditEntry
+ */
+export type AuditEntry = Message<"triggers.v1.AuditEntry"> & {
+  /**
+   * A UUIDv7: entries sort by it in the order they were made.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string org_id = 2;
+   */
+  orgId: string;
+
+  /**
+   * What was done: org.created, key.created, key.rotated, key.revoked, subscription.created,
+   * subscription.updated, subscription.secret_rotated, subscription.deleted.
+   *
+   * @generated from field: string action = 3;
+   */
+  action: string;
+
+  /**
+   * What it was done to: "org", "key" or "subscription", and its id.
+   *
+   * @generated from field: string resource = 4;
+   */
+  resource: string;
+
+  /**
+   * @generated from field: string resource_id = 5;
+   */
+  resourceId: string;
+
+  /**
+   * Who: the id of the API key used; empty when it was the operator's admin token.
+   *
+   * @generated from field: string key_id = 6;
+   */
+  keyId: string;
+
+  /**
+   * From where: the client's address as the gateway saw it.
+   *
+   * @generated from field: string client_address = 7;
+   */
+  clientAddress: string;
+
+  /**
+   * The request's id, which finds it in the services' logs.
+   *
+   * @generated from field: string request_id = 8;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 9;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * What changed, never a secret: a new key's scopes, a subscription's new URL.
+   *
+   * @generated from field: google.protobuf.Struct details = 10;
+   */
+  details?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.AuditEntry.
+ * Use `create(AuditEntrySchema)` to create a new message.
+ */
+export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 16);
+
+/**
+ * @generated from message triggers.v1.ListAuditEntriesRequest
+ */
+export type ListAuditEntriesRequest = Message<"triggers.v1.ListAuditEntriesRequest"> & {
+  /**
+   * At most this many entries (1 to 100; 50 when 0).
+   *
+   * @generated from field: int32 limit = 1;
+   */
+  limit: number;
+
+  /**
+   * From a previous page's next_cursor.
+   *
+   * @generated from field: string cursor = 2;
+   */
+  cursor: string;
+
+  /**
+   * Only entries of this action, when set.
+   *
+   * @generated from field: string action = 3;
+   */
+  action: string;
+};
+
+/**
+ * Describes the message triggers.v1.ListAuditEntriesRequest.
+ * Use `create(ListAuditEntriesRequestSchema)` to create a new message.
+ */
+export const ListAuditEntriesRequestSchema: GenMessage<ListAuditEntriesRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 17);
+
+/**
+ * @generated from message triggers.v1.ListAuditEntriesResponse
+ */
+export type ListAuditEntriesResponse = Message<"triggers.v1.ListAuditEntriesResponse"> & {
+  /**
+   * @generated from field: repeated triggers.v1.AuditEntry entries = 1;
+   */
+  entries: AuditEntry[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_cursor = 2;
+   */
+  nextCursor: string;
+};
+
+/**
+ * Describes the message triggers.v1.ListAuditEntriesResponse.
+ * Use `create(ListAuditEntriesResponseSchema)` to create a new message.
+ */
+export const ListAuditEntriesResponseSchema: GenMessage<ListAuditEntriesResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 18);
 
 /**
  * Orgs and their API keys. Creating an org needs the admin token; verifying a key is for other services; an org
@@ -390,6 +608,16 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof CreateOrgRequestSchema;
     output: typeof CreateOrgResponseSchema;
+  },
+  /**
+   * Changes an org's plan, and so how many events it may publish a minute. Needs the admin token.
+   *
+   * @generated from rpc triggers.v1.AuthService.UpdateOrg
+   */
+  updateOrg: {
+    methodKind: "unary";
+    input: typeof UpdateOrgRequestSchema;
+    output: typeof UpdateOrgResponseSchema;
   },
   /**
    * Tells which org a key belongs to and what it may do; fails with unauthenticated for an unknown, revoked,
@@ -441,6 +669,16 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof RevokeKeyRequestSchema;
     output: typeof RevokeKeyResponseSchema;
+  },
+  /**
+   * The org's audit log, newest first: who changed its keys and subscriptions, when, and from where.
+   *
+   * @generated from rpc triggers.v1.AuthService.ListAuditEntries
+   */
+  listAuditEntries: {
+    methodKind: "unary";
+    input: typeof ListAuditEntriesRequestSchema;
+    output: typeof ListAuditEntriesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_triggers_v1_auth, 0);

@@ -1,0 +1,29 @@
+// Reads a durable consumer one message at a time until stopped: how a service keeps a table of its own from a stream.
+import type { JetStreamClient, JsMsg } from "nats";
+
+export interface StreamReader {
+  /** Rejects if reading the stream fails for good. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** handle acks, naks or terms each message itself; the next waits until it has. */
+export async function readStream(
+  js: JetStreamClient,
+  stream: string,
+  durable: string,
+  handle: (msg: JsMsg) => Promise<void>,
+): Promise<StreamReader> {
+  const consumer = await js.consumers.get(stream, durable);
+  const messages = await consumer.consume({ max_messages: 64 });
+  const done = (async () => {
+    for await (const msg of messages) await handle(msg);
+  })();
+  return {
+    done,
+    async stop() {
+      await messages.close();
+      await done;
+    },
+  };
+}
