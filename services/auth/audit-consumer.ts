@@ -4,6 +4,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { JetStreamClient, JsMsg } from "nats";
 import { type AuditEntry, AuditEntrySchema } from "../../gen/triggers/v1/auth_pb.js";
 import { isDependencyDown } from "../shared/dependency-errors.js";
+import { isUuid } from "../shared/ids.js";
 import type { Logger } from "../shared/logger.js";
 import { readStream, type StreamReader } from "../shared/stream-reader.js";
 import { auditStream, consumers } from "../shared/streams.js";
@@ -23,8 +24,12 @@ export function startAuditConsumer(js: JetStreamClient, store: AuthStore, logger
       await store.addAuditEntry(row);
       msg.ack();
     } catch (err) {
-      if (isDependencyDown(err)) logger.warn({ err }, "store unavailable; the audit entry will be redelivered");
-      else logger.error({ err, stream_seq: msg.seq }, "recording an audit entry failed; it will be redelivered");
+      if (!isDependencyDown(err)) {
+        // Not an outage: the entry itself is at fault, and would fail the same way for ever.
+        logger.error({ err, stream_seq: msg.seq }, "an audit entry the store refuses was terminated");
+        return msg.term();
+      }
+      logger.warn({ err }, "store unavailable; the audit entry will be redelivered");
       msg.nak(retryDelayMs);
     }
   }
@@ -39,7 +44,7 @@ function readable(msg: JsMsg): AuditRow | undefined {
   } catch {
     return undefined;
   }
-  if (!entry.at) return undefined;
+  if (!entry.at || !isUuid(entry.id) || !isUuid(entry.orgId)) return undefined;
   return {
     id: entry.id,
     org_id: entry.orgId,

@@ -9,7 +9,7 @@ export function loadAuthConfig() {
     databaseUrl,
     natsUrl,
     ...keyChecks,
-    /** Who may create orgs; when unset, nobody can. */
+    /** The operator's token, which creates orgs and sets their plans; when unset, nobody can. */
     adminToken: optionalText("ADMIN_TOKEN"),
     /** The environment this deployment's keys carry (tk_live_, tk_test_); keys of the other are refused. */
     keyEnvironment: oneOf("KEY_ENVIRONMENT", "live", keyEnvironments),

@@ -16,11 +16,11 @@ export function orgView(row: OrgRow): MessageInitShape<typeof OrgSchema> {
 }
 
 /** A key as listed; the secret only when it was just issued. */
-export function keyView(row: KeyRow, secret = ""): MessageInitShape<typeof ApiKeySchema> {
+export function keyView(row: KeyRow, issuedKey = ""): MessageInitShape<typeof ApiKeySchema> {
   return {
     id: row.id,
     orgId: row.org_id,
-    secret,
+    secret: issuedKey,
     name: row.name,
     scopes: row.scopes,
     prefix: keyPrefix(row.environment as KeyEnvironment, row.id),

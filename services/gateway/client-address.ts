@@ -9,7 +9,7 @@ import { inNetworks, plainAddress } from "../shared/networks.js";
 export function clientAddress(peer: string | undefined, forwardedFor: string | undefined, trustedProxies: BlockList): string {
   let address = plainAddress(peer ?? "");
   if (!forwardedFor || !inNetworks(trustedProxies, address)) return address;
-  const hops = forwardedFor.split(",").map((hop) => plainAddress(hop.trim()));
+  const hops = forwardedFor.split(",").map((hop) => plainAddress(withoutPort(hop.trim())));
   for (let i = hops.length - 1; i >= 0; i--) {
     // What is not an address is not a client: the proxy that passed it on is the last we know of.
     if (!isIP(hops[i]!)) break;
@@ -17,6 +17,13 @@ export function clientAddress(peer: string | undefined, forwardedFor: string | u
     if (!inNetworks(trustedProxies, address)) break;
   }
   return address;
+}
+
+/** Some proxies write "a.b.c.d:port" or "[v6]:port"; the address is what matters. */
+function withoutPort(hop: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop)?.[1];
+  if (bracketed) return bracketed;
+  return /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(hop)?.[1] ?? hop;
 }
 
 /** The client address of a request from its connection's peer and its X-Forwarded-For. */

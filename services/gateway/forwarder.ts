@@ -13,12 +13,12 @@ import type { Caller } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import { apiJson } from "../shared/json.js";
 import type { Logger } from "../shared/logger.js";
+import type { Quota } from "../shared/quota.js";
 import { currentRequestId, FORWARDED_FOR_HEADER } from "../shared/request-context.js";
 import type { Admission, Credentials } from "./admission.js";
 import type { EventBatcher } from "./event-batcher.js";
 import { JsonBackend } from "./json-backend.js";
 import type { Backend } from "./public-api.js";
-import type { Quota } from "./rate-limiter.js";
 
 export interface ForwardOptions extends Credentials {
   /** Told where the org stands after a publish spent of its allowance, for the RateLimit-* headers. */

@@ -2,10 +2,10 @@
 import type { DescMethod, Message } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { keyFromHeaders } from "../shared/authenticate.js";
+import { quotaHeaders } from "../shared/quota.js";
 import { FORWARDED_FOR_HEADER, peerOf } from "../shared/request-context.js";
 import type { AddressOf } from "./client-address.js";
 import type { Forwarder } from "./forwarder.js";
-import { quotaHeaders } from "./rate-limiter.js";
 
 export function proxyRoutes(methods: DescMethod[], forwarder: Forwarder, addressOf: AddressOf) {
   return (router: ConnectRouter) => {

@@ -1,4 +1,4 @@
-// Which RPCs the outside world may call, which of them need no API key, and the backend that serves each.
+// Which RPCs the outside world may call, and the backend that serves each.
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";

@@ -1,15 +1,7 @@
 // Each org's limit of events a minute, by its plan: a token bucket shared by every gateway replica, spent locally in chunks.
 import { RateLimited, TooLarge } from "../shared/domain-errors.js";
+import type { Quota } from "../shared/quota.js";
 import type { Policy, SharedBuckets } from "./shared-buckets.js";
-
-/** Where an org stands, as the RateLimit-* headers tell it. */
-export interface Quota {
-  /** Events a minute, the bucket's size. */
-  limit: number;
-  remaining: number;
-  /** Seconds until the bucket is full again. */
-  resetSeconds: number;
-}
 
 interface OrgTokens {
   /** Leased from the shared bucket and not spent yet. */
@@ -75,10 +67,11 @@ export class RateLimiter {
 
   #refusal(org: OrgTokens, need: number): RateLimited {
     const retryAfter = Math.max(1, Math.ceil((need - this.#sharedLevel(org)) / org.policy.perMs / 1000));
-    return new RateLimited(`the org's plan allows ${org.policy.capacity} events a minute; retry in ${retryAfter} s`, {
-      "retry-after": String(retryAfter),
-      ...quotaHeaders(this.#quota(org)),
-    });
+    return new RateLimited(
+      `the org's plan allows ${org.policy.capacity} events a minute; retry in ${retryAfter} s`,
+      retryAfter,
+      this.#quota(org),
+    );
   }
 
   /** The shared bucket's level as this replica last saw it, refilled since. */
@@ -128,14 +121,4 @@ export class RateLimiter {
 
 function policyOf(eventsPerMinute: number): Policy {
   return { capacity: eventsPerMinute, perMs: eventsPerMinute / 60_000 };
-}
-
-/** The IETF draft's headers: the limit and its window, what remains, and when the bucket is full again. */
-export function quotaHeaders(quota: Quota): Record<string, string> {
-  return {
-    "ratelimit-limit": String(quota.limit),
-    "ratelimit-remaining": String(quota.remaining),
-    "ratelimit-reset": String(quota.resetSeconds),
-    "ratelimit-policy": `${quota.limit};w=60`,
-  };
 }

@@ -43,7 +43,8 @@ export class SharedBuckets {
       const level = stored ? Math.min(policy.capacity, stored.tokens + Math.max(0, now - stored.at) * policy.perMs) : policy.capacity;
       if (level < need) return { granted: 0, level };
       const granted = Math.min(Math.floor(level), want);
-      const value = JSON.stringify({ tokens: level - granted, at: now } satisfies Stored);
+      // Never back in time: a replica whose clock is behind would otherwise hand the next one its lag as refill.
+      const value = JSON.stringify({ tokens: level - granted, at: Math.max(now, stored?.at ?? now) } satisfies Stored);
       try {
         if (entry) await this.kv.update(orgId, value, entry.revision);
         else await this.kv.create(orgId, value);

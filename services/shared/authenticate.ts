@@ -74,6 +74,8 @@ export interface KeyVerifierOptions {
 
 export class KeyVerifier {
   readonly #verdicts = new Map<string, Verdict>();
+  /** Digests of keys auth refused, and until when (ms) that is trusted. */
+  readonly #rejections = new Map<string, number>();
   #changesHeard = true;
 
   constructor(
@@ -88,10 +90,14 @@ export class KeyVerifier {
     return caller;
   }
 
-  /** Whether the key is one this process verified and still trusts. */
-  knows(key: string): boolean {
-    const verdict = this.#verdicts.get(digestOf(key));
-    return verdict?.known !== undefined && verdict.expiresAt > Date.now();
+  /**
+   * Whether checking the key would cost auth nothing: a verdict on it is cached, or being asked for by another
+   * call. What that verdict is does not matter here.
+   */
+  holds(key: string): boolean {
+    const digest = digestOf(key);
+    const now = Date.now();
+    return (this.#verdicts.get(digest)?.expiresAt ?? 0) > now || (this.#rejections.get(digest) ?? 0) > now;
   }
 
   /** Drops what is cached of an org's key, or of all its keys: it was revoked, rotated or changed. */
@@ -113,9 +119,10 @@ export class KeyVerifier {
   }
 
   #verdictOf(key: string): Promise<Caller> {
-    // Junk and mistyped keys are refused here, never cached: a flood of made-up keys cannot push real ones out.
+    // Junk and mistyped keys are refused here, never cached.
     if (!parseKey(key)) return Promise.reject(unknownKey());
     const digest = digestOf(key);
+    if ((this.#rejections.get(digest) ?? 0) > Date.now()) return Promise.reject(unknownKey());
     const cached = this.#verdicts.get(digest);
     if (cached && cached.expiresAt > Date.now()) {
       this.#remember(digest, cached);
@@ -131,9 +138,8 @@ export class KeyVerifier {
       },
       (err: unknown) => {
         // Only a verdict is worth keeping; an outage of the auth service is not one.
-        if (err instanceof ConnectError && err.code === Code.Unauthenticated) {
-          this.#remember(digest, { expiresAt: Date.now() + Math.min(rejectionTtlMs, this.#ttlMs()), caller: verdict.caller });
-        } else if (this.#verdicts.get(digest) === verdict) this.#verdicts.delete(digest);
+        if (this.#verdicts.get(digest) === verdict) this.#verdicts.delete(digest);
+        if (err instanceof ConnectError && err.code === Code.Unauthenticated) this.#reject(digest);
       },
     );
     return verdict.caller;
@@ -141,6 +147,14 @@ export class KeyVerifier {
 
   #ttlMs(): number {
     return this.#changesHeard ? this.options.ttlMs : Math.min(this.options.ttlMs, unheardTtlMs);
+  }
+
+  // Rejections are kept apart from verdicts: anyone can make keys with a valid checksum, and a flood of them must
+  // not push the real ones out. The oldest go first.
+  #reject(digest: string) {
+    this.#rejections.delete(digest);
+    if (this.#rejections.size >= maxCachedKeys) this.#rejections.delete(this.#rejections.keys().next().value!);
+    this.#rejections.set(digest, Date.now() + Math.min(rejectionTtlMs, this.#ttlMs()));
   }
 
   // Least recently used first out: Map keeps insertion order, and every use re-inserts.
@@ -189,7 +203,7 @@ export async function authorize(verifier: KeyVerifier, method: DescMethod, key: 
   return caller;
 }
 
-/** Requires a valid API key with the method's scope on every keyless-exempt RPC, and makes its caller known to handlers. */
+/** Requires a valid API key with the method's scope on every RPC that is not keyless, and makes its caller known to handlers. */
 export function requireApiKey(verifier: KeyVerifier): Interceptor {
   return (next) => async (req) => {
     if (isKeyless(req.method)) return next(req);

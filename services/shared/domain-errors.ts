@@ -1,4 +1,5 @@
 // What the product's rules throw when a request breaks one: errors in the product's words, free of any transport.
+import type { Quota } from "./quota.js";
 
 /** A request field holds a value we cannot accept; field is its JSON name, "" for the request as a whole. */
 export class InvalidField extends Error {
@@ -70,8 +71,9 @@ export class RateLimited extends Error {
   override readonly name = "RateLimited";
   constructor(
     message: string,
-    /** Retry-After and the RateLimit-* headers that say when to come back. */
-    readonly headers: Record<string, string>,
+    readonly retryAfterSeconds: number,
+    /** Where the org stands, when an org's plan is what refused it. */
+    readonly quota?: Quota,
   ) {
     super(message);
   }

@@ -6,6 +6,7 @@ import { type ErrorInfo, ErrorInfoSchema, ErrorReason } from "../../gen/triggers
 import { isDependencyDown } from "./dependency-errors.js";
 import { type DomainError, isDomainError } from "./domain-errors.js";
 import type { Logger } from "./logger.js";
+import { quotaHeaders } from "./quota.js";
 
 /** A domain error as clients see it: its Connect code, and the field at fault as a machine-readable detail. */
 export function connectErrorOf(err: DomainError): ConnectError {
@@ -26,7 +27,10 @@ export function connectErrorOf(err: DomainError): ConnectError {
     case "AddressNotAllowed":
       return withInfo(err.message, Code.PermissionDenied, ErrorReason.ADDRESS_NOT_ALLOWED, "");
     case "RateLimited":
-      return withInfo(err.message, Code.ResourceExhausted, ErrorReason.RATE_LIMITED, "", err.headers);
+      return withInfo(err.message, Code.ResourceExhausted, ErrorReason.RATE_LIMITED, "", {
+        "retry-after": String(err.retryAfterSeconds),
+        ...(err.quota && quotaHeaders(err.quota)),
+      });
   }
 }
 

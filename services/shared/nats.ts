@@ -3,7 +3,17 @@ import { connect, type NatsConnection } from "nats";
 import type { Logger } from "./logger.js";
 
 export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {
-  const nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: true });
+  // Pings every 5 s, two unanswered and the connection is dead: a silent network split is noticed within about 15 s
+  // rather than minutes, and the key checks stop trusting their cache (key-checks.ts).
+  const nc = await connect({
+    servers: url,
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    waitOnFirstConnect: true,
+    pingInterval: 5_000,
+    maxPingOut: 2,
+  });
   logger.info({ server: nc.getServer() }, "connected to NATS");
   void (async () => {
     for await (const status of nc.status()) {

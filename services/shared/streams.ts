@@ -79,11 +79,7 @@ export function orgOfInboxArrival(subject: string): string {
 }
 
 /** Every org's admin actions, written by the service that makes each one before it commits, read by auth. */
-export const auditStream = {
-  ...keptStream("AUDIT", ["audit.>"], 30),
-  // An entry written twice (a retried publish) is kept once.
-  duplicate_window: nanos(10 * 60 * 1000),
-};
+export const auditStream = keptStream("AUDIT", ["audit.>"], 30);
 
 /** The subject an org's audit entries are written on. */
 export function auditSubject(orgId: string): string {

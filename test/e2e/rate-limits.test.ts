@@ -1,5 +1,8 @@
 // Rate limits through two gateways: an org's plan holds across replicas, every publish says where it stands, and keys cannot be guessed.
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import test from "ava";
+import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
 import { apiClient, request } from "../helpers/api-client.js";
 import { newKey } from "../helpers/routes.js";
 import { type Stack, startStack } from "../helpers/stack.js";
@@ -65,6 +68,25 @@ test("rate limits - every publish answer carries the limit, what remains and whe
   t.true(Number(refused.headers.get("retry-after")) >= 1);
   t.is(refused.headers.get("ratelimit-limit"), "60");
   t.is(refused.headers.get("ratelimit-remaining"), "0");
+});
+
+test("rate limits - a gRPC publish gets the same headers, and its 429 says when to retry", async (t) => {
+  const { key } = await stack.createOrg(undefined, custom(3));
+  const transport = createGrpcTransport({ baseUrl: stack.gatewayUrl });
+  const ingest = createClient(IngestService, transport);
+  const headers = new Headers();
+  await ingest.publishEvents(
+    { events: [{ type: "a" }, { type: "b" }] },
+    { headers: { authorization: `Bearer ${key}` }, onHeader: (received) => received.forEach((value, name) => headers.set(name, value)) },
+  );
+  t.is(headers.get("ratelimit-limit"), "3");
+  t.is(headers.get("ratelimit-remaining"), "1");
+  const refused = await t.throwsAsync(
+    ingest.publishEvents({ events: [{ type: "a" }, { type: "b" }] }, { headers: { authorization: `Bearer ${key}` } }),
+  );
+  const err = ConnectError.from(refused);
+  t.is(err.code, Code.ResourceExhausted);
+  t.true(Number(err.metadata.get("retry-after")) >= 1);
 });
 
 test("rate limits - a batch is counted in events, and one larger than the plan's minute is refused as too large", async (t) => {

@@ -21,3 +21,9 @@ test("client address - a hop that is not an address leaves the last proxy as the
   t.is(clientAddress("10.0.0.2", "203.0.113.9, <script>", proxies), "10.0.0.2");
   t.is(clientAddress("10.0.0.2", "", proxies), "10.0.0.2");
 });
+
+test("client address - a hop written with its port, as some proxies do, is read as its address", (t) => {
+  t.is(clientAddress("10.0.0.2", "203.0.113.9:51234", proxies), "203.0.113.9");
+  t.is(clientAddress("10.0.0.2", "[2001:db8::7]:443", proxies), "2001:db8::7");
+  t.is(clientAddress("10.0.0.2", "[2001:db8::8]", proxies), "2001:db8::8");
+});
