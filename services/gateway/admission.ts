@@ -32,7 +32,7 @@ export class Admission {
   async admit(method: DescMethod, { key, clientAddress }: Credentials): Promise<Caller | undefined> {
     if (isKeyless(method)) return undefined;
     if (!key) throw missingKey();
-    const caller = this.verifier.holds(key) ? await this.verifier.verify(key) : await this.#verifyCounted(key, clientAddress);
+    const caller = await this.#verifyCounted(key, clientAddress);
     // The allowlist first: from outside it, a key's scopes are nobody's business.
     checkAllowlist(caller, clientAddress);
     checkScope(method, caller.scopes);
@@ -40,14 +40,18 @@ export class Admission {
   }
 
   async #verifyCounted(key: string, clientAddress: string): Promise<Caller> {
-    this.failures.attempt(clientAddress);
+    let counted = false;
+    const count = () => {
+      this.failures.attempt(clientAddress);
+      counted = true;
+    };
     try {
-      const caller = await this.verifier.verify(key);
-      this.failures.succeeded(clientAddress);
+      const caller = await this.verifier.verify(key, count);
+      if (counted) this.failures.succeeded(clientAddress);
       return caller;
     } catch (err) {
       // Only a refused key is a failed guess; an outage of auth is nobody's fault.
-      if (!(err instanceof ConnectError && err.code === Code.Unauthenticated)) this.failures.succeeded(clientAddress);
+      if (counted && !(err instanceof ConnectError && err.code === Code.Unauthenticated)) this.failures.succeeded(clientAddress);
       throw err;
     }
   }

@@ -83,21 +83,22 @@ export class KeyVerifier {
     private readonly options: KeyVerifierOptions,
   ) {}
 
-  /** Resolves to the key's caller, or rejects with unauthenticated; concurrent calls for one key share one check. */
-  async verify(key: string): Promise<Caller> {
-    const caller = await this.#verdictOf(key);
-    this.options.onUse?.(caller.keyId);
-    return caller;
-  }
-
   /**
-   * Whether checking the key would cost auth nothing: a verdict on it is cached, or being asked for by another
-   * call. What that verdict is does not matter here.
+   * Resolves to the key's caller, or rejects with unauthenticated; concurrent calls for one key share one check.
+   * beforeAsking runs when the key is new here (neither cached nor being checked), before auth is asked or a
+   * malformed key refused; whatever it throws, the call rejects with.
    */
-  holds(key: string): boolean {
-    const digest = digestOf(key);
-    const now = Date.now();
-    return (this.#verdicts.get(digest)?.expiresAt ?? 0) > now || (this.#rejections.get(digest) ?? 0) > now;
+  verify(key: string, beforeAsking?: () => void): Promise<Caller> {
+    let verdict: Promise<Caller>;
+    try {
+      verdict = this.#verdictOf(key, beforeAsking);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return verdict.then((caller) => {
+      this.options.onUse?.(caller.keyId);
+      return caller;
+    });
   }
 
   /** Drops what is cached of an org's key, or of all its keys: it was revoked, rotated or changed. */
@@ -118,16 +119,20 @@ export class KeyVerifier {
     this.#verdicts.clear();
   }
 
-  #verdictOf(key: string): Promise<Caller> {
-    // Junk and mistyped keys are refused here, never cached.
-    if (!parseKey(key)) return Promise.reject(unknownKey());
+  #verdictOf(key: string, beforeAsking: (() => void) | undefined): Promise<Caller> {
     const digest = digestOf(key);
-    if ((this.#rejections.get(digest) ?? 0) > Date.now()) return Promise.reject(unknownKey());
     const cached = this.#verdicts.get(digest);
     if (cached && cached.expiresAt > Date.now()) {
       this.#remember(digest, cached);
       return cached.caller;
     }
+    if ((this.#rejections.get(digest) ?? 0) > Date.now()) return Promise.reject(unknownKey());
+    // Junk and mistyped keys are refused here, never cached; only well-formed keys reach the cache above.
+    if (!parseKey(key)) {
+      beforeAsking?.();
+      return Promise.reject(unknownKey());
+    }
+    beforeAsking?.();
     const verified = this.ask(key);
     const verdict: Verdict = { expiresAt: Date.now() + this.#ttlMs(), caller: verified.then(({ caller }) => caller) };
     this.#remember(digest, verdict);

@@ -8,12 +8,11 @@ export interface Quota {
   resetSeconds: number;
 }
 
-/** The limit and its window, what remains, and when the bucket is full again. */
+/** The limit (events a minute), what remains, and when the bucket is full again: three headers on every publish. */
 export function quotaHeaders(quota: Quota): Record<string, string> {
   return {
     "ratelimit-limit": String(quota.limit),
     "ratelimit-remaining": String(quota.remaining),
     "ratelimit-reset": String(quota.resetSeconds),
-    "ratelimit-policy": `${quota.limit};w=60`,
   };
 }

@@ -11,9 +11,13 @@ export function isScope(value: string): value is Scope {
   return (scopes as readonly string[]).includes(value);
 }
 
+// Reading an option decodes the method's options anew each time: far more than the rest of a request's checks.
+const declared = new WeakMap<DescMethod, string | undefined>();
+
 /** The scope a method's contract requires; undefined when it declares none. */
 export function requiredScope(method: DescMethod): string | undefined {
-  return hasOption(method, required_scope) ? getOption(method, required_scope) : undefined;
+  if (!declared.has(method)) declared.set(method, hasOption(method, required_scope) ? getOption(method, required_scope) : undefined);
+  return declared.get(method);
 }
 
 /** Throws MissingScope unless the key's scopes include what the method requires. */
