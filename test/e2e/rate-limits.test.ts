@@ -76,7 +76,13 @@ test("rate limits - a gRPC publish gets the same headers, and its 429 says when 
   const headers = new Headers();
   await ingest.publishEvents(
     { events: [{ type: "a" }, { type: "b" }] },
-    { headers: { authorization: `Bearer ${key}` }, onHeader: (received) => received.forEach((value, name) => headers.set(name, value)) },
+    {
+      headers: { authorization: `Bearer ${key}` },
+      onHeader: (received) =>
+        received.forEach((value, name) => {
+          headers.set(name, value);
+        }),
+    },
   );
   t.is(headers.get("ratelimit-limit"), "3");
   t.is(headers.get("ratelimit-remaining"), "1");
