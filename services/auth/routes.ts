@@ -100,16 +100,17 @@ export function authRoutes({ store, adminToken, environment, verify, announce, a
       async rotateKey(req, ctx) {
         const { orgId, keyId } = callerOf(ctx);
         const grace = graceSeconds(req.gracePeriodSeconds);
-        // The successor takes the old key's name, scopes and allowlist; only its secret is new.
-        const { key, toStore } = await issue({ name: "", scopes: [], allowedCidrs: [] });
-        const { created, rotated } = await store.rotateKey(orgId, req.id, toStore, grace, (successor) =>
+        // The successor takes the old key's name, scopes and allowlist from the store; only its secret is new.
+        const key = await newKey(environment);
+        const successor = { id: key.id, environment, secretHash: key.secretHash };
+        const { created, rotated } = await store.rotateKey(orgId, req.id, successor, grace, (made) =>
           audit(ctx, {
             orgId,
             keyId,
             action: "key.rotated",
             resource: "key",
             resourceId: req.id,
-            details: { successor_id: successor.id, grace_period_seconds: grace },
+            details: { successor_id: made.id, grace_period_seconds: grace },
           }),
         );
         await announce(orgId, req.id);

@@ -106,8 +106,17 @@ export function createAuthStore(sql: Sql) {
       return sql<KeyRow[]>`select * from auth.keys where org_id = ${orgId} and ${working()} order by created_at desc, id`;
     },
 
-    /** Stores the successor and sets the old key's end; a grace of 0 revokes it at once. Returns both. */
-    async rotateKey(orgId: string, id: string, successor: KeyToStore, graceSeconds: number, beforeCommit: BeforeCommit<KeyRow>) {
+    /**
+     * Stores the successor, with the old key's name, scopes and allowlist, and sets the old key's end; a grace of 0
+     * revokes it at once. Returns both.
+     */
+    async rotateKey(
+      orgId: string,
+      id: string,
+      successor: Pick<KeyToStore, "id" | "environment" | "secretHash">,
+      graceSeconds: number,
+      beforeCommit: BeforeCommit<KeyRow>,
+    ) {
       return sql.begin(async (tx) => {
         await lockOrgKeys(tx, orgId);
         const old = await orgKey(tx, orgId, id);
