@@ -1,13 +1,13 @@
 // The auth service's settings, read once at start.
 import { keyEnvironments } from "../shared/api-key.js";
-import { common, databaseUrl, keyChecks, listenPort, loadConfig, natsUrl, oneOf, optionalText } from "../shared/config.js";
+import { common, database, jetStream, keyChecks, listenPorts, loadConfig, oneOf, optionalText } from "../shared/config.js";
 
 export function loadAuthConfig() {
   return loadConfig({
     ...common,
-    port: listenPort("auth"),
-    databaseUrl,
-    natsUrl,
+    ...listenPorts("auth"),
+    ...database,
+    ...jetStream,
     ...keyChecks,
     /** The operator's token, which creates orgs and sets their plans; when unset, nobody can. */
     adminToken: optionalText("ADMIN_TOKEN"),

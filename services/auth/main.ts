@@ -2,7 +2,8 @@
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { auditLog } from "../shared/audit.js";
 import { requireApiKey } from "../shared/authenticate.js";
-import { connectDatabase, migrate } from "../shared/database.js";
+import { connectDatabase, prepareSchema } from "../shared/database.js";
+import { databaseDependency, natsDependency } from "../shared/dependencies.js";
 import { startKeyChecks } from "../shared/key-checks.js";
 import { createLogger } from "../shared/logger.js";
 import { createMetrics } from "../shared/metrics.js";
@@ -22,13 +23,13 @@ const logger = createLogger("auth", config.logLevel);
 if (!config.adminToken) logger.warn("ADMIN_TOKEN is not set: nobody can create orgs");
 
 const sql = connectDatabase(config.databaseUrl, logger);
-await migrate(sql, "auth", new URL("./migrations/", import.meta.url), logger);
+await prepareSchema(sql, "auth", new URL("./migrations/", import.meta.url), logger, config.migrateOnStart);
 const store = createAuthStore(sql);
 const verify = verifyWithStore(store, config.keyEnvironment);
 
-const nats = await connectNats(config.natsUrl, "auth", logger);
+const nats = await connectNats(config.natsServers, "auth", logger);
 const jsm = await nats.jetstreamManager();
-await ensureConsumer(jsm, consumers.authAudit, auditStream);
+await ensureConsumer(jsm, consumers.authAudit, config.jetStreamReplicas, auditStream);
 const auditConsumer = await startAuditConsumer(nats.jetstream(), store, logger.child({ module: "audit" }));
 auditConsumer.done.catch((err: unknown) => {
   logger.fatal({ err }, "audit log reader stopped");
@@ -41,9 +42,11 @@ recordKeyUses(nats, store, logger.child({ module: "key-uses" }));
 const server = await startServer({
   host: config.host,
   port: config.port,
+  adminPort: config.adminPort,
   logger,
   metrics: createMetrics("auth"),
   services: [AuthService],
+  dependencies: [natsDependency(nats), databaseDependency(sql, logger)],
   routes: authRoutes({
     store,
     adminToken: config.adminToken,

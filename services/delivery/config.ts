@@ -1,15 +1,15 @@
 // The delivery service's settings, read once at start.
-import { cidrList, common, databaseUrl, integer, keyChecks, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
+import { cidrList, common, database, integer, jetStream, keyChecks, listenPorts, loadConfig, peers } from "../shared/config.js";
 import { retrySchedule } from "./retry-policy.js";
 
 export function loadDeliveryConfig(env: Record<string, string | undefined> = process.env) {
   return loadConfig(
     {
       ...common,
-      port: listenPort("delivery"),
+      ...listenPorts("delivery"),
       authUrl: peers.authUrl,
-      databaseUrl,
-      natsUrl,
+      ...database,
+      ...jetStream,
       ...keyChecks,
       /** How long one webhook POST may take, answer included. */
       timeoutMs: integer("DELIVERY_TIMEOUT_MS", 10_000, 1, 300_000),

@@ -5,7 +5,8 @@ import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { auditLog } from "../shared/audit.js";
 import { askAuthService, requireApiKey } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
-import { connectDatabase, migrate } from "../shared/database.js";
+import { connectDatabase, prepareSchema } from "../shared/database.js";
+import { databaseDependency, natsDependency } from "../shared/dependencies.js";
 import { startKeyChecks } from "../shared/key-checks.js";
 import { createLogger } from "../shared/logger.js";
 import { createMetrics } from "../shared/metrics.js";
@@ -32,16 +33,16 @@ const logger = createLogger("delivery", config.logLevel);
 const metrics = createMetrics("delivery");
 
 const sql = connectDatabase(config.databaseUrl, logger);
-await migrate(sql, "delivery", new URL("./migrations/", import.meta.url), logger);
+await prepareSchema(sql, "delivery", new URL("./migrations/", import.meta.url), logger, config.migrateOnStart);
 const subscriptions = createSubscriptionStore(sql);
 const deliveries = createDeliveryStore(sql);
 
-const nc = await connectNats(config.natsUrl, "delivery", logger);
+const nc = await connectNats(config.natsServers, "delivery", logger);
 const jsm = await nc.jetstreamManager();
-await ensureConsumer(jsm, consumers.delivery);
-await ensureStream(jsm, deadLettersStream);
-await ensureStream(jsm, deliveryOutcomesStream);
-await ensureStream(jsm, auditStream);
+await ensureConsumer(jsm, consumers.delivery, config.jetStreamReplicas);
+await ensureStream(jsm, deadLettersStream, config.jetStreamReplicas);
+await ensureStream(jsm, deliveryOutcomesStream, config.jetStreamReplicas);
+await ensureStream(jsm, auditStream, config.jetStreamReplicas);
 const js = nc.jetstream();
 const cache = new SubscriptionCache(subscriptions, nc);
 const guard = new AddressGuard(config.allowedNetworks);
@@ -51,9 +52,11 @@ registerDepthGauges(metrics.registry, sql, jsm);
 const server = await startServer({
   host: config.host,
   port: config.port,
+  adminPort: config.adminPort,
   logger,
   metrics,
   services: [DeliveryService],
+  dependencies: [natsDependency(nc), databaseDependency(sql, logger)],
   routes: deliveryRoutes({ subscriptions, deliveries, cache, guard, audit: auditLog(js) }),
   interceptors: [requireApiKey(keyChecks.verifier)],
 });

@@ -1,14 +1,14 @@
 // The gateway's settings, read once at start.
-import { cidrList, common, integer, keyChecks, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
+import { cidrList, common, integer, jetStream, keyChecks, listenPorts, loadConfig, peers } from "../shared/config.js";
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env) {
   return loadConfig(
     {
       ...common,
-      port: listenPort("gateway"),
+      ...listenPorts("gateway"),
       ...peers,
       ...keyChecks,
-      natsUrl,
+      ...jetStream,
       /**
        * The largest REST request body read, in bytes. Event data alone may be 256 KiB (ingest's limit);
        * 1 MiB leaves room for JSON escaping and the event's other fields while refusing floods early.

@@ -2,6 +2,7 @@
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { askAuthService } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
+import { natsDependency } from "../shared/dependencies.js";
 import { startKeyChecks } from "../shared/key-checks.js";
 import { createLogger } from "../shared/logger.js";
 import { createMetrics } from "../shared/metrics.js";
@@ -30,9 +31,10 @@ const metrics = createMetrics("gateway");
 
 const services = backends(config);
 const methods = publicMethods(services.map(({ service }) => service));
-const nats = await connectNats(config.natsUrl, "gateway", logger);
+const nats = await connectNats(config.natsServers, "gateway", logger);
 const keyChecks = startKeyChecks(nats, askAuthService(createServiceClient(AuthService, config.authUrl)), config, logger);
-const limits = await nats.jetstream().views.kv(rateLimitsBucket.name, rateLimitsBucket.options);
+const bucket = rateLimitsBucket(config.jetStreamReplicas);
+const limits = await nats.jetstream().views.kv(bucket.name, bucket.options);
 const rates = new RateLimiter(new SharedBuckets(limits));
 const admission = new Admission(keyChecks.verifier, new FailedAuthLimiter(config.authFailuresPerMinute), rates);
 const forwarder = new Forwarder(services, admission, logger.child({ module: "forwarder" }), config.backendTimeoutMs, new EventBatcher());
@@ -43,9 +45,11 @@ const addressOf: AddressOf = (peer, forwardedFor) => clientAddress(peer, forward
 const server = await startServer({
   host: config.host,
   port: config.port,
+  adminPort: config.adminPort,
   logger,
   metrics,
   services: services.map(({ service }) => service),
+  dependencies: [natsDependency(nats)],
   routes: proxyRoutes(methods, forwarder, addressOf),
   interceptors: [rpcAccessLog(logger.child({ module: "rpc" }))],
   fallback: restHandler({

@@ -1,14 +1,14 @@
 // The inbox service's settings, read once at start.
-import { common, databaseUrl, integer, keyChecks, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
+import { common, database, integer, jetStream, keyChecks, listenPorts, loadConfig, peers } from "../shared/config.js";
 import { eventsKeptDays } from "../shared/streams.js";
 import { maxRetentionDays } from "./settings.js";
 
 export function loadInboxConfig() {
   return loadConfig({
     ...common,
-    port: listenPort("inbox"),
-    databaseUrl,
-    natsUrl,
+    ...listenPorts("inbox"),
+    ...database,
+    ...jetStream,
     authUrl: peers.authUrl,
     deliveryUrl: peers.deliveryUrl,
     ...keyChecks,

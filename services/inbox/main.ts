@@ -4,7 +4,8 @@ import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
 import { askAuthService, requireApiKey } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
-import { connectDatabase, migrate } from "../shared/database.js";
+import { connectDatabase, prepareSchema } from "../shared/database.js";
+import { databaseDependency, natsDependency } from "../shared/dependencies.js";
 import { jsonRoute } from "../shared/json-route.js";
 import { startKeyChecks } from "../shared/key-checks.js";
 import { createLogger } from "../shared/logger.js";
@@ -25,13 +26,13 @@ const config = loadInboxConfig();
 const logger = createLogger("inbox", config.logLevel);
 
 const sql = connectDatabase(config.databaseUrl, logger);
-await migrate(sql, "inbox", new URL("./migrations/", import.meta.url), logger);
+await prepareSchema(sql, "inbox", new URL("./migrations/", import.meta.url), logger, config.migrateOnStart);
 const store = createEventStore(sql);
 
-const nats = await connectNats(config.natsUrl, "inbox", logger);
+const nats = await connectNats(config.natsServers, "inbox", logger);
 const jsm = await nats.jetstreamManager();
-await ensureConsumer(jsm, consumers.inbox);
-await ensureConsumer(jsm, consumers.inboxDeliveryOutcomes, deliveryOutcomesStream);
+await ensureConsumer(jsm, consumers.inbox, config.jetStreamReplicas);
+await ensureConsumer(jsm, consumers.inboxDeliveryOutcomes, config.jetStreamReplicas, deliveryOutcomesStream);
 const arrivals = new Arrivals(nats);
 const projection = await startProjection(
   nats.jetstream(),
@@ -63,9 +64,11 @@ const metrics = createMetrics("inbox");
 const server = await startServer({
   host: config.host,
   port: config.port,
+  adminPort: config.adminPort,
   logger,
   metrics,
   services: [InboxService],
+  dependencies: [natsDependency(nats), databaseDependency(sql, logger)],
   routes: inboxRoutes({
     store,
     arrivals,

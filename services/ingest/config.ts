@@ -1,11 +1,11 @@
 // The ingest service's settings, read once at start.
-import { common, integer, keyChecks, listenPort, loadConfig, natsUrl, peers } from "../shared/config.js";
+import { common, integer, jetStream, keyChecks, listenPorts, loadConfig, peers } from "../shared/config.js";
 
 export function loadIngestConfig() {
   return loadConfig({
     ...common,
-    port: listenPort("ingest"),
-    natsUrl,
+    ...listenPorts("ingest"),
+    ...jetStream,
     authUrl: peers.authUrl,
     ...keyChecks,
     /** How long to wait for JetStream to acknowledge a write before answering unavailable. */

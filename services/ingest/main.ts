@@ -3,6 +3,7 @@ import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
 import { askAuthService, requireApiKey } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
+import { natsDependency } from "../shared/dependencies.js";
 import { startKeyChecks } from "../shared/key-checks.js";
 import { createLogger } from "../shared/logger.js";
 import { createMetrics } from "../shared/metrics.js";
@@ -18,9 +19,9 @@ import { StreamWriter } from "./stream-writer.js";
 const config = loadIngestConfig();
 const logger = createLogger("ingest", config.logLevel);
 
-const nats = await connectNats(config.natsUrl, "ingest", logger);
+const nats = await connectNats(config.natsServers, "ingest", logger);
 const jsm = await nats.jetstreamManager();
-await ensureEventsStream(jsm);
+await ensureEventsStream(jsm, config.jetStreamReplicas);
 const writer = new StreamWriter(nats, config.publishTimeoutMs);
 const readEventsMessage = async (seq: number) => (await jsm.streams.getMessage(eventsStream.name, { seq })).data;
 const keyChecks = startKeyChecks(nats, askAuthService(createServiceClient(AuthService, config.authUrl)), config, logger);
@@ -28,9 +29,11 @@ const keyChecks = startKeyChecks(nats, askAuthService(createServiceClient(AuthSe
 const server = await startServer({
   host: config.host,
   port: config.port,
+  adminPort: config.adminPort,
   logger,
   metrics: createMetrics("ingest"),
   services: [IngestService],
+  dependencies: [natsDependency(nats)],
   routes: ingestRoutes(createEventPublisher(writer, nats.info!.max_payload, readEventsMessage), logger),
   interceptors: [requireApiKey(keyChecks.verifier)],
 });

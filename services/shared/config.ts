@@ -51,6 +51,17 @@ export function integer(env: string, fallback: number, min = 0, max = Number.MAX
   };
 }
 
+export function boolean(env: string, fallback: boolean): Setting<boolean> {
+  return {
+    env,
+    read(raw) {
+      if (raw === undefined || raw === "") return fallback;
+      if (raw === "true" || raw === "false") return raw === "true";
+      throw new ConfigError(env, `expected true or false, got "${raw}"`);
+    },
+  };
+}
+
 export function url(env: string, fallback: string): Setting<string> {
   return {
     env,
@@ -58,6 +69,16 @@ export function url(env: string, fallback: string): Setting<string> {
       const value = raw || fallback;
       if (!URL.canParse(value)) throw new ConfigError(env, `expected a URL, got "${value}"`);
       return value;
+    },
+  };
+}
+
+/** URLs, comma-separated, such as the servers of a NATS cluster. */
+export function urlList(env: string, fallback: string): Setting<string[]> {
+  return {
+    env,
+    read(raw) {
+      return (raw || fallback).split(",").map((each) => url(env, "").read(each.trim()));
     },
   };
 }
@@ -113,6 +134,16 @@ export function listenPort(service: ServiceName): Setting<number> {
   return port(`${service.toUpperCase()}_PORT`, defaultPorts[service]);
 }
 
+/** A service's API port and its admin port. */
+export function listenPorts(service: ServiceName) {
+  return { port: listenPort(service), adminPort: adminPort(service) };
+}
+
+/** Where each service serves its health and metrics, apart from its API, unless <NAME>_ADMIN_PORT says otherwise. */
+export function adminPort(service: ServiceName): Setting<number> {
+  return port(`${service.toUpperCase()}_ADMIN_PORT`, defaultPorts[service] + 1000);
+}
+
 export function peerUrl(service: Exclude<ServiceName, "gateway">): Setting<string> {
   return url(`${service.toUpperCase()}_URL`, `http://127.0.0.1:${defaultPorts[service]}`);
 }
@@ -124,8 +155,18 @@ export const peers = {
   deliveryUrl: peerUrl("delivery"),
 };
 
-export const databaseUrl = url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/triggers");
-export const natsUrl = url("NATS_URL", "nats://127.0.0.1:4222");
+export const database = {
+  databaseUrl: url("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/triggers"),
+  /** Whether a service applies its schema's migrations at start, or only checks that they were (by `run.js migrate`). */
+  migrateOnStart: boolean("MIGRATE_ON_START", true),
+};
+
+export const jetStream = {
+  /** The NATS servers, comma-separated: one is enough, as a client learns the rest of a cluster from it. */
+  natsServers: urlList("NATS_URL", "nats://127.0.0.1:4222"),
+  /** How many copies of each stream and KV bucket JetStream keeps: 3 in a three-node cluster, 1 on one server. */
+  jetStreamReplicas: integer("JETSTREAM_REPLICAS", 1, 1, 5),
+};
 /** How every process that checks API keys caches verdicts and reports keys' use. */
 export const keyChecks = {
   /** How long a verdict on a key is trusted; revocations and rotations reach caches sooner, over NATS. */

@@ -20,7 +20,7 @@ export function connectDatabase(url: string, logger: Logger): Sql {
 
 /** Applies, in name order, the .sql files of dir that the schema has not seen yet. */
 export async function migrate(sql: Sql, schema: string, dir: URL, logger: Logger): Promise<void> {
-  const files = (await readdir(dir)).filter((name) => name.endsWith(".sql")).sort();
+  const files = await migrationFiles(dir);
   await sql.begin(async (tx) => {
     // Replicas starting together would race to apply the same files; the lock queues them.
     await tx`select pg_advisory_xact_lock(hashtext(${schema}))`;
@@ -33,4 +33,28 @@ export async function migrate(sql: Sql, schema: string, dir: URL, logger: Logger
       logger.info({ schema, migration: name }, "migration applied");
     }
   });
+}
+
+/** Thrown at start by a service whose schema lacks migrations it was not to apply itself. */
+export class SchemaBehind extends Error {
+  constructor(schema: string, pending: string[]) {
+    super(`schema "${schema}" lacks migrations ${pending.join(", ")}: apply them first (node dist/services/run.js migrate)`);
+    this.name = "SchemaBehind";
+  }
+}
+
+/**
+ * Applies the schema's migrations or, where they are applied once per release by a job of their own
+ * (MIGRATE_ON_START=false), only checks that they were: a service never runs on a schema older than its code.
+ */
+export async function prepareSchema(sql: Sql, schema: string, dir: URL, logger: Logger, apply: boolean): Promise<void> {
+  if (apply) return migrate(sql, schema, dir, logger);
+  const [row] = await sql`select to_regclass(${`${schema}.migrations`}) as table`;
+  const applied = new Set(row?.table ? (await sql`select name from ${sql(schema)}.migrations`).map((row) => row.name as string) : []);
+  const pending = (await migrationFiles(dir)).filter((file) => !applied.has(file));
+  if (pending.length > 0) throw new SchemaBehind(schema, pending);
+}
+
+async function migrationFiles(dir: URL): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => name.endsWith(".sql")).sort();
 }

@@ -3,33 +3,60 @@ import { EventEmitter, on } from "node:events";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
 
-/** Serving status per service name; "" stands for the whole server, as the protocol says. */
+/** The name a liveness probe asks after: serving while the process runs, whatever its dependencies do. */
+export const livenessService = "liveness";
+
+/**
+ * Whether the process is ready to serve: started, not draining, and with every dependency it watches up.
+ * Readiness is answered for "" (the whole server, as the protocol says) and for each service's name; a process here
+ * is ready as a whole or not at all.
+ */
 export class HealthStatus {
-  readonly #statuses = new Map<string, Status>();
+  readonly #services: string[];
+  readonly #down = new Set<string>();
   readonly #changes = new EventEmitter();
+  #started = false;
+  #draining = false;
 
   constructor(services: string[]) {
-    for (const name of ["", ...services]) this.#statuses.set(name, Status.NOT_SERVING);
+    this.#services = ["", ...services];
   }
 
-  get serving(): boolean {
-    return this.#statuses.get("") === Status.SERVING;
+  get ready(): boolean {
+    return this.#started && !this.#draining && this.#down.size === 0;
   }
 
-  /** Marks every service serving or not: a process here is healthy as a whole or not at all. */
-  setServing(serving: boolean): void {
-    for (const name of this.#statuses.keys()) {
-      this.#statuses.set(name, serving ? Status.SERVING : Status.NOT_SERVING);
-    }
-    this.#changes.emit("change");
+  started(): void {
+    this.#update(() => {
+      this.#started = true;
+    });
+  }
+
+  /** Not ready from now on, so that traffic moves elsewhere while calls in flight finish. */
+  draining(): void {
+    this.#update(() => {
+      this.#draining = true;
+    });
+  }
+
+  /** Records whether a dependency (NATS, the database) is reachable. */
+  dependency(name: string, up: boolean): void {
+    this.#update(() => (up ? this.#down.delete(name) : this.#down.add(name)));
+  }
+
+  /** The dependencies down now, for logs and the HTTP health answer. */
+  get down(): string[] {
+    return [...this.#down];
   }
 
   status(service: string): Status | undefined {
-    return this.#statuses.get(service);
+    if (service === livenessService) return Status.SERVING;
+    if (!this.#services.includes(service)) return undefined;
+    return this.ready ? Status.SERVING : Status.NOT_SERVING;
   }
 
-  all(): ReadonlyMap<string, Status> {
-    return this.#statuses;
+  all(): Map<string, Status> {
+    return new Map([...this.#services, livenessService].map((name) => [name, this.status(name)!]));
   }
 
   async *watch(service: string, signal: AbortSignal): AsyncGenerator<Status> {
@@ -42,6 +69,12 @@ export class HealthStatus {
         yield next;
       }
     }
+  }
+
+  #update(change: () => void): void {
+    const before = this.ready;
+    change();
+    if (this.ready !== before) this.#changes.emit("change");
   }
 }
 

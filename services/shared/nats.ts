@@ -2,11 +2,11 @@
 import { connect, type NatsConnection } from "nats";
 import type { Logger } from "./logger.js";
 
-export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {
+export async function connectNats(servers: string[], name: string, logger: Logger): Promise<NatsConnection> {
   // Pings every 5 s, two unanswered and the connection is dead: a silent network split is noticed within about 15 s
   // rather than minutes, and the key checks stop trusting their cache (key-checks.ts).
   const nc = await connect({
-    servers: url,
+    servers,
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,

@@ -1,4 +1,4 @@
-// Serves a service's Connect, gRPC and gRPC-Web routes, health, reflection and /metrics on one port, and closes it gracefully.
+// Serves a service's Connect, gRPC and gRPC-Web routes on its API port, health and /metrics on its admin port, and closes both gracefully.
 import http from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -7,6 +7,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import type { Dependency } from "./dependencies.js";
 import { errorBoundary } from "./errors.js";
 import { HealthStatus, healthRoutes } from "./health.js";
 import { apiJson, strictJsonRead } from "./json.js";
@@ -22,6 +23,8 @@ export type HttpHandler = NonNullable<Parameters<typeof connectNodeAdapter>[0]["
 export interface ServerOptions {
   host: string;
   port: number;
+  /** Where health (gRPC and /healthz) and /metrics are served, apart from the API. */
+  adminPort: number;
   logger: Logger;
   metrics: Metrics;
   /** The services served, for the health and reflection services. */
@@ -33,12 +36,15 @@ export interface ServerOptions {
   fallback?: HttpHandler;
   /** Connect JSON calls of these procedure paths are served by these handlers instead (see json-route.ts). */
   jsonRoutes?: Map<string, HttpHandler>;
+  /** What the service cannot serve without: while one is down, it is not ready. */
+  dependencies?: Dependency[];
 }
 
 export interface RunningServer {
   port: number;
+  adminPort: number;
   health: HealthStatus;
-  /** Stops taking connections, lets in-flight requests finish for up to graceMs, then cuts the rest. */
+  /** Stops being ready, stops taking connections, lets in-flight requests finish for up to graceMs, then cuts the rest. */
   close(graceMs: number): Promise<void>;
 }
 
@@ -47,45 +53,22 @@ const h2Preface = Buffer.from("PRI * HTTP/2.0");
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const health = new HealthStatus(options.services.map((service) => service.typeName));
-  const handler = httpHandler(options, health);
-  const h1 = http.createServer(handler);
-  const h2 = http2.createServer(handler);
-  const sockets = new Set<net.Socket>();
-  const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on("session", (session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-  });
-
-  const listener = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-    routeByPreface(socket, h1, h2);
-  });
-  await new Promise<void>((resolve, reject) => {
-    listener.once("error", reject);
-    listener.listen(options.port, options.host, resolve);
-  });
-  const port = (listener.address() as AddressInfo).port;
-  health.setServing(true);
-  options.logger.info({ port }, "serving");
+  const api = await listen(apiHandler(options), options.host, options.port);
+  const admin = await listen(adminHandler(options.metrics, health), options.host, options.adminPort);
+  const watches = (options.dependencies ?? []).map((watch) => watch(health));
+  health.started();
+  options.logger.info({ port: api.port, adminPort: admin.port }, "serving");
 
   return {
-    port,
+    port: api.port,
+    adminPort: admin.port,
     health,
     async close(graceMs) {
-      health.setServing(false);
-      const closed = new Promise((resolve) => listener.close(resolve));
-      const cut = () => {
-        for (const socket of sockets) socket.destroy();
-      };
-      // No grace is a cut, as a crash would make it: no GOAWAY first, which would let calls in flight end some other way.
-      if (graceMs === 0) cut();
-      h1.closeIdleConnections();
-      for (const session of sessions) session.close();
-      const deadline = setTimeout(cut, graceMs);
-      await Promise.all([closed, until(() => sockets.size === 0, h1)]);
-      clearTimeout(deadline);
+      health.draining();
+      await api.close(graceMs);
+      for (const stop of watches) stop();
+      // Probes may ask until the very end: a process draining its calls is alive, though not ready.
+      await admin.close(0);
     },
   };
 }
@@ -95,11 +78,10 @@ export function sharedInterceptors(logger: Logger, metrics: Metrics): Intercepto
   return [acceptRequestId, metrics.measureRpcs, errorBoundary(logger)];
 }
 
-function httpHandler(options: ServerOptions, health: HealthStatus): HttpHandler {
+function apiHandler(options: ServerOptions): HttpHandler {
   const connect = connectNodeAdapter({
     routes(router) {
-      healthRoutes(health)(router);
-      reflectionRoutes([Health, ...options.services])(router);
+      reflectionRoutes(options.services)(router);
       options.routes(router);
     },
     interceptors: [...sharedInterceptors(options.logger, options.metrics), ...(options.interceptors ?? [])],
@@ -108,12 +90,26 @@ function httpHandler(options: ServerOptions, health: HealthStatus): HttpHandler 
     fallback: options.fallback,
   });
   return (req, res) => {
-    if (req.method === "GET" && req.url === "/metrics") return serveMetrics(options.metrics, res);
     const jsonRoute = options.jsonRoutes?.get(req.url ?? "");
     if (jsonRoute && isConnectJson(req)) return jsonRoute(req, res);
+    connect(req, res);
+  };
+}
+
+/** The admin port: gRPC health for probes, /healthz for people and scripts, /metrics for Prometheus. */
+function adminHandler(metrics: Metrics, health: HealthStatus): HttpHandler {
+  const connect = connectNodeAdapter({
+    routes(router) {
+      healthRoutes(health)(router);
+      reflectionRoutes([Health])(router);
+    },
+  });
+  return (req, res) => {
+    if (req.method === "GET" && req.url === "/metrics") return serveMetrics(metrics, res);
     if (req.method === "GET" && req.url === "/healthz") {
-      res.writeHead(health.serving ? 200 : 503, { "content-type": "text/plain" });
-      return void res.end(health.serving ? "ok\n" : "shutting down\n");
+      const down = health.down;
+      res.writeHead(health.ready ? 200 : 503, { "content-type": "text/plain" });
+      return void res.end(health.ready ? "ok\n" : down.length ? `down: ${down.join(", ")}\n` : "not serving\n");
     }
     connect(req, res);
   };
@@ -130,6 +126,49 @@ function serveMetrics(metrics: Metrics, res: Parameters<HttpHandler>[1]) {
       res.end(err.message);
     },
   );
+}
+
+interface Listening {
+  port: number;
+  close(graceMs: number): Promise<void>;
+}
+
+/** Serves a handler over HTTP/1.1 and h2c on one port. */
+async function listen(handler: HttpHandler, host: string, port: number): Promise<Listening> {
+  const h1 = http.createServer(handler);
+  const h2 = http2.createServer(handler);
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+
+  const listener = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    routeByPreface(socket, h1, h2);
+  });
+  await new Promise<void>((resolve, reject) => {
+    listener.once("error", reject);
+    listener.listen(port, host, resolve);
+  });
+  return {
+    port: (listener.address() as AddressInfo).port,
+    async close(graceMs) {
+      const closed = new Promise((resolve) => listener.close(resolve));
+      const cut = () => {
+        for (const socket of sockets) socket.destroy();
+      };
+      // No grace is a cut, as a crash would make it: no GOAWAY first, which would let calls in flight end some other way.
+      if (graceMs === 0) cut();
+      h1.closeIdleConnections();
+      for (const session of sessions) session.close();
+      const deadline = setTimeout(cut, graceMs);
+      await Promise.all([closed, until(() => sockets.size === 0, h1)]);
+      clearTimeout(deadline);
+    },
+  };
 }
 
 function routeByPreface(socket: net.Socket, h1: http.Server, h2: http2.Http2Server) {

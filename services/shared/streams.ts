@@ -14,7 +14,6 @@ function keptStream(name: string, subjects: string[], keepDays: number) {
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
     max_age: nanos(keepDays * day),
-    num_replicas: 1,
   } satisfies Partial<StreamConfig>;
 }
 
@@ -90,7 +89,9 @@ export function auditSubject(orgId: string): string {
  * A KV bucket holding each org's token bucket (its level and when it was taken), shared by every gateway replica.
  * A key unwritten for an hour has long refilled: it expires, and a missing key stands for a full bucket.
  */
-export const rateLimitsBucket = { name: "RATE_LIMITS", options: { history: 1, ttl: 60 * 60 * 1000 } };
+export function rateLimitsBucket(replicas: number) {
+  return { name: "RATE_LIMITS", options: { history: 1, ttl: 60 * 60 * 1000, replicas } };
+}
 
 /** Announced (core NATS) when one of an org's keys is revoked or rotated: the payload is its id. */
 export function keyChangedSubject(orgId: string): string {
@@ -131,25 +132,35 @@ export const consumers = {
   authAudit: durable("auth-audit"),
 };
 
-/** Creates a stream, or brings an existing one to the declared configuration. */
-export async function ensureStream(jsm: JetStreamManager, stream: Partial<StreamConfig> & { name: string }): Promise<void> {
+type DeclaredStream = Partial<StreamConfig> & { name: string };
+
+/**
+ * Creates a stream, or brings an existing one to the declared configuration, kept on as many servers as the
+ * deployment's JetStream has (JETSTREAM_REPLICAS): raising it moves a stream of a single server onto a cluster.
+ */
+export async function ensureStream(jsm: JetStreamManager, stream: DeclaredStream, replicas: number): Promise<void> {
+  const config = { ...stream, num_replicas: replicas };
   try {
     await jsm.streams.info(stream.name);
-    await jsm.streams.update(stream.name, stream);
+    await jsm.streams.update(stream.name, config);
   } catch (err) {
     if ((err as { code?: string }).code !== "404") throw err;
-    await jsm.streams.add(stream);
+    await jsm.streams.add(config);
   }
 }
 
-export const ensureEventsStream = (jsm: JetStreamManager) => ensureStream(jsm, eventsStream);
+export const ensureEventsStream = (jsm: JetStreamManager, replicas: number) => ensureStream(jsm, eventsStream, replicas);
 
-/** Creates a durable consumer of a stream (the events stream unless named), or updates it to the declared configuration. */
+/**
+ * Creates a durable consumer of a stream (the events stream unless named), or updates it to the declared configuration.
+ * A consumer is kept on as many servers as its stream.
+ */
 export async function ensureConsumer(
   jsm: JetStreamManager,
   config: Partial<ConsumerConfig>,
-  stream: Partial<StreamConfig> & { name: string } = eventsStream,
+  replicas: number,
+  stream: DeclaredStream = eventsStream,
 ): Promise<void> {
-  await ensureStream(jsm, stream);
+  await ensureStream(jsm, stream, replicas);
   await jsm.consumers.add(stream.name, config);
 }

@@ -443,7 +443,7 @@ test.serial("delivery - metrics count attempts by outcome and status class, and 
   await publishEvent(stack.js, orgId, event);
   await settledDeliveries(key, event.id);
 
-  const metrics = (await (await fetch(`${stack.delivery.url}/metrics`)).text()).split("\n");
+  const metrics = (await (await fetch(`${stack.delivery.adminUrl}/metrics`)).text()).split("\n");
   // A sample's value, by its name and labels in any order (the service label is added to every one).
   const value = (name: string, labels: string[] = []) => {
     const line = metrics.find((l) => l.startsWith(`${name}{`) && labels.every((label) => l.includes(label)));

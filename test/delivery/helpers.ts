@@ -61,7 +61,7 @@ export async function startDeliveryStack(env: Record<string, string> = {}): Prom
     };
     await stack.startDelivery();
     // Already there, made by the service; asking again makes sure before the first publish.
-    await ensureConsumer(await nc.jetstreamManager(), consumers.delivery);
+    await ensureConsumer(await nc.jetstreamManager(), consumers.delivery, 1);
     return stack;
   });
 }

@@ -147,7 +147,7 @@ test.serial("access - a mistyped key is refused by its checksum, without asking 
 
 /** How many VerifyKey calls the auth service has served. */
 async function verifications(): Promise<number> {
-  const text = await (await fetch(`${stack.urls.auth}/metrics`)).text();
+  const text = await (await fetch(`${stack.adminUrls.auth}/metrics`)).text();
   return [
     ...text.matchAll(/^rpc_server_duration_seconds_count\{[^}]*method="triggers\.v1\.AuthService\/VerifyKey"[^}]*\} (\d+)$/gm),
   ].reduce((sum, match) => sum + Number(match[1]), 0);

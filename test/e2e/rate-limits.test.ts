@@ -60,13 +60,14 @@ test("rate limits - every publish answer carries the limit, what remains and whe
   const batch = await api.post("/v1/events/batch", { events: Array.from({ length: 59 }, () => ({ type: "order.created" })) });
   t.is(batch.status, 200);
   t.is(batch.headers.get("ratelimit-remaining"), "0");
-  const refused = await api.post("/v1/events", { type: "order.created" });
+  // Ten events, not one: a token refills every second, and a loaded machine may take that long between the calls.
+  const refused = await api.post("/v1/events/batch", { events: Array.from({ length: 10 }, () => ({ type: "order.created" })) });
   t.is(refused.status, 429);
   t.is(refused.body.code, "resource_exhausted");
   t.is(refused.body.details[0].reason, "ERROR_REASON_RATE_LIMITED");
   t.true(Number(refused.headers.get("retry-after")) >= 1);
   t.is(refused.headers.get("ratelimit-limit"), "60");
-  t.is(refused.headers.get("ratelimit-remaining"), "0");
+  t.true(Number(refused.headers.get("ratelimit-remaining")) < 10);
 });
 
 test("rate limits - a gRPC publish gets the same headers, and its 429 says when to retry", async (t) => {

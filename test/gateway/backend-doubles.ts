@@ -56,6 +56,7 @@ export async function startBackendDoubles(): Promise<BackendDoubles> {
   const server: RunningServer = await startServer({
     host: "127.0.0.1",
     port: 0,
+    adminPort: 0,
     logger: createLogger("doubles", "silent"),
     metrics: createMetrics("doubles"),
     services: [IngestService, InboxService, DeliveryService],

@@ -14,13 +14,13 @@ let connections: NatsConnection[];
 /** Each limiter stands for one gateway replica, with a connection of its own. */
 let replicas: RateLimiter[];
 
+const bucket = rateLimitsBucket(1);
+
 test.before(async () => {
   server = await startNatsServer();
   connections = await Promise.all([1, 2, 3].map(() => connect({ servers: server.url })));
   replicas = await Promise.all(
-    connections.map(
-      async (nc) => new RateLimiter(new SharedBuckets(await nc.jetstream().views.kv(rateLimitsBucket.name, rateLimitsBucket.options))),
-    ),
+    connections.map(async (nc) => new RateLimiter(new SharedBuckets(await nc.jetstream().views.kv(bucket.name, bucket.options)))),
   );
 });
 
@@ -76,7 +76,7 @@ test("rate limiter - a replica spends what it leased before asking again, and an
   // 60,000 a minute: a lease takes 100 ms of it, 100 tokens.
   const first = await replicas[0]!.take(orgId, 60_000, 1);
   t.is(first.remaining, 59_999);
-  const kv = await connections[0]!.jetstream().views.kv(rateLimitsBucket.name);
+  const kv = await connections[0]!.jetstream().views.kv(bucket.name);
   const revision = (await kv.get(orgId))!.revision;
   for (let i = 0; i < 99; i++) await replicas[0]!.take(orgId, 60_000, 1);
   t.is((await kv.get(orgId))!.revision, revision, "the 99 others were spent from the lease");

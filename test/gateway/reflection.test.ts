@@ -35,7 +35,7 @@ test("reflection - buf curl lists the gateway's public API and calls it without 
   }
 });
 
-test("reflection - buf curl reads a service's API from the service itself, without a key", async (t) => {
+test("reflection - buf curl reads a service's API from the service itself, and its health from its admin port, without a key", async (t) => {
   const stack = await startGatewayStack();
   t.teardown(stack.stop);
   for (const [name, protocol] of Object.entries(protocols)) {
@@ -45,7 +45,7 @@ test("reflection - buf curl reads a service's API from the service itself, witho
       ...protocol,
       "-d",
       '{"service": "triggers.v1.AuthService"}',
-      `${stack.auth.url}/grpc.health.v1.Health/Check`,
+      `${stack.auth.adminUrl}/grpc.health.v1.Health/Check`,
     ]);
     t.is(JSON.parse(health).status, "SERVING", name);
   }

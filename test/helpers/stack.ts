@@ -33,6 +33,8 @@ export interface Stack {
   gatewayUrl: string;
   adminToken: string;
   urls: Record<ServiceName, string>;
+  /** Where each service serves health and /metrics. */
+  adminUrls: Record<ServiceName, string>;
   databaseUrl: string;
   natsUrl: string;
   /** Signals a service and resolves once it has exited. */
@@ -64,7 +66,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     const nats = await startNatsServer({ onLine: print && ((line) => print(prefixLine("nats", line))) });
     teardown.add(nats.stop);
     const adminToken = generateAdminToken();
-    const { supervisor, urls } = await startPrivateServices({
+    const { supervisor, urls, adminUrls } = await startPrivateServices({
       databaseUrl,
       natsUrl: nats.url,
       adminToken,
@@ -81,8 +83,17 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     });
     teardown.add(() => supervisor.stopAll());
     const startGateway = async (env: Record<string, string> = {}) => {
-      const ports = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, Number(new URL(url).port)]));
-      const settings = { ports: ports as Record<ServiceName, number>, urls, host: "127.0.0.1", databaseUrl, natsUrl: nats.url, adminToken };
+      const portsOf = (each: Record<ServiceName, string>) =>
+        Object.fromEntries(Object.entries(each).map(([name, url]) => [name, Number(new URL(url).port)])) as Record<ServiceName, number>;
+      const settings = {
+        ports: portsOf(urls),
+        adminPorts: portsOf(adminUrls),
+        urls,
+        host: "127.0.0.1",
+        databaseUrl,
+        natsUrl: nats.url,
+        adminToken,
+      };
       const stackEnv = serviceEnvironment(settings, {}) as Record<string, string>;
       const gateway = await startService("gateway", { ...stackEnv, ...options.env, ...env });
       teardown.add(gateway.stop);
@@ -93,6 +104,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       gatewayUrl: urls.gateway,
       adminToken,
       urls,
+      adminUrls,
       databaseUrl,
       natsUrl: nats.url,
       kill: (name, signal = "SIGTERM") => supervisor.kill(name, signal),

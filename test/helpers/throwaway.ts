@@ -12,6 +12,8 @@ export interface ServiceProcess {
   port: number;
   /** `http://127.0.0.1:<port>` */
   url: string;
+  /** Where it serves health and /metrics. */
+  adminUrl: string;
   /** Every line the process has written, stdout and stderr alike. */
   lines: string[];
   /** The first line that satisfies check, once written; fails if the process exits or timeoutMs passes first. */
@@ -37,7 +39,7 @@ export async function startService(name: ServiceName, env: Record<string, string
   const entry = `services/${name}/main.ts`;
   const child = spawn(process.execPath, ["--import", "tsx", entry], {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: "info", ...env, [`${name.toUpperCase()}_PORT`]: "0" },
+    env: { ...process.env, LOG_LEVEL: "info", ...env, [`${name.toUpperCase()}_PORT`]: "0", [`${name.toUpperCase()}_ADMIN_PORT`]: "0" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exit = watchExit(child);
@@ -75,10 +77,11 @@ export async function startService(name: ServiceName, env: Record<string, string
   let stopped: Promise<ExitInfo> | undefined;
   const stop = () => (stopped ??= terminate(child, exit, { graceMs: 15_000 }));
   try {
-    const { port } = logEntry(await line((each) => isServing(logEntry(each)), 30_000)) as Required<LogEntry>;
+    const { port, adminPort } = logEntry(await line((each) => isServing(logEntry(each)), 30_000)) as Required<LogEntry>;
     return {
       port,
       url: `http://127.0.0.1:${port}`,
+      adminUrl: `http://127.0.0.1:${adminPort}`,
       lines,
       line,
       logged: (msg) => line((each) => logEntry(each)?.msg === msg).then(() => undefined),
@@ -115,6 +118,7 @@ export async function createDatabase(): Promise<ThrowawayDatabase> {
 interface LogEntry {
   msg?: string;
   port?: number;
+  adminPort?: number;
 }
 
 function logEntry(line: string): LogEntry | undefined {

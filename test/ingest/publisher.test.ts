@@ -179,7 +179,7 @@ test("publisher - a key holds across a restart of the NATS server", async (t) =>
     const own = await startNatsServer({ storeDir });
     const connection = await connect({ servers: own.url });
     try {
-      await ensureEventsStream(await connection.jetstreamManager());
+      await ensureEventsStream(await connection.jetstreamManager(), 1);
       return await use(connection);
     } finally {
       await connection.close();

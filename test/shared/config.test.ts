@@ -1,6 +1,18 @@
 // Settings: defaults, parsing, and a clear refusal naming the variable for a bad value.
 import test from "ava";
-import { ConfigError, common, integer, loadConfig, optionalText, port, text, url } from "../../services/shared/config.js";
+import {
+  ConfigError,
+  common,
+  database,
+  integer,
+  jetStream,
+  listenPorts,
+  loadConfig,
+  optionalText,
+  port,
+  text,
+  url,
+} from "../../services/shared/config.js";
 
 const spec = {
   port: port("SOME_PORT", 8080),
@@ -33,4 +45,28 @@ test("config - LOG_LEVEL takes pino's levels only, so a typo stops start-up inst
   t.is(loadConfig(common, { LOG_LEVEL: "debug" }).logLevel, "debug");
   const err = t.throws(() => loadConfig(common, { LOG_LEVEL: "verbose" }), { instanceOf: ConfigError });
   t.regex(err!.message, /^LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "verbose"$/);
+});
+
+test("config - NATS_URL takes a comma-separated list of a cluster's servers, each a URL", (t) => {
+  t.deepEqual(loadConfig(jetStream, {}).natsServers, ["nats://127.0.0.1:4222"]);
+  const cluster = loadConfig(jetStream, { NATS_URL: "nats://nats-0:4222, nats://nats-1:4222" });
+  t.deepEqual(cluster.natsServers, ["nats://nats-0:4222", "nats://nats-1:4222"]);
+  t.throws(() => loadConfig(jetStream, { NATS_URL: "nats://nats-0:4222,nats-1 4222" }), { message: /^NATS_URL: expected a URL/ });
+});
+
+test("config - JETSTREAM_REPLICAS is 1 by default and at most 5", (t) => {
+  t.is(loadConfig(jetStream, {}).jetStreamReplicas, 1);
+  t.is(loadConfig(jetStream, { JETSTREAM_REPLICAS: "3" }).jetStreamReplicas, 3);
+  t.throws(() => loadConfig(jetStream, { JETSTREAM_REPLICAS: "7" }), { message: /^JETSTREAM_REPLICAS/ });
+});
+
+test("config - each service's admin port is its API port plus 1000 unless <NAME>_ADMIN_PORT says otherwise", (t) => {
+  t.deepEqual(loadConfig(listenPorts("inbox"), {}), { port: 8083, adminPort: 9083 });
+  t.deepEqual(loadConfig(listenPorts("inbox"), { INBOX_PORT: "8080", INBOX_ADMIN_PORT: "9090" }), { port: 8080, adminPort: 9090 });
+});
+
+test("config - MIGRATE_ON_START is true unless set to false, and refuses anything else", (t) => {
+  t.true(loadConfig(database, {}).migrateOnStart);
+  t.false(loadConfig(database, { MIGRATE_ON_START: "false" }).migrateOnStart);
+  t.throws(() => loadConfig(database, { MIGRATE_ON_START: "no" }), { message: 'MIGRATE_ON_START: expected true or false, got "no"' });
 });

@@ -1,15 +1,17 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import test from "ava";
-import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
+import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import type { Dependency } from "../../services/shared/dependencies.js";
+import { livenessService } from "../../services/shared/health.js";
 import { createLogger } from "../../services/shared/logger.js";
 import { createMetrics } from "../../services/shared/metrics.js";
 import { REQUEST_ID_HEADER } from "../../services/shared/request-context.js";
 import { startServer } from "../../services/shared/server.js";
 
 // A stand-in service whose only method answers when the test lets it, to hold a request in flight.
-async function serve() {
+async function serve(dependencies: Dependency[] = []) {
   let release = () => {};
   let arrive = () => {};
   const released = new Promise<void>((resolve) => (release = resolve));
@@ -17,6 +19,8 @@ async function serve() {
   const server = await startServer({
     host: "127.0.0.1",
     port: 0,
+    adminPort: 0,
+    dependencies,
     logger: createLogger("test", "silent"),
     metrics: createMetrics("test"),
     services: [AuthService],
@@ -32,7 +36,7 @@ async function serve() {
         },
       }),
   });
-  return { server, release, arrived, baseUrl: `http://127.0.0.1:${server.port}` };
+  return { server, release, arrived, baseUrl: `http://127.0.0.1:${server.port}`, adminUrl: `http://127.0.0.1:${server.adminPort}` };
 }
 
 test("server - one port serves gRPC over h2c, Connect over HTTP/1.1 and gRPC-Web", async (t) => {
@@ -75,31 +79,66 @@ test("server - error responses carry the request id too", async (t) => {
   t.is(res.headers.get(REQUEST_ID_HEADER), "trace-err");
 });
 
-test("server - the standard health service reports serving for the server and its services", async (t) => {
+test("server - the admin port's health service reports ready for the server and its services, and alive", async (t) => {
+  const { server, adminUrl } = await serve();
+  t.teardown(() => server.close(0));
+  const health = createClient(Health, createGrpcTransport({ baseUrl: adminUrl }));
+  t.is((await health.check({ service: "" })).status, Status.SERVING);
+  t.is((await health.check({ service: AuthService.typeName })).status, Status.SERVING);
+  t.is((await health.check({ service: livenessService })).status, Status.SERVING);
+  await t.throwsAsync(health.check({ service: "nope.Service" }), { message: /unknown service/ });
+  t.is((await fetch(`${adminUrl}/healthz`)).status, 200);
+});
+
+test("server - the API port serves neither health nor metrics", async (t) => {
   const { server, baseUrl } = await serve();
   t.teardown(() => server.close(0));
   const health = createClient(Health, createGrpcTransport({ baseUrl }));
-  t.is((await health.check({ service: "" })).status, HealthCheckResponse_ServingStatus.SERVING);
-  t.is((await health.check({ service: AuthService.typeName })).status, HealthCheckResponse_ServingStatus.SERVING);
-  await t.throwsAsync(health.check({ service: "nope.Service" }), { message: /unknown service/ });
+  await t.throwsAsync(health.check({ service: "" }), { code: Code.Unimplemented });
+  t.is((await fetch(`${baseUrl}/metrics`)).status, 404);
+  t.is((await fetch(`${baseUrl}/healthz`)).status, 404);
 });
 
-test("server - /metrics exposes RPC durations in the Prometheus format", async (t) => {
-  const { server, baseUrl } = await serve();
+test("server - a dependency down makes the server unready but still alive, until it is back", async (t) => {
+  let report: (up: boolean) => void = () => {};
+  const { server, adminUrl } = await serve([
+    (health) => {
+      report = (up) => health.dependency("nats", up);
+      return () => {};
+    },
+  ]);
+  t.teardown(() => server.close(0));
+  const health = createClient(Health, createGrpcTransport({ baseUrl: adminUrl }));
+  report(false);
+  t.is((await health.check({ service: "" })).status, Status.NOT_SERVING);
+  t.is((await health.check({ service: livenessService })).status, Status.SERVING);
+  const down = await fetch(`${adminUrl}/healthz`);
+  t.is(down.status, 503);
+  t.is(await down.text(), "down: nats\n");
+  report(true);
+  t.is((await health.check({ service: "" })).status, Status.SERVING);
+});
+
+test("server - /metrics on the admin port exposes RPC durations in the Prometheus format", async (t) => {
+  const { server, baseUrl, adminUrl } = await serve();
   t.teardown(() => server.close(0));
   await createClient(AuthService, createGrpcTransport({ baseUrl })).verifyKey({ key: "k" });
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
   t.regex(text, /rpc_server_duration_seconds_count\{service="test",method="triggers.v1.AuthService\/VerifyKey",code="ok"\} 1/);
 });
 
-test("server - closing lets an in-flight call finish and refuses new connections", async (t) => {
-  const { server, baseUrl, release, arrived } = await serve();
+test("server - while closing it is unready but alive, lets an in-flight call finish, then refuses connections", async (t) => {
+  const { server, baseUrl, adminUrl, release, arrived } = await serve();
   const client = createClient(AuthService, createGrpcTransport({ baseUrl }));
+  const health = createClient(Health, createGrpcTransport({ baseUrl: adminUrl }));
   const inFlight = client.verifyKey({ key: "slow" });
   await arrived;
   const closed = server.close(30_000);
+  t.is((await health.check({ service: "" })).status, Status.NOT_SERVING);
+  t.is((await health.check({ service: livenessService })).status, Status.SERVING);
   release();
   t.is((await inFlight).keyId, "slow");
   await closed;
-  await t.throwsAsync(fetch(`${baseUrl}/healthz`));
+  await t.throwsAsync(fetch(`${adminUrl}/healthz`));
+  await t.throwsAsync(client.verifyKey({ key: "late" }));
 });

@@ -233,7 +233,7 @@ test("admin token - ADMIN_TOKEN wins, else one is generated once and kept", asyn
   t.is((await fs.stat(file)).mode & 0o777, 0o600);
 });
 
-/** Stand-ins for the services: /healthz everywhere, and a gateway that issues and checks keys in memory. */
+/** Stand-ins for the services: /healthz on both ports, and a gateway that issues and checks keys in memory. */
 async function stubServices(dir: string): Promise<Record<string, string>> {
   const entries: Record<string, string> = {};
   for (const name of SERVICE_NAMES) {
@@ -245,7 +245,7 @@ async function stubServices(dir: string): Promise<Record<string, string>> {
        const name = ${JSON.stringify(name)};
        const keys = new Set();
        console.log(JSON.stringify({ msg: "stub up", database: process.env.DATABASE_URL, nats: process.env.NATS_URL, auth: process.env.AUTH_URL }));
-       http.createServer((req, res) => {
+       const server = http.createServer((req, res) => {
          if (req.url === "/healthz") return res.end("ok");
          const bearer = (req.headers.authorization ?? "").replace(/^Bearer /, "");
          if (name === "gateway" && req.method === "POST" && ["/v1/orgs", "/triggers.v1.AuthService/CreateOrg"].includes(req.url)) {
@@ -258,7 +258,9 @@ async function stubServices(dir: string): Promise<Record<string, string>> {
          if (name === "gateway" && req.url === "/v1/inbox") { res.statusCode = keys.has(bearer) ? 200 : 401; return res.end("{}"); }
          res.statusCode = 404;
          res.end();
-       }).listen(Number(process.env[name.toUpperCase() + "_PORT"]), process.env.HOST);`,
+       });
+       server.listen(Number(process.env[name.toUpperCase() + "_PORT"]), process.env.HOST);
+       http.createServer(server.listeners("request")[0]).listen(Number(process.env[name.toUpperCase() + "_ADMIN_PORT"]), process.env.HOST);`,
     );
   }
   return entries;
@@ -274,16 +276,16 @@ test("harness - startStack runs every service on a private database and nats-ser
   t.regex(new URL(stack.databaseUrl).pathname, /^\/triggers_test_[0-9a-f]+$/);
   t.regex(stack.adminToken, /^ta_/);
   t.is(stack.gatewayUrl, stack.urls.gateway);
-  for (const name of SERVICE_NAMES) t.is((await fetch(`${stack.urls[name]}/healthz`)).status, 200);
+  for (const name of SERVICE_NAMES) t.is((await fetch(`${stack.adminUrls[name]}/healthz`)).status, 200);
 
   const org = await stack.createOrg();
   t.regex(org.key, /^tk_/);
   t.true(await keyAccepted(stack.gatewayUrl, org.key));
 
   t.deepEqual(await stack.kill("inbox", "SIGKILL"), { code: null, signal: "SIGKILL" });
-  await t.throwsAsync(fetch(`${stack.urls.inbox}/healthz`));
+  await t.throwsAsync(fetch(`${stack.adminUrls.inbox}/healthz`));
   await stack.start("inbox");
-  t.is((await fetch(`${stack.urls.inbox}/healthz`)).status, 200);
+  t.is((await fetch(`${stack.adminUrls.inbox}/healthz`)).status, 200);
   t.is(stack.logs().filter((line) => line.startsWith("inbox    | ")).length, 2);
 
   const sql = postgres(withDatabase(stack.databaseUrl, "postgres"), { max: 1 });
@@ -305,7 +307,7 @@ test("harness - with restart on, a killed service comes back by itself", async (
 
   await stack.kill("delivery", "SIGKILL");
   for (;;) {
-    const up = await fetch(`${stack.urls.delivery}/healthz`).then(
+    const up = await fetch(`${stack.adminUrls.delivery}/healthz`).then(
       (response) => response.ok,
       () => false,
     );

@@ -65,7 +65,7 @@ try {
 
   // Children get their own process groups: Ctrl-C reaches only us, and each child gets one SIGTERM, in order.
   const supervisor = new Supervisor({ print: console.log, onEvent: (event) => say(describeEvent(event)), detached: true });
-  for (const name of SERVICE_NAMES) supervisor.add(serviceSpec(name, env, config.urls[name], "compiled"));
+  for (const name of SERVICE_NAMES) supervisor.add(serviceSpec(name, env, config.adminPorts[name], "compiled"));
   cleanups.push(() => supervisor.stopAll());
   await supervisor.startAll();
 

@@ -33,6 +33,16 @@ export interface NatsServer {
   url: string;
   storeDir: string;
   stop(): Promise<void>;
+  /** Ends the server at once with SIGKILL, as a crash would; stop() still removes a temporary store. */
+  kill(): Promise<void>;
+}
+
+/** A node of a JetStream cluster on this machine: its name, the port for routes, and its peers' route URLs. */
+export interface ClusterNode {
+  serverName: string;
+  clusterName: string;
+  routePort: number;
+  routes: string[];
 }
 
 export interface StartNatsServerOptions {
@@ -44,6 +54,7 @@ export interface StartNatsServerOptions {
   onLine?: (line: string) => void;
   /** Own process group, so a Ctrl-C meant for the launcher does not stop NATS before the services. */
   detached?: boolean;
+  cluster?: ClusterNode;
 }
 
 export interface ResolvedNats {
@@ -77,7 +88,7 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
 
   // Port -1 lets the server choose, which avoids the race of picking a free port for it.
   const port = options.port ?? -1;
-  const child = spawn(binary, ["-js", "-a", LOCAL_HOST, "-p", String(port), "-sd", storeDir], {
+  const child = spawn(binary, ["-js", "-a", LOCAL_HOST, "-p", String(port), "-sd", storeDir, ...clusterArgs(options.cluster)], {
     stdio: ["ignore", "pipe", "pipe"],
     detached: options.detached,
   });
@@ -107,12 +118,22 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
     await terminate(child, exit, { graceMs: 10_000 });
     if (temporary) await fs.rm(temporary, { recursive: true, force: true });
   };
+  const kill = async () => {
+    child.kill("SIGKILL");
+    await exit;
+  };
   try {
-    return { url: `nats://${await listening}`, storeDir, stop };
+    return { url: `nats://${await listening}`, storeDir, stop, kill };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+function clusterArgs(node: ClusterNode | undefined): string[] {
+  if (!node) return [];
+  const { serverName, clusterName, routePort, routes } = node;
+  return ["-n", serverName, "--cluster_name", clusterName, "--cluster", `nats://${LOCAL_HOST}:${routePort}`, "--routes", routes.join(",")];
 }
 
 /**

@@ -20,6 +20,8 @@ export interface PrivateServicesOptions {
 export interface PrivateServices {
   supervisor: Supervisor;
   urls: Record<ServiceName, string>;
+  /** Where each service serves health and /metrics. */
+  adminUrls: Record<ServiceName, string>;
 }
 
 const attempts = 3;
@@ -27,16 +29,20 @@ const attempts = 3;
 /** Starts the services and resolves once all are healthy; stop them with supervisor.stopAll(). */
 export async function startPrivateServices(options: PrivateServicesOptions): Promise<PrivateServices> {
   for (let attempt = 1; ; attempt++) {
-    const picked = await freePorts(SERVICE_NAMES.length);
-    const ports = Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, picked[i]!])) as Record<ServiceName, number>;
+    const picked = await freePorts(SERVICE_NAMES.length * 2);
+    const portsFrom = (offset: number) =>
+      Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, picked[offset + i]!])) as Record<ServiceName, number>;
+    const ports = portsFrom(0);
+    const adminPorts = portsFrom(SERVICE_NAMES.length);
     const urls = localUrls(ports);
     const { databaseUrl, natsUrl, adminToken, logLevel } = options;
-    const env = { ...serviceEnvironment({ ports, urls, host: "127.0.0.1", databaseUrl, natsUrl, adminToken, logLevel }), ...options.env };
+    const settings = { ports, adminPorts, urls, host: "127.0.0.1", databaseUrl, natsUrl, adminToken, logLevel };
+    const env = { ...serviceEnvironment(settings), ...options.env };
     const supervisor = new Supervisor(options.supervisor);
-    for (const name of SERVICE_NAMES) supervisor.add(serviceSpec(name, env, urls[name], options.runtime, options.entries?.[name]));
+    for (const name of SERVICE_NAMES) supervisor.add(serviceSpec(name, env, adminPorts[name], options.runtime, options.entries?.[name]));
     try {
       await supervisor.startAll();
-      return { supervisor, urls };
+      return { supervisor, urls, adminUrls: localUrls(adminPorts) };
     } catch (error) {
       await supervisor.stopAll();
       if (!portTaken(error) || attempt === attempts) throw error;

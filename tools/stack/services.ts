@@ -22,6 +22,8 @@ export type ServiceRuntime = "compiled" | "source";
 /** Everything one stack's services are configured with; all of them read the same variables. */
 export interface StackSettings {
   ports: Record<ServiceName, number>;
+  /** Where each service serves health and metrics. */
+  adminPorts: Record<ServiceName, number>;
   /** How services reach each other. */
   urls: Record<ServiceName, string>;
   /** Address the services listen on. */
@@ -55,6 +57,7 @@ export function serviceEnvironment(settings: StackSettings, inherited: NodeJS.Pr
   for (const name of SERVICE_NAMES) {
     const upper = name.toUpperCase();
     env[`${upper}_PORT`] = String(settings.ports[name]);
+    env[`${upper}_ADMIN_PORT`] = String(settings.adminPorts[name]);
     // The gateway is the entry point: nothing calls it, so there is no GATEWAY_URL.
     if (name !== "gateway") env[`${upper}_URL`] = settings.urls[name];
   }
@@ -63,13 +66,19 @@ export function serviceEnvironment(settings: StackSettings, inherited: NodeJS.Pr
 }
 
 /**
- * How the supervisor runs a service: this Node, from the repository root, healthy when /healthz answers.
- * `entry` replaces the service's own main file, for tests that stand a stub in for a service.
+ * How the supervisor runs a service: this Node, from the repository root, healthy when /healthz on its admin port
+ * answers. `entry` replaces the service's own main file, for tests that stand a stub in for a service.
  */
-export function serviceSpec(name: ServiceName, env: NodeJS.ProcessEnv, url: string, runtime: ServiceRuntime, entry?: string): ChildSpec {
+export function serviceSpec(
+  name: ServiceName,
+  env: NodeJS.ProcessEnv,
+  adminPort: number,
+  runtime: ServiceRuntime,
+  entry?: string,
+): ChildSpec {
   const args =
     runtime === "compiled"
       ? [entry ?? path.join("dist", "services", name, "main.js")]
       : ["--import", "tsx", entry ?? path.join("services", name, "main.ts")];
-  return { name, command: process.execPath, args, cwd: REPO_ROOT, env, healthUrl: `${url}/healthz` };
+  return { name, command: process.execPath, args, cwd: REPO_ROOT, env, healthUrl: `http://127.0.0.1:${adminPort}/healthz` };
 }

@@ -1,12 +1,13 @@
 // The launcher's settings: the variables the services read, once, with the services' own defaults.
 import path from "node:path";
-import { common, listenPort, loadConfig, optionalText, optionalUrl } from "../../services/shared/config.js";
+import { adminPort, common, listenPort, loadConfig, optionalText, optionalUrl } from "../../services/shared/config.js";
 import { localUrls, REPO_ROOT, SERVICE_NAMES, type ServiceName } from "./services.js";
 
 type Env = Record<string, string | undefined>;
 
 export interface StackConfig {
   ports: Record<ServiceName, number>;
+  adminPorts: Record<ServiceName, number>;
   urls: Record<ServiceName, string>;
   host: string;
   /** Unset means: find or start a Postgres (see resolvePostgres). */
@@ -26,6 +27,7 @@ function perService<T>(read: (name: ServiceName) => T): Record<ServiceName, T> {
 
 export function loadStackConfig(env: Env = process.env): StackConfig {
   const ports = perService((name) => loadConfig({ port: listenPort(name) }, env).port);
+  const adminPorts = perService((name) => loadConfig({ port: adminPort(name) }, env).port);
   // A service moved to another port is looked for there, unless its URL says otherwise.
   const ownUrls = perService((name) => loadConfig({ url: optionalUrl(`${name.toUpperCase()}_URL`) }, env).url);
   const derived = localUrls(ports);
@@ -40,5 +42,5 @@ export function loadStackConfig(env: Env = process.env): StackConfig {
     },
     env,
   );
-  return { ports, urls, ...settings, dataDir: path.join(REPO_ROOT, ".data") };
+  return { ports, adminPorts, urls, ...settings, dataDir: path.join(REPO_ROOT, ".data") };
 }

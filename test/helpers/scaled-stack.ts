@@ -1,0 +1,99 @@
+// The prod overlay's topology as processes on loopback: a three-node JetStream cluster with streams kept three times,
+// the migrations run once as the Job runs them, and two replicas of every service behind a Service stand-in each.
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { generateAdminToken } from "../../tools/stack/admin-token.js";
+import { freePorts } from "../../tools/stack/ports.js";
+import { localNetworks, REPO_ROOT, SERVICE_NAMES, type ServiceName } from "../../tools/stack/services.js";
+import { Supervisor } from "../../tools/stack/supervisor.js";
+import { startBalancer } from "./balancer.js";
+import { type NatsCluster, startNatsCluster } from "./nats-cluster.js";
+import { Teardown } from "./teardown.js";
+import { createDatabase } from "./throwaway.js";
+
+export const replicasPerService = 2;
+
+export interface ScaledStack {
+  /** Each gateway replica's own URL, as a load balancer in front of them would reach them. */
+  gatewayUrls: string[];
+  adminToken: string;
+  nats: NatsCluster;
+  /** Kills replica i (0-based) of a service with a signal; resolves once it has exited. */
+  kill(service: ServiceName, replica: number, signal?: NodeJS.Signals): Promise<void>;
+  logs(): string[];
+  stop(): Promise<void>;
+}
+
+const entry = path.join("dist", "services", "run.js");
+
+/** Runs the compiled services, as the image does: `npm test` builds dist/ first. */
+export async function startScaledStack(env: Record<string, string> = {}): Promise<ScaledStack> {
+  const teardown = new Teardown();
+  return teardown.start(async () => {
+    const database = await createDatabase();
+    teardown.add(database.drop);
+    const nats = await startNatsCluster();
+    teardown.add(nats.stop);
+    await promisify(execFile)(process.execPath, [entry, "migrate"], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DATABASE_URL: database.url },
+    });
+
+    const ports = await freePorts(SERVICE_NAMES.length * replicasPerService * 2);
+    const replicas = SERVICE_NAMES.map((service, s) =>
+      Array.from({ length: replicasPerService }, (_, i) => {
+        const at = (s * replicasPerService + i) * 2;
+        return { service, name: `${service}-${i}`, port: ports[at]!, adminPort: ports[at + 1]! };
+      }),
+    );
+    const peerUrls: Record<string, string> = {};
+    for (const [s, service] of SERVICE_NAMES.entries()) {
+      if (service === "gateway") continue;
+      const balancer = await startBalancer(replicas[s]!.map((replica) => replica.port));
+      teardown.add(balancer.close);
+      peerUrls[`${service.toUpperCase()}_URL`] = balancer.url;
+    }
+
+    const adminToken = generateAdminToken();
+    const shared = {
+      ...process.env,
+      ...peerUrls,
+      DATABASE_URL: database.url,
+      NATS_URL: nats.urls.join(","),
+      JETSTREAM_REPLICAS: "3",
+      MIGRATE_ON_START: "false",
+      ADMIN_TOKEN: adminToken,
+      KEY_ENVIRONMENT: "test",
+      DELIVERY_ALLOWED_NETWORKS: localNetworks,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      ...env,
+    };
+    const supervisor = new Supervisor({ restart: false, logLines: 400 });
+    teardown.add(() => supervisor.stopAll());
+    for (const { service, name, port, adminPort } of replicas.flat()) {
+      const upper = service.toUpperCase();
+      supervisor.add({
+        name,
+        command: process.execPath,
+        args: [entry, service],
+        cwd: REPO_ROOT,
+        env: { ...shared, [`${upper}_PORT`]: String(port), [`${upper}_ADMIN_PORT`]: String(adminPort) },
+        healthUrl: `http://127.0.0.1:${adminPort}/healthz`,
+      });
+    }
+    await supervisor.startAll();
+
+    const gateways = replicas[SERVICE_NAMES.indexOf("gateway")]!;
+    return {
+      gatewayUrls: gateways.map((gateway) => `http://127.0.0.1:${gateway.port}`),
+      adminToken,
+      nats,
+      async kill(service, replica, signal = "SIGKILL") {
+        await supervisor.kill(`${service}-${replica}`, signal);
+      },
+      logs: () => supervisor.names().flatMap((name) => supervisor.logs(name).map((line) => `${name} | ${line}`)),
+      stop: () => teardown.run(),
+    };
+  });
+}
