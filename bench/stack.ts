@@ -1,12 +1,12 @@
 // A private Triggers stack for the bench, run as npm start runs one (compiled services under the supervisor),
 // on its own database, nats-server and ports, with an org and key made through the gateway.
 import { randomBytes } from "node:crypto";
-import { generateAdminToken } from "../tools/stack/admin-token.js";
 import { createOrg } from "../tools/stack/gateway-client.js";
 import { startNatsServer } from "../tools/stack/nats.js";
 import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../tools/stack/postgres.js";
 import { startPrivateServices } from "../tools/stack/private-services.js";
 import type { ServiceName } from "../tools/stack/services.js";
+import { generateAdminToken, generateSigningSecretsKey } from "../tools/stack/stack-secrets.js";
 import type { SupervisorEvent } from "../tools/stack/supervisor.js";
 
 export interface BenchStack {
@@ -34,6 +34,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     undo.push(nats.stop);
 
     const adminToken = generateAdminToken();
+    const signingSecretsKey = generateSigningSecretsKey();
     const pids: Partial<Record<ServiceName, number>> = {};
     const onEvent = (event: SupervisorEvent) => {
       if (event.type === "started") pids[event.name as ServiceName] = event.pid;
@@ -42,6 +43,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       databaseUrl,
       natsUrl: nats.url,
       adminToken,
+      signingSecretsKey,
       runtime: "compiled",
       supervisor: { restart: false, onEvent },
     });

@@ -1,5 +1,5 @@
 // The delivery service's settings, read once at start.
-import { cidrList, common, database, integer, jetStream, keyChecks, listenPorts, loadConfig, peers } from "../shared/config.js";
+import { base64Key, cidrList, common, database, integer, jetStream, keyChecks, listenPorts, loadConfig, peers } from "../shared/config.js";
 import { retrySchedule } from "./retry-policy.js";
 
 export function loadDeliveryConfig(env: Record<string, string | undefined> = process.env) {
@@ -27,6 +27,8 @@ export function loadDeliveryConfig(env: Record<string, string | undefined> = pro
       outageBackoffMs: integer("DELIVERY_OUTAGE_BACKOFF_MS", 5_000, 0, 600_000),
       /** Private networks webhooks may reach anyway (CIDRs, comma-separated): the local stack allows loopback. */
       allowedNetworks: cidrList("DELIVERY_ALLOWED_NETWORKS"),
+      /** The key webhook signing secrets are sealed with at rest (AES-256-GCM): 32 bytes in base64. */
+      signingSecretsKey: base64Key("SIGNING_SECRETS_KEY", 32),
     },
     env,
   );

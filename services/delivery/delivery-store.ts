@@ -1,6 +1,7 @@
 // The delivery service's deliveries in Postgres: one per event and subscription, its attempts, and the bodies they send.
 import type { Sql } from "../shared/database.js";
 import type { Verdict } from "./retry-policy.js";
+import type { SecretBox } from "./secret-box.js";
 import { type SigningSecrets, signingSecrets } from "./signing.js";
 import type { AttemptOutcome, AttemptStatus } from "./webhook.js";
 
@@ -118,7 +119,7 @@ export interface AttemptRecord {
 const deliveryColumns = `d.id, d.org_id, d.event_id, d.event_type, d.subscription_id, d.state, d.attempt_count,
   nullif(d.next_attempt_at, 'infinity') as next_attempt_at, d.created_at`;
 
-export function createDeliveryStore(sql: Sql) {
+export function createDeliveryStore(sql: Sql, box: SecretBox) {
   async function withAttempts(deliveries: DeliveryRow[]): Promise<DeliveryWithAttempts[]> {
     if (deliveries.length === 0) return [];
     const attempts = await sql<AttemptRow[]>`
@@ -180,7 +181,11 @@ export function createDeliveryStore(sql: Sql) {
                   s.secret, s.previous_secret, s.previous_secret_until`;
       return rows.slice(0, limit).map(({ secret, previous_secret, previous_secret_until, ...rest }) => ({
         ...rest,
-        secrets: signingSecrets({ secret, previous_secret, previous_secret_until }),
+        secrets: signingSecrets({
+          secret: box.open(rest.subscriptionId, secret),
+          previous_secret: previous_secret && box.open(rest.subscriptionId, previous_secret),
+          previous_secret_until,
+        }),
       }));
     },
 

@@ -24,6 +24,7 @@ import { Lanes } from "./lanes.js";
 import { createRecorder } from "./recorder.js";
 import { deliveryRoutes } from "./routes.js";
 import { startScheduler } from "./scheduler.js";
+import { SecretBox } from "./secret-box.js";
 import { createSender } from "./sender.js";
 import { SubscriptionCache } from "./subscription-cache.js";
 import { createSubscriptionStore } from "./subscription-store.js";
@@ -34,8 +35,11 @@ const metrics = createMetrics("delivery");
 
 const sql = connectDatabase(config.databaseUrl, logger);
 await prepareSchema(sql, "delivery", new URL("./migrations/", import.meta.url), logger, config.migrateOnStart);
-const subscriptions = createSubscriptionStore(sql);
-const deliveries = createDeliveryStore(sql);
+const secretBox = new SecretBox(config.signingSecretsKey);
+const subscriptions = createSubscriptionStore(sql, secretBox);
+const deliveries = createDeliveryStore(sql, secretBox);
+const sealed = await subscriptions.prepareSecrets();
+if (sealed > 0) logger.info({ subscriptions: sealed }, "signing secrets stored in plain text sealed");
 
 const nc = await connectNats(config.natsServers, "delivery", logger);
 const jsm = await nc.jetstreamManager();

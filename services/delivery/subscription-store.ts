@@ -1,5 +1,6 @@
 // The delivery service's subscriptions in Postgres: what an org asks for, and the state deliveries leave them in.
 import type { BeforeCommit, Sql, Transaction } from "../shared/database.js";
+import { isSealed, type SecretBox } from "./secret-box.js";
 
 export type SubscriptionState = "active" | "paused" | "disabled";
 
@@ -52,32 +53,63 @@ const columns = [
 
 export const disabledByOrg = "disabled by the org";
 
-export function createSubscriptionStore(sql: Sql) {
+/** Signing secrets are sealed as they are written and opened as they are read: nothing else sees them sealed. */
+export function createSubscriptionStore(sql: Sql, box: SecretBox) {
+  const open = (row: SubscriptionRow): SubscriptionRow => ({
+    ...row,
+    secret: box.open(row.id, row.secret),
+    previous_secret: row.previous_secret && box.open(row.id, row.previous_secret),
+  });
   return {
+    /**
+     * Run at start: makes sure the key opens a secret sealed before, so that a wrong SIGNING_SECRETS_KEY stops the
+     * service rather than every delivery, then seals the secrets stored in plain text before sealing existed.
+     * Returns how many subscriptions it sealed.
+     */
+    async prepareSecrets(): Promise<number> {
+      const [sealed] = await sql<Pick<SubscriptionRow, "id" | "secret">[]>`
+        select id, secret from delivery.subscriptions where secret like 'v1:%' limit 1`;
+      if (sealed) box.open(sealed.id, sealed.secret);
+      return sql.begin(async (tx) => {
+        const rows = await tx<Pick<SubscriptionRow, "id" | "secret" | "previous_secret">[]>`
+          select id, secret, previous_secret from delivery.subscriptions
+          where secret not like 'v1:%' or previous_secret not like 'v1:%'
+          for update`;
+        for (const row of rows) {
+          const seal = (secret: string | null) => (secret === null || isSealed(secret) ? secret : box.seal(row.id, secret));
+          await tx`
+            update delivery.subscriptions set secret = ${seal(row.secret)}, previous_secret = ${seal(row.previous_secret)}
+            where id = ${row.id}`;
+        }
+        return rows.length;
+      });
+    },
+
     async createSubscription(sub: NewSubscription, beforeCommit: BeforeCommit<SubscriptionRow>): Promise<SubscriptionRow> {
       return sql.begin(async (tx) => {
         const [row] = await tx<SubscriptionRow[]>`
           insert into delivery.subscriptions (id, org_id, url, event_types, description, secret)
-          values (${sub.id}, ${sub.orgId}, ${sub.url}, ${sub.eventTypes}, ${sub.description}, ${sub.secret})
+          values (${sub.id}, ${sub.orgId}, ${sub.url}, ${sub.eventTypes}, ${sub.description}, ${box.seal(sub.id, sub.secret)})
           returning ${tx(columns)}`;
-        await beforeCommit(row!);
-        return row!;
+        await beforeCommit(open(row!));
+        return open(row!);
       });
     },
 
     /** The org's subscriptions that are not deleted, in creation order. */
-    listSubscriptions(orgId: string): Promise<SubscriptionRow[]> {
-      return sql<SubscriptionRow[]>`
+    async listSubscriptions(orgId: string): Promise<SubscriptionRow[]> {
+      const rows = await sql<SubscriptionRow[]>`
         select ${sql(columns)} from delivery.subscriptions
         where org_id = ${orgId} and deleted_at is null
         order by created_at, id`;
+      return rows.map(open);
     },
 
     async getSubscription(orgId: string, id: string): Promise<SubscriptionRow | undefined> {
       const [row] = await sql<SubscriptionRow[]>`
         select ${sql(columns)} from delivery.subscriptions
         where id = ${id} and org_id = ${orgId} and deleted_at is null`;
-      return row;
+      return row && open(row);
     },
 
     /**
@@ -106,8 +138,8 @@ export function createSubscriptionStore(sql: Sql) {
           returning ${tx(columns)}`;
         if (!row) return undefined;
         if (state) await parkOrResume(tx, [id]);
-        await beforeCommit(row);
-        return row;
+        await beforeCommit(open(row));
+        return open(row);
       });
     },
 
@@ -120,7 +152,7 @@ export function createSubscriptionStore(sql: Sql) {
           returning ${tx(columns)}`;
         if (!row) return false;
         await parkOrResume(tx, [id]);
-        await beforeCommit(row);
+        await beforeCommit(open(row));
         return true;
       });
     },
@@ -137,12 +169,13 @@ export function createSubscriptionStore(sql: Sql) {
           update delivery.subscriptions set
             previous_secret = secret,
             previous_secret_until = now() + make_interval(secs => ${rotation.keepMs / 1000}),
-            secret = ${rotation.secret},
+            secret = ${box.seal(id, rotation.secret)},
             updated_at = now()
           where id = ${id} and org_id = ${orgId} and deleted_at is null
           returning ${tx(columns)}`;
-        if (row) await beforeCommit(row);
-        return row;
+        if (!row) return undefined;
+        await beforeCommit(open(row));
+        return open(row);
       });
     },
 
@@ -165,7 +198,7 @@ export function createSubscriptionStore(sql: Sql) {
             tx,
             changed.map((row) => row.id),
           );
-        return changed;
+        return changed.map(open);
       });
     },
   };

@@ -73,6 +73,20 @@ export function url(env: string, fallback: string): Setting<string> {
   };
 }
 
+/** A key of so many random bytes, in base64; required, as nothing could stand in for it. */
+export function base64Key(env: string, bytes: number): Setting<Buffer> {
+  return {
+    env,
+    read(raw) {
+      const key = Buffer.from(raw ?? "", "base64");
+      if (key.length !== bytes || key.toString("base64") !== raw) {
+        throw new ConfigError(env, `expected ${bytes} random bytes in base64, as \`openssl rand -base64 ${bytes}\` makes`);
+      }
+      return key;
+    },
+  };
+}
+
 /** URLs, comma-separated, such as the servers of a NATS cluster. */
 export function urlList(env: string, fallback: string): Setting<string[]> {
   return {

@@ -9,6 +9,7 @@ import { encodePublishedEvents } from "../../services/shared/published-events.js
 import { consumers, ensureConsumer, eventSubject } from "../../services/shared/streams.js";
 import { startNatsServer } from "../../tools/stack/nats.js";
 import { localNetworks } from "../../tools/stack/services.js";
+import { generateSigningSecretsKey } from "../../tools/stack/stack-secrets.js";
 import { createOrg, type TestOrg } from "../helpers/api-client.js";
 import { Teardown } from "../helpers/teardown.js";
 import { createDatabase, type ServiceProcess, startService } from "../helpers/throwaway.js";
@@ -34,6 +35,8 @@ export async function startDeliveryStack(env: Record<string, string> = {}): Prom
     const database = await createDatabase();
     teardown.add(database.drop);
     const adminToken = `ta_${randomBytes(16).toString("hex")}`;
+    // One key for every start of delivery, as a deployment's Secret would give them.
+    const signingSecretsKey = generateSigningSecretsKey();
     const auth = await startService("auth", { DATABASE_URL: database.url, NATS_URL: nats.url, ADMIN_TOKEN: adminToken });
     teardown.add(auth.stop);
     const deliveries: ServiceProcess[] = [];
@@ -48,6 +51,7 @@ export async function startDeliveryStack(env: Record<string, string> = {}): Prom
           DATABASE_URL: database.url,
           NATS_URL: nats.url,
           DELIVERY_ALLOWED_NETWORKS: localNetworks,
+          SIGNING_SECRETS_KEY: signingSecretsKey,
           ...env,
         });
         deliveries.push(delivery);

@@ -1,8 +1,10 @@
 // The delivery stores against a real Postgres: one delivery per event and subscription, leases that free what a dead worker held, parking.
+import { randomBytes } from "node:crypto";
 import test from "ava";
 import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
 import { createDeliveryStore, type TakenDelivery } from "../../services/delivery/delivery-store.js";
+import { SecretBox, UnreadableSecret } from "../../services/delivery/secret-box.js";
 import { createSubscriptionStore } from "../../services/delivery/subscription-store.js";
 import type { AttemptOutcome } from "../../services/delivery/webhook.js";
 import { connectDatabase, migrate, type Sql } from "../../services/shared/database.js";
@@ -19,8 +21,9 @@ test.before(async () => {
   const logger = pino({ level: "silent" });
   sql = connectDatabase(database.url, logger);
   await migrate(sql, "delivery", new URL("../../services/delivery/migrations/", import.meta.url), logger);
-  deliveries = createDeliveryStore(sql);
-  subscriptions = createSubscriptionStore(sql);
+  const box = new SecretBox(randomBytes(32));
+  deliveries = createDeliveryStore(sql, box);
+  subscriptions = createSubscriptionStore(sql, box);
 });
 
 test.after.always(async () => {
@@ -144,4 +147,38 @@ test.serial("delivery store - a failed delivery is replayed from a time on, and 
     (await take(sub.id)).map((again) => [again.id, again.attemptCount]),
     [[delivery.id, 1]],
   );
+});
+
+test.serial(
+  "subscription store - a signing secret is stored sealed, and read back whole by subscriptions and deliveries alike",
+  async (t) => {
+    const secret = `whsec_${randomBytes(32).toString("base64")}`;
+    const { sub } = await newDelivery();
+    const rotated = await subscriptions.rotateSecret(sub.org_id, sub.id, { secret, keepMs: 60_000 }, nothingToAudit);
+    t.is(rotated?.secret, secret);
+    t.is(rotated?.previous_secret, "whsec_AAAA");
+
+    const [row] = await sql`select secret, previous_secret from delivery.subscriptions where id = ${sub.id}`;
+    const stored = `${row!.secret} ${row!.previous_secret}`;
+    for (const plain of [secret, secret.slice("whsec_".length), "whsec_AAAA"]) t.false(stored.includes(plain), plain);
+    t.deepEqual((await take(sub.id))[0]?.secrets, [secret, "whsec_AAAA"]);
+    t.is((await subscriptions.getSubscription(sub.org_id, sub.id))?.secret, secret);
+  },
+);
+
+test.serial("subscription store - secrets stored in plain text before sealing are sealed at start, and still sign", async (t) => {
+  const { sub } = await newDelivery();
+  await sql`update delivery.subscriptions set secret = 'whsec_BBBB', previous_secret = null where id = ${sub.id}`;
+  t.true((await subscriptions.prepareSecrets()) >= 1);
+  const [row] = await sql`select secret from delivery.subscriptions where id = ${sub.id}`;
+  t.regex(row!.secret, /^v1:/);
+  t.deepEqual((await take(sub.id))[0]?.secrets, ["whsec_BBBB"]);
+  t.is(await subscriptions.prepareSecrets(), 0);
+});
+
+test.serial("subscription store - a key that does not open the secrets stops the service at start, and is never used", async (t) => {
+  const { sub } = await newDelivery();
+  const otherKey = createSubscriptionStore(sql, new SecretBox(randomBytes(32)));
+  await t.throwsAsync(otherKey.prepareSecrets(), { instanceOf: UnreadableSecret });
+  await t.throwsAsync(otherKey.getSubscription(sub.org_id, sub.id), { instanceOf: UnreadableSecret, message: new RegExp(sub.id) });
 });

@@ -3,9 +3,9 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { generateAdminToken } from "../../tools/stack/admin-token.js";
 import { freePorts } from "../../tools/stack/ports.js";
 import { localNetworks, REPO_ROOT, SERVICE_NAMES, type ServiceName } from "../../tools/stack/services.js";
+import { generateAdminToken, generateSigningSecretsKey } from "../../tools/stack/stack-secrets.js";
 import { Supervisor } from "../../tools/stack/supervisor.js";
 import { startBalancer } from "./balancer.js";
 import { type NatsCluster, startNatsCluster } from "./nats-cluster.js";
@@ -64,6 +64,7 @@ export async function startScaledStack(env: Record<string, string> = {}): Promis
       JETSTREAM_REPLICAS: "3",
       MIGRATE_ON_START: "false",
       ADMIN_TOKEN: adminToken,
+      SIGNING_SECRETS_KEY: generateSigningSecretsKey(),
       KEY_ENVIRONMENT: "test",
       DELIVERY_ALLOWED_NETWORKS: localNetworks,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",

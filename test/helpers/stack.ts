@@ -1,10 +1,11 @@
 // Starts a private Triggers stack for one test file: its own database, nats-server, ports and admin token.
-import { generateAdminToken } from "../../tools/stack/admin-token.js";
+
 import type { ExitInfo } from "../../tools/stack/child-exit.js";
 import { startNatsServer } from "../../tools/stack/nats.js";
 import { prefixLine } from "../../tools/stack/output-lines.js";
 import { startPrivateServices } from "../../tools/stack/private-services.js";
 import { SERVICE_NAMES, type ServiceName, type ServiceRuntime, serviceEnvironment } from "../../tools/stack/services.js";
+import { generateAdminToken, generateSigningSecretsKey } from "../../tools/stack/stack-secrets.js";
 import { describeEvent, type RestartPolicy } from "../../tools/stack/supervisor.js";
 import { createOrg, type TestOrg } from "./api-client.js";
 import { Teardown } from "./teardown.js";
@@ -66,10 +67,12 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     const nats = await startNatsServer({ onLine: print && ((line) => print(prefixLine("nats", line))) });
     teardown.add(nats.stop);
     const adminToken = generateAdminToken();
+    const signingSecretsKey = generateSigningSecretsKey();
     const { supervisor, urls, adminUrls } = await startPrivateServices({
       databaseUrl,
       natsUrl: nats.url,
       adminToken,
+      signingSecretsKey,
       logLevel: process.env.LOG_LEVEL,
       env: options.env,
       runtime: options.runtime ?? "source",
@@ -93,6 +96,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
         databaseUrl,
         natsUrl: nats.url,
         adminToken,
+        signingSecretsKey,
       };
       const stackEnv = serviceEnvironment(settings, {}) as Record<string, string>;
       const gateway = await startService("gateway", { ...stackEnv, ...options.env, ...env });

@@ -6,13 +6,13 @@ import path from "node:path";
 import test from "ava";
 import { connect } from "nats";
 import postgres from "postgres";
-import { loadAdminToken } from "../../tools/stack/admin-token.js";
 import { ensureDevKey } from "../../tools/stack/dev-key.js";
 import { keyAccepted } from "../../tools/stack/gateway-client.js";
 import { NatsServerMissingError, requireNatsServer, startNatsServer } from "../../tools/stack/nats.js";
 import { freePort, freePorts, isListening } from "../../tools/stack/ports.js";
 import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../../tools/stack/postgres.js";
 import { SERVICE_NAMES } from "../../tools/stack/services.js";
+import { generateAdminToken, generateSigningSecretsKey, loadKeptSecret } from "../../tools/stack/stack-secrets.js";
 import { Supervisor, SupervisorError, type SupervisorEvent } from "../../tools/stack/supervisor.js";
 import { startStack } from "../helpers/stack.js";
 
@@ -221,16 +221,17 @@ test("nats - without a nats-server binary the error says how to install it", asy
   t.regex(error?.message ?? "", /github\.com\/nats-io\/nats-server\/releases/);
 });
 
-test("admin token - ADMIN_TOKEN wins, else one is generated once and kept", async (t) => {
+test("stack secrets - the environment's value wins, else one is generated once and kept, readable by its owner only", async (t) => {
   const dir = await tempDir(t);
   const file = path.join(dir, "state", "admin-token");
-  t.is(await loadAdminToken("from-env", file), "from-env");
+  t.is(await loadKeptSecret("from-env", file, generateAdminToken), "from-env");
   await t.throwsAsync(fs.stat(file));
 
-  const generated = await loadAdminToken(undefined, file);
+  const generated = await loadKeptSecret(undefined, file, generateAdminToken);
   t.regex(generated, /^ta_[A-Za-z0-9_-]{43}$/);
-  t.is(await loadAdminToken(undefined, file), generated);
+  t.is(await loadKeptSecret(undefined, file, generateAdminToken), generated);
   t.is((await fs.stat(file)).mode & 0o777, 0o600);
+  t.is(Buffer.from(generateSigningSecretsKey(), "base64").length, 32);
 });
 
 /** Stand-ins for the services: /healthz on both ports, and a gateway that issues and checks keys in memory. */

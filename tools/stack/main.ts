@@ -1,6 +1,5 @@
 // `npm start`: finds or starts Postgres and NATS, runs the five services under a supervisor, prints how to call them.
 import path from "node:path";
-import { loadAdminToken } from "./admin-token.js";
 import { ensureDevKey } from "./dev-key.js";
 import { explainFailure, LaunchError } from "./launch-error.js";
 import { resolveNats } from "./nats.js";
@@ -9,6 +8,7 @@ import { ensureDatabase, redact, resolvePostgres } from "./postgres.js";
 import { readyBanner } from "./ready-banner.js";
 import { SERVICE_NAMES, serviceEnvironment, serviceSpec } from "./services.js";
 import { loadStackConfig } from "./stack-config.js";
+import { generateAdminToken, generateSigningSecretsKey, loadKeptSecret } from "./stack-secrets.js";
 import { describeEvent, Supervisor } from "./supervisor.js";
 
 const say = (line: string) => console.log(prefixLine("stack", line));
@@ -60,8 +60,13 @@ try {
   cleanups.push(nats.stop);
   say(`nats (${nats.source}): ${nats.url}`);
 
-  const adminToken = await loadAdminToken(config.adminToken, path.join(config.dataDir, "admin-token"));
-  const env = serviceEnvironment({ ...config, databaseUrl: pg.url, natsUrl: nats.url, adminToken });
+  const adminToken = await loadKeptSecret(config.adminToken, path.join(config.dataDir, "admin-token"), generateAdminToken);
+  const signingSecretsKey = await loadKeptSecret(
+    config.signingSecretsKey,
+    path.join(config.dataDir, "signing-secrets-key"),
+    generateSigningSecretsKey,
+  );
+  const env = serviceEnvironment({ ...config, databaseUrl: pg.url, natsUrl: nats.url, adminToken, signingSecretsKey });
 
   // Children get their own process groups: Ctrl-C reaches only us, and each child gets one SIGTERM, in order.
   const supervisor = new Supervisor({ print: console.log, onEvent: (event) => say(describeEvent(event)), detached: true });

@@ -8,6 +8,7 @@ export interface PrivateServicesOptions {
   databaseUrl: string;
   natsUrl: string;
   adminToken: string;
+  signingSecretsKey: string;
   logLevel?: string;
   /** Extra variables for every service, on top of the stack's own. */
   env?: Record<string, string>;
@@ -35,8 +36,8 @@ export async function startPrivateServices(options: PrivateServicesOptions): Pro
     const ports = portsFrom(0);
     const adminPorts = portsFrom(SERVICE_NAMES.length);
     const urls = localUrls(ports);
-    const { databaseUrl, natsUrl, adminToken, logLevel } = options;
-    const settings = { ports, adminPorts, urls, host: "127.0.0.1", databaseUrl, natsUrl, adminToken, logLevel };
+    const { databaseUrl, natsUrl, adminToken, signingSecretsKey, logLevel } = options;
+    const settings = { ports, adminPorts, urls, host: "127.0.0.1", databaseUrl, natsUrl, adminToken, signingSecretsKey, logLevel };
     const env = { ...serviceEnvironment(settings), ...options.env };
     const supervisor = new Supervisor(options.supervisor);
     for (const name of SERVICE_NAMES) supervisor.add(serviceSpec(name, env, adminPorts[name], options.runtime, options.entries?.[name]));

@@ -31,6 +31,8 @@ export interface StackSettings {
   databaseUrl: string;
   natsUrl: string;
   adminToken: string;
+  /** The key delivery seals webhook signing secrets with. */
+  signingSecretsKey: string;
   logLevel?: string;
 }
 
@@ -49,6 +51,7 @@ export function serviceEnvironment(settings: StackSettings, inherited: NodeJS.Pr
     DATABASE_URL: settings.databaseUrl,
     NATS_URL: settings.natsUrl,
     ADMIN_TOKEN: settings.adminToken,
+    SIGNING_SECRETS_KEY: settings.signingSecretsKey,
     // A stack on one machine posts to receivers on that machine; the user's own setting wins.
     DELIVERY_ALLOWED_NETWORKS: inherited.DELIVERY_ALLOWED_NETWORKS ?? localNetworks,
     // Keys made on a developer's machine say so: a scanner finding one knows it opens nothing in production.

@@ -16,6 +16,8 @@ export interface StackConfig {
   natsUrl?: string;
   /** Unset means: generate one and keep it in dataDir. */
   adminToken?: string;
+  /** Unset means: generate one and keep it in dataDir. */
+  signingSecretsKey?: string;
   logLevel?: string;
   /** Where the launcher keeps its state: git-ignored `.data/` at the repository root. */
   dataDir: string;
@@ -38,6 +40,7 @@ export function loadStackConfig(env: Env = process.env): StackConfig {
       databaseUrl: optionalUrl("DATABASE_URL"),
       natsUrl: optionalUrl("NATS_URL"),
       adminToken: optionalText("ADMIN_TOKEN"),
+      signingSecretsKey: optionalText("SIGNING_SECRETS_KEY"),
       logLevel: optionalText("LOG_LEVEL"),
     },
     env,
