@@ -39,7 +39,9 @@ FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
 ENV HOST=0.0.0.0 NODE_ENV=production
 COPY --from=production-dependencies /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+# The services and the code generated from the contracts; not tools/, the launcher behind npm start.
+COPY --from=build /app/dist/services ./dist/services
+COPY --from=build /app/dist/gen ./dist/gen
 # package.json says "type": "module", which makes Node load dist/ as ES modules.
 COPY package.json ./
 USER 1000:1000

@@ -43,10 +43,11 @@ const server = await startServer({
   host: config.host,
   port: config.port,
   adminPort: config.adminPort,
+  maxConnectionAgeMs: config.maxConnectionAgeMs,
   logger,
   metrics: createMetrics("auth"),
   services: [AuthService],
-  dependencies: [natsDependency(nats), databaseDependency(sql, logger)],
+  dependencies: [natsDependency(nats, logger), databaseDependency(config.databaseUrl, logger)],
   routes: authRoutes({
     store,
     adminToken: config.adminToken,

@@ -57,10 +57,11 @@ const server = await startServer({
   host: config.host,
   port: config.port,
   adminPort: config.adminPort,
+  maxConnectionAgeMs: config.maxConnectionAgeMs,
   logger,
   metrics,
   services: [DeliveryService],
-  dependencies: [natsDependency(nc), databaseDependency(sql, logger)],
+  dependencies: [natsDependency(nc, logger), databaseDependency(config.databaseUrl, logger)],
   routes: deliveryRoutes({ subscriptions, deliveries, cache, guard, audit: auditLog(js) }),
   interceptors: [requireApiKey(keyChecks.verifier)],
 });
@@ -107,6 +108,8 @@ consumer.done.catch((err: unknown) => {
 });
 
 onShutdown(logger, config.shutdownGraceMs, [
+  // Out of the Service first: taking no new calls while the attempts in flight end, which can take a while.
+  ["readiness", async () => server.health.draining()],
   ["consumer", () => consumer.stop()],
   ["scheduler", () => scheduler.stop()],
   ["attempts", () => sender.idle()],

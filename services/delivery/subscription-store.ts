@@ -1,6 +1,6 @@
 // The delivery service's subscriptions in Postgres: what an org asks for, and the state deliveries leave them in.
 import type { BeforeCommit, Sql, Transaction } from "../shared/database.js";
-import { isSealed, type SecretBox } from "./secret-box.js";
+import { isSealed, type SecretBox, sealedPrefix } from "./secret-box.js";
 
 export type SubscriptionState = "active" | "paused" | "disabled";
 
@@ -68,12 +68,12 @@ export function createSubscriptionStore(sql: Sql, box: SecretBox) {
      */
     async prepareSecrets(): Promise<number> {
       const [sealed] = await sql<Pick<SubscriptionRow, "id" | "secret">[]>`
-        select id, secret from delivery.subscriptions where secret like 'v1:%' limit 1`;
+        select id, secret from delivery.subscriptions where secret like ${`${sealedPrefix}%`} limit 1`;
       if (sealed) box.open(sealed.id, sealed.secret);
       return sql.begin(async (tx) => {
         const rows = await tx<Pick<SubscriptionRow, "id" | "secret" | "previous_secret">[]>`
           select id, secret, previous_secret from delivery.subscriptions
-          where secret not like 'v1:%' or previous_secret not like 'v1:%'
+          where secret not like ${`${sealedPrefix}%`} or previous_secret not like ${`${sealedPrefix}%`}
           for update`;
         for (const row of rows) {
           const seal = (secret: string | null) => (secret === null || isSealed(secret) ? secret : box.seal(row.id, secret));

@@ -10,7 +10,7 @@ import { connectNats } from "../shared/nats.js";
 import { networks } from "../shared/networks.js";
 import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
-import { rateLimitsBucket } from "../shared/streams.js";
+import { openRateLimits } from "../shared/streams.js";
 import { restAccessLog, rpcAccessLog } from "./access-log.js";
 import { Admission } from "./admission.js";
 import { type AddressOf, clientAddress } from "./client-address.js";
@@ -33,8 +33,7 @@ const services = backends(config);
 const methods = publicMethods(services.map(({ service }) => service));
 const nats = await connectNats(config.natsServers, "gateway", logger);
 const keyChecks = startKeyChecks(nats, askAuthService(createServiceClient(AuthService, config.authUrl)), config, logger);
-const bucket = rateLimitsBucket(config.jetStreamReplicas);
-const limits = await nats.jetstream().views.kv(bucket.name, bucket.options);
+const limits = await openRateLimits(nats, config.jetStreamReplicas);
 const rates = new RateLimiter(new SharedBuckets(limits));
 const admission = new Admission(keyChecks.verifier, new FailedAuthLimiter(config.authFailuresPerMinute), rates);
 const forwarder = new Forwarder(services, admission, logger.child({ module: "forwarder" }), config.backendTimeoutMs, new EventBatcher());
@@ -46,10 +45,11 @@ const server = await startServer({
   host: config.host,
   port: config.port,
   adminPort: config.adminPort,
+  maxConnectionAgeMs: config.maxConnectionAgeMs,
   logger,
   metrics,
   services: services.map(({ service }) => service),
-  dependencies: [natsDependency(nats)],
+  dependencies: [natsDependency(nats, logger)],
   routes: proxyRoutes(methods, forwarder, addressOf),
   interceptors: [rpcAccessLog(logger.child({ module: "rpc" }))],
   fallback: restHandler({

@@ -65,10 +65,11 @@ const server = await startServer({
   host: config.host,
   port: config.port,
   adminPort: config.adminPort,
+  maxConnectionAgeMs: config.maxConnectionAgeMs,
   logger,
   metrics,
   services: [InboxService],
-  dependencies: [natsDependency(nats), databaseDependency(sql, logger)],
+  dependencies: [natsDependency(nats, logger), databaseDependency(config.databaseUrl, logger)],
   routes: inboxRoutes({
     store,
     arrivals,

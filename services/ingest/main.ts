@@ -30,10 +30,11 @@ const server = await startServer({
   host: config.host,
   port: config.port,
   adminPort: config.adminPort,
+  maxConnectionAgeMs: config.maxConnectionAgeMs,
   logger,
   metrics: createMetrics("ingest"),
   services: [IngestService],
-  dependencies: [natsDependency(nats)],
+  dependencies: [natsDependency(nats, logger)],
   routes: ingestRoutes(createEventPublisher(writer, nats.info!.max_payload, readEventsMessage), logger),
   interceptors: [requireApiKey(keyChecks.verifier)],
 });

@@ -78,8 +78,10 @@ export function base64Key(env: string, bytes: number): Setting<Buffer> {
   return {
     env,
     read(raw) {
-      const key = Buffer.from(raw ?? "", "base64");
-      if (key.length !== bytes || key.toString("base64") !== raw) {
+      // A key read from a file (kubectl create secret --from-file) usually ends with a newline.
+      const text = raw?.trim() ?? "";
+      const key = Buffer.from(text, "base64");
+      if (key.length !== bytes || key.toString("base64") !== text) {
         throw new ConfigError(env, `expected ${bytes} random bytes in base64, as \`openssl rand -base64 ${bytes}\` makes`);
       }
       return key;
@@ -92,7 +94,10 @@ export function urlList(env: string, fallback: string): Setting<string[]> {
   return {
     env,
     read(raw) {
-      return (raw || fallback).split(",").map((each) => url(env, "").read(each.trim()));
+      const urls = (raw || fallback).split(",").map((each) => each.trim());
+      const bad = urls.find((each) => !URL.canParse(each));
+      if (bad !== undefined) throw new ConfigError(env, `expected a URL, got "${bad}"`);
+      return urls;
     },
   };
 }
@@ -137,6 +142,8 @@ export const common = {
   host: text("HOST", "127.0.0.1"),
   logLevel: oneOf("LOG_LEVEL", "info", logLevels),
   shutdownGraceMs: integer("SHUTDOWN_GRACE_MS", 10_000, 0),
+  /** How long a service keeps an HTTP/2 connection before ending it gracefully, so that clients spread again. */
+  maxConnectionAgeMs: integer("MAX_CONNECTION_AGE_MS", 300_000, 1_000),
 };
 
 /** Where each service listens unless <NAME>_PORT says otherwise, and so where the others look for it. */

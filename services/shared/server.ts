@@ -38,6 +38,8 @@ export interface ServerOptions {
   jsonRoutes?: Map<string, HttpHandler>;
   /** What the service cannot serve without: while one is down, it is not ready. */
   dependencies?: Dependency[];
+  /** How long an HTTP/2 connection is kept before it is ended gracefully (MAX_CONNECTION_AGE_MS). */
+  maxConnectionAgeMs: number;
 }
 
 export interface RunningServer {
@@ -48,13 +50,15 @@ export interface RunningServer {
   close(graceMs: number): Promise<void>;
 }
 
+const idleKeepAliveMs = 65_000;
+
 // Every HTTP/2 connection opens with this preface; an HTTP/1.1 request line never starts with "PRI".
 const h2Preface = Buffer.from("PRI * HTTP/2.0");
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const health = new HealthStatus(options.services.map((service) => service.typeName));
-  const api = await listen(apiHandler(options), options.host, options.port);
-  const admin = await listen(adminHandler(options.metrics, health), options.host, options.adminPort);
+  const api = await listen(apiHandler(options), options.host, options.port, options.maxConnectionAgeMs);
+  const admin = await listen(adminHandler(options.metrics, health), options.host, options.adminPort, options.maxConnectionAgeMs);
   const watches = (options.dependencies ?? []).map((watch) => watch(health));
   health.started();
   options.logger.info({ port: api.port, adminPort: admin.port }, "serving");
@@ -66,7 +70,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close(graceMs) {
       health.draining();
       await api.close(graceMs);
-      for (const stop of watches) stop();
+      await Promise.all(watches.map((stop) => stop()));
       // Probes may ask until the very end: a process draining its calls is alive, though not ready.
       await admin.close(0);
     },
@@ -133,15 +137,25 @@ interface Listening {
   close(graceMs: number): Promise<void>;
 }
 
-/** Serves a handler over HTTP/1.1 and h2c on one port. */
-async function listen(handler: HttpHandler, host: string, port: number): Promise<Listening> {
-  const h1 = http.createServer(handler);
+/**
+ * Serves a handler over HTTP/1.1 and h2c on one port. A Kubernetes Service balances connections, not calls, and our
+ * clients keep one HTTP/2 connection per peer: ended after maxAgeMs (GOAWAY; calls in flight finish), it is made
+ * again to any ready replica, new ones included. Jittered, so that connections made together do not all end at once.
+ */
+async function listen(handler: HttpHandler, host: string, port: number, maxAgeMs: number): Promise<Listening> {
+  // Idle HTTP/1.1 connections are kept longer than load balancers keep theirs (60 s is the common default): the side
+  // that closes an idle connection first races the other's next request on it, which then fails.
+  const h1 = http.createServer({ keepAliveTimeout: idleKeepAliveMs }, handler);
   const h2 = http2.createServer(handler);
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);
-    session.once("close", () => sessions.delete(session));
+    const aged = setTimeout(() => session.close(), maxAgeMs * (0.9 + Math.random() * 0.2)).unref();
+    session.once("close", () => {
+      clearTimeout(aged);
+      sessions.delete(session);
+    });
   });
 
   const listener = net.createServer((socket) => {

@@ -1,6 +1,6 @@
 // The JetStream streams, subjects and durable consumers through which services meet: declared here and nowhere else.
 
-import type { ConsumerConfig, JetStreamManager, StreamConfig } from "nats";
+import type { ConsumerConfig, JetStreamManager, KV, NatsConnection, StreamConfig } from "nats";
 import { AckPolicy, DeliverPolicy, DiscardPolicy, nanos, RetentionPolicy, StorageType } from "nats";
 
 const day = 24 * 60 * 60 * 1000;
@@ -93,6 +93,18 @@ export function rateLimitsBucket(replicas: number) {
   return { name: "RATE_LIMITS", options: { history: 1, ttl: 60 * 60 * 1000, replicas } };
 }
 
+/** Opens the rate-limits bucket, and brings one made before to the deployment's replicas, as ensureStream does. */
+export async function openRateLimits(nc: NatsConnection, replicas: number): Promise<KV> {
+  const bucket = rateLimitsBucket(replicas);
+  const kv = await nc.jetstream().views.kv(bucket.name, bucket.options);
+  const jsm = await nc.jetstreamManager();
+  // A KV bucket is a stream of this name underneath.
+  const stream = `KV_${bucket.name}`;
+  const { config } = await jsm.streams.info(stream);
+  if (config.num_replicas !== replicas) await jsm.streams.update(stream, { ...config, num_replicas: replicas });
+  return kv;
+}
+
 /** Announced (core NATS) when one of an org's keys is revoked or rotated: the payload is its id. */
 export function keyChangedSubject(orgId: string): string {
   return `keys.changed.${orgId}`;
@@ -153,7 +165,7 @@ export const ensureEventsStream = (jsm: JetStreamManager, replicas: number) => e
 
 /**
  * Creates a durable consumer of a stream (the events stream unless named), or updates it to the declared configuration.
- * A consumer is kept on as many servers as its stream.
+ * A consumer is made with as many replicas as its stream has then.
  */
 export async function ensureConsumer(
   jsm: JetStreamManager,

@@ -2,10 +2,11 @@
 // node and one replica of each service die by SIGKILL while events pour in through both gateways, and nothing is lost.
 import test from "ava";
 import { connect } from "nats";
-import { eventsStream } from "../../services/shared/streams.js";
+import { ensureStream, eventsStream, openRateLimits, rateLimitsBucket } from "../../services/shared/streams.js";
 import { SERVICE_NAMES } from "../../tools/stack/services.js";
 import { apiClient, createOrg, wholeInbox } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
+import { startNatsCluster } from "../helpers/nats-cluster.js";
 import { startReceiver } from "../helpers/receiver.js";
 import { type ScaledStack, startScaledStack } from "../helpers/scaled-stack.js";
 
@@ -21,18 +22,24 @@ test.after.always(async (t) => {
   await stack?.stop();
 });
 
-/** Clients each posting through one gateway; a client whose gateway is gone stops, as a balancer would move it. */
-function postThroughGateways(keys: string[], gatewayUrls: string[], clientsPerGateway = 4) {
+// What a client got when the gateway's connection failed rather than answered.
+const noAnswer = 0;
+
+/**
+ * Clients each posting through one gateway. A client whose gateway is killed stops at its first failed connection,
+ * as a load balancer would move it; the survivor's clients record every failure, as an answer of status 0.
+ */
+function postThroughGateways(key: string, gatewayUrls: string[], killed: number, clientsPerGateway = 4) {
   const accepted: string[] = [];
   const answers = gatewayUrls.map(() => [] as number[]);
   let posting = true;
   const post = async (gateway: number, client: number) => {
-    const api = apiClient(gatewayUrls[gateway]!, keys[0]);
+    const api = apiClient(gatewayUrls[gateway]!, key);
     for (let i = 0; posting; i++) {
       const reply = await api.post("/v1/events", { type: "cluster.tick", data: { gateway, client, i } }).catch(() => undefined);
-      if (!reply) return;
-      answers[gateway]!.push(reply.status);
-      if (reply.status === 200) accepted.push(reply.body.id);
+      if (!reply && gateway === killed) return;
+      answers[gateway]!.push(reply?.status ?? noAnswer);
+      if (reply?.status === 200) accepted.push(reply.body.id);
     }
   };
   const done = gatewayUrls.flatMap((_, gateway) => Array.from({ length: clientsPerGateway }, (_, client) => post(gateway, client)));
@@ -53,6 +60,25 @@ function successesSinceLastError(statuses: number[]): number {
   return run;
 }
 
+test("cluster - a stream and the rate-limits bucket made on one server move onto three when JETSTREAM_REPLICAS is raised", async (t) => {
+  // A cluster of its own: the stack's bucket was made with three replicas, and the other test kills a node.
+  const cluster = await startNatsCluster();
+  t.teardown(cluster.stop);
+  const nc = await connect({ servers: cluster.urls });
+  t.teardown(() => nc.close());
+  const jsm = await nc.jetstreamManager();
+  const stream = { name: "RAISED", subjects: ["raised.>"] };
+  await ensureStream(jsm, stream, 1);
+  await ensureStream(jsm, stream, 3);
+  t.is((await jsm.streams.info(stream.name)).config.num_replicas, 3);
+
+  const bucket = rateLimitsBucket(1);
+  await nc.jetstream().views.kv(bucket.name, bucket.options);
+  t.is((await jsm.streams.info(`KV_${bucket.name}`)).config.num_replicas, 1);
+  await openRateLimits(nc, 3);
+  t.is((await jsm.streams.info(`KV_${bucket.name}`)).config.num_replicas, 3);
+});
+
 test("cluster - with a NATS node and one replica of each service killed under load, every accepted event is kept and delivered", async (t) => {
   const [survivor, victim] = [0, 1];
   const org = await createOrg(stack.gatewayUrls[survivor]!, stack.adminToken);
@@ -61,11 +87,13 @@ test("cluster - with a NATS node and one replica of each service killed under lo
   t.teardown(hook.close);
   t.is((await api.post("/v1/subscriptions", { url: hook.url })).status, 200);
 
-  const load = postThroughGateways([org.key], stack.gatewayUrls);
+  const load = postThroughGateways(org.key, stack.gatewayUrls, victim);
   await eventually(() => (load.accepted.length >= 300 ? true : undefined), "events accepted through both gateways");
   t.true(load.answers[victim]!.includes(200), "the gateway to be killed was serving");
   const beforeKill = load.answers[survivor]!.length;
-  await Promise.all([stack.nats.nodes[0]!.kill(), ...SERVICE_NAMES.map((service) => stack.kill(service, victim))]);
+  // The node that leads the events stream: its death makes the others elect a new leader while writes wait.
+  const leader = await eventsStreamLeader(stack.nats.urls);
+  await Promise.all([stack.nats.nodes[leader]!.kill(), ...SERVICE_NAMES.map((service) => stack.kill(service, victim))]);
   await eventually(
     () => (successesSinceLastError(load.answers[survivor]!.slice(beforeKill)) >= 500 ? true : undefined),
     "the surviving replicas to serve 500 events in a row after the kills",
@@ -80,24 +108,34 @@ test("cluster - with a NATS node and one replica of each service killed under lo
   );
   t.log(`${load.accepted.length} events accepted; the surviving gateway answered ${errors.length} 503s`);
 
+  // Events answered with a 503, or in flight at the killed gateway, may be stored too: wait for the accepted ones.
   const inbox = await eventually(async () => {
     const events = await wholeInbox(api);
-    return events.length >= load.accepted.length ? events : undefined;
+    const stored = new Set(events.map((event) => event.id));
+    return load.accepted.every((id) => stored.has(id)) ? events : undefined;
   }, "every accepted event in the inbox");
   const ids = inbox.map((event) => event.id);
   t.is(new Set(ids).size, ids.length, "no event twice in the inbox");
-  const stored = new Set(ids);
-  t.deepEqual(
-    load.accepted.filter((id) => !stored.has(id)),
-    [],
-    "every accepted event in the inbox",
+  t.true(
+    inbox.every((event) => event.type === "cluster.tick"),
+    "nothing in the inbox that was not posted",
   );
 
   const received = () => new Set(hook.requests.map((request) => request.headers["webhook-id"] as string));
   await eventually(() => (load.accepted.every((id) => received().has(id)) ? true : undefined), "every accepted event delivered");
 
-  const nc = await connect({ servers: stack.nats.urls.slice(1) });
+  const nc = await connect({ servers: stack.nats.urls.filter((_, node) => node !== leader) });
   t.teardown(() => nc.close());
   const info = await (await nc.jetstreamManager()).streams.info(eventsStream.name);
   t.is(info.config.num_replicas, 3, "the events stream is kept on three nodes");
 });
+
+async function eventsStreamLeader(urls: string[]): Promise<number> {
+  const nc = await connect({ servers: urls });
+  try {
+    const info = await (await nc.jetstreamManager()).streams.info(eventsStream.name);
+    return Number(info.cluster!.leader!.replace(/^n/, ""));
+  } finally {
+    await nc.close();
+  }
+}

@@ -57,6 +57,7 @@ export async function startBackendDoubles(): Promise<BackendDoubles> {
     host: "127.0.0.1",
     port: 0,
     adminPort: 0,
+    maxConnectionAgeMs: 300_000,
     logger: createLogger("doubles", "silent"),
     metrics: createMetrics("doubles"),
     services: [IngestService, InboxService, DeliveryService],

@@ -17,16 +17,21 @@ export async function startBalancer(ports: number[]): Promise<Balancer> {
     socket.once("close", () => sockets.delete(socket));
   };
   const connectTo = (client: net.Socket, tries: number) => {
-    if (tries === 0) return client.destroy();
+    if (tries === 0 || client.destroyed) return client.destroy();
     const port = ports[next++ % ports.length]!;
     const backend = net.connect(port, "127.0.0.1");
     track(backend);
-    backend.once("error", () => connectTo(client, tries - 1));
+    // A client gone before its backend answers takes the backend with it.
+    const dropBackend = () => backend.destroy();
+    client.once("close", dropBackend);
+    backend.once("error", () => {
+      client.off("close", dropBackend);
+      connectTo(client, tries - 1);
+    });
     backend.once("connect", () => {
       backend.removeAllListeners("error");
       backend.on("error", () => client.destroy());
       backend.once("close", () => client.destroy());
-      client.once("close", () => backend.destroy());
       client.pipe(backend).pipe(client);
       client.resume();
     });

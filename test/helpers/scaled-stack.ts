@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { freePorts } from "../../tools/stack/ports.js";
+import { portTaken } from "../../tools/stack/private-services.js";
 import { localNetworks, REPO_ROOT, SERVICE_NAMES, type ServiceName } from "../../tools/stack/services.js";
 import { generateAdminToken, generateSigningSecretsKey } from "../../tools/stack/stack-secrets.js";
 import { Supervisor } from "../../tools/stack/supervisor.js";
@@ -40,25 +41,9 @@ export async function startScaledStack(env: Record<string, string> = {}): Promis
       env: { ...process.env, DATABASE_URL: database.url },
     });
 
-    const ports = await freePorts(SERVICE_NAMES.length * replicasPerService * 2);
-    const replicas = SERVICE_NAMES.map((service, s) =>
-      Array.from({ length: replicasPerService }, (_, i) => {
-        const at = (s * replicasPerService + i) * 2;
-        return { service, name: `${service}-${i}`, port: ports[at]!, adminPort: ports[at + 1]! };
-      }),
-    );
-    const peerUrls: Record<string, string> = {};
-    for (const [s, service] of SERVICE_NAMES.entries()) {
-      if (service === "gateway") continue;
-      const balancer = await startBalancer(replicas[s]!.map((replica) => replica.port));
-      teardown.add(balancer.close);
-      peerUrls[`${service.toUpperCase()}_URL`] = balancer.url;
-    }
-
     const adminToken = generateAdminToken();
     const shared = {
       ...process.env,
-      ...peerUrls,
       DATABASE_URL: database.url,
       NATS_URL: nats.urls.join(","),
       JETSTREAM_REPLICAS: "3",
@@ -70,22 +55,10 @@ export async function startScaledStack(env: Record<string, string> = {}): Promis
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
       ...env,
     };
-    const supervisor = new Supervisor({ restart: false, logLines: 400 });
-    teardown.add(() => supervisor.stopAll());
-    for (const { service, name, port, adminPort } of replicas.flat()) {
-      const upper = service.toUpperCase();
-      supervisor.add({
-        name,
-        command: process.execPath,
-        args: [entry, service],
-        cwd: REPO_ROOT,
-        env: { ...shared, [`${upper}_PORT`]: String(port), [`${upper}_ADMIN_PORT`]: String(adminPort) },
-        healthUrl: `http://127.0.0.1:${adminPort}/healthz`,
-      });
-    }
-    await supervisor.startAll();
+    const { supervisor, replicas, stop } = await startReplicas(shared);
+    teardown.add(stop);
 
-    const gateways = replicas[SERVICE_NAMES.indexOf("gateway")]!;
+    const gateways = replicas.filter((replica) => replica.service === "gateway");
     return {
       gatewayUrls: gateways.map((gateway) => `http://127.0.0.1:${gateway.port}`),
       adminToken,
@@ -97,4 +70,59 @@ export async function startScaledStack(env: Record<string, string> = {}): Promis
       stop: () => teardown.run(),
     };
   });
+}
+
+interface Replica {
+  service: ServiceName;
+  name: string;
+  port: number;
+  adminPort: number;
+}
+
+const attempts = 3;
+
+/**
+ * Every replica, and a Service stand-in in front of each service's replicas for the others to call; started again
+ * on other ports when another process took a picked one first.
+ */
+async function startReplicas(shared: NodeJS.ProcessEnv) {
+  for (let attempt = 1; ; attempt++) {
+    const ports = await freePorts(SERVICE_NAMES.length * replicasPerService * 2);
+    const replicas: Replica[] = SERVICE_NAMES.flatMap((service, s) =>
+      Array.from({ length: replicasPerService }, (_, i) => {
+        const at = (s * replicasPerService + i) * 2;
+        return { service, name: `${service}-${i}`, port: ports[at]!, adminPort: ports[at + 1]! };
+      }),
+    );
+    const balancers = await Promise.all(
+      SERVICE_NAMES.filter((service) => service !== "gateway").map(async (service) => {
+        const balancer = await startBalancer(replicas.filter((replica) => replica.service === service).map((replica) => replica.port));
+        return { service, balancer };
+      }),
+    );
+    const peerUrls = Object.fromEntries(balancers.map(({ service, balancer }) => [`${service.toUpperCase()}_URL`, balancer.url]));
+    const supervisor = new Supervisor({ restart: false, logLines: 400 });
+    for (const { service, name, port, adminPort } of replicas) {
+      const upper = service.toUpperCase();
+      supervisor.add({
+        name,
+        command: process.execPath,
+        args: [entry, service],
+        cwd: REPO_ROOT,
+        env: { ...shared, ...peerUrls, [`${upper}_PORT`]: String(port), [`${upper}_ADMIN_PORT`]: String(adminPort) },
+        healthUrl: `http://127.0.0.1:${adminPort}/healthz`,
+      });
+    }
+    const stop = async () => {
+      await supervisor.stopAll();
+      await Promise.all(balancers.map(({ balancer }) => balancer.close()));
+    };
+    try {
+      await supervisor.startAll();
+      return { supervisor, replicas, stop };
+    } catch (error) {
+      await stop();
+      if (!portTaken(error) || attempt === attempts) throw error;
+    }
+  }
 }

@@ -1,5 +1,4 @@
 // Starts a private Triggers stack for one test file: its own database, nats-server, ports and admin token.
-
 import type { ExitInfo } from "../../tools/stack/child-exit.js";
 import { startNatsServer } from "../../tools/stack/nats.js";
 import { prefixLine } from "../../tools/stack/output-lines.js";

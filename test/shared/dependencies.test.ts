@@ -3,7 +3,6 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import test from "ava";
-import postgres from "postgres";
 import { databaseDependency, natsDependency } from "../../services/shared/dependencies.js";
 import { HealthStatus } from "../../services/shared/health.js";
 import { createLogger } from "../../services/shared/logger.js";
@@ -30,7 +29,8 @@ test("dependencies - NATS going away makes a service unready, and its return rea
   const nc = await connectNats([server.url], "test", logger);
   t.teardown(() => nc.close());
   const health = readyHealth();
-  natsDependency(nc)(health);
+  const stop = natsDependency(nc, logger)(health);
+  t.teardown(stop);
   t.true(health.ready);
 
   await server.stop();
@@ -40,20 +40,20 @@ test("dependencies - NATS going away makes a service unready, and its return rea
   await eventually(() => (health.ready ? true : undefined), "ready once NATS is back");
 });
 
-test("dependencies - a database that does not answer makes a service unready; one that answers keeps it ready", async (t) => {
+test("dependencies - a database that does not answer makes a service unready; one that answers makes it ready", async (t) => {
   const database = await createDatabase();
   t.teardown(database.drop);
-  const answering = postgres(database.url, { max: 1 });
-  const silent = postgres(`postgres://postgres@127.0.0.1:${await freePort()}/none`, { max: 1, connect_timeout: 1 });
-  t.teardown(() => Promise.all([answering.end(), silent.end()]));
-  const up = readyHealth();
-  const down = readyHealth();
-  const stops = [databaseDependency(answering, logger)(up), databaseDependency(silent, logger)(down)];
-  t.teardown(() => {
-    for (const stop of stops) stop();
-  });
+  const answering = readyHealth();
+  const silent = readyHealth();
+  // Down until a check has found it up: only an answer can make this one ready.
+  answering.dependency("database", false);
+  const stops = [
+    databaseDependency(database.url, logger)(answering),
+    databaseDependency(`postgres://postgres@127.0.0.1:${await freePort()}/none`, logger)(silent),
+  ];
+  t.teardown(() => Promise.all(stops.map((stop) => stop())));
 
-  await eventually(() => (down.ready ? undefined : true), "unready without a database");
-  t.deepEqual(down.down, ["database"]);
-  t.true(up.ready);
+  await eventually(() => (silent.ready ? undefined : true), "unready without a database");
+  t.deepEqual(silent.down, ["database"]);
+  await eventually(() => (answering.ready ? true : undefined), "ready once the database answers");
 });

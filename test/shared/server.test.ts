@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import http2 from "node:http2";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import test from "ava";
@@ -11,7 +13,7 @@ import { REQUEST_ID_HEADER } from "../../services/shared/request-context.js";
 import { startServer } from "../../services/shared/server.js";
 
 // A stand-in service whose only method answers when the test lets it, to hold a request in flight.
-async function serve(dependencies: Dependency[] = []) {
+async function serve(dependencies: Dependency[] = [], maxConnectionAgeMs = 300_000) {
   let release = () => {};
   let arrive = () => {};
   const released = new Promise<void>((resolve) => (release = resolve));
@@ -20,6 +22,7 @@ async function serve(dependencies: Dependency[] = []) {
     host: "127.0.0.1",
     port: 0,
     adminPort: 0,
+    maxConnectionAgeMs,
     dependencies,
     logger: createLogger("test", "silent"),
     metrics: createMetrics("test"),
@@ -104,7 +107,7 @@ test("server - a dependency down makes the server unready but still alive, until
   const { server, adminUrl } = await serve([
     (health) => {
       report = (up) => health.dependency("nats", up);
-      return () => {};
+      return async () => {};
     },
   ]);
   t.teardown(() => server.close(0));
@@ -141,4 +144,31 @@ test("server - while closing it is unready but alive, lets an in-flight call fin
   await closed;
   await t.throwsAsync(fetch(`${adminUrl}/healthz`));
   await t.throwsAsync(client.verifyKey({ key: "late" }));
+});
+
+test("server - an HTTP/2 connection is ended gracefully once it is old, letting its call in flight finish", async (t) => {
+  const { server, baseUrl, release, arrived } = await serve([], 300);
+  t.teardown(() => server.close(0));
+  const session = http2.connect(baseUrl);
+  t.teardown(() => session.destroy());
+  const goaway = once(session, "goaway");
+  const call = session.request({ ":method": "POST", ":path": "/triggers.v1.AuthService/VerifyKey", "content-type": "application/json" });
+  call.end(JSON.stringify({ key: "slow" }));
+  const answered = once(call, "response");
+  await arrived;
+  await goaway;
+  release();
+  const [headers] = await answered;
+  t.is(headers[":status"], 200);
+});
+
+test("server - idle HTTP/1.1 connections are kept longer than a load balancer's 60 s, and clients are told so", async (t) => {
+  const { server, baseUrl } = await serve();
+  t.teardown(() => server.close(0));
+  const res = await fetch(`${baseUrl}/triggers.v1.AuthService/VerifyKey`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ key: "k" }),
+  });
+  t.is(res.headers.get("keep-alive"), "timeout=65");
 });

@@ -51,6 +51,7 @@ export async function startPrivateServices(options: PrivateServicesOptions): Pro
   }
 }
 
-function portTaken(error: unknown): boolean {
+/** Whether services failed to start because another process took a port picked for them. */
+export function portTaken(error: unknown): boolean {
   return error instanceof SupervisorError && error.logs.some((line) => line.includes("EADDRINUSE"));
 }

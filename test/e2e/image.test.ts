@@ -107,6 +107,7 @@ test("image - a service refuses to start before the migrations job has run, then
   }
 });
 
+/** An address of this machine other than loopback; loopback itself on a machine that has none. */
 function nonLoopbackAddress(): string {
   const nets = Object.values(os.networkInterfaces()).flat();
   return nets.find((each) => each && each.family === "IPv4" && !each.internal)?.address ?? "127.0.0.1";
