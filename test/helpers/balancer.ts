@@ -1,6 +1,6 @@
 // A stand-in for a Kubernetes Service on loopback: one address in front of a service's replicas, each new connection
-// going to the next replica that accepts it, so that clients find the survivors when a replica dies.
-
+// going to the next ready replica that accepts it. Ready as Kubernetes' endpoints are: the replica's readiness (its
+// admin port's /healthz) answered 200 at the last probe. Connections made before a replica turned unready stay.
 import type { AddressInfo } from "node:net";
 import net from "node:net";
 
@@ -9,16 +9,35 @@ export interface Balancer {
   close(): Promise<void>;
 }
 
-export async function startBalancer(ports: number[]): Promise<Balancer> {
+export interface Endpoint {
+  port: number;
+  adminPort: number;
+}
+
+// How often readiness is probed: the kubelet's period is seconds, but a test has none to spare.
+const probeEveryMs = 250;
+
+export async function startBalancer(endpoints: Endpoint[]): Promise<Balancer> {
   let next = 0;
+  const ready = new Set<Endpoint>();
+  const probe = async (endpoint: Endpoint) => {
+    const answer = await fetch(`http://127.0.0.1:${endpoint.adminPort}/healthz`, { signal: AbortSignal.timeout(1_000) }).catch(
+      () => undefined,
+    );
+    if (answer?.ok) ready.add(endpoint);
+    else ready.delete(endpoint);
+  };
+  const probes = setInterval(() => endpoints.forEach(probe), probeEveryMs);
+
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   };
   const connectTo = (client: net.Socket, tries: number) => {
-    if (tries === 0 || client.destroyed) return client.destroy();
-    const port = ports[next++ % ports.length]!;
+    const candidates = [...ready];
+    if (tries === 0 || candidates.length === 0 || client.destroyed) return client.destroy();
+    const { port } = candidates[next++ % candidates.length]!;
     const backend = net.connect(port, "127.0.0.1");
     track(backend);
     // A client gone before its backend answers takes the backend with it.
@@ -39,12 +58,13 @@ export async function startBalancer(ports: number[]): Promise<Balancer> {
   const server = net.createServer({ pauseOnConnect: true }, (client) => {
     track(client);
     client.on("error", () => client.destroy());
-    connectTo(client, ports.length);
+    connectTo(client, endpoints.length);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     async close() {
+      clearInterval(probes);
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
     },

@@ -96,7 +96,7 @@ async function startReplicas(shared: NodeJS.ProcessEnv) {
     );
     const balancers = await Promise.all(
       SERVICE_NAMES.filter((service) => service !== "gateway").map(async (service) => {
-        const balancer = await startBalancer(replicas.filter((replica) => replica.service === service).map((replica) => replica.port));
+        const balancer = await startBalancer(replicas.filter((replica) => replica.service === service));
         return { service, balancer };
       }),
     );
