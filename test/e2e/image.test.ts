@@ -10,9 +10,9 @@ import test from "ava";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
 import { livenessService } from "../../services/shared/health.js";
 import { startNatsServer } from "../../tools/stack/nats.js";
-import { freePorts } from "../../tools/stack/ports.js";
-import { localNetworks, REPO_ROOT, SERVICE_NAMES } from "../../tools/stack/services.js";
-import { generateSigningSecretsKey } from "../../tools/stack/stack-secrets.js";
+import { pickServicePorts } from "../../tools/stack/private-services.js";
+import { localUrls, REPO_ROOT, SERVICE_NAMES, serviceEnvironment } from "../../tools/stack/services.js";
+import { generateAdminToken, generateSigningSecretsKey } from "../../tools/stack/stack-secrets.js";
 import { Supervisor } from "../../tools/stack/supervisor.js";
 import { createDatabase } from "../helpers/throwaway.js";
 
@@ -67,41 +67,40 @@ test("image - a service refuses to start before the migrations job has run, then
   t.regex(early.output, /schema \\?"auth\\?" lacks migrations 001_orgs_and_keys\.sql/);
   t.is((await run(entry, ["migrate"], shared)).code, 0);
 
-  const ports = await freePorts(SERVICE_NAMES.length * 2);
-  const env: Record<string, string> = {
-    ...shared,
-    KEY_ENVIRONMENT: "test",
-    DELIVERY_ALLOWED_NETWORKS: localNetworks,
-    SIGNING_SECRETS_KEY: generateSigningSecretsKey(),
-  };
-  SERVICE_NAMES.forEach((name, i) => {
-    env[`${name.toUpperCase()}_PORT`] = String(ports[2 * i]);
-    env[`${name.toUpperCase()}_ADMIN_PORT`] = String(ports[2 * i + 1]);
-    if (name !== "gateway") env[`${name.toUpperCase()}_URL`] = `http://127.0.0.1:${ports[2 * i]}`;
+  const { ports, adminPorts } = await pickServicePorts();
+  const stackEnv = serviceEnvironment({
+    ports,
+    adminPorts,
+    urls: localUrls(ports),
+    host: entry.env.HOST!,
+    databaseUrl: database.url,
+    natsUrl: nats.url,
+    adminToken: generateAdminToken(),
+    signingSecretsKey: generateSigningSecretsKey(),
   });
   const supervisor = new Supervisor({ restart: false });
   t.teardown(() => supervisor.stopAll());
   const [command, ...rest] = entry.entrypoint;
-  for (const [i, name] of SERVICE_NAMES.entries()) {
+  for (const name of SERVICE_NAMES) {
     supervisor.add({
       name,
       command: command === "node" ? process.execPath : command!,
       args: [...rest, name],
       cwd: REPO_ROOT,
-      env: { ...process.env, ...entry.env, ...env },
-      healthUrl: `http://127.0.0.1:${ports[2 * i + 1]}/healthz`,
+      env: { ...stackEnv, ...entry.env, ...shared },
+      healthUrl: `http://127.0.0.1:${adminPorts[name]}/healthz`,
     });
   }
   await supervisor.startAll();
 
-  for (const [i, name] of SERVICE_NAMES.entries()) {
+  for (const name of SERVICE_NAMES) {
     const serving = supervisor
       .logs(name)
       .map((line) => JSON.parse(line))
       .find((entry) => entry.msg === "serving");
-    t.like(serving, { port: ports[2 * i], adminPort: ports[2 * i + 1] }, name);
+    t.like(serving, { port: ports[name], adminPort: adminPorts[name] }, name);
     // The kubelet asks the pod's address, not loopback: the admin port must answer on every interface.
-    const health = createClient(Health, createGrpcTransport({ baseUrl: `http://${nonLoopbackAddress()}:${ports[2 * i + 1]}` }));
+    const health = createClient(Health, createGrpcTransport({ baseUrl: `http://${nonLoopbackAddress()}:${adminPorts[name]}` }));
     t.is((await health.check({ service: livenessService })).status, Status.SERVING, name);
     t.is((await health.check({ service: "" })).status, Status.SERVING, name);
   }

@@ -30,11 +30,7 @@ const attempts = 3;
 /** Starts the services and resolves once all are healthy; stop them with supervisor.stopAll(). */
 export async function startPrivateServices(options: PrivateServicesOptions): Promise<PrivateServices> {
   for (let attempt = 1; ; attempt++) {
-    const picked = await freePorts(SERVICE_NAMES.length * 2);
-    const portsFrom = (offset: number) =>
-      Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, picked[offset + i]!])) as Record<ServiceName, number>;
-    const ports = portsFrom(0);
-    const adminPorts = portsFrom(SERVICE_NAMES.length);
+    const { ports, adminPorts } = await pickServicePorts();
     const urls = localUrls(ports);
     const { databaseUrl, natsUrl, adminToken, signingSecretsKey, logLevel } = options;
     const settings = { ports, adminPorts, urls, host: "127.0.0.1", databaseUrl, natsUrl, adminToken, signingSecretsKey, logLevel };
@@ -49,6 +45,14 @@ export async function startPrivateServices(options: PrivateServicesOptions): Pro
       if (!portTaken(error) || attempt === attempts) throw error;
     }
   }
+}
+
+/** Free ports for every service's API and admin port. */
+export async function pickServicePorts(): Promise<{ ports: Record<ServiceName, number>; adminPorts: Record<ServiceName, number> }> {
+  const picked = await freePorts(SERVICE_NAMES.length * 2);
+  const portsFrom = (offset: number) =>
+    Object.fromEntries(SERVICE_NAMES.map((name, i) => [name, picked[offset + i]!])) as Record<ServiceName, number>;
+  return { ports: portsFrom(0), adminPorts: portsFrom(SERVICE_NAMES.length) };
 }
 
 /** Whether services failed to start because another process took a port picked for them. */
