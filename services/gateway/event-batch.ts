@@ -25,8 +25,6 @@ export async function publishBatch(
   options: ForwardOptions,
   logger: Logger,
 ) {
-  // A batch whose every event is malformed reaches no backend: the key is checked before any is read.
-  await forwarder.admit(IngestService.method.publishEvents, options);
   const results: JsonValue[] = [];
   const decoded: { index: number; event: EventInput }[] = [];
   for (const [index, item] of batch.items.entries()) {

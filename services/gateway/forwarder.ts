@@ -21,6 +21,8 @@ import { JsonBackend } from "./json-backend.js";
 import type { Backend } from "./public-api.js";
 
 export interface ForwardOptions extends Credentials {
+  /** The caller as admit() found it, when the call was admitted already: it is not checked twice. */
+  caller?: Caller;
   /** Told where the org stands after a publish spent of its allowance, for the RateLimit-* headers. */
   onQuota?: (quota: Quota) => void;
   /** Aborted when the client cancels the call; made only when needed, as making one costs a REST request. */
@@ -50,14 +52,17 @@ export class Forwarder {
     }
   }
 
-  /** Refuses a call the gateway must not forward (see Admission); spares the backends traffic that can only fail. */
-  async admit(method: DescMethod, credentials: Credentials): Promise<void> {
-    await this.admission.admit(method, credentials);
+  /**
+   * Refuses a call the gateway must not forward (see Admission); spares the backends traffic that can only fail.
+   * The caller, when the method takes a key, to pass on as ForwardOptions.caller.
+   */
+  admit(method: DescMethod, credentials: Credentials): Promise<Caller | undefined> {
+    return this.admission.admit(method, credentials);
   }
 
   async forward(method: DescMethod, request: Message, options: ForwardOptions): Promise<Message> {
     const { key, timeoutMs, signal } = options;
-    const caller = await this.admission.admit(method, options);
+    const caller = options.caller ?? (await this.admission.admit(method, options));
     if (method === IngestService.method.publishEvents) {
       const batch = request as PublishEventsRequest;
       await this.#charge(caller!, batch.events.length, options);
@@ -86,10 +91,15 @@ export class Forwarder {
     if (method === IngestService.method.publishEvent)
       return toJsonString(
         method.output,
-        await this.forward(method, request, { key: options.key, clientAddress: options.clientAddress, onQuota: options.onQuota }),
+        await this.forward(method, request, {
+          key: options.key,
+          clientAddress: options.clientAddress,
+          caller: options.caller,
+          onQuota: options.onQuota,
+        }),
         apiJson,
       );
-    await this.admission.admit(method, options);
+    if (!options.caller) await this.admission.admit(method, options);
     const backend = this.#jsonBackends.get(method.parent);
     if (!backend) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
     const signal = options.signal?.();

@@ -46,6 +46,8 @@ const server = await startServer({
   port: config.port,
   adminPort: config.adminPort,
   maxConnectionAgeMs: config.maxConnectionAgeMs,
+  // A gRPC or Connect call is held to the largest body REST takes.
+  readMaxBytes: config.maxBatchBodyBytes,
   logger,
   metrics,
   services: services.map(({ service }) => service),

@@ -60,20 +60,21 @@ async function serve(
   onQuota: (quota: Quota) => void,
 ): Promise<string> {
   const header = (name: string) => firstHeader(req.headers[name]);
-  const isBatch = route.method === IngestService.method.publishEvents;
-  const body = route.body ? await readJsonBody(req, isBatch ? options.maxBatchBodyBytes : options.maxBodyBytes) : undefined;
-  const caller = {
+  const credentials = {
     key: keyFromHeaders(header),
     clientAddress: options.addressOf(req.socket.remoteAddress, header(FORWARDED_FOR_HEADER)),
-    onQuota,
   };
+  // The key before the body: a stranger's body is never read, and a batch of malformed events reaches no backend.
+  const forwarding = { ...credentials, caller: await options.forwarder.admit(route.method, credentials), onQuota };
+  const isBatch = route.method === IngestService.method.publishEvents;
+  const body = route.body ? await readJsonBody(req, isBatch ? options.maxBatchBodyBytes : options.maxBodyBytes) : undefined;
   if (isBatch) {
     for (const name of query.keys()) throw new InvalidField(name, `unknown query parameter "${name}"`);
-    return publishBatch(options.forwarder, batchEvents(body, header), caller, options.logger);
+    return publishBatch(options.forwarder, batchEvents(body, header), forwarding, options.logger);
   }
   const isPublish = route.method === IngestService.method.publishEvent;
   const request = requestMessage(route, params, query, isPublish ? singleEvent(body, header) : body);
-  const response = await options.forwarder.forwardJson(route.method, request, { ...caller, signal: () => abortOnClose(res) });
+  const response = await options.forwarder.forwardJson(route.method, request, { ...forwarding, signal: () => abortOnClose(res) });
   return responseText(route, response);
 }
 
@@ -90,11 +91,8 @@ function replier(options: RestHandlerOptions, res: HttpResponse, requestId: stri
     options.log({ verb, route, status, durationMs: elapsed(started) });
   };
   const error = (err: ConnectError) => {
-    const headers = Object.fromEntries(httpErrorHeaders(err));
-    const status = httpStatus(err);
-    // An unread body may still be arriving (a 413 stops reading it): HTTP/1.1 cannot reuse the connection then.
-    if (status === 413 && res.req.httpVersionMajor === 1) headers.connection = "close";
-    text(status, JSON.stringify(errorBody(err, requestId)), headers);
+    // A body still arriving after the answer (a 413 stops reading it) is the server's to settle: see unread-bodies.ts.
+    text(httpStatus(err), JSON.stringify(errorBody(err, requestId)), Object.fromEntries(httpErrorHeaders(err)));
   };
   return { text, error };
 }

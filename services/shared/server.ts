@@ -16,6 +16,7 @@ import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { reflectionRoutes } from "./reflection.js";
 import { acceptRequestId, connectionValues } from "./request-context.js";
+import { settleUnreadBody } from "./unread-bodies.js";
 
 /** A plain HTTP handler, for requests that are not RPCs; the type connect-node's adapter takes. */
 export type HttpHandler = NonNullable<Parameters<typeof connectNodeAdapter>[0]["fallback"]>;
@@ -40,6 +41,8 @@ export interface ServerOptions {
   dependencies?: Dependency[];
   /** How long an HTTP/2 connection is kept before it is ended gracefully (MAX_CONNECTION_AGE_MS). */
   maxConnectionAgeMs: number;
+  /** The largest RPC request read, in bytes; Connect's own default is 4 GiB. */
+  readMaxBytes?: number;
 }
 
 export interface RunningServer {
@@ -50,7 +53,17 @@ export interface RunningServer {
   close(graceMs: number): Promise<void>;
 }
 
-const idleKeepAliveMs = 65_000;
+/** How the API port bounds what a client may hold or send; the README's table of limits says why each value. */
+export const connectionLimits = {
+  /** Idle HTTP/1.1 connections outlive load balancers' (60 s is the common default): see listen(). */
+  keepAliveMs: 65_000,
+  /** A request's headers must have arrived this long after it began: a slowloris connection is dropped by then. */
+  headersTimeoutMs: 20_000,
+  /** A whole request, body included, must have arrived by then: a 5 MiB batch takes 42 s at 1 Mbit/s. */
+  requestTimeoutMs: 60_000,
+  /** Streams one HTTP/2 connection may have open at once; RFC 9113 asks for no fewer than 100. */
+  maxConcurrentStreams: 1_000,
+};
 
 // Every HTTP/2 connection opens with this preface; an HTTP/1.1 request line never starts with "PRI".
 const h2Preface = Buffer.from("PRI * HTTP/2.0");
@@ -92,8 +105,10 @@ function apiHandler(options: ServerOptions): HttpHandler {
     jsonOptions: { ...apiJson, ...strictJsonRead },
     contextValues: connectionValues,
     fallback: options.fallback,
+    readMaxBytes: options.readMaxBytes,
   });
   return (req, res) => {
+    settleUnreadBody(req, res);
     const jsonRoute = options.jsonRoutes?.get(req.url ?? "");
     if (jsonRoute && isConnectJson(req)) return jsonRoute(req, res);
     connect(req, res);
@@ -145,8 +160,21 @@ interface Listening {
 async function listen(handler: HttpHandler, host: string, port: number, maxAgeMs: number): Promise<Listening> {
   // Idle HTTP/1.1 connections are kept longer than load balancers keep theirs (60 s is the common default): the side
   // that closes an idle connection first races the other's next request on it, which then fails.
-  const h1 = http.createServer({ keepAliveTimeout: idleKeepAliveMs }, handler);
-  const h2 = http2.createServer(handler);
+  const h1 = http.createServer(
+    {
+      keepAliveTimeout: connectionLimits.keepAliveMs,
+      headersTimeout: connectionLimits.headersTimeoutMs,
+      requestTimeout: connectionLimits.requestTimeoutMs,
+      // How often those timeouts are looked at; Node's default, 30 s, would let a late request run that much longer.
+      connectionsCheckingInterval: 1_000,
+    },
+    handler,
+  );
+  // Node's HTTP server starts tracking its connections (which are idle, whose headers or body are late) when it
+  // starts listening. This one never listens, as routeByPreface hands it its connections: told it listens, it
+  // tracks them, so that draining closes its idle connections and the timeouts above are enforced.
+  h1.emit("listening");
+  const h2 = http2.createServer({ settings: { maxConcurrentStreams: connectionLimits.maxConcurrentStreams } }, handler);
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
@@ -181,6 +209,7 @@ async function listen(handler: HttpHandler, host: string, port: number, maxAgeMs
       const deadline = setTimeout(cut, graceMs);
       await Promise.all([closed, until(() => sockets.size === 0, h1)]);
       clearTimeout(deadline);
+      h1.close();
     },
   };
 }

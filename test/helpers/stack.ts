@@ -47,6 +47,8 @@ export interface Stack {
   createOrg(name?: string, plan?: Record<string, unknown>): Promise<TestOrg>;
   /** The last output lines of one service, or of all of them prefixed with their names. */
   logs(name?: ServiceName): string[];
+  /** Stops the services as Ctrl-C does (the gateway first; SIGTERM, then SIGKILL after 10 s) and tells how each ended. */
+  stopServices(): Promise<Map<string, ExitInfo | undefined>>;
   /** Stops the services and the nats-server, drops the database. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -112,6 +114,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       natsUrl: nats.url,
       kill: (name, signal = "SIGTERM") => supervisor.kill(name, signal),
       start: (name) => supervisor.start(name),
+      stopServices: () => supervisor.stopAll(),
       createOrg: (name, plan) => createOrg(urls.gateway, adminToken, name, plan),
       logs: (name) =>
         name ? supervisor.logs(name) : SERVICE_NAMES.flatMap((each) => supervisor.logs(each).map((line) => prefixLine(each, line))),

@@ -137,12 +137,18 @@ export class Supervisor {
     return terminate(child.process, child.exit, { graceMs: this.#options.stopGraceMs ?? 10_000 });
   }
 
-  /** Stops every child at once and waits for all of them; the supervisor starts nothing afterwards. */
-  async stopAll(): Promise<void> {
+  /**
+   * Stops every child, the last started first, and tells how each ended (undefined: it was not running); the
+   * supervisor starts nothing afterwards. In reverse order, a child finishing its requests in flight still has the
+   * children it calls, which started before it.
+   */
+  async stopAll(): Promise<Map<string, ExitInfo | undefined>> {
     this.#closed = true;
-    const names = this.names();
+    const names = this.names().reverse();
     for (const name of names) this.#get(name).wanted = false;
-    await Promise.all(names.map((name) => this.stop(name)));
+    const exits = new Map<string, ExitInfo | undefined>();
+    for (const name of names) exits.set(name, await this.stop(name));
+    return exits;
   }
 
   isRunning(name: string): boolean {
