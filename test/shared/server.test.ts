@@ -1,5 +1,7 @@
 import { once } from "node:events";
+import http from "node:http";
 import http2 from "node:http2";
+import net from "node:net";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import test from "ava";
@@ -10,7 +12,7 @@ import { livenessService } from "../../services/shared/health.js";
 import { createLogger } from "../../services/shared/logger.js";
 import { createMetrics } from "../../services/shared/metrics.js";
 import { REQUEST_ID_HEADER } from "../../services/shared/request-context.js";
-import { startServer } from "../../services/shared/server.js";
+import { connectionLimits, startServer } from "../../services/shared/server.js";
 
 // A stand-in service whose only method answers when the test lets it, to hold a request in flight.
 async function serve(dependencies: Dependency[] = [], maxConnectionAgeMs = 300_000) {
@@ -171,4 +173,79 @@ test("server - idle HTTP/1.1 connections are kept longer than a load balancer's 
     body: JSON.stringify({ key: "k" }),
   });
   t.is(res.headers.get("keep-alive"), "timeout=65");
+});
+
+test("server - closing ends idle HTTP/1.1 connections at once, and a busy one once its answer is out", async (t) => {
+  const { server, baseUrl, release, arrived } = await serve();
+  // Two keep-alive clients, so that the idle connection and the busy one are not the same.
+  const agents = [new http.Agent({ keepAlive: true }), new http.Agent({ keepAlive: true })] as const;
+  t.teardown(() => {
+    for (const agent of agents) agent.destroy();
+  });
+  const call = (key: string, agent: http.Agent) =>
+    new Promise<{ status?: number; socket: net.Socket }>((resolve, reject) => {
+      const req = http.request(`${baseUrl}/triggers.v1.AuthService/VerifyKey`, {
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json" },
+      });
+      req.on("response", (res) => res.resume().on("end", () => resolve({ status: res.statusCode, socket: req.socket! })));
+      req.on("error", reject);
+      req.end(JSON.stringify({ key }));
+    });
+  const { socket: idle } = await call("k", agents[0]);
+  const idleClosed = once(idle, "close");
+  const busy = call("slow", agents[1]);
+  await arrived;
+  const closed = server.close(60_000);
+  // The idle connection goes while the busy one still waits for its answer: closing does not wait out the grace.
+  await idleClosed;
+  release();
+  t.is((await busy).status, 200);
+  await closed;
+});
+
+test("server - a client that never finishes sending its headers is answered 408 and cut off", async (t) => {
+  const { server, baseUrl } = await serve();
+  t.teardown(() => server.close(0));
+  const socket = net.connect(Number(new URL(baseUrl).port), "127.0.0.1");
+  socket.write("POST /triggers.v1.AuthService/VerifyKey HTTP/1.1\r\nhost: test\r\n");
+  let received = "";
+  socket.setEncoding("utf8").on("data", (chunk: string) => (received += chunk));
+  await once(socket, "close");
+  t.regex(received, /^HTTP\/1.1 408/);
+  t.log(`headers timeout ${connectionLimits.headersTimeoutMs} ms`);
+});
+
+test("server - HTTP/2 clients are told how many streams they may open at once", async (t) => {
+  const { server, baseUrl } = await serve();
+  t.teardown(() => server.close(0));
+  const session = http2.connect(baseUrl);
+  t.teardown(() => session.destroy());
+  await once(session, "remoteSettings");
+  t.is(session.remoteSettings.maxConcurrentStreams, connectionLimits.maxConcurrentStreams);
+});
+
+test("server - an HTTP/2 client resetting streams as fast as it opens them is cut off, and others are still served", async (t) => {
+  const { server, baseUrl } = await serve();
+  t.teardown(() => server.close(0));
+  const session = http2.connect(baseUrl);
+  session.on("error", () => {});
+  t.teardown(() => session.destroy());
+  await once(session, "remoteSettings");
+  const ended = new Promise((resolve) => session.once("close", resolve));
+  for (let i = 0; i < 20_000 && !session.destroyed && !session.closed; i++) {
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/triggers.v1.AuthService/VerifyKey",
+      "content-type": "application/json",
+    });
+    stream.on("error", () => {});
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    // Lets the frames go out, as a flood over the network would.
+    if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await ended;
+  const res = await createClient(AuthService, createGrpcTransport({ baseUrl })).verifyKey({ key: "after" });
+  t.is(res.keyId, "after");
 });
