@@ -1,13 +1,15 @@
-// The container image's entry point: starts the service its argument names, or applies every schema's migrations.
+// The entry point of the image and of npm start: starts the service its argument names, or applies every schema's migrations.
 import { existsSync } from "node:fs";
 import { common, database, defaultPorts, loadConfig, type ServiceName } from "./shared/config.js";
 import { connectDatabase, migrate } from "./shared/database.js";
 import { createLogger } from "./shared/logger.js";
+import { exitOnUncaughtError } from "./shared/start-failure.js";
 
 const services = Object.keys(defaultPorts) as ServiceName[];
 const migrationsOf = (service: ServiceName) => new URL(`./${service}/migrations/`, import.meta.url);
 
 const [command] = process.argv.slice(2);
+if (command === "migrate" || services.includes(command as ServiceName)) exitOnUncaughtError(createLogger(command!, "info"));
 if (command === "migrate") {
   await migrateAll();
 } else if (services.includes(command as ServiceName)) {

@@ -10,14 +10,33 @@ test("launch errors - a launch error tells the problem, then the program's outpu
   t.is(explainFailure(error), "postgres exited with code 1\n  FATAL: could not bind\nwhat to do: set DATABASE_URL");
 });
 
-test("launch errors - a service that exits at start points at its output and at its port variable", (t) => {
-  const error = new SupervisorError("exited", "gateway", "gateway exited before http://127.0.0.1:8080/healthz answered", [
-    "Error: listen EADDRINUSE: address already in use 127.0.0.1:8080",
+test("launch errors - a service that exits at start for a reason it names is told by that reason and its remedy alone", (t) => {
+  const reason = JSON.stringify({
+    level: 60,
+    service: "gateway",
+    reason: "EADDRINUSE",
+    msg: "listen EADDRINUSE: address already in use 127.0.0.1:8080",
+  });
+  const error = new SupervisorError("exited", "gateway", "gateway exited before http://127.0.0.1:9080/healthz answered", [
+    "starting",
+    reason,
+  ]);
+  t.is(
+    explainFailure(error),
+    "gateway cannot start: listen EADDRINUSE: address already in use 127.0.0.1:8080\n" +
+      "what to do: stop what holds that port (another npm start?), or set GATEWAY_PORT and GATEWAY_ADMIN_PORT to free ones",
+  );
+});
+
+test("launch errors - a service that exits at start without a reason points at its output, and at no port", (t) => {
+  const error = new SupervisorError("exited", "inbox", "inbox exited before http://127.0.0.1:9083/healthz answered", [
+    '{"level":60,"service":"inbox","msg":"uncaught error"}',
   ]);
   const told = explainFailure(error);
-  t.regex(told, /^gateway exited before/);
-  t.regex(told, /EADDRINUSE/);
-  t.regex(told, /what to do: .*GATEWAY_PORT/);
+  t.regex(told, /^inbox exited before/);
+  t.regex(told, /uncaught error/);
+  t.regex(told, /what to do: read inbox's output above$/);
+  t.notRegex(told, /PORT/);
 });
 
 test("launch errors - a missing nats-server and a bad setting say what to do without a stack trace", (t) => {

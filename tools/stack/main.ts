@@ -1,12 +1,13 @@
 // `npm start`: finds or starts Postgres and NATS, runs the five services under a supervisor, prints how to call them.
 import path from "node:path";
+import { checkoutDatabase } from "./checkout-database.js";
 import { ensureDevKey } from "./dev-key.js";
 import { explainFailure, LaunchError } from "./launch-error.js";
 import { resolveNats } from "./nats.js";
 import { prefixLine } from "./output-lines.js";
-import { ensureDatabase, redact, resolvePostgres } from "./postgres.js";
-import { readyBanner } from "./ready-banner.js";
-import { SERVICE_NAMES, serviceEnvironment, serviceSpec } from "./services.js";
+import { countOrgs, ensureDatabase, redact, resolvePostgres } from "./postgres.js";
+import { type DatabaseInUse, readyBanner } from "./ready-banner.js";
+import { REPO_ROOT, SERVICE_NAMES, serviceEnvironment, serviceSpec } from "./services.js";
 import { loadStackConfig } from "./stack-config.js";
 import { generateAdminToken, generateSigningSecretsKey, loadKeptSecret } from "./stack-secrets.js";
 import { describeEvent, Supervisor } from "./supervisor.js";
@@ -38,15 +39,22 @@ process.on("SIGHUP", () => void shutdown(0));
 
 try {
   const config = loadStackConfig();
+  const adminToken = await loadKeptSecret(config.adminToken, path.join(config.dataDir, "admin-token"), generateAdminToken);
+  const signingSecretsKey = await loadKeptSecret(
+    config.signingSecretsKey,
+    path.join(config.dataDir, "signing-secrets-key"),
+    generateSigningSecretsKey,
+  );
 
   const pg = await resolvePostgres({
     databaseUrl: config.databaseUrl,
+    sharedServerDatabase: checkoutDatabase(REPO_ROOT, signingSecretsKey),
     embeddedDataDir: path.join(config.dataDir, "postgres"),
     onEmbeddedLine: printAs("postgres"),
     detached: true,
   });
   cleanups.push(pg.stop);
-  await ensureDatabase(pg.url).catch((error: Error) => {
+  const database = await prepareDatabase(pg.url).catch((error: Error) => {
     throw new LaunchError(`cannot create the database ${redact(pg.url)}: ${error.message}`, "set DATABASE_URL to a database you may use");
   });
   say(`postgres (${pg.source}): ${redact(pg.url)}`);
@@ -60,15 +68,9 @@ try {
   cleanups.push(nats.stop);
   say(`nats (${nats.source}): ${nats.url}`);
 
-  const adminToken = await loadKeptSecret(config.adminToken, path.join(config.dataDir, "admin-token"), generateAdminToken);
-  const signingSecretsKey = await loadKeptSecret(
-    config.signingSecretsKey,
-    path.join(config.dataDir, "signing-secrets-key"),
-    generateSigningSecretsKey,
-  );
   const env = serviceEnvironment({ ...config, databaseUrl: pg.url, natsUrl: nats.url, adminToken, signingSecretsKey });
 
-  // Children get their own process groups: Ctrl-C reaches only us, and each child gets one SIGTERM, in order.
+  // Children get their own process groups: Ctrl-C reaches only us, and each child gets one SIGTERM, the gateway first.
   const supervisor = new Supervisor({ print: console.log, onEvent: (event) => say(describeEvent(event)), detached: true });
   for (const name of SERVICE_NAMES) supervisor.add(serviceSpec(name, env, config.adminPorts[name], "compiled"));
   cleanups.push(() => supervisor.stopAll());
@@ -82,10 +84,17 @@ try {
     // The services stay up: a broken org endpoint is something to debug with them running.
     say(`could not make a dev API key: ${(error as Error).message}`);
   }
-  console.log(readyBanner({ gatewayUrl, adminToken, devKey }));
+  console.log(readyBanner({ gatewayUrl, adminToken, devKey, database }));
 } catch (error) {
   if (!shuttingDown) {
     console.error(explainFailure(error));
     await shutdown(1);
   }
+}
+
+/** Creates the stack's database when missing, and tells which it is and whether it held orgs already. */
+async function prepareDatabase(url: string): Promise<DatabaseInUse> {
+  const created = await ensureDatabase(url);
+  const parsed = new URL(url);
+  return { name: decodeURIComponent(parsed.pathname.slice(1)), server: parsed.host, orgs: created ? 0 : await countOrgs(url) };
 }

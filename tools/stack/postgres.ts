@@ -22,6 +22,8 @@ export interface ResolvePostgresOptions {
   databaseUrl?: string;
   /** Database name used when DATABASE_URL is not set. */
   database?: string;
+  /** Database name used on the machine's own server, which other checkouts share; `database` when unset. */
+  sharedServerDatabase?: string;
   /** Where an embedded cluster lives; without it, a temporary one removed on stop. */
   embeddedDataDir?: string;
   onEmbeddedLine?: (line: string) => void;
@@ -33,7 +35,8 @@ export async function resolvePostgres(options: ResolvePostgresOptions = {}): Pro
   const database = options.database ?? DEFAULT_DATABASE;
   if (options.databaseUrl) return { url: options.databaseUrl, source: "DATABASE_URL", stop: async () => {} };
   if (await isListening(LOCAL_HOST, LOCAL_PORT)) {
-    return { url: `postgres://postgres@${LOCAL_HOST}:${LOCAL_PORT}/${database}`, source: "local", stop: async () => {} };
+    const name = encodeURIComponent(options.sharedServerDatabase ?? database);
+    return { url: `postgres://postgres@${LOCAL_HOST}:${LOCAL_PORT}/${name}`, source: "local", stop: async () => {} };
   }
 
   const temporary = options.embeddedDataDir ? undefined : await postgresTempDir();
@@ -52,19 +55,37 @@ export async function resolvePostgres(options: ResolvePostgresOptions = {}): Pro
   };
 }
 
-/** Creates the database named in `url` when it does not exist, connecting to the server's `postgres` database. */
-export async function ensureDatabase(url: string): Promise<void> {
+/**
+ * Creates the database named in `url` when it does not exist, connecting to the server's `postgres` database;
+ * true when this call created it.
+ */
+export async function ensureDatabase(url: string): Promise<boolean> {
   const name = databaseName(url);
-  await withAdmin(url, async (sql) => {
+  return withAdmin(url, async (sql) => {
     const [found] = await sql`select 1 from pg_database where datname = ${name}`;
-    if (found) return;
+    if (found) return false;
     try {
       await sql`create database ${sql(name)}`;
+      return true;
     } catch (error) {
       // Another process created it between our check and our create.
       if ((error as { code?: string }).code !== "42P04") throw error;
+      return false;
     }
   });
+}
+
+/** How many orgs the database holds: 0 before auth's schema is there. */
+export async function countOrgs(url: string): Promise<number> {
+  const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    const [schema] = await sql`select to_regclass('auth.orgs') is not null as present`;
+    if (!schema?.present) return 0;
+    const [row] = await sql`select count(*)::int as orgs from auth.orgs`;
+    return row?.orgs ?? 0;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 }
 
 /** Drops the database named in `url`, disconnecting whoever is still connected to it. */

@@ -69,8 +69,9 @@ export function serviceEnvironment(settings: StackSettings, inherited: NodeJS.Pr
 }
 
 /**
- * How the supervisor runs a service: this Node, from the repository root, healthy when /healthz on its admin port
- * answers. `entry` replaces the service's own main file, for tests that stand a stub in for a service.
+ * How the supervisor runs a service: this Node, from the repository root, through the entry point the image uses
+ * (run.js <name>), healthy when /healthz on its admin port answers. `entry` replaces it, for tests that stand a stub in
+ * for a service.
  */
 export function serviceSpec(
   name: ServiceName,
@@ -79,9 +80,11 @@ export function serviceSpec(
   runtime: ServiceRuntime,
   entry?: string,
 ): ChildSpec {
-  const args =
-    runtime === "compiled"
-      ? [entry ?? path.join("dist", "services", name, "main.js")]
-      : ["--import", "tsx", entry ?? path.join("services", name, "main.ts")];
+  const script = entry
+    ? [entry]
+    : runtime === "compiled"
+      ? [path.join("dist", "services", "run.js"), name]
+      : [path.join("services", "run.ts"), name];
+  const args = runtime === "compiled" ? script : ["--import", "tsx", ...script];
   return { name, command: process.execPath, args, cwd: REPO_ROOT, env, healthUrl: `http://127.0.0.1:${adminPort}/healthz` };
 }

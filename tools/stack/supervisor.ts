@@ -1,5 +1,6 @@
 // Runs named child processes: starts them in order, waits for their health, restarts the ones that die, stops them all.
 import { type ChildProcess, spawn } from "node:child_process";
+import { cannotStartExitCode } from "../../services/shared/start-failure.js";
 import { type ExitInfo, terminate, watchExit } from "./child-exit.js";
 import { eachLine, LineBuffer, prefixLine } from "./output-lines.js";
 
@@ -189,7 +190,8 @@ export class Supervisor {
       child.exit = undefined;
     }
     const name = child.spec.name;
-    if (!this.#restart || !child.wanted) {
+    // A child that said starting again cannot help (a bad setting, a port taken) is left down, its reason shown once.
+    if (!this.#restart || !child.wanted || code === cannotStartExitCode) {
       child.wanted = false;
       this.#options.onEvent?.({ type: "exited", name, code, signal });
       return;
