@@ -10,7 +10,7 @@ import { ensureDevKey } from "../../tools/stack/dev-key.js";
 import { keyAccepted } from "../../tools/stack/gateway-client.js";
 import { NatsServerMissingError, requireNatsServer, startNatsServer } from "../../tools/stack/nats.js";
 import { freePort, freePorts, isListening } from "../../tools/stack/ports.js";
-import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../../tools/stack/postgres.js";
+import { countOrgs, dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../../tools/stack/postgres.js";
 import { SERVICE_NAMES } from "../../tools/stack/services.js";
 import { generateAdminToken, generateSigningSecretsKey, loadKeptSecret } from "../../tools/stack/stack-secrets.js";
 import { Supervisor, SupervisorError, type SupervisorEvent } from "../../tools/stack/supervisor.js";
@@ -176,17 +176,22 @@ test("supervisor - nothing starts once stopAll has run", async (t) => {
   t.false(supervisor.isRunning("idle"));
 });
 
-test("postgres - the target database is created when missing and dropped with force", async (t) => {
+test("postgres - the target database is created when missing, its orgs counted, and dropped with force", async (t) => {
   const server = await resolvePostgres({ databaseUrl: process.env.DATABASE_URL });
   t.teardown(() => server.stop());
   const url = withDatabase(server.url, `triggers_stack_test_${Date.now()}_${process.pid}`);
-  await ensureDatabase(url);
-  await ensureDatabase(url);
+  t.true(await ensureDatabase(url), "created");
+  t.false(await ensureDatabase(url), "there already");
+  t.is(await countOrgs(url), 0, "no auth schema yet");
 
   const sql = postgres(url, { max: 1 });
   const name = new URL(url).pathname.slice(1);
   const [row] = await sql<{ current: string }[]>`select current_database() as current`;
   t.is(row?.current, name);
+  await sql`create schema auth`;
+  await sql`create table auth.orgs (id int)`;
+  await sql`insert into auth.orgs values (1), (2)`;
+  t.is(await countOrgs(url), 2);
   // Still connected: the drop has to force this session out.
   await dropDatabase(url);
   await t.throwsAsync(sql`select 1`);
