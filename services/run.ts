@@ -9,7 +9,7 @@ const services = Object.keys(defaultPorts) as ServiceName[];
 const migrationsOf = (service: ServiceName) => new URL(`./${service}/migrations/`, import.meta.url);
 
 const [command] = process.argv.slice(2);
-if (command === "migrate" || services.includes(command as ServiceName)) exitOnUncaughtError(createLogger(command!, "info"));
+if (command === "migrate" || services.includes(command as ServiceName)) exitOnUncaughtError(() => createLogger(command!, "info"));
 if (command === "migrate") {
   await migrateAll();
 } else if (services.includes(command as ServiceName)) {

@@ -21,8 +21,8 @@ import { JsonBackend } from "./json-backend.js";
 import type { Backend } from "./public-api.js";
 
 export interface ForwardOptions extends Credentials {
-  /** The caller as admit() found it, when the call was admitted already: it is not checked twice. */
-  caller?: Caller;
+  /** What admit() found for this call's method, when it was admitted already: it is not checked twice. */
+  admitted?: Admitted;
   /** Told where the org stands after a publish spent of its allowance, for the RateLimit-* headers. */
   onQuota?: (quota: Quota) => void;
   /** Aborted when the client cancels the call; made only when needed, as making one costs a REST request. */
@@ -32,6 +32,13 @@ export interface ForwardOptions extends Credentials {
 }
 
 type UnaryCall = (request: Message, options: CallOptions) => Promise<Message>;
+
+/** A call admitted for one method; it admits nothing else. */
+export interface Admitted {
+  method: DescMethod;
+  /** Undefined for a method that takes no key. */
+  caller: Caller | undefined;
+}
 
 export class Forwarder {
   readonly #clients = new Map<DescService, Record<string, UnaryCall>>();
@@ -54,15 +61,15 @@ export class Forwarder {
 
   /**
    * Refuses a call the gateway must not forward (see Admission); spares the backends traffic that can only fail.
-   * The caller, when the method takes a key, to pass on as ForwardOptions.caller.
+   * What it answers goes with the call as ForwardOptions.admitted.
    */
-  admit(method: DescMethod, credentials: Credentials): Promise<Caller | undefined> {
-    return this.admission.admit(method, credentials);
+  async admit(method: DescMethod, credentials: Credentials): Promise<Admitted> {
+    return { method, caller: await this.admission.admit(method, credentials) };
   }
 
   async forward(method: DescMethod, request: Message, options: ForwardOptions): Promise<Message> {
     const { key, timeoutMs, signal } = options;
-    const caller = options.caller ?? (await this.admission.admit(method, options));
+    const caller = await this.#caller(method, options);
     if (method === IngestService.method.publishEvents) {
       const batch = request as PublishEventsRequest;
       await this.#charge(caller!, batch.events.length, options);
@@ -94,12 +101,12 @@ export class Forwarder {
         await this.forward(method, request, {
           key: options.key,
           clientAddress: options.clientAddress,
-          caller: options.caller,
+          admitted: options.admitted,
           onQuota: options.onQuota,
         }),
         apiJson,
       );
-    if (!options.caller) await this.admission.admit(method, options);
+    await this.#caller(method, options);
     const backend = this.#jsonBackends.get(method.parent);
     if (!backend) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
     const signal = options.signal?.();
@@ -114,6 +121,12 @@ export class Forwarder {
     } catch (err) {
       throw this.#relayed(err, method, signal);
     }
+  }
+
+  /** The call's caller, from its admission when that was for this very method, else from admitting it now. */
+  async #caller(method: DescMethod, options: ForwardOptions): Promise<Caller | undefined> {
+    const { admitted } = options;
+    return admitted?.method === method ? admitted.caller : (await this.admit(method, options)).caller;
   }
 
   async #charge(caller: Caller, events: number, options: ForwardOptions): Promise<void> {

@@ -46,7 +46,7 @@ function utf8(bytes: Buffer): string {
   }
 }
 
-// Events rather than for-await: leaving a for-await loop early destroys the socket before the 413 can be sent.
+// Events rather than for-await: leaving a for-await loop early would destroy the request, and its connection with it.
 function readBytes(req: HttpRequest, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -55,7 +55,7 @@ function readBytes(req: HttpRequest, maxBytes: number): Promise<Buffer> {
       size += chunk.length;
       chunks.push(chunk);
       if (size <= maxBytes) return;
-      // Stop reading at once; the connection is closed after the answer, so the rest is never read.
+      // Stop keeping it: what is still to come is thrown away after the answer (see unread-bodies.ts).
       req.off("data", onData);
       req.pause();
       reject(bodyTooLarge(maxBytes));

@@ -64,8 +64,8 @@ async function serve(
     key: keyFromHeaders(header),
     clientAddress: options.addressOf(req.socket.remoteAddress, header(FORWARDED_FOR_HEADER)),
   };
-  // The key before the body: a stranger's body is never read, and a batch of malformed events reaches no backend.
-  const forwarding = { ...credentials, caller: await options.forwarder.admit(route.method, credentials), onQuota };
+  // The key before the body: a stranger's body is never parsed, and a batch of malformed events reaches no backend.
+  const forwarding = { ...credentials, admitted: await options.forwarder.admit(route.method, credentials), onQuota };
   const isBatch = route.method === IngestService.method.publishEvents;
   const body = route.body ? await readJsonBody(req, isBatch ? options.maxBatchBodyBytes : options.maxBodyBytes) : undefined;
   if (isBatch) {

@@ -11,7 +11,7 @@ type Response = Parameters<HttpHandler>[1];
  * a limit (the largest, a 5 MiB batch) on a slow link, so that it reads its answer; bounded, so that nobody can keep
  * a connection busy for ever.
  */
-export const lingerLimits = { bytes: 64 * 1024 * 1024, ms: 10_000 };
+export const lingerLimits = { bytes: 16 * 1024 * 1024, ms: 10_000 };
 
 /**
  * Makes sure a client still sending its body reads the early answer it was given. Closing at once, as answering with

@@ -32,8 +32,9 @@ test.before(async (t) => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "early-answers-"));
   const bodyFile = path.join(dir, "body.json");
   await fs.writeFile(bodyFile, oversized);
-  // A core kept busy, as on a loaded machine, where a client is slower to read what arrives.
-  const load = spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" });
+  // A core kept busy, as on a loaded machine, where a client is slower to read what arrives; for ten minutes at
+  // most, should this process die before it can stop it.
+  const load = spawn(process.execPath, ["-e", "const end = Date.now() + 600000; while (Date.now() < end) {}"], { stdio: "ignore" });
   t.context = { stack, key, bodyFile, load };
 });
 test.after.always(async (t) => {

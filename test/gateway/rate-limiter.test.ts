@@ -42,9 +42,11 @@ async function granted(takes: { replica: RateLimiter; cost: number }[], orgId: s
 test("rate limiter - three replicas taking at once never grant more than the bucket holds", async (t) => {
   const orgId = uuidv7();
   const takes = Array.from({ length: 300 }, (_, i) => ({ replica: replicas[i % 3]!, cost: 1 + (i % 4) }));
+  const started = performance.now();
   const total = await granted(takes, orgId, 600);
-  // 600 a minute refill 10 a second: the test's second or so adds a few.
-  t.true(total <= 600 + 30, `${total} granted`);
+  // 600 a minute refill one every 100 ms while the takes go on, however long a loaded machine makes them.
+  const refilled = Math.ceil((performance.now() - started) / 100);
+  t.true(total <= 600 + refilled, `${total} granted, ${refilled} refilled`);
   t.true(total >= 590, `${total} granted: the bucket was used up`);
 });
 

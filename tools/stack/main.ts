@@ -54,9 +54,7 @@ try {
     detached: true,
   });
   cleanups.push(pg.stop);
-  const database = await prepareDatabase(pg.url).catch((error: Error) => {
-    throw new LaunchError(`cannot create the database ${redact(pg.url)}: ${error.message}`, "set DATABASE_URL to a database you may use");
-  });
+  const database = await prepareDatabase(pg.url);
   say(`postgres (${pg.source}): ${redact(pg.url)}`);
 
   const nats = await resolveNats({
@@ -94,7 +92,14 @@ try {
 
 /** Creates the stack's database when missing, and tells which it is and whether it held orgs already. */
 async function prepareDatabase(url: string): Promise<DatabaseInUse> {
-  const created = await ensureDatabase(url);
+  const created = await ensureDatabase(url).catch((error: Error) => {
+    throw new LaunchError(`cannot create the database ${redact(url)}: ${error.message}`, "set DATABASE_URL to a database you may use");
+  });
+  const orgs = created
+    ? 0
+    : await countOrgs(url).catch((error: Error) => {
+        throw new LaunchError(`cannot read the database ${redact(url)}: ${error.message}`, "set DATABASE_URL to a database you may use");
+      });
   const parsed = new URL(url);
-  return { name: decodeURIComponent(parsed.pathname.slice(1)), server: parsed.host, orgs: created ? 0 : await countOrgs(url) };
+  return { name: decodeURIComponent(parsed.pathname.slice(1)), server: parsed.host, orgs };
 }
