@@ -19,7 +19,8 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-export async function startBenchStack(): Promise<BenchStack> {
+/** `root`: another checkout, built, whose services run instead of this one's (see compare.ts). */
+export async function startBenchStack(root?: string): Promise<BenchStack> {
   const undo: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const step of undo.reverse()) await step().catch((error: Error) => console.error(`bench stack: ${error.message}`));
@@ -45,6 +46,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       adminToken,
       signingSecretsKey,
       runtime: "compiled",
+      root,
       supervisor: { restart: false, onEvent },
     });
     undo.push(() => supervisor.stopAll());

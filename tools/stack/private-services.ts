@@ -15,6 +15,8 @@ export interface PrivateServicesOptions {
   runtime: ServiceRuntime;
   /** Scripts run instead of the services' own entry points. */
   entries?: Partial<Record<ServiceName, string>>;
+  /** Another checkout whose built services run instead of this one's. */
+  root?: string;
   supervisor: SupervisorOptions;
 }
 
@@ -36,7 +38,8 @@ export async function startPrivateServices(options: PrivateServicesOptions): Pro
     const settings = { ports, adminPorts, urls, host: "127.0.0.1", databaseUrl, natsUrl, adminToken, signingSecretsKey, logLevel };
     const env = { ...serviceEnvironment(settings), ...options.env };
     const supervisor = new Supervisor(options.supervisor);
-    for (const name of SERVICE_NAMES) supervisor.add(serviceSpec(name, env, adminPorts[name], options.runtime, options.entries?.[name]));
+    for (const name of SERVICE_NAMES)
+      supervisor.add(serviceSpec(name, env, adminPorts[name], options.runtime, { entry: options.entries?.[name], root: options.root }));
     try {
       await supervisor.startAll();
       return { supervisor, urls, adminUrls: localUrls(adminPorts) };

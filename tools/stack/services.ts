@@ -68,17 +68,24 @@ export function serviceEnvironment(settings: StackSettings, inherited: NodeJS.Pr
   return env;
 }
 
+/** Where a service runs from, when not from this checkout as it is. */
+export interface ServiceSource {
+  /** A script run instead of the service's entry point, for tests that stand a stub in for a service. */
+  entry?: string;
+  /** Another checkout whose services run, built (the bench's comparison with another commit). */
+  root?: string;
+}
+
 /**
  * How the supervisor runs a service: this Node, from the repository root, through the entry point the image uses
- * (run.js <name>), healthy when /healthz on its admin port answers. `entry` replaces it, for tests that stand a stub in
- * for a service.
+ * (run.js <name>), healthy when /healthz on its admin port answers.
  */
 export function serviceSpec(
   name: ServiceName,
   env: NodeJS.ProcessEnv,
   adminPort: number,
   runtime: ServiceRuntime,
-  entry?: string,
+  { entry, root = REPO_ROOT }: ServiceSource = {},
 ): ChildSpec {
   const script = entry
     ? [entry]
@@ -86,5 +93,5 @@ export function serviceSpec(
       ? [path.join("dist", "services", "run.js"), name]
       : [path.join("services", "run.ts"), name];
   const args = runtime === "compiled" ? script : ["--import", "tsx", ...script];
-  return { name, command: process.execPath, args, cwd: REPO_ROOT, env, healthUrl: `http://127.0.0.1:${adminPort}/healthz` };
+  return { name, command: process.execPath, args, cwd: root, env, healthUrl: `http://127.0.0.1:${adminPort}/healthz` };
 }

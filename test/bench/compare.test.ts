@@ -1,0 +1,35 @@
+// `npm run bench -- --compare <ref>` in smoke mode: another commit is built beside this one, both are measured, and nothing is left behind.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import test from "ava";
+import { compare } from "../../bench/compare.js";
+import { planFor } from "../../bench/plan.js";
+import { REPO_ROOT } from "../../tools/stack/services.js";
+
+const run = promisify(execFile);
+
+test("bench compare - an unknown section is refused before anything is built", async (t) => {
+  await t.throwsAsync(
+    compare("HEAD", ["nope"], 1, planFor(true), () => {}),
+    { message: /unknown sections nope: choose from ingest, delivery/ },
+  );
+});
+
+test("bench compare - both builds get a figure for every section, and the worktree is removed", async (t) => {
+  t.timeout(8 * 60_000);
+  const worktrees = async () => (await run("git", ["worktree", "list"], { cwd: REPO_ROOT })).stdout;
+  const before = await worktrees();
+  // dist/ is built by npm test; the other commit is built by the comparison itself.
+  const { stdout } = await run(
+    process.execPath,
+    ["--import", "tsx", "bench/main.ts", "--smoke", "--compare", "HEAD", "--sections", "ingest,delivery", "--rounds", "1"],
+    { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 },
+  );
+  const rows = stdout.split("\n").filter((line) => /^\| (ingest|delivery):/.test(line));
+  t.true(rows.length >= 6, stdout);
+  t.deepEqual(
+    rows.filter((row) => row.includes("n/a") && !row.includes("undelivered")),
+    [],
+  );
+  t.is(await worktrees(), before);
+});
