@@ -22,8 +22,9 @@ interface Stored {
 }
 
 // Replicas leasing for one org at once: one writes, the others read again after a random pause that grows with
-// each try, so that they stop colliding. More than this many tries is a fault.
-const maxAttempts = 12;
+// each try, so that they stop colliding. Tries go on for this long, not for a number of tries: on a loaded machine
+// every round trip is slower, more of them collide, and twelve tries were seen to run out under a test's load.
+const leaseTimeoutMs = 2_000;
 const pauseMs = (attempt: number) => Math.random() * 2 ** Math.min(attempt, 6);
 // The JetStream error of a write whose expected revision is no longer the key's.
 const wrongLastSequence = 10071;
@@ -36,7 +37,8 @@ export class SharedBuckets {
    * Tokens are taken for good: what a replica leases and does not use is lost to the org, never granted twice.
    */
   async lease(orgId: string, policy: Policy, need: number, want: number): Promise<Lease> {
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const deadline = Date.now() + leaseTimeoutMs;
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
       const entry = await this.kv.get(orgId);
       const now = Date.now();
       const stored = entry?.operation === "PUT" ? entry.json<Stored>() : undefined;
