@@ -1,6 +1,6 @@
 // `npm run bench -- --compare <ref>`: chosen sections against this checkout and another commit, in alternating rounds.
 import { cpuPerAnswer } from "./cpu.js";
-import { difference } from "./noise.js";
+import { difference, spread } from "./noise.js";
 import type { Plan } from "./plan.js";
 import { measureDelivery } from "./sections/delivery.js";
 import { post } from "./sections/ingest.js";
@@ -22,12 +22,15 @@ const sections: Record<string, (plan: Plan, stack: BenchStack) => Promise<Figure
     };
   },
   async delivery(plan, stack) {
-    const figures = await measureDelivery(plan, target(stack), () => {});
-    return {
-      "delivery: p50 ms at 500/s": figures.p50,
-      "delivery: p95 ms at 500/s": figures.p95,
-      "delivery: undelivered": figures.accepted - figures.delivered,
-    };
+    const { steps, capacity } = await measureDelivery(plan, target(stack), stack.pids.delivery, () => {});
+    const figures: Figures = { "delivery: capacity events/s": capacity };
+    for (const step of steps) {
+      figures[`delivery: p95 ms at ${step.rate}/s`] = step.p95;
+      figures[`delivery: undelivered at ${step.rate}/s`] = step.accepted - step.delivered;
+      figures[`delivery: delivery CPU µs/event at ${step.rate}/s`] = step.deliveryCpuUs;
+      figures[`delivery: Postgres CPU µs/event at ${step.rate}/s`] = step.postgresCpuUs;
+    }
+    return figures;
   },
 };
 
@@ -80,8 +83,16 @@ export function comparisonTable(baseCommit: string, rounds: number, samples: Rec
     "| figure | base | head | change | verdict |",
     "| --- | --- | --- | --- | --- |",
   ];
-  for (const figure of Object.keys(samples.head)) {
-    const d = difference(samples.base[figure] ?? [], samples.head[figure]!);
+  for (const figure of new Set([...Object.keys(samples.base), ...Object.keys(samples.head)])) {
+    const [base, head] = [samples.base[figure] ?? [], samples.head[figure] ?? []];
+    // A rate one build never climbed to: nothing to set beside it.
+    if (base.length === 0 || head.length === 0) {
+      lines.push(
+        `| ${figure} | ${base.length ? range(spread(base)) : "not reached"} | ${head.length ? range(spread(head)) : "not reached"} | n/a | one build only |`,
+      );
+      continue;
+    }
+    const d = difference(base, head);
     const change = Number.isFinite(d.change) ? `${d.change >= 0 ? "+" : ""}${(d.change * 100).toFixed(1)}%` : "n/a";
     const verdict = d.withinNoise ? "within the noise" : "outside the noise";
     lines.push(`| ${figure} | ${range(d.base)} | ${range(d.head)} | ${change} | ${verdict} |`);

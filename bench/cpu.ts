@@ -7,7 +7,7 @@ export type CpuByProcess = Record<string, number | undefined>;
 const ticksPerSecond = 100;
 
 /** CPU seconds (user and system) the process has used; undefined when it is gone or the system has no /proc. */
-async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
+export async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
   if (pid === undefined) return undefined;
   try {
     const stat = await readFile(`/proc/${pid}/stat`, "utf8");

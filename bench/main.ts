@@ -82,7 +82,7 @@ async function measureEverything() {
     const alternativeTarget = { url: alternative.url, key: alternativeKey };
     const processes = { stack: stack.pids, alternative: alternative.pid };
     const ingest = await measureIngest(plan, stackTarget, alternativeTarget, processes, (what) => progress.step(what));
-    const delivery = await measureDelivery(plan, stackTarget, (what) => progress.step(what));
+    const delivery = await measureDelivery(plan, stackTarget, stack.pids.delivery, (what) => progress.step(what));
     const memoryUnderLoad = await memory.stop();
     const inbox = await measureInbox(
       plan,
@@ -100,7 +100,7 @@ async function measureEverything() {
     await writeFile(path.join(outDir, "latest.md"), markdown(report));
     await writeFile(path.join(outDir, "latest.svg"), chart(throughputBars(measurements), latencyBars(measurements)));
     console.log(consoleTable(report));
-    for (const story of delivery.undelivered) console.log(`undelivered ${story}`);
+    for (const story of delivery.steps.flatMap((s) => s.undelivered)) console.log(`undelivered ${story}`);
     console.log(`\nwritten to ${outDir}`);
   } catch (error) {
     progress.done();
