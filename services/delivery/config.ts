@@ -1,6 +1,6 @@
 // The delivery service's settings, read once at start.
 import { base64Key, cidrList, common, database, integer, jetStream, keyChecks, listenPorts, loadConfig, peers } from "../shared/config.js";
-import { retrySchedule } from "./retry-policy.js";
+import { retrySchedule } from "./webhook/retry-policy.js";
 
 export function loadDeliveryConfig(env: Record<string, string | undefined> = process.env) {
   return loadConfig(

@@ -3,10 +3,11 @@ import { randomBytes } from "node:crypto";
 import test from "ava";
 import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
-import { createDeliveryStore, type TakenDelivery } from "../../services/delivery/delivery-store.js";
-import { SecretBox, UnreadableSecret } from "../../services/delivery/secret-box.js";
-import { createSubscriptionStore } from "../../services/delivery/subscription-store.js";
-import type { AttemptOutcome } from "../../services/delivery/webhook.js";
+import type { TakenDelivery } from "../../services/delivery/deliveries.js";
+import { createDeliveryStore } from "../../services/delivery/delivery-store.js";
+import { SecretBox, UnreadableSecret } from "../../services/delivery/subscriptions/secret-box.js";
+import { createSubscriptionStore } from "../../services/delivery/subscriptions/store.js";
+import type { AttemptOutcome } from "../../services/delivery/webhook/post.js";
 import { connectDatabase, migrate, type Sql } from "../../services/shared/database.js";
 import { createDatabase } from "../helpers/throwaway.js";
 

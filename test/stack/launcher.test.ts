@@ -5,7 +5,7 @@ import net from "node:net";
 import { promisify } from "node:util";
 import test from "ava";
 import postgres from "postgres";
-import { SecretBox } from "../../services/delivery/secret-box.js";
+import { SecretBox } from "../../services/delivery/subscriptions/secret-box.js";
 import { startNatsServer } from "../../tools/stack/nats.js";
 import { freePorts } from "../../tools/stack/ports.js";
 import { REPO_ROOT, SERVICE_NAMES } from "../../tools/stack/services.js";

@@ -9,18 +9,19 @@ import {
   DeliveryState,
   type ListSubscriptionDeliveriesRequest,
   type UpdateSubscriptionRequest,
-} from "../../gen/triggers/v1/delivery_pb.js";
-import type { RecordAudit } from "../shared/audit.js";
-import { callerOf } from "../shared/authenticate.js";
-import { decodeCursor, encodeCursor } from "../shared/cursor.js";
-import { InvalidField, NotFound } from "../shared/domain-errors.js";
-import { requireUuid } from "../shared/ids.js";
-import type { AddressGuard } from "./address-guard.js";
-import type { DeliveryStore, DeliveryState as StoredState } from "./delivery-store.js";
-import { newSigningSecret } from "./signing.js";
-import type { SubscriptionCache } from "./subscription-cache.js";
-import type { SubscriptionChanges, SubscriptionRow, SubscriptionStore } from "./subscription-store.js";
-import { description, eventTypes, webhookUrl } from "./subscriptions.js";
+} from "../../../gen/triggers/v1/delivery_pb.js";
+import type { RecordAudit } from "../../shared/audit.js";
+import { callerOf } from "../../shared/authenticate.js";
+import { decodeCursor, encodeCursor } from "../../shared/cursor.js";
+import { InvalidField, NotFound } from "../../shared/domain-errors.js";
+import { requireUuid } from "../../shared/ids.js";
+import type { DeliveryState as StoredState } from "../deliveries.js";
+import type { DeliveryStore } from "../delivery-store.js";
+import type { SubscriptionCache } from "../subscriptions/cache.js";
+import { description, eventTypes, webhookUrl } from "../subscriptions/rules.js";
+import type { SubscriptionChanges, SubscriptionRow, SubscriptionStore } from "../subscriptions/store.js";
+import type { AddressGuard } from "../webhook/address-guard.js";
+import { newSigningSecret } from "../webhook/signing.js";
 import { attemptView, deliveryStates, deliveryView, subscriptionView } from "./views.js";
 
 // After a rotation, the old secret signs beside the new one this long: receivers switch over without losing any.

@@ -11,9 +11,9 @@ import {
   type Subscription,
   SubscriptionSchema,
   SubscriptionState,
-} from "../../gen/triggers/v1/delivery_pb.js";
-import type { AttemptRow, DeliveryRow, DeliveryWithAttempts } from "./delivery-store.js";
-import type { SubscriptionRow } from "./subscription-store.js";
+} from "../../../gen/triggers/v1/delivery_pb.js";
+import type { AttemptRow, DeliveryRow, DeliveryWithAttempts } from "../deliveries.js";
+import type { SubscriptionRow } from "../subscriptions/store.js";
 
 const subscriptionStates = {
   active: SubscriptionState.ACTIVE,

@@ -1,11 +1,11 @@
 // Writes the deliveries that will not be tried again on their own to the dead-letter stream.
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { JetStreamClient } from "nats";
-import { DeadLetterSchema } from "../../gen/triggers/v1/delivery_pb.js";
-import { deadLetterSubject } from "../shared/streams.js";
-import type { DeliveryRow } from "./delivery-store.js";
-import type { FailureReason } from "./retry-policy.js";
-import { deliveryView } from "./views.js";
+import { DeadLetterSchema } from "../../../gen/triggers/v1/delivery_pb.js";
+import { deadLetterSubject } from "../../shared/streams.js";
+import { deliveryView } from "../api/views.js";
+import type { DeliveryRow } from "../deliveries.js";
+import type { FailureReason } from "../webhook/retry-policy.js";
 
 export const failureReasons: Record<FailureReason, string> = {
   exhausted: "every attempt failed",

@@ -4,11 +4,11 @@ import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import type { JetStreamClient } from "nats";
 import { v7 as uuidv7 } from "uuid";
-import { EventSchema } from "../../gen/triggers/v1/event_pb.js";
-import { encodePublishedEvents } from "../shared/published-events.js";
-import { eventSubject } from "../shared/streams.js";
-import type { DeliveryRow } from "./delivery-store.js";
-import type { SubscriptionRow } from "./subscription-store.js";
+import { EventSchema } from "../../../gen/triggers/v1/event_pb.js";
+import { encodePublishedEvents } from "../../shared/published-events.js";
+import { eventSubject } from "../../shared/streams.js";
+import type { DeliveryRow } from "../deliveries.js";
+import type { SubscriptionRow } from "../subscriptions/store.js";
 
 export const deliveryExhausted = "triggers.delivery.exhausted";
 export const subscriptionDisabled = "triggers.subscription.disabled";

@@ -2,9 +2,9 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { JetStreamClient } from "nats";
-import { DeliveryOutcomesSchema, EventDeliveryStatus } from "../../gen/triggers/v1/event_pb.js";
-import { deliveryOutcomesSubject } from "../shared/streams.js";
-import type { EventOutcomeRow } from "./delivery-store.js";
+import { DeliveryOutcomesSchema, EventDeliveryStatus } from "../../../gen/triggers/v1/event_pb.js";
+import { deliveryOutcomesSubject } from "../../shared/streams.js";
+import type { EventOutcomeRow } from "../deliveries.js";
 
 const statuses = { delivered: EventDeliveryStatus.DELIVERED, failed: EventDeliveryStatus.FAILED } as const;
 

@@ -1,9 +1,9 @@
 // Reads the events stream with the delivery consumer: each message's deliveries are stored, the message acked, then sent.
 import type { JetStreamClient, JsMsg } from "nats";
-import { isDependencyDown } from "../shared/dependency-errors.js";
-import type { Logger } from "../shared/logger.js";
-import { decodePublishedEvents } from "../shared/published-events.js";
-import { consumers, eventsStream, orgOfEventSubject } from "../shared/streams.js";
+import { isDependencyDown } from "../../shared/dependency-errors.js";
+import type { Logger } from "../../shared/logger.js";
+import { decodePublishedEvents } from "../../shared/published-events.js";
+import { consumers, eventsStream, orgOfEventSubject } from "../../shared/streams.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { Limiter } from "./limiter.js";
 import type { Sender } from "./sender.js";

@@ -1,8 +1,8 @@
 // Gauges read when metrics are scraped: deliveries waiting for an attempt, and dead letters kept.
 import type { JetStreamManager } from "nats";
 import { Gauge, type Registry } from "prom-client";
-import type { Sql } from "../shared/database.js";
-import { deadLettersStream } from "../shared/streams.js";
+import type { Sql } from "../../shared/database.js";
+import { deadLettersStream } from "../../shared/streams.js";
 
 export function registerDepthGauges(registry: Registry, sql: Sql, jsm: JetStreamManager): void {
   new Gauge({

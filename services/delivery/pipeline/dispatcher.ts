@@ -1,16 +1,17 @@
 // Turns the events of a stream message into deliveries, one per matching subscription, and takes those it can send now.
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { v7 as uuidv7 } from "uuid";
-import type { PublishedEvent } from "../shared/published-events.js";
+import type { PublishedEvent } from "../../shared/published-events.js";
+import type { NewDelivery, TakenDelivery, WebhookMessage } from "../deliveries.js";
+import type { DeliveryStore } from "../delivery-store.js";
+import { isAbout } from "../notices/operational-events.js";
+import type { SubscriptionCache } from "../subscriptions/cache.js";
+import { wantsEvent } from "../subscriptions/rules.js";
+import type { SubscriptionRow } from "../subscriptions/store.js";
+import { webhookBody } from "../webhook/post.js";
+import { signingSecrets } from "../webhook/signing.js";
 import { Batcher } from "./batcher.js";
-import type { DeliveryStore, NewDelivery, TakenDelivery, WebhookMessage } from "./delivery-store.js";
 import type { Lanes } from "./lanes.js";
-import { isAbout } from "./operational-events.js";
-import { signingSecrets } from "./signing.js";
-import type { SubscriptionCache } from "./subscription-cache.js";
-import type { SubscriptionRow } from "./subscription-store.js";
-import { wantsEvent } from "./subscriptions.js";
-import { webhookBody } from "./webhook.js";
 
 // A worker keeps at most this many rounds of a subscription's lane queued; the rest it leaves due for any worker.
 const queuedRounds = 4;

@@ -1,15 +1,16 @@
 // Records attempts as they finish, many per statement when many finish together, and acts on what they settle.
 import type { JetStreamClient } from "nats";
 import { Counter, Histogram, type Registry } from "prom-client";
-import { isOperationalType } from "../shared/event-types.js";
-import type { Logger } from "../shared/logger.js";
+import { isOperationalType } from "../../shared/event-types.js";
+import type { Logger } from "../../shared/logger.js";
+import type { AttemptRecord, DeliveryRow, FailureCount, SubscriptionOutcomes } from "../deliveries.js";
+import type { DeliveryStore } from "../delivery-store.js";
+import { failureReasons, publishDeadLetter } from "../notices/dead-letters.js";
+import { publishDisabled, publishExhausted } from "../notices/operational-events.js";
+import { publishOutcomes } from "../notices/outcomes.js";
+import type { SubscriptionCache } from "../subscriptions/cache.js";
+import type { SubscriptionStore } from "../subscriptions/store.js";
 import { Batcher } from "./batcher.js";
-import { failureReasons, publishDeadLetter } from "./dead-letters.js";
-import type { AttemptRecord, DeliveryRow, DeliveryStore, FailureCount, SubscriptionOutcomes } from "./delivery-store.js";
-import { publishDisabled, publishExhausted } from "./operational-events.js";
-import { publishOutcomes } from "./outcomes.js";
-import type { SubscriptionCache } from "./subscription-cache.js";
-import type { SubscriptionStore } from "./subscription-store.js";
 
 // Attempts recorded by one statement, at most.
 const maxBatch = 500;

@@ -1,7 +1,8 @@
 // Takes due deliveries from Postgres for this worker to send: retries whose time came, and what another worker left.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Logger } from "../shared/logger.js";
-import type { DeliveryStore, TakenDelivery } from "./delivery-store.js";
+import type { Logger } from "../../shared/logger.js";
+import type { TakenDelivery } from "../deliveries.js";
+import type { DeliveryStore } from "../delivery-store.js";
 import type { Lanes } from "./lanes.js";
 import type { Sender } from "./sender.js";
 

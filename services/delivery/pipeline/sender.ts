@@ -1,13 +1,13 @@
 // Makes the attempts of deliveries this worker holds, each in its subscription's lane, and hands their outcomes on.
 import { v7 as uuidv7 } from "uuid";
-import type { Logger } from "../shared/logger.js";
-import { withRequestId } from "../shared/request-context.js";
-import type { AddressGuard } from "./address-guard.js";
-import type { AttemptRecord, TakenDelivery } from "./delivery-store.js";
+import type { Logger } from "../../shared/logger.js";
+import { withRequestId } from "../../shared/request-context.js";
+import type { AttemptRecord, TakenDelivery } from "../deliveries.js";
+import type { AddressGuard } from "../webhook/address-guard.js";
+import { type AttemptOutcome, postWebhook } from "../webhook/post.js";
+import { type Verdict, verdictOf } from "../webhook/retry-policy.js";
 import type { Lanes } from "./lanes.js";
 import type { Recorder } from "./recorder.js";
-import { type Verdict, verdictOf } from "./retry-policy.js";
-import { type AttemptOutcome, postWebhook } from "./webhook.js";
 
 export interface SenderOptions {
   lanes: Lanes;

@@ -1,7 +1,7 @@
 // Each org's live subscriptions, kept in memory: most events belong to orgs whose subscriptions rarely change.
 import type { NatsConnection } from "nats";
-import { subscriptionChanges, subscriptionsChangedSubject } from "../shared/streams.js";
-import type { SubscriptionRow, SubscriptionStore } from "./subscription-store.js";
+import { subscriptionChanges, subscriptionsChangedSubject } from "../../shared/streams.js";
+import type { SubscriptionRow, SubscriptionStore } from "./store.js";
 
 // Orgs whose subscriptions are kept; the least recently used go first. An entry is a short list (often empty).
 const maxCachedOrgs = 10_000;

@@ -1,6 +1,6 @@
 // What a subscription may hold, and which events it gets: the rules its URL, its event types and its description follow.
-import { InvalidField, TooLarge } from "../shared/domain-errors.js";
-import { eventTypeRule, isEventType, isOperationalType } from "../shared/event-types.js";
+import { InvalidField, TooLarge } from "../../shared/domain-errors.js";
+import { eventTypeRule, isEventType, isOperationalType } from "../../shared/event-types.js";
 
 const maxUrlLength = 2048;
 const maxEventTypes = 100;

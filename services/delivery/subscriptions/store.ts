@@ -1,5 +1,5 @@
 // The delivery service's subscriptions in Postgres: what an org asks for, and the state deliveries leave them in.
-import type { BeforeCommit, Sql, Transaction } from "../shared/database.js";
+import type { BeforeCommit, Sql, Transaction } from "../../shared/database.js";
 import { isSealed, type SecretBox, sealedPrefix } from "./secret-box.js";
 
 export type SubscriptionState = "active" | "paused" | "disabled";

@@ -1,8 +1,8 @@
 // Keeps webhooks from reaching inside our own network (SSRF): the addresses a webhook may not resolve to.
 import dns, { type LookupAddress } from "node:dns";
 import { isIP } from "node:net";
-import { InvalidField } from "../shared/domain-errors.js";
-import { inNetworks, networks } from "../shared/networks.js";
+import { InvalidField } from "../../shared/domain-errors.js";
+import { inNetworks, networks } from "../../shared/networks.js";
 
 // Loopback, private, shared, link-local (cloud metadata at 169.254.169.254 and fd00:ec2::254), multicast and reserved.
 const privateNetworks = networks([

@@ -2,8 +2,8 @@
 import http from "node:http";
 import https from "node:https";
 import { create, type JsonObject, toJson } from "@bufbuild/protobuf";
-import { type Event, EventSchema } from "../../gen/triggers/v1/event_pb.js";
-import { apiJson } from "../shared/json.js";
+import { type Event, EventSchema } from "../../../gen/triggers/v1/event_pb.js";
+import { apiJson } from "../../shared/json.js";
 import { type AddressGuard, ForbiddenAddress } from "./address-guard.js";
 import { signatureHeader } from "./signing.js";
 

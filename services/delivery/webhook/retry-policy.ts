@@ -1,6 +1,6 @@
 // What an attempt's outcome means for its delivery: done, tried again after a wait from the schedule, or given up.
-import { ConfigError, type Setting } from "../shared/config.js";
-import type { AttemptOutcome } from "./webhook.js";
+import { ConfigError, type Setting } from "../../shared/config.js";
+import type { AttemptOutcome } from "./post.js";
 
 const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const duration = /^(\d+)(ms|s|m|h|d)$/;

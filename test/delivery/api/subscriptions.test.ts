@@ -2,13 +2,13 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import test from "ava";
 import { v7 as uuidv7 } from "uuid";
-import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
-import { ErrorInfoSchema } from "../../gen/triggers/v1/event_pb.js";
-import { request } from "../helpers/api-client.js";
-import { eventually } from "../helpers/eventually.js";
-import { startReceiver } from "../helpers/receiver.js";
-import { newKey } from "../helpers/routes.js";
-import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "./helpers.js";
+import { DeliveryService } from "../../../gen/triggers/v1/delivery_pb.js";
+import { ErrorInfoSchema } from "../../../gen/triggers/v1/event_pb.js";
+import { request } from "../../helpers/api-client.js";
+import { eventually } from "../../helpers/eventually.js";
+import { startReceiver } from "../../helpers/receiver.js";
+import { newKey } from "../../helpers/routes.js";
+import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "../helpers.js";
 
 let stack: DeliveryStack;
 

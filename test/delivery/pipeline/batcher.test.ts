@@ -1,6 +1,6 @@
 // Group writes: what arrives while one write runs goes into the next, each item gets its own batch's result or error.
 import test from "ava";
-import { Batcher } from "../../services/delivery/batcher.js";
+import { Batcher } from "../../../services/delivery/pipeline/batcher.js";
 
 test("batcher - items added during a write wait for the next one, which takes them all, up to the limit", async (t) => {
   const writes: number[][] = [];

@@ -4,13 +4,13 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import test from "ava";
 import { Webhook } from "standardwebhooks";
 import { v7 as uuidv7 } from "uuid";
-import { DeadLetterSchema, DeliveryState } from "../../gen/triggers/v1/delivery_pb.js";
-import { USER_AGENT } from "../../services/delivery/webhook.js";
-import { consumers, deadLetterSubject, deadLettersStream, eventSubject, eventsStream } from "../../services/shared/streams.js";
-import { request } from "../helpers/api-client.js";
-import { eventually } from "../helpers/eventually.js";
-import { type ReceivedRequest, startReceiver } from "../helpers/receiver.js";
-import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "./helpers.js";
+import { DeadLetterSchema, DeliveryState } from "../../../gen/triggers/v1/delivery_pb.js";
+import { USER_AGENT } from "../../../services/delivery/webhook/post.js";
+import { consumers, deadLetterSubject, deadLettersStream, eventSubject, eventsStream } from "../../../services/shared/streams.js";
+import { request } from "../../helpers/api-client.js";
+import { eventually } from "../../helpers/eventually.js";
+import { type ReceivedRequest, startReceiver } from "../../helpers/receiver.js";
+import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "../helpers.js";
 
 // Waits between attempts, as the stack is told: three attempts in all.
 const schedule = [200, 400];

@@ -1,6 +1,6 @@
 // Fairness: attempts run at most so many per subscription and in total, and a full lane takes no slot from the others.
 import test from "ava";
-import { Lanes } from "../../services/delivery/lanes.js";
+import { Lanes } from "../../../services/delivery/pipeline/lanes.js";
 
 function held() {
   const releases: (() => void)[] = [];

@@ -1,11 +1,11 @@
 // Stopping and restarting the delivery service: deliveries in flight finish, and none is repeated afterwards.
 import test from "ava";
 import { v7 as uuidv7 } from "uuid";
-import { consumers, eventsStream } from "../../services/shared/streams.js";
-import { request } from "../helpers/api-client.js";
-import { eventually } from "../helpers/eventually.js";
-import { startReceiver } from "../helpers/receiver.js";
-import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "./helpers.js";
+import { consumers, eventsStream } from "../../../services/shared/streams.js";
+import { request } from "../../helpers/api-client.js";
+import { eventually } from "../../helpers/eventually.js";
+import { startReceiver } from "../../helpers/receiver.js";
+import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "../helpers.js";
 
 let stack: DeliveryStack;
 

@@ -1,9 +1,9 @@
 // Two delivery replicas: a subscription changed through one is in force at once on the other, whatever it had cached.
 import test from "ava";
-import { request } from "../helpers/api-client.js";
-import { eventually } from "../helpers/eventually.js";
-import { startReceiver } from "../helpers/receiver.js";
-import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "./helpers.js";
+import { request } from "../../helpers/api-client.js";
+import { eventually } from "../../helpers/eventually.js";
+import { startReceiver } from "../../helpers/receiver.js";
+import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "../helpers.js";
 
 let stack: DeliveryStack;
 

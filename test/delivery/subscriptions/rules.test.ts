@@ -1,7 +1,7 @@
 // What a subscription may hold and which events it wants: its URL, its types and patterns, every type when it names none, nothing from before it existed.
 import test from "ava";
-import { description, eventTypes, wantsEvent, webhookUrl } from "../../services/delivery/subscriptions.js";
-import { InvalidField, TooLarge } from "../../services/shared/domain-errors.js";
+import { description, eventTypes, wantsEvent, webhookUrl } from "../../../services/delivery/subscriptions/rules.js";
+import { InvalidField, TooLarge } from "../../../services/shared/domain-errors.js";
 
 const createdAt = new Date("2026-01-01T00:00:00Z");
 const later = new Date("2026-01-01T00:00:01Z");

@@ -2,7 +2,7 @@
 // plain ones, from before sealing, read as they are.
 import { randomBytes } from "node:crypto";
 import test from "ava";
-import { isSealed, SecretBox, sealedPrefix, UnreadableSecret } from "../../services/delivery/secret-box.js";
+import { isSealed, SecretBox, sealedPrefix, UnreadableSecret } from "../../../services/delivery/subscriptions/secret-box.js";
 
 const secret = `whsec_${randomBytes(32).toString("base64")}`;
 

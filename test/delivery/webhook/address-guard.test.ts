@@ -1,7 +1,7 @@
 // The SSRF guard at subscription time: addresses inside our network are refused unless allowed, names by what they resolve to.
 import test from "ava";
-import { AddressGuard } from "../../services/delivery/address-guard.js";
-import { InvalidField } from "../../services/shared/domain-errors.js";
+import { AddressGuard } from "../../../services/delivery/webhook/address-guard.js";
+import { InvalidField } from "../../../services/shared/domain-errors.js";
 
 const guard = new AddressGuard([]);
 

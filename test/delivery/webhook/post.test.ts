@@ -2,9 +2,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import test from "ava";
-import { AddressGuard } from "../../services/delivery/address-guard.js";
-import { newSigningSecret } from "../../services/delivery/signing.js";
-import { postWebhook, retryAfterMs } from "../../services/delivery/webhook.js";
+import { AddressGuard } from "../../../services/delivery/webhook/address-guard.js";
+import { postWebhook, retryAfterMs } from "../../../services/delivery/webhook/post.js";
+import { newSigningSecret } from "../../../services/delivery/webhook/signing.js";
 
 const loopbackAllowed = new AddressGuard(["127.0.0.0/8"]);
 const secrets = [newSigningSecret()];

@@ -1,7 +1,7 @@
 // What an attempt's outcome means for its delivery: success, a retry after its wait (never earlier), or the end.
 import test from "ava";
-import { verdictOf } from "../../services/delivery/retry-policy.js";
-import type { AttemptOutcome } from "../../services/delivery/webhook.js";
+import type { AttemptOutcome } from "../../../services/delivery/webhook/post.js";
+import { verdictOf } from "../../../services/delivery/webhook/retry-policy.js";
 
 const schedule = [5_000, 300_000];
 const answered = (responseStatus: number, extra: Partial<AttemptOutcome> = {}): AttemptOutcome => ({

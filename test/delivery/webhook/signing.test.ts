@@ -1,7 +1,7 @@
 // Signing secrets and signatures, checked by the standardwebhooks library: an implementation that is not ours.
 import test from "ava";
 import { Webhook } from "standardwebhooks";
-import { newSigningSecret, signatureHeader } from "../../services/delivery/signing.js";
+import { newSigningSecret, signatureHeader } from "../../../services/delivery/webhook/signing.js";
 
 const webhookId = "01a231b9-dbc5-756e-b556-54ea6f901e2f";
 const body = '{"id":"01a231b9-dbc5-756e-b556-54ea6f901e2f","type":"order.created","data":{"total":12}}';
