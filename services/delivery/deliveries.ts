@@ -67,12 +67,18 @@ export interface DeliveryWithAttempts extends DeliveryRow {
   attempts: AttemptRow[];
 }
 
-/** A delivery a worker has taken, with all its attempt needs. */
+/** A delivery a worker holds, with all its attempt needs. */
 export interface TakenDelivery {
   id: string;
   orgId: string;
   eventId: string;
+  eventType: string;
   subscriptionId: string;
+  /**
+   * False for a first attempt sent straight from the stream: no row of it exists yet, and its row is written with
+   * the attempt's outcome, while the stream message waits unacknowledged.
+   */
+  stored: boolean;
   /** Attempts made before this one. */
   attemptCount: number;
   url: string;

@@ -68,7 +68,7 @@ export function createDeliveryStore(sql: Sql, box: SecretBox) {
      * of the busy ones, and holds them for leaseMs: a worker that dies lets them fall due again.
      */
     async takeDue(limit: number, perSubscription: number, busy: string[], leaseMs: number): Promise<TakenDelivery[]> {
-      const rows = await sql<(Omit<TakenDelivery, "secrets"> & SigningSecrets)[]>`
+      const rows = await sql<(Omit<TakenDelivery, "secrets" | "stored"> & SigningSecrets)[]>`
         with candidates as (
           select d.id, d.subscription_id, d.next_attempt_at from delivery.deliveries d
           join delivery.subscriptions s on s.id = d.subscription_id and s.state = 'active' and s.deleted_at is null
@@ -82,11 +82,12 @@ export function createDeliveryStore(sql: Sql, box: SecretBox) {
         from due, delivery.messages m, delivery.subscriptions s
         where d.id = due.id and due.n <= ${perSubscription} and d.state = 'pending' and d.next_attempt_at <= now()
           and m.event_id = d.event_id and s.id = d.subscription_id
-        returning d.id, d.org_id as "orgId", d.event_id as "eventId", d.subscription_id as "subscriptionId",
+        returning d.id, d.org_id as "orgId", d.event_id as "eventId", d.event_type as "eventType", d.subscription_id as "subscriptionId",
                   d.attempt_count as "attemptCount", d.created_at as "createdAt", s.url, m.body, m.request_id as "requestId",
                   s.secret, s.previous_secret, s.previous_secret_until`;
       return rows.slice(0, limit).map(({ secret, previous_secret, previous_secret_until, ...rest }) => ({
         ...rest,
+        stored: true,
         secrets: signingSecrets({
           secret: box.open(rest.subscriptionId, secret),
           previous_secret: previous_secret && box.open(rest.subscriptionId, previous_secret),
@@ -96,27 +97,36 @@ export function createDeliveryStore(sql: Sql, box: SecretBox) {
     },
 
     /**
-     * Records attempts in one statement, as each round trip to Postgres costs more than the work: settles their
-     * deliveries as their verdicts say (an attempt whose delivery moved on meanwhile, taken over by another worker,
-     * is not recorded), counts failures in a row against their subscriptions, and tells how the events whose
+     * Records attempts in one statement, as each round trip to Postgres costs more than the work, and settles their
+     * deliveries as their verdicts say. A stored delivery is updated, unless it moved on meanwhile (taken over by
+     * another worker: the attempt is then not recorded). A first attempt sent straight from the stream writes its
+     * delivery now, with the body only when it is to be retried; one that exists already (the same event read twice)
+     * records nothing. Counts failures in a row against the subscriptions, and tells how the events whose
      * deliveries have all ended came out.
      */
     async recordAttempts(records: AttemptRecord[], bySubscription: SubscriptionOutcomes[]): Promise<RecordedAttempts> {
       const column = <T>(pick: (r: AttemptRecord) => T) => records.map(pick);
       const subscriptionColumn = <T>(pick: (o: SubscriptionOutcomes) => T) => bySubscription.map(pick);
+      const retried = (r: AttemptRecord) => !r.delivery.stored && r.verdict.state === "pending";
       const [row] = await sql<{ settled: Json<DeliveryRow>[]; outcomes: Json<EventOutcomeRow>[]; counts: FailureCount[] }[]>`
         with o as (
           select * from unnest(
-            ${column((r) => r.delivery.id)}::uuid[], ${column((r) => r.attemptId)}::uuid[],
-            ${column((r) => r.delivery.attemptCount + 1)}::int[], ${column((r) => r.verdict.state)}::text[],
+            ${column((r) => r.delivery.id)}::uuid[], ${column((r) => String(r.delivery.stored))}::text[]::bool[],
+            ${column((r) => r.delivery.orgId)}::uuid[], ${column((r) => r.delivery.eventId)}::uuid[],
+            ${column((r) => r.delivery.eventType)}::text[], ${column((r) => r.delivery.subscriptionId)}::uuid[],
+            ${column((r) => r.delivery.createdAt.toISOString())}::timestamptz[],
+            ${column((r) => (retried(r) ? r.delivery.body : null))}::text[], ${column((r) => r.delivery.requestId)}::text[],
+            ${column((r) => r.attemptId)}::uuid[], ${column((r) => r.delivery.attemptCount + 1)}::int[],
+            ${column((r) => r.verdict.state)}::text[],
             ${column((r) => (r.verdict.state === "pending" ? r.verdict.retryInMs : null))}::float8[],
             ${column((r) => r.outcome.status)}::text[], ${column((r) => r.outcome.responseStatus)}::int[],
             ${column((r) => r.outcome.error)}::text[], ${column((r) => r.outcome.responseBody)}::text[],
             ${column((r) => r.startedAt.toISOString())}::timestamptz[], ${column((r) => r.outcome.durationMs)}::int[],
             ${column((r) => r.delivery.url)}::text[])
-          as o(delivery_id, attempt_id, number, state, retry_in_ms, status, response_status, error, response_body,
-               started_at, duration_ms, url)),
-        settled as (
+          as o(delivery_id, stored, org_id, event_id, event_type, subscription_id, created_at, body, request_id,
+               attempt_id, number, state, retry_in_ms, status, response_status, error, response_body, started_at,
+               duration_ms, url)),
+        updated as (
           update delivery.deliveries d set
             state = o.state,
             attempt_count = o.number,
@@ -125,8 +135,33 @@ export function createDeliveryStore(sql: Sql, box: SecretBox) {
                                    else 'infinity' end,
             updated_at = now()
           from o, delivery.subscriptions s
-          where d.id = o.delivery_id and s.id = d.subscription_id and d.state = 'pending' and d.attempt_count = o.number - 1
+          where o.stored and d.id = o.delivery_id and s.id = d.subscription_id and d.state = 'pending'
+            and d.attempt_count = o.number - 1
           returning d.*),
+        inserted as (
+          insert into delivery.deliveries (id, org_id, event_id, event_type, subscription_id, state, attempt_count,
+                                           next_attempt_at, created_at, updated_at)
+          select o.delivery_id, o.org_id, o.event_id, o.event_type, o.subscription_id, f.state, 1,
+                 case when f.state <> 'pending' then null
+                      when s.state = 'active' and s.deleted_at is null then now() + o.retry_in_ms * interval '1 millisecond'
+                      else 'infinity' end,
+                 o.created_at, now()
+          from o join delivery.subscriptions s on s.id = o.subscription_id
+          -- An event deleted while its first attempt was in flight is not tried again.
+          cross join lateral (
+            select case when o.state = 'pending'
+                         and exists (select from delivery.cancelled_events c where c.event_id = o.event_id)
+                        then 'cancelled' else o.state end as state) f
+          where not o.stored
+          on conflict (event_id, subscription_id) do nothing
+          returning *),
+        bodies as (
+          insert into delivery.messages (event_id, org_id, body, request_id)
+          select distinct on (o.event_id) o.event_id, o.org_id, o.body, o.request_id
+          from o join inserted i on i.id = o.delivery_id
+          where i.state = 'pending'
+          on conflict (event_id) do nothing),
+        settled as (select * from updated union all select * from inserted),
         recorded as (
           insert into delivery.attempts (id, delivery_id, org_id, event_id, subscription_id, url, number, status,
                                          response_status, error, response_body, started_at, duration_ms, next_attempt_at)
@@ -137,7 +172,7 @@ export function createDeliveryStore(sql: Sql, box: SecretBox) {
           update delivery.subscriptions s set
             consecutive_failures = case when c.succeeded then c.failures else s.consecutive_failures + c.failures end
           from unnest(${subscriptionColumn((o) => o.id)}::uuid[], ${subscriptionColumn((o) => o.failuresSinceSuccess)}::int[],
-                      ${subscriptionColumn((o) => String(o.succeeded))}::bool[]) as c(id, failures, succeeded)
+                      ${subscriptionColumn((o) => String(o.succeeded))}::text[]::bool[]) as c(id, failures, succeeded)
           where s.id = c.id and (c.failures > 0 or s.consecutive_failures > 0)
           returning s.id, s.consecutive_failures),
         ended as (select distinct event_id from settled where state <> 'pending'),

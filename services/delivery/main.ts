@@ -17,6 +17,8 @@ import { auditStream, consumers, deadLettersStream, deliveryOutcomesStream, ensu
 import { deliveryRoutes } from "./api/routes.js";
 import { loadDeliveryConfig } from "./config.js";
 import { createDeliveryStore } from "./delivery-store.js";
+import { createSettledNotices } from "./notices/settled.js";
+import { createAttemptMetrics } from "./pipeline/attempt-metrics.js";
 import { startConsumer } from "./pipeline/consumer.js";
 import { registerDepthGauges } from "./pipeline/depth-gauges.js";
 import { createDispatcher } from "./pipeline/dispatcher.js";
@@ -69,12 +71,15 @@ const server = await startServer({
 const lanes = new Lanes(config.concurrency, config.concurrencyPerSubscription);
 const recorder = createRecorder({
   deliveries,
-  subscriptions,
-  cache,
-  js,
+  metrics: createAttemptMetrics(metrics.registry),
+  notices: createSettledNotices({
+    subscriptions,
+    cache,
+    js,
+    logger: logger.child({ module: "notices" }),
+    pauseAfterFailures: config.pauseAfterFailures,
+  }),
   logger: logger.child({ module: "recorder" }),
-  registry: metrics.registry,
-  pauseAfterFailures: config.pauseAfterFailures,
 });
 const sender = createSender({
   lanes,

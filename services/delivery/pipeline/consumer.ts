@@ -1,4 +1,5 @@
-// Reads the events stream with the delivery consumer: each message's deliveries are stored, the message acked, then sent.
+// Reads the events stream with the delivery consumer: each message is acked once its deliveries are stored, or, for
+// those sent straight from it, once their first attempts are recorded.
 import type { JetStreamClient, JsMsg } from "nats";
 import { isDependencyDown } from "../../shared/dependency-errors.js";
 import type { Logger } from "../../shared/logger.js";
@@ -7,6 +8,12 @@ import { consumers, eventsStream, orgOfEventSubject } from "../../shared/streams
 import type { Dispatcher } from "./dispatcher.js";
 import { Limiter } from "./limiter.js";
 import type { Sender } from "./sender.js";
+
+// A message read this soon after it was stored is fresh: its deliveries may be sent before any row of them is written.
+// An older one (a backlog after an outage) has its deliveries written first, so that a deletion made meanwhile holds.
+const freshForMs = 10_000;
+// While its first attempts run, a message is marked in progress this often, well within the consumer's ack wait.
+const workingEveryMs = 10_000;
 
 export interface ConsumerOptions {
   js: JetStreamClient;
@@ -26,6 +33,20 @@ export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
+function isFresh(msg: JsMsg): boolean {
+  return !msg.redelivered && Date.now() - msg.info.timestampNanos / 1e6 < freshForMs;
+}
+
+/** Waits for the work, telling JetStream every so often that the message is still being worked on. */
+async function whileWorking<T>(msg: JsMsg, work: Promise<T>): Promise<T> {
+  const timer = setInterval(() => msg.working(), workingEveryMs);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export async function startConsumer({
   js,
   dispatcher,
@@ -40,7 +61,7 @@ export async function startConsumer({
   const slots = new Limiter(concurrency);
   const inFlight = new Set<Promise<void>>();
 
-  async function handle(msg: JsMsg): Promise<void> {
+  async function handle(msg: JsMsg, handedOff: () => void): Promise<void> {
     // Ingest only writes well-formed messages; anything else would fail the same way on every redelivery.
     const published = decodePublishedEvents(msg.data);
     if (!published) {
@@ -48,13 +69,17 @@ export async function startConsumer({
       return msg.term();
     }
     try {
-      const taken = await dispatcher.accept(published.orgId, published.events);
-      // Stored, the deliveries no longer need the message: if we die now, their leases run out and any worker sends
-      // them. Sent before the ack, which can throw: a message that comes back again adds nothing.
-      sender.send(taken);
+      const { first, stored } = await dispatcher.accept(published.orgId, published.events, isFresh(msg));
+      // Stored deliveries no longer need the message: if we die now, their leases run out and any worker sends them.
+      sender.send(stored);
+      // The message is the only record of first attempts until they are written: it waits, and the next one is read.
+      if (first.length > 0) {
+        handedOff();
+        await whileWorking(msg, sender.sendFirst(first));
+      }
       msg.ack();
     } catch (err) {
-      // Never ack what was not stored: the events come back, and the deliveries stored before are not made twice.
+      // Never ack what was not recorded: the events come back, and the deliveries recorded before are not made twice.
       if (isDependencyDown(err)) logger.warn({ err, stream_seq: msg.seq }, "store unavailable, events retried later");
       else logger.error({ err, stream_seq: msg.seq }, "storing deliveries failed, retried later");
       msg.nak(outageBackoffMs);
@@ -73,14 +98,15 @@ export async function startConsumer({
     return true;
   }
 
-  async function take(msg: JsMsg): Promise<void> {
-    if (!(await skipUnsubscribed(msg))) await handle(msg);
+  async function take(msg: JsMsg, handedOff: () => void): Promise<void> {
+    if (!(await skipUnsubscribed(msg))) await handle(msg, handedOff);
   }
 
   const done = (async () => {
     for await (const msg of messages) {
       const release = await slots.acquire();
-      const task = take(msg)
+      // A message waiting for its first attempts gives its slot back: the lanes bound those.
+      const task = take(msg, release)
         // Acking on a connection that just closed throws; the message then simply comes back.
         .catch((err: unknown) => logger.error({ err, stream_seq: msg.seq }, "handling a message failed"))
         .finally(release);

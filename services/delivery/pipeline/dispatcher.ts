@@ -21,8 +21,8 @@ const maxMessagesPerInsert = 64;
 const leaseMarginMs = 5_000;
 
 export interface DispatcherOptions {
-  store: DeliveryStore;
-  cache: SubscriptionCache;
+  store: Pick<DeliveryStore, "addDeliveries">;
+  cache: Pick<SubscriptionCache, "forOrg">;
   lanes: Lanes;
   timeoutMs: number;
 }
@@ -51,44 +51,82 @@ export function createDispatcher({ store, cache, lanes, timeoutMs }: DispatcherO
     },
 
     /**
-     * Stores a delivery for each (event, subscription) pair, in one statement, and returns those this worker sends
-     * itself at once. The rest are due for any worker, or parked while their subscription is paused. Throws when
-     * the store fails: the message is then not acknowledged, and comes back.
+     * Plans a delivery for each (event, subscription) pair. A fresh message's deliveries that can start at once are
+     * sent straight from it, with no row written first: they come back as `first`, and the message must stay
+     * unacknowledged until their outcomes are recorded. The rest are stored in one statement: those this worker
+     * sends itself come back as `stored`, the others are due for any worker, or parked while their subscription is
+     * paused. Throws when the store fails: the message is then not acknowledged, and comes back.
      */
-    async accept(orgId: string, events: PublishedEvent[]): Promise<TakenDelivery[]> {
+    async accept(orgId: string, events: PublishedEvent[], fresh: boolean): Promise<Dispatched> {
       const subscriptions = (await cache.forOrg(orgId)).filter((sub) => sub.state !== "disabled");
       const pairs = matchingPairs(events, subscriptions);
-      if (pairs.length === 0) return [];
+      if (pairs.length === 0) return { first: [], stored: [] };
       const messages = webhookMessages(orgId, pairs);
-      const queued = new Map<string, number>();
-      const planned = pairs.map(({ published, sub }) => {
-        const ahead = lanes.load(sub.id) + (queued.get(sub.id) ?? 0);
-        const ours = sub.state === "active" && ahead < queuedRounds * lanes.perSubscription;
-        if (ours) queued.set(sub.id, (queued.get(sub.id) ?? 0) + 1);
-        else if (sub.state === "active") lanes.overflowed(sub.id);
-        const dueInMs = sub.state !== "active" ? null : ours ? leaseFor(ahead) : 0;
-        const { id: eventId, type: eventType } = published.event;
-        const delivery: NewDelivery = { id: uuidv7(), orgId, eventId, eventType, subscriptionId: sub.id, dueInMs };
-        return { delivery, sub, ours };
-      });
-      const created = await inserts.add({ messages: [...messages.values()], deliveries: planned.map(({ delivery }) => delivery) });
+      const planned = plan(pairs, orgId, fresh);
       const now = new Date();
-      return planned
-        .filter(({ delivery, ours }) => ours && created.has(delivery.id))
-        .map(({ delivery, sub }) => ({
-          id: delivery.id,
+      const taken = ({ delivery, sub }: Planned, stored: boolean): TakenDelivery => {
+        const { body, requestId } = messages.get(delivery.eventId)!;
+        const { id, eventId, eventType } = delivery;
+        const secrets = signingSecrets(sub, now);
+        return {
+          id,
           orgId,
-          eventId: delivery.eventId,
+          eventId,
+          eventType,
           subscriptionId: sub.id,
+          stored,
           attemptCount: 0,
           url: sub.url,
-          secrets: signingSecrets(sub, now),
-          body: messages.get(delivery.eventId)!.body,
-          requestId: messages.get(delivery.eventId)!.requestId,
+          secrets,
+          body,
+          requestId,
           createdAt: now,
-        }));
+        };
+      };
+      const first = planned.filter((p) => p.route === "first").map((p) => taken(p, false));
+      const toStore = planned.filter((p) => p.route !== "first");
+      if (toStore.length === 0) return { first, stored: [] };
+      const storedEvents = new Set(toStore.map(({ delivery }) => delivery.eventId));
+      const created = await inserts.add({
+        messages: [...messages.values()].filter((m) => storedEvents.has(m.eventId)),
+        deliveries: toStore.map(({ delivery }) => delivery),
+      });
+      const stored = toStore.filter((p) => p.route === "ours" && created.has(p.delivery.id)).map((p) => taken(p, true));
+      return { first, stored };
     },
   };
+
+  /**
+   * Where each pair goes: while a few rounds of its subscription's lane are queued here, straight from a fresh
+   * message, or held by this worker from an older one; past that, left due for any worker; parked while paused.
+   */
+  function plan(pairs: Pair[], orgId: string, fresh: boolean): Planned[] {
+    const queued = new Map<string, number>();
+    return pairs.map(({ published, sub }) => {
+      const ahead = lanes.load(sub.id) + (queued.get(sub.id) ?? 0);
+      const route: Route =
+        sub.state !== "active" ? "parked" : ahead >= queuedRounds * lanes.perSubscription ? "due" : fresh ? "first" : "ours";
+      if (route === "first" || route === "ours") queued.set(sub.id, (queued.get(sub.id) ?? 0) + 1);
+      if (route === "due") lanes.overflowed(sub.id);
+      const dueInMs = route === "parked" ? null : route === "ours" ? leaseFor(ahead) : 0;
+      const { id: eventId, type: eventType } = published.event;
+      return { route, sub, delivery: { id: uuidv7(), orgId, eventId, eventType, subscriptionId: sub.id, dueInMs } };
+    });
+  }
+}
+
+/** Deliveries sent straight from a stream message, and those stored that this worker sends. */
+export interface Dispatched {
+  first: TakenDelivery[];
+  stored: TakenDelivery[];
+}
+
+type Route = "first" | "ours" | "due" | "parked";
+
+interface Planned {
+  route: Route;
+  sub: SubscriptionRow;
+  delivery: NewDelivery;
 }
 
 /** What every delivery of each event sends, by event id: its webhook body is rendered once, however many subscriptions get it. */

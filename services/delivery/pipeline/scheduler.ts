@@ -7,7 +7,7 @@ import type { Lanes } from "./lanes.js";
 import type { Sender } from "./sender.js";
 
 export interface SchedulerOptions {
-  store: DeliveryStore;
+  store: Pick<DeliveryStore, "takeDue">;
   lanes: Lanes;
   sender: Sender;
   logger: Logger;

@@ -47,17 +47,39 @@ export function createSender({ lanes, recorder, guard, logger, timeoutMs, retryS
     withRequestId(delivery.requestId, () => logger[level](fields, "attempt made"));
   }
 
+  function inLane(delivery: TakenDelivery): Promise<AttemptRecord> {
+    return lanes.run(delivery.subscriptionId, () => attempt(delivery));
+  }
+
+  // Tracked until recorded or given up, so that a stopping worker can wait for them.
+  function track(task: Promise<void>): void {
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
+  }
+
   return {
-    /** Starts the deliveries' attempts; they run on after this returns. */
+    /**
+     * Starts the attempts of stored deliveries; they run on after this returns. One whose record fails to be written
+     * (the recorder logs it) stays held until its lease ends, then is due again for any worker.
+     */
     send(deliveries: TakenDelivery[]): void {
       for (const delivery of deliveries) {
-        const task = lanes.run(delivery.subscriptionId, () => attempt(delivery)).then((record) => recorder.record(record));
-        inFlight.add(task);
-        void task.finally(() => inFlight.delete(task));
+        track(inLane(delivery).then((record) => recorder.record([record]).catch(() => undefined)));
       }
     },
 
-    /** Resolves once every attempt started so far is made and recorded. */
+    /**
+     * Makes the first attempts of deliveries sent straight from one stream message and records them together, so
+     * that the event's outcome is told once all its first attempts are in; resolves once they are recorded, and
+     * rejects when they could not be: the message must then come back.
+     */
+    sendFirst(deliveries: TakenDelivery[]): Promise<void> {
+      const recorded = Promise.all(deliveries.map(inLane)).then((records) => recorder.record(records));
+      track(recorded.catch(() => undefined));
+      return recorded;
+    },
+
+    /** Resolves once every attempt started so far is made and recorded, or given up. */
     async idle(): Promise<void> {
       while (inFlight.size > 0) await Promise.all(inFlight);
     },

@@ -1,6 +1,5 @@
 // Stopping and restarting the delivery service: deliveries in flight finish, and none is repeated afterwards.
 import test from "ava";
-import { v7 as uuidv7 } from "uuid";
 import { consumers, eventsStream } from "../../../services/shared/streams.js";
 import { request } from "../../helpers/api-client.js";
 import { eventually } from "../../helpers/eventually.js";
@@ -44,14 +43,20 @@ test("delivery - a stopping service finishes its deliveries in flight, and after
   t.is(info.num_ack_pending, 0);
   t.is(info.num_pending, 0);
 
+  // The next event is the second process's proof of life: it comes, and the first one does not come again.
   const second = await stack.startDelivery();
-  await publishEvent(stack.js, orgId, event, uuidv7());
+  const next = newEvent("order.created");
+  await publishEvent(stack.js, orgId, next);
+  await eventually(() => (receiver.requests.length >= 2 ? true : undefined));
   await eventually(async () => {
     const now = await jsm.consumers.info(eventsStream.name, consumers.delivery.durable_name!);
     return now.ack_floor.stream_seq >= now.delivered.stream_seq && now.num_pending === 0 ? true : undefined;
   });
 
-  t.is(receiver.requests.length, 1);
+  t.deepEqual(
+    receiver.requests.map((r) => r.headers["webhook-id"]),
+    [event.id, next.id],
+  );
   const listed = await request(second.url, "/triggers.v1.DeliveryService/ListEventDeliveries", { body: { event_id: event.id }, key });
   const [delivery] = (listed.body as { deliveries: { state: string; attempts: unknown[] }[] }).deliveries;
   t.is(delivery!.state, "DELIVERY_STATE_SUCCEEDED");
