@@ -48,6 +48,8 @@ export async function measureDelivery(
   const receiver = await startReceiver();
   const subscriptionId = await subscribe(stack, receiver.url);
   try {
+    // A first round unmeasured: a cold process's first seconds (compiling, filling pools) are no rate's figure.
+    await measureRate({ ...plan, loadSeconds: Math.min(5, plan.loadSeconds) }, stack, receiver, deliveryPid, plan.deliveryRates[0]!, step);
     const steps: DeliveryStep[] = [];
     for (const rate of plan.deliveryRates) {
       const measured = await measureRate(plan, stack, receiver, deliveryPid, rate, step);

@@ -8,6 +8,7 @@ import { createDeliveryStore } from "../../services/delivery/delivery-store.js";
 import { SecretBox, UnreadableSecret } from "../../services/delivery/subscriptions/secret-box.js";
 import { createSubscriptionStore } from "../../services/delivery/subscriptions/store.js";
 import type { AttemptOutcome } from "../../services/delivery/webhook/post.js";
+import type { Verdict } from "../../services/delivery/webhook/retry-policy.js";
 import { connectDatabase, migrate, type Sql } from "../../services/shared/database.js";
 import { createDatabase } from "../helpers/throwaway.js";
 
@@ -148,6 +149,88 @@ test.serial("delivery store - a failed delivery is replayed from a time on, and 
     (await take(sub.id)).map((again) => [again.id, again.attemptCount]),
     [[delivery.id, 1]],
   );
+});
+
+/** A first attempt sent straight from the stream to the subscription, of a new event (or the one given), not yet written. */
+function firstAttempt(sub: { id: string; org_id: string }, outcome: AttemptOutcome, verdict: Verdict, eventId = uuidv7()) {
+  const delivery: TakenDelivery = {
+    id: uuidv7(),
+    orgId: sub.org_id,
+    eventId,
+    eventType: "order.created",
+    subscriptionId: sub.id,
+    stored: false,
+    attemptCount: 0,
+    url: "https://example.com/",
+    secrets: ["whsec_AAAA"],
+    body: '{"n":2}',
+    requestId: "req-1",
+    createdAt: new Date(),
+  };
+  return { delivery, attemptId: uuidv7(), startedAt: new Date(), outcome, verdict };
+}
+
+const succeeded: AttemptOutcome = { ...failed, status: "succeeded", responseStatus: 200, responseBody: "" };
+
+test.serial(
+  "delivery store - a first attempt writes its delivery with its outcome: a success keeps no body, a retry is due with its body",
+  async (t) => {
+    // Its own delivery parked: only the first attempts' deliveries can be taken.
+    const { sub } = await newDelivery(null);
+    const done = firstAttempt(sub, succeeded, { state: "succeeded" });
+    const retried = firstAttempt(sub, failed, { state: "pending", retryInMs: 0 });
+    const recorded = await deliveries.recordAttempts([done, retried], [{ id: sub.id, failuresSinceSuccess: 1, succeeded: true }]);
+    t.like(
+      recorded.settled.sort((a, b) => a.id.localeCompare(b.id)),
+      [
+        { id: done.delivery.id, state: "succeeded", attempt_count: 1, next_attempt_at: null },
+        { id: retried.delivery.id, state: "pending", attempt_count: 1 },
+      ],
+    );
+    t.like(recorded.outcomes, [{ event_id: done.delivery.eventId, status: "delivered" }]);
+    const bodies =
+      await sql`select event_id, body, request_id from delivery.messages where event_id in ${sql([done.delivery.eventId, retried.delivery.eventId])}`;
+    t.deepEqual([...bodies], [{ event_id: retried.delivery.eventId, body: '{"n":2}', request_id: "req-1" }]);
+    t.like(await take(sub.id), [{ id: retried.delivery.id, attemptCount: 1, body: '{"n":2}', stored: true }]);
+    t.like((await deliveries.eventDeliveries(sub.org_id, done.delivery.eventId))[0], {
+      state: "succeeded",
+      attempts: [{ number: 1, status: "succeeded" }],
+    });
+  },
+);
+
+test.serial("delivery store - an event read twice has its first attempt recorded once, whichever copy is recorded last", async (t) => {
+  // Its own delivery parked: only the first attempts' deliveries can be taken.
+  const { sub } = await newDelivery(null);
+  const first = firstAttempt(sub, succeeded, { state: "succeeded" });
+  await deliveries.recordAttempts([first], []);
+  const copy = firstAttempt(sub, failed, { state: "pending", retryInMs: 0 }, first.delivery.eventId);
+  t.deepEqual((await deliveries.recordAttempts([copy], [])).settled, []);
+  const [listed, ...others] = await deliveries.eventDeliveries(sub.org_id, first.delivery.eventId);
+  t.deepEqual(others, []);
+  t.like(listed, { id: first.delivery.id, state: "succeeded", attempts: [{ status: "succeeded" }] });
+});
+
+test.serial("delivery store - a first attempt to be retried of an event deleted meanwhile is cancelled, not retried", async (t) => {
+  // Its own delivery parked: only the first attempts' deliveries can be taken.
+  const { sub } = await newDelivery(null);
+  const attempt = firstAttempt(sub, failed, { state: "pending", retryInMs: 0 });
+  await deliveries.cancelEvent(sub.org_id, attempt.delivery.eventId);
+  const { settled } = await deliveries.recordAttempts([attempt], []);
+  t.like(settled, [{ state: "cancelled", next_attempt_at: null }]);
+  t.deepEqual(await take(sub.id), []);
+});
+
+test.serial("delivery store - a success resets the subscription's failures in a row", async (t) => {
+  // Its own delivery parked: only the first attempts' deliveries can be taken.
+  const { sub } = await newDelivery(null);
+  const count = (failures: number, success: boolean) =>
+    deliveries.recordAttempts(
+      [firstAttempt(sub, success ? succeeded : failed, success ? { state: "succeeded" } : { state: "failed", reason: "exhausted" })],
+      [{ id: sub.id, failuresSinceSuccess: failures, succeeded: success }],
+    );
+  t.deepEqual((await count(3, false)).failuresInARow, [{ id: sub.id, consecutive_failures: 3 }]);
+  t.deepEqual((await count(0, true)).failuresInARow, [{ id: sub.id, consecutive_failures: 0 }]);
 });
 
 test.serial(

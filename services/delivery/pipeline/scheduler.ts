@@ -9,7 +9,7 @@ import type { Sender } from "./sender.js";
 export interface SchedulerOptions {
   store: Pick<DeliveryStore, "takeDue">;
   lanes: Lanes;
-  sender: Sender;
+  sender: Pick<Sender, "send">;
   logger: Logger;
   pollIntervalMs: number;
   leaseMs: number;
