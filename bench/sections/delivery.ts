@@ -1,11 +1,13 @@
 // Delivery's capacity: events posted at fixed rates stepped up, each to one subscription, timed from the publish's
 // answer to the webhook's arrival; the capacity is the highest rate delivered whole with p95 within the bound.
 import { cpuSeconds } from "../cpu.js";
+import { eventBody } from "../event-body.js";
+import { pacedPosts } from "../paced-load.js";
 import { type Percentiles, percentiles } from "../percentiles.js";
 import type { Plan } from "../plan.js";
 import { postgresCpuSeconds } from "../postgres-cpu.js";
 import { type Receiver, startReceiver } from "../receiver.js";
-import { post, type Target } from "./ingest.js";
+import type { Target } from "./ingest.js";
 
 export interface DeliveryStep extends Percentiles {
   /** Events a second the load asked for. */
@@ -33,7 +35,7 @@ export interface DeliveryFigures {
 export const capacityP95Ms = 100;
 // ...and when the stack accepted the rate asked for: one that answers too slowly holds the generator back.
 const minAcceptedShare = 0.95;
-// Enough connections that the generator's own pace never caps the rate: each waits for its answer before the next.
+// Connections the generator may open: enough that the stack's answers, not the generator, set the pace.
 const generatorConnections = 64;
 
 // Enough to see a pattern; the count is in delivered.
@@ -79,15 +81,17 @@ async function measureRate(
   step(`delivery: ${rate} events/s to one subscription`);
   const cpuBefore = await Promise.all([cpuSeconds(deliveryPid), postgresCpuSeconds()]);
   const answered = new Map<string, number>();
-  const load = await post(
-    stack,
-    plan.loadSeconds,
+  const load = await pacedPosts({
+    url: `${stack.url}/v1/events`,
+    headers: { "content-type": "application/json", authorization: `Bearer ${stack.key}` },
+    body: eventBody,
     rate,
-    (status, body) => {
+    durationSeconds: plan.loadSeconds,
+    connections: generatorConnections,
+    onAnswer: (status, body) => {
       if (status === 200) answered.set((JSON.parse(body) as { id: string }).id, performance.now());
     },
-    generatorConnections,
-  );
+  });
   step(`delivery: waiting for the last webhooks at ${rate} events/s`);
   const deadline = performance.now() + plan.drainSeconds * 1000;
   // Count by id, not by size: an event whose answer the load generator cut off at the end still arrives.

@@ -44,20 +44,14 @@ export async function measureIngest(
   };
 }
 
-/** POSTs the bench's event to /v1/events; with a rate, at that many a second over 16 connections unless told. */
-export function post(
-  target: Target,
-  durationSeconds: number,
-  rate?: number,
-  onAnswer?: (status: number, body: string) => void,
-  connections = rate ? 16 : ingestConnections,
-) {
+/** POSTs the bench's event to /v1/events; with a rate, at that many a second over 16 connections. */
+export function post(target: Target, durationSeconds: number, rate?: number, onAnswer?: (status: number, body: string) => void) {
   return runLoad({
     url: `${target.url}/v1/events`,
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${target.key}` },
     body: eventBody,
-    connections,
+    connections: rate ? 16 : ingestConnections,
     durationSeconds,
     rate,
     onAnswer,
