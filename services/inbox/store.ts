@@ -1,6 +1,6 @@
 // The inbox's event store: written by the projection, read and acknowledged through the RPCs.
 import type { Sql } from "../shared/database.js";
-import type { InboxQuery, InboxStatus } from "./inbox-query.js";
+import type { InboxQuery } from "./inbox-query.js";
 
 export interface EventRow {
   id: string;
@@ -43,41 +43,46 @@ export function createEventStore(sql: Sql) {
      */
     async addEvents(rows: NewEventRow[]): Promise<void> {
       await sql`
-        with writer as (select inbox.lock_positions())
-        insert into inbox.events (id, org_id, type, source, data, occurred_at, received_at, delivery_status)
-        select e.id, e.org_id, e.type, e.source, e.data::jsonb, e.occurred_at, e.received_at, s.status
-        from writer, jsonb_to_recordset(${sql.json(rows as never)}) as e(
-          id uuid, org_id uuid, type text, source text, data text, occurred_at timestamptz, received_at timestamptz)
-        left join inbox.delivery_statuses s on s.event_id = e.id
-        where not exists (select from inbox.deleted_events d where d.event_id = e.id)
-        order by e.id
-        on conflict (id) do nothing`;
+        with writer as (select inbox.lock_positions()),
+        stored as (
+          insert into inbox.events (id, org_id, type, source, data, occurred_at, received_at)
+          select e.id, e.org_id, e.type, e.source, e.data::jsonb, e.occurred_at, e.received_at
+          from writer, jsonb_to_recordset(${sql.json(rows as never)}) as e(
+            id uuid, org_id uuid, type text, source text, data text, occurred_at timestamptz, received_at timestamptz)
+          where not exists (select from inbox.deleted_events d where d.event_id = e.id)
+          order by e.id
+          on conflict (id) do nothing
+          returning id, position),
+        -- A status that arrived before its event learns the event's position, for the status filter.
+        placed as (
+          update inbox.delivery_statuses s set position = stored.position
+          from stored where s.event_id = stored.id and s.position is null)
+        select from stored limit 0`;
     },
 
     /**
-     * Records how events' deliveries ended, on the events too; an outcome older than the one stored changes nothing.
-     * Answers how many of the events the inbox has neither stored nor deleted: one being stored at this moment may
-     * miss its status, and recording the outcomes again once it is stored mends that.
+     * Records how events' deliveries ended, with each event's position when it is stored; an outcome older than the
+     * one stored changes nothing but a missing position. Answers how many of the events the inbox has neither stored
+     * nor deleted: one being stored at this moment may miss its position, and recording the outcomes again once it
+     * is stored mends that.
      */
     async addDeliveryOutcomes(rows: DeliveryOutcomeRow[]): Promise<{ missing: number }> {
-      await sql`
-        insert into inbox.delivery_statuses (event_id, org_id, status, settled_at)
-        select * from unnest(${rows.map((r) => r.event_id)}::uuid[], ${rows.map((r) => r.org_id)}::uuid[],
-                             ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.settled_at.toISOString())}::timestamptz[])
-          as o(event_id, org_id, status, settled_at)
-        where not exists (select from inbox.deleted_events d where d.event_id = o.event_id)
-        on conflict (event_id) do update set status = excluded.status, settled_at = excluded.settled_at
-          where delivery_statuses.settled_at < excluded.settled_at`;
-      // A statement of its own, once the statuses are committed: an event stored from then on takes its status itself.
-      const ids = rows.map((row) => row.event_id);
       const [row] = await sql<{ missing: number }[]>`
-        with copied as (
-          update inbox.events e set delivery_status = s.status
-          from inbox.delivery_statuses s
-          where s.event_id = e.id and e.id = any(${ids}::uuid[]) and e.delivery_status is distinct from s.status)
-        select count(*)::int as missing from unnest(${ids}::uuid[]) as o(id)
-        where not exists (select from inbox.events e where e.id = o.id)
-          and not exists (select from inbox.deleted_events d where d.event_id = o.id)`;
+        with recorded as (
+          insert into inbox.delivery_statuses as s (event_id, org_id, status, settled_at, position)
+          select o.event_id, o.org_id, o.status, o.settled_at, e.position
+          from unnest(${rows.map((r) => r.event_id)}::uuid[], ${rows.map((r) => r.org_id)}::uuid[],
+                      ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.settled_at.toISOString())}::timestamptz[])
+            as o(event_id, org_id, status, settled_at)
+          left join inbox.events e on e.id = o.event_id
+          where not exists (select from inbox.deleted_events d where d.event_id = o.event_id)
+          on conflict (event_id) do update set
+            status = case when s.settled_at < excluded.settled_at then excluded.status else s.status end,
+            settled_at = greatest(s.settled_at, excluded.settled_at),
+            position = coalesce(s.position, excluded.position)
+          where s.settled_at < excluded.settled_at or (s.position is null and excluded.position is not null)
+          returning position)
+        select count(*)::int as missing from recorded where position is null`;
       return row!;
     },
 
@@ -86,19 +91,22 @@ export function createEventStore(sql: Sql) {
      * building rows, messages and then JSON in Node cost several times the query. With a lease, the events are leased.
      */
     async list(orgId: string, query: InboxQuery): Promise<InboxPage> {
-      const order = query.direction === "asc" ? sql`e.position asc` : sql`e.position desc`;
-      const where = conditions(sql, orgId, query);
-      const columns = sql`e.id, e.type, e.source, e.data, e.occurred_at, e.received_at, e.acked_at, e.delivery_status, e.position`;
+      const source = pageSource(sql, orgId, query);
+      const order = query.direction === "asc" ? sql`${source.position} asc` : sql`${source.position} desc`;
+      const where = conditions(sql, orgId, query, source.position);
+      const columns = sql`e.id, e.type, e.source, e.data, e.occurred_at, e.received_at, e.acked_at, e.position`;
       const chosen = query.leaseSeconds
         ? sql`
           update inbox.events e set leased_until = now() + make_interval(secs => ${query.leaseSeconds})
-          from (select e.id from inbox.events e where ${where} order by ${order} limit ${query.limit} for update skip locked) picked
+          from (select e.id from ${source.from} where ${where} order by ${order} limit ${query.limit} for update of e skip locked) picked
           where e.id = picked.id
           returning ${columns}`
-        : sql`select ${columns} from inbox.events e where ${where} order by ${order} limit ${query.limit + 1}`;
+        : sql`select ${columns} from ${source.from} where ${where} order by ${order} limit ${query.limit + 1}`;
       const [page] = await sql<{ events: string; last: string | null; more: boolean }[]>`
         with chosen as (${chosen}),
-        page as (select e.*, row_number() over (order by ${order}) as n from chosen e)
+        page as (
+          select e.*, s.status as delivery_status, row_number() over (order by ${query.direction === "asc" ? sql`e.position asc` : sql`e.position desc`}) as n
+          from chosen e left join inbox.delivery_statuses s on s.event_id = e.id)
         select
           coalesce(json_agg(inbox.event_json(id, type, source, data, occurred_at, received_at, acked_at, delivery_status) order by n) filter (where n <= ${query.limit}), '[]')::text as events,
           (array_agg(position::text order by n desc) filter (where n <= ${query.limit}))[1] as last,
@@ -110,7 +118,7 @@ export function createEventStore(sql: Sql) {
     /** The org's event, with the time its deliveries ended when they have. */
     async find(orgId: string, id: string): Promise<EventDetail | undefined> {
       const [row] = await sql<EventDetail[]>`
-        select e.*, s.settled_at from inbox.events e left join inbox.delivery_statuses s on s.event_id = e.id
+        select ${eventColumns(sql)}, s.settled_at from inbox.events e left join inbox.delivery_statuses s on s.event_id = e.id
         where e.id = ${id} and e.org_id = ${orgId}`;
       return row;
     },
@@ -192,9 +200,11 @@ export function createEventStore(sql: Sql) {
     /** Acknowledges an event; an event acknowledged before keeps its first acked_at. */
     async ack(orgId: string, id: string): Promise<EventRow | undefined> {
       const [row] = await sql<EventRow[]>`
-        update inbox.events set acked_at = coalesce(acked_at, now())
-        where id = ${id} and org_id = ${orgId}
-        returning *`;
+        with e as (
+          update inbox.events set acked_at = coalesce(acked_at, now())
+          where id = ${id} and org_id = ${orgId}
+          returning *)
+        select ${eventColumns(sql)} from e left join inbox.delivery_statuses s on s.event_id = e.id`;
       return row;
     },
   };
@@ -207,9 +217,32 @@ export interface InboxPage {
   more: boolean;
 }
 
-/** The filters of a query as one condition. */
-function conditions(sql: Sql, orgId: string, query: InboxQuery) {
-  const parts = [sql`e.org_id = ${orgId}`, statusCondition(sql, query.status)];
+/** The columns of an event row, its delivery status from its own table: events no longer carry one (006). */
+function eventColumns(sql: Sql) {
+  return sql`e.id, e.org_id, e.type, e.source, e.data, e.occurred_at, e.received_at, e.acked_at, s.status as delivery_status`;
+}
+
+/**
+ * Where a page's events are read from, and the position that orders them: filtered by delivery status, the statuses'
+ * own index in position order, each joined to its event; otherwise the events' indexes.
+ */
+function pageSource(sql: Sql, orgId: string, query: InboxQuery) {
+  const { status } = query;
+  if (status !== "delivered" && status !== "failed") return { from: sql`inbox.events e`, position: sql`e.position` };
+  return {
+    from: sql`inbox.delivery_statuses ds join inbox.events e on e.id = ds.event_id
+              and ds.org_id = ${orgId} and ds.status = ${status} and ds.position is not null`,
+    position: sql`ds.position`,
+  };
+}
+
+type PageSource = ReturnType<typeof pageSource>;
+
+/** The filters of a query as one condition; position is the column the page is ordered by. */
+function conditions(sql: Sql, orgId: string, query: InboxQuery, position: PageSource["position"]) {
+  const parts = [sql`e.org_id = ${orgId}`];
+  if (query.status === "pending") parts.push(sql`e.acked_at is null`);
+  if (query.status === "acked") parts.push(sql`e.acked_at is not null`);
   const { type, source, since, until, after, direction, leaseSeconds } = query;
   if (type && "exact" in type) parts.push(sql`e.type = ${type.exact}`);
   // Range operators of text_pattern_ops, which its index serves whatever the parameter: '/' follows '.'.
@@ -218,8 +251,8 @@ function conditions(sql: Sql, orgId: string, query: InboxQuery) {
   if (since) parts.push(sql`e.received_at >= ${since}`);
   if (until) parts.push(sql`e.received_at < ${until}`);
   if (since || until) parts.push(positionsReceivedIn(sql, orgId, since, until));
-  if (after && direction === "asc") parts.push(sql`e.position > ${after}::bigint`);
-  if (after && direction === "desc") parts.push(sql`e.position < ${after}::bigint`);
+  if (after && direction === "asc") parts.push(sql`${position} > ${after}::bigint`);
+  if (after && direction === "desc") parts.push(sql`${position} < ${after}::bigint`);
   if (leaseSeconds) parts.push(sql`(e.leased_until is null or e.leased_until <= now())`);
   return parts.reduce((all, part) => sql`${all} and ${part}`);
 }
@@ -234,12 +267,6 @@ function positionsReceivedIn(sql: Sql, orgId: string, since: Date | undefined, u
   return sql`e.position between
     (select coalesce(min(r.position), 0) from inbox.events r where ${range}) and
     (select coalesce(max(r.position), 0) from inbox.events r where ${range})`;
-}
-
-function statusCondition(sql: Sql, status: InboxStatus) {
-  if (status === "pending") return sql`e.acked_at is null`;
-  if (status === "acked") return sql`e.acked_at is not null`;
-  return sql`e.delivery_status = ${status}`;
 }
 
 /** The first string after every string starting with prefix. */
