@@ -1,6 +1,6 @@
 // Turns the events of a stream message into deliveries, one per matching subscription, and takes those it can send now.
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { v7 as uuidv7 } from "uuid";
+import { newId } from "../../shared/new-ids.js";
 import type { PublishedEvent } from "../../shared/published-events.js";
 import type { NewDelivery, TakenDelivery, WebhookMessage } from "../deliveries.js";
 import type { DeliveryStore } from "../delivery-store.js";
@@ -110,7 +110,7 @@ export function createDispatcher({ store, cache, lanes, timeoutMs }: DispatcherO
       if (route === "due") lanes.overflowed(sub.id);
       const dueInMs = route === "parked" ? null : route === "ours" ? leaseFor(ahead) : 0;
       const { id: eventId, type: eventType } = published.event;
-      return { route, sub, delivery: { id: uuidv7(), orgId, eventId, eventType, subscriptionId: sub.id, dueInMs } };
+      return { route, sub, delivery: { id: newId(), orgId, eventId, eventType, subscriptionId: sub.id, dueInMs } };
     });
   }
 }

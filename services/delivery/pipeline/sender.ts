@@ -1,6 +1,7 @@
 // Makes the attempts of deliveries this worker holds, each in its subscription's lane, and hands their outcomes on.
-import { v7 as uuidv7 } from "uuid";
+
 import type { Logger } from "../../shared/logger.js";
+import { newId } from "../../shared/new-ids.js";
 import { withRequestId } from "../../shared/request-context.js";
 import type { AttemptRecord, TakenDelivery } from "../deliveries.js";
 import type { AddressGuard } from "../webhook/address-guard.js";
@@ -27,7 +28,7 @@ export function createSender({ lanes, recorder, guard, logger, timeoutMs, retryS
     const outcome = await postWebhook({ url, webhookId, body, secrets }, timeoutMs, guard);
     const verdict = verdictOf(outcome, delivery.attemptCount + 1, retrySchedule);
     logAttempt(delivery, outcome, verdict);
-    return { delivery, attemptId: uuidv7(), startedAt, outcome, verdict };
+    return { delivery, attemptId: newId(), startedAt, outcome, verdict };
   }
 
   // Every attempt is recorded and counted; the log speaks up for failures, successes only at debug level.
