@@ -38,34 +38,35 @@ export const sectionNames = Object.keys(sections);
 
 /**
  * Measures each section once per round on each build, the order of the builds swapped every round so that a machine
- * that speeds up or slows down during the run favours neither; answers a table of medians and ranges.
+ * that speeds up or slows down during the run favours neither; answers a table of medians and ranges. Only the stack
+ * being measured runs: an idle one beside it costs the machine enough to move a capacity by a rate step.
  */
 export async function compare(ref: string, chosen: string[], rounds: number, plan: Plan, step: (what: string) => void): Promise<string> {
   const unknown = chosen.filter((name) => !(name in sections));
   if (unknown.length > 0) throw new Error(`unknown sections ${unknown.join(", ")}: choose from ${sectionNames.join(", ")}`);
   step(`building ${ref} in a worktree`);
   const base = await buildCommit(ref);
-  const stacks: Partial<Record<Build, BenchStack>> = {};
+  const roots: Record<Build, string | undefined> = { base: base.root, head: undefined };
   try {
-    step(`starting a stack of ${base.commit.slice(0, 7)}`);
-    stacks.base = await startBenchStack(base.root);
-    step("starting a stack of this checkout");
-    stacks.head = await startBenchStack();
     const samples: Record<Build, Record<string, number[]>> = { base: {}, head: {} };
     for (let round = 0; round < rounds; round++) {
       const order: Build[] = round % 2 === 0 ? ["base", "head"] : ["head", "base"];
-      for (const name of chosen) {
-        for (const build of order) {
-          step(`round ${round + 1} of ${rounds}: ${name} on ${build}`);
-          const figures = await sections[name]!(plan, stacks[build]!);
-          for (const [figure, value] of Object.entries(figures)) samples[build][figure] = [...(samples[build][figure] ?? []), value];
+      for (const build of order) {
+        step(`round ${round + 1} of ${rounds}: starting a stack of ${build === "base" ? base.commit.slice(0, 7) : "this checkout"}`);
+        const stack = await startBenchStack(roots[build]);
+        try {
+          for (const name of chosen) {
+            step(`round ${round + 1} of ${rounds}: ${name} on ${build}`);
+            const figures = await sections[name]!(plan, stack);
+            for (const [figure, value] of Object.entries(figures)) samples[build][figure] = [...(samples[build][figure] ?? []), value];
+          }
+        } finally {
+          await stack.stop();
         }
       }
     }
     return comparisonTable(base.commit, rounds, samples);
   } finally {
-    await stacks.head?.stop();
-    await stacks.base?.stop();
     await base.remove();
   }
 }

@@ -63,38 +63,26 @@ export function createDispatcher({ store, cache, lanes, timeoutMs }: DispatcherO
       if (pairs.length === 0) return { first: [], stored: [] };
       const messages = webhookMessages(orgId, pairs);
       const planned = plan(pairs, orgId, fresh);
-      const now = new Date();
-      const taken = ({ delivery, sub }: Planned, stored: boolean): TakenDelivery => {
-        const { body, requestId } = messages.get(delivery.eventId)!;
-        const { id, eventId, eventType } = delivery;
-        const secrets = signingSecrets(sub, now);
-        return {
-          id,
-          orgId,
-          eventId,
-          eventType,
-          subscriptionId: sub.id,
-          stored,
-          attemptCount: 0,
-          url: sub.url,
-          secrets,
-          body,
-          requestId,
-          createdAt: now,
-        };
-      };
-      const first = planned.filter((p) => p.route === "first").map((p) => taken(p, false));
-      const toStore = planned.filter((p) => p.route !== "first");
-      if (toStore.length === 0) return { first, stored: [] };
-      const storedEvents = new Set(toStore.map(({ delivery }) => delivery.eventId));
-      const created = await inserts.add({
-        messages: [...messages.values()].filter((m) => storedEvents.has(m.eventId)),
-        deliveries: toStore.map(({ delivery }) => delivery),
-      });
-      const stored = toStore.filter((p) => p.route === "ours" && created.has(p.delivery.id)).map((p) => taken(p, true));
+      const held = (p: Planned, stored: boolean) => heldDelivery(p, messages.get(p.delivery.eventId)!, stored);
+      const first = planned.filter((p) => p.route === "first").map((p) => held(p, false));
+      const created = await write(
+        planned.filter((p) => p.route !== "first"),
+        messages,
+      );
+      const stored = planned.filter((p) => p.route === "ours" && created.has(p.delivery.id)).map((p) => held(p, true));
       return { first, stored };
     },
   };
+
+  /** Writes the deliveries with the bodies of their events; answers the ids of those created now. */
+  async function write(planned: Planned[], messages: Map<string, WebhookMessage>): Promise<Set<string>> {
+    if (planned.length === 0) return new Set();
+    const events = new Set(planned.map(({ delivery }) => delivery.eventId));
+    return inserts.add({
+      messages: [...messages.values()].filter((m) => events.has(m.eventId)),
+      deliveries: planned.map(({ delivery }) => delivery),
+    });
+  }
 
   /**
    * Where each pair goes: while a few rounds of its subscription's lane are queued here, straight from a fresh
@@ -127,6 +115,27 @@ interface Planned {
   route: Route;
   sub: SubscriptionRow;
   delivery: NewDelivery;
+}
+
+/** A planned delivery as this worker holds it for its first attempt. */
+function heldDelivery({ delivery, sub }: Planned, { body, requestId }: WebhookMessage, stored: boolean): TakenDelivery {
+  const { id, orgId, eventId, eventType } = delivery;
+  const now = new Date();
+  const secrets = signingSecrets(sub, now);
+  return {
+    id,
+    orgId,
+    eventId,
+    eventType,
+    subscriptionId: sub.id,
+    stored,
+    attemptCount: 0,
+    url: sub.url,
+    secrets,
+    body,
+    requestId,
+    createdAt: now,
+  };
 }
 
 /** What every delivery of each event sends, by event id: its webhook body is rendered once, however many subscriptions get it. */
