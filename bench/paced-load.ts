@@ -49,12 +49,21 @@ export async function pacedPosts(options: PacedOptions): Promise<PacedResult> {
   return { ...percentiles(latencies), perSecond: round(outcome.answered / seconds, 0), ...outcome };
 }
 
+// A request unanswered this long counts as an error, as autocannon's timeout does.
+const timeoutMs = 10_000;
+
 function send(options: PacedOptions, agent: http.Agent, latencies: number[], outcome: { answered: number; errors: number }) {
   const started = performance.now();
   return new Promise<void>((resolve) => {
-    const req = http.request(options.url, { method: "POST", agent, headers: options.headers }, (res) => {
+    const failed = () => {
+      outcome.errors++;
+      resolve();
+    };
+    const req = http.request(options.url, { method: "POST", agent, headers: options.headers, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      // An answer cut off midway never ends.
+      res.once("aborted", failed);
       res.once("end", () => {
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) {
@@ -65,10 +74,8 @@ function send(options: PacedOptions, agent: http.Agent, latencies: number[], out
         resolve();
       });
     });
-    req.once("error", () => {
-      outcome.errors++;
-      resolve();
-    });
+    req.once("timeout", () => req.destroy());
+    req.once("error", failed);
     req.end(options.body);
   });
 }

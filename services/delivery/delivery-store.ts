@@ -100,14 +100,13 @@ export function createDeliveryStore(sql: Sql, box: SecretBox) {
      * Records attempts in one statement, as each round trip to Postgres costs more than the work, and settles their
      * deliveries as their verdicts say. A stored delivery is updated, unless it moved on meanwhile (taken over by
      * another worker: the attempt is then not recorded). A first attempt sent straight from the stream writes its
-     * delivery now, with the body only when it is to be retried; one that exists already (the same event read twice)
-     * records nothing. Counts failures in a row against the subscriptions, and tells how the events whose
+     * delivery now, with the body that a retry, a manual retry or a replay sends again; one that exists already (the
+     * same event read twice) records nothing. Counts failures in a row against the subscriptions, and tells how the events whose
      * deliveries have all ended came out.
      */
     async recordAttempts(records: AttemptRecord[], bySubscription: SubscriptionOutcomes[]): Promise<RecordedAttempts> {
       const column = <T>(pick: (r: AttemptRecord) => T) => records.map(pick);
       const subscriptionColumn = <T>(pick: (o: SubscriptionOutcomes) => T) => bySubscription.map(pick);
-      const retried = (r: AttemptRecord) => !r.delivery.stored && r.verdict.state === "pending";
       const [row] = await sql<{ settled: Json<DeliveryRow>[]; outcomes: Json<EventOutcomeRow>[]; counts: FailureCount[] }[]>`
         with o as (
           select * from unnest(
@@ -115,7 +114,7 @@ export function createDeliveryStore(sql: Sql, box: SecretBox) {
             ${column((r) => r.delivery.orgId)}::uuid[], ${column((r) => r.delivery.eventId)}::uuid[],
             ${column((r) => r.delivery.eventType)}::text[], ${column((r) => r.delivery.subscriptionId)}::uuid[],
             ${column((r) => r.delivery.createdAt.toISOString())}::timestamptz[],
-            ${column((r) => (retried(r) ? r.delivery.body : null))}::text[], ${column((r) => r.delivery.requestId)}::text[],
+            ${column((r) => (r.delivery.stored ? null : r.delivery.body))}::text[], ${column((r) => r.delivery.requestId)}::text[],
             ${column((r) => r.attemptId)}::uuid[], ${column((r) => r.delivery.attemptCount + 1)}::int[],
             ${column((r) => r.verdict.state)}::text[],
             ${column((r) => (r.verdict.state === "pending" ? r.verdict.retryInMs : null))}::float8[],
@@ -159,7 +158,8 @@ export function createDeliveryStore(sql: Sql, box: SecretBox) {
           insert into delivery.messages (event_id, org_id, body, request_id)
           select distinct on (o.event_id) o.event_id, o.org_id, o.body, o.request_id
           from o join inserted i on i.id = o.delivery_id
-          where i.state = 'pending'
+          -- A deleted event's body is gone for good.
+          where i.state <> 'cancelled'
           on conflict (event_id) do nothing),
         settled as (select * from updated union all select * from inserted),
         recorded as (
@@ -175,7 +175,7 @@ export function createDeliveryStore(sql: Sql, box: SecretBox) {
                       ${subscriptionColumn((o) => String(o.succeeded))}::text[]::bool[]) as c(id, failures, succeeded)
           where s.id = c.id and (c.failures > 0 or s.consecutive_failures > 0)
           returning s.id, s.consecutive_failures),
-        ended as (select distinct event_id from settled where state <> 'pending'),
+        ended as (select distinct event_id from settled where state not in ('pending', 'cancelled')),
         outcomes as (
           select e.event_id, min(e.org_id::text) as org_id,
                  case when bool_or(e.state = 'failed') then 'failed' else 'delivered' end as status,

@@ -1,4 +1,4 @@
-// Time-ordered ids (UUIDv7) made many times per event: their random bytes drawn 4 KiB at a time.
+// Time-ordered ids (UUIDv7) made many times per event: in order, their random bytes drawn 4 KiB at a time.
 import { randomFillSync } from "node:crypto";
 import { v7 } from "uuid";
 
@@ -16,7 +16,20 @@ function pooledRandom(): Uint8Array {
   return pool.subarray(offset - 16, offset);
 }
 
-/** A new UUIDv7: ordered by the millisecond it was made in, random within it. */
+// uuid keeps ids of one millisecond in order only when it draws the randomness itself: the order is kept here.
+let lastMs = 0;
+let sequence = 0;
+
+/** A new UUIDv7, after every id this process made before it. */
 export function newId(): string {
-  return v7({ rng: pooledRandom });
+  const now = Date.now();
+  if (now > lastMs) {
+    lastMs = now;
+    sequence = 0;
+  } else if (++sequence > 0x7fffffff) {
+    // Two billion ids in a millisecond: borrow the next one, as uuid does.
+    lastMs++;
+    sequence = 0;
+  }
+  return v7({ random: pooledRandom(), msecs: lastMs, seq: sequence });
 }

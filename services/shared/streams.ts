@@ -123,6 +123,12 @@ export const keysUsedSubject = "keys.used";
 // How long a consumer has to ack a message it was given before the message goes to another.
 const consumerAckWaitMs = 30_000;
 
+/**
+ * How long delivery has to ack an events message. Short: it holds a fresh message unacked while the message's first
+ * attempts run, marking it in progress meanwhile, and a killed worker's held messages come back this soon.
+ */
+export const deliveryAckWaitMs = 10_000;
+
 function durable(name: string): Partial<ConsumerConfig> {
   return {
     durable_name: name,
@@ -137,7 +143,7 @@ export const consumers = {
   /** The inbox's projection of events into its store. */
   inbox: durable("inbox"),
   /** Delivery's fan-out of events to subscriptions. */
-  delivery: durable("delivery"),
+  delivery: { ...durable("delivery"), ack_wait: nanos(deliveryAckWaitMs) },
   /** The inbox's copy of each event's delivery status, from the delivery outcomes stream. */
   inboxDeliveryOutcomes: durable("inbox-delivery-outcomes"),
   /** Auth's copy of the audit log, from the audit stream. */

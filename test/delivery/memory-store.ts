@@ -95,7 +95,7 @@ export class MemoryDeliveryStore implements PipelineStore {
     const row = this.#row({ id, orgId, eventId, eventType, subscriptionId }, verdict.state, 1, null);
     row.next_attempt_at = this.#next(row, verdict);
     this.deliveries.set(id, row);
-    if (verdict.state === "pending" && !this.messages.has(eventId)) {
+    if (!this.messages.has(eventId)) {
       this.messages.set(eventId, { eventId, orgId, body: delivery.body, requestId: delivery.requestId });
     }
     return row;

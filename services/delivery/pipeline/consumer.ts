@@ -4,7 +4,7 @@ import type { JetStreamClient, JsMsg } from "nats";
 import { isDependencyDown } from "../../shared/dependency-errors.js";
 import type { Logger } from "../../shared/logger.js";
 import { decodePublishedEvents } from "../../shared/published-events.js";
-import { consumers, eventsStream, orgOfEventSubject } from "../../shared/streams.js";
+import { consumers, deliveryAckWaitMs, eventsStream, orgOfEventSubject } from "../../shared/streams.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { Limiter } from "./limiter.js";
 import type { Sender } from "./sender.js";
@@ -13,7 +13,11 @@ import type { Sender } from "./sender.js";
 // An older one (a backlog after an outage) has its deliveries written first, so that a deletion made meanwhile holds.
 const freshForMs = 10_000;
 // While its first attempts run, a message is marked in progress this often, well within the consumer's ack wait.
-const workingEveryMs = 10_000;
+const workingEveryMs = deliveryAckWaitMs / 3;
+// Messages held for their first attempts, per message handled at once, at most: past that, a fresh message's
+// deliveries are written first and the message acked, so that slow endpoints cannot fill the consumer's
+// max_ack_pending and stop every org's events.
+const heldPerSlot = 4;
 
 export interface ConsumerOptions {
   js: JetStreamClient;
@@ -39,7 +43,12 @@ function isFresh(msg: JsMsg): boolean {
 
 /** Waits for the work, telling JetStream every so often that the message is still being worked on. */
 async function whileWorking<T>(msg: JsMsg, work: Promise<T>): Promise<T> {
-  const timer = setInterval(() => msg.working(), workingEveryMs);
+  const timer = setInterval(() => {
+    // Throws once the connection is closing: the message then comes back anyway, and its outcome is written or not.
+    try {
+      msg.working();
+    } catch {}
+  }, workingEveryMs);
   try {
     return await work;
   } finally {
@@ -60,6 +69,7 @@ export async function startConsumer({
   const messages = await consumer.consume({ max_messages: concurrency });
   const slots = new Limiter(concurrency);
   const inFlight = new Set<Promise<void>>();
+  let held = 0;
 
   async function handle(msg: JsMsg, handedOff: () => void): Promise<void> {
     // Ingest only writes well-formed messages; anything else would fail the same way on every redelivery.
@@ -69,13 +79,15 @@ export async function startConsumer({
       return msg.term();
     }
     try {
-      const { first, stored } = await dispatcher.accept(published.orgId, published.events, isFresh(msg));
+      const fresh = isFresh(msg) && held < concurrency * heldPerSlot;
+      const { first, stored } = await dispatcher.accept(published.orgId, published.events, fresh);
       // Stored deliveries no longer need the message: if we die now, their leases run out and any worker sends them.
       sender.send(stored);
       // The message is the only record of first attempts until they are written: it waits, and the next one is read.
       if (first.length > 0) {
         handedOff();
-        await whileWorking(msg, sender.sendFirst(first));
+        held++;
+        await whileWorking(msg, sender.sendFirst(first)).finally(() => held--);
       }
       msg.ack();
     } catch (err) {

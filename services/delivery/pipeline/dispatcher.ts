@@ -87,18 +87,25 @@ export function createDispatcher({ store, cache, lanes, timeoutMs }: DispatcherO
   /**
    * Where each pair goes: while a few rounds of its subscription's lane are queued here, straight from a fresh
    * message, or held by this worker from an older one; past that, left due for any worker; parked while paused.
+   * An event with any delivery written first has all of them written first: a sibling recorded before a first
+   * attempt is written would tell the event's outcome without it.
    */
   function plan(pairs: Pair[], orgId: string, fresh: boolean): Planned[] {
     const queued = new Map<string, number>();
-    return pairs.map(({ published, sub }) => {
+    const planned = pairs.map(({ published, sub }) => {
       const ahead = lanes.load(sub.id) + (queued.get(sub.id) ?? 0);
       const route: Route =
         sub.state !== "active" ? "parked" : ahead >= queuedRounds * lanes.perSubscription ? "due" : fresh ? "first" : "ours";
       if (route === "first" || route === "ours") queued.set(sub.id, (queued.get(sub.id) ?? 0) + 1);
       if (route === "due") lanes.overflowed(sub.id);
-      const dueInMs = route === "parked" ? null : route === "ours" ? leaseFor(ahead) : 0;
       const { id: eventId, type: eventType } = published.event;
-      return { route, sub, delivery: { id: newId(), orgId, eventId, eventType, subscriptionId: sub.id, dueInMs } };
+      return { route, sub, ahead, delivery: { id: newId(), orgId, eventId, eventType, subscriptionId: sub.id, dueInMs: 0 } };
+    });
+    const written = new Set(planned.filter((p) => p.route !== "first").map((p) => p.delivery.eventId));
+    return planned.map((p) => {
+      const route = p.route === "first" && written.has(p.delivery.eventId) ? "ours" : p.route;
+      const dueInMs = route === "parked" ? null : route === "ours" ? leaseFor(p.ahead) : 0;
+      return { route, sub: p.sub, delivery: { ...p.delivery, dueInMs } };
     });
   }
 }

@@ -127,7 +127,8 @@ function post(url: URL, request: WebhookRequest, timeoutMs: number, guard: Addre
       let read = 0;
       const answered = () => {
         clearTimeout(timer);
-        const body = Buffer.concat(kept).subarray(0, keptResponseBytes).toString();
+        // Postgres text cannot hold NUL: one in an answer would fail the statement recording a whole batch of attempts.
+        const body = Buffer.concat(kept).subarray(0, keptResponseBytes).toString().replaceAll("\u0000", "");
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
       };
       res.on("data", (chunk: Buffer) => {

@@ -74,3 +74,20 @@ test("dispatcher - an event of a type the subscription does not want makes no de
   t.is(wanted.first.length, 1);
   t.is(store.deliveries.size, 0);
 });
+
+test("dispatcher - an event with any delivery written first has all of them written first, so its outcome waits for all", async (t) => {
+  const store = new MemoryDeliveryStore();
+  const [busy, idle] = [subscription(store), subscription(store)];
+  const lanes = new Lanes(32, 2);
+  const dispatcher = createDispatcher({ store, cache: cacheOf([busy, idle]), lanes, timeoutMs: 1_000 });
+  // Four rounds of the busy subscription's lane of 2 are queued already: its next delivery is left due.
+  const release: (() => void)[] = [];
+  for (let i = 0; i < 8; i++) void lanes.run(busy.id, () => new Promise<void>((resolve) => release.push(resolve)));
+  t.teardown(() => {
+    for (const done of release) done();
+  });
+  const { first, stored } = await dispatcher.accept(uuidv7(), [published()], true);
+  t.deepEqual(first, []);
+  t.like(stored, [{ subscriptionId: idle.id, stored: true }]);
+  t.is(store.deliveries.size, 2);
+});

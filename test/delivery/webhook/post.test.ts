@@ -75,6 +75,12 @@ test("webhook - an answer keeps its status, its first KiB, a 429's Retry-After a
   t.like(await post(aborting.url), { status: "failed", responseStatus: 400, abort: true, retryAfterMs: 0 });
 });
 
+test("webhook - an answer's NUL bytes are not kept, as Postgres text cannot hold them", async (t) => {
+  const endpoint = await endpointAnswering(500, {}, "bad\u0000answer");
+  t.teardown(endpoint.close);
+  t.is((await post(endpoint.url)).responseBody, "badanswer");
+});
+
 test("webhook - Retry-After is read as seconds or as a date, and only on 429 and 503", async (t) => {
   t.is(retryAfterMs("120"), 120_000);
   t.is(retryAfterMs(new Date(Date.UTC(2026, 0, 1, 0, 1)).toUTCString(), Date.UTC(2026, 0, 1)), 60_000);
