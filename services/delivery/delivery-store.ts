@@ -76,16 +76,19 @@ export function createDeliveryStore(sql: Sql, box: SecretBox) {
             -- A delivery created while its event was being deleted escaped the cancellation: it is never retried.
             and not exists (select from delivery.cancelled_events c where c.event_id = d.event_id)
           order by d.next_attempt_at limit ${limit * 4}),
-        due as (
-          select id, row_number() over (partition by subscription_id order by next_attempt_at, id) as n from candidates)
+        ranked as (
+          select id, next_attempt_at, row_number() over (partition by subscription_id order by next_attempt_at, id) as n
+          from candidates),
+        -- Only what is sent now is leased: a delivery leased and left behind would wait out its lease.
+        due as (select id from ranked where n <= ${perSubscription} order by next_attempt_at, id limit ${limit})
         update delivery.deliveries d set next_attempt_at = now() + ${leaseMs} * interval '1 millisecond'
         from due, delivery.messages m, delivery.subscriptions s
-        where d.id = due.id and due.n <= ${perSubscription} and d.state = 'pending' and d.next_attempt_at <= now()
+        where d.id = due.id and d.state = 'pending' and d.next_attempt_at <= now()
           and m.event_id = d.event_id and s.id = d.subscription_id
         returning d.id, d.org_id as "orgId", d.event_id as "eventId", d.event_type as "eventType", d.subscription_id as "subscriptionId",
                   d.attempt_count as "attemptCount", d.created_at as "createdAt", s.url, m.body, m.request_id as "requestId",
                   s.secret, s.previous_secret, s.previous_secret_until`;
-      return rows.slice(0, limit).map(({ secret, previous_secret, previous_secret_until, ...rest }) => ({
+      return rows.map(({ secret, previous_secret, previous_secret_until, ...rest }) => ({
         ...rest,
         stored: true,
         secrets: signingSecrets({

@@ -126,6 +126,19 @@ test.serial(
   },
 );
 
+test.serial("delivery store - a take leases only what it answers: the rest stay due for the next take", async (t) => {
+  // Earlier tests' due deliveries are taken out of the way first: only this test's two are then due.
+  await deliveries.takeDue(10_000, 10_000, [], 60_000);
+  const { sub, delivery } = await newDelivery();
+  const orgId = sub.org_id;
+  const second = { ...delivery, id: uuidv7(), eventId: uuidv7() };
+  await deliveries.addDeliveries([{ eventId: second.eventId, orgId, body: "{}", requestId: "" }], [second]);
+  const first = await deliveries.takeDue(1, 10, [], 60_000);
+  t.is(first.length, 1);
+  const rest = await take(sub.id);
+  t.deepEqual([...first, ...rest].map((taken) => taken.id).sort(), [delivery.id, second.id].sort());
+});
+
 test.serial("delivery store - a paused subscription's deliveries are parked, and enabling it makes them due at once", async (t) => {
   const { orgId, sub } = await newDelivery();
   const [taken] = await take(sub.id, 0);
