@@ -158,9 +158,13 @@ test("supervisor - start fails with the child's last output when it exits before
   t.regex(error?.message ?? "", /missing config FOO/);
 });
 
-test("ports - ports picked together are all different, and free once picked", async (t) => {
+test("ports - ports picked together are all different, free once picked, and below the range outgoing connections take", async (t) => {
   const ports = await freePorts(20);
   t.is(new Set(ports).size, 20);
+  t.true(
+    ports.every((port) => port < 32_768),
+    ports.join(" "),
+  );
   for (const port of ports) t.false(await isListening("127.0.0.1", port), String(port));
 });
 

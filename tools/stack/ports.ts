@@ -2,8 +2,8 @@
 import net from "node:net";
 
 /**
- * Asks the kernel for a port nobody listens on. Another process could take it
- * before we bind it, which is acceptable for a dev launcher and test stacks.
+ * A port nobody listens on. Another process could take it before we bind it, which is acceptable for a dev launcher
+ * and test stacks.
  */
 export async function freePort(host = "127.0.0.1"): Promise<number> {
   const [port] = await freePorts(1, host);
@@ -24,12 +24,29 @@ export async function freePorts(count: number, host = "127.0.0.1"): Promise<numb
   }
 }
 
-function listening(host: string): Promise<net.Server> {
+// Ports are picked below the kernel's ephemeral range (Linux's 32768-60999; 49152 up on macOS and Windows), where
+// every process's outgoing connections take their local ports: a port the kernel hands out as free is soon the local
+// port of some connection to Postgres or NATS, and the service given it then fails with EADDRINUSE.
+const pickedPorts = { min: 20_000, max: 32_767 };
+const attempts = 100;
+
+async function listening(host: string): Promise<net.Server> {
+  for (let attempt = 1; ; attempt++) {
+    const port = pickedPorts.min + Math.floor(Math.random() * (pickedPorts.max - pickedPorts.min + 1));
+    try {
+      return await listenOn(host, port);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt === attempts) throw error;
+    }
+  }
+}
+
+function listenOn(host: string, port: number): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
     server.once("error", reject);
-    server.listen(0, host, () => resolve(server));
+    server.listen(port, host, () => resolve(server));
   });
 }
 
