@@ -6,11 +6,12 @@ import { v7 as uuidv7 } from "uuid";
 import type { TakenDelivery } from "../../services/delivery/deliveries.js";
 import { createDeliveryStore } from "../../services/delivery/delivery-store.js";
 import { SecretBox, UnreadableSecret } from "../../services/delivery/subscriptions/secret-box.js";
-import { createSubscriptionStore } from "../../services/delivery/subscriptions/store.js";
+import { createSubscriptionStore, type SubscriptionRow } from "../../services/delivery/subscriptions/store.js";
 import type { AttemptOutcome } from "../../services/delivery/webhook/post.js";
 import type { Verdict } from "../../services/delivery/webhook/retry-policy.js";
 import { connectDatabase, migrate, type Sql } from "../../services/shared/database.js";
 import { createDatabase } from "../helpers/throwaway.js";
+import { firstAttemptRecord } from "./first-attempts.js";
 
 let sql: Sql;
 let drop: () => Promise<void>;
@@ -165,22 +166,8 @@ test.serial("delivery store - a failed delivery is replayed from a time on, and 
 });
 
 /** A first attempt sent straight from the stream to the subscription, of a new event (or the one given), not yet written. */
-function firstAttempt(sub: { id: string; org_id: string }, outcome: AttemptOutcome, verdict: Verdict, eventId = uuidv7()) {
-  const delivery: TakenDelivery = {
-    id: uuidv7(),
-    orgId: sub.org_id,
-    eventId,
-    eventType: "order.created",
-    subscriptionId: sub.id,
-    stored: false,
-    attemptCount: 0,
-    url: "https://example.com/",
-    secrets: ["whsec_AAAA"],
-    body: '{"n":2}',
-    requestId: "req-1",
-    createdAt: new Date(),
-  };
-  return { delivery, attemptId: uuidv7(), startedAt: new Date(), outcome, verdict };
+function firstAttempt(sub: SubscriptionRow, outcome: AttemptOutcome, verdict: Verdict, eventId?: string) {
+  return firstAttemptRecord(sub, outcome, verdict, { eventId, body: '{"n":2}', requestId: "req-1" });
 }
 
 const succeeded: AttemptOutcome = { ...failed, status: "succeeded", responseStatus: 200, responseBody: "" };

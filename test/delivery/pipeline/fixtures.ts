@@ -4,6 +4,7 @@ import type { AttemptRecord } from "../../../services/delivery/deliveries.js";
 import type { SubscriptionRow, SubscriptionState } from "../../../services/delivery/subscriptions/store.js";
 import type { AttemptOutcome } from "../../../services/delivery/webhook/post.js";
 import type { PublishedEvent } from "../../../services/shared/published-events.js";
+import { firstAttemptRecord } from "../first-attempts.js";
 import { newEvent } from "../helpers.js";
 import type { MemoryDeliveryStore } from "../memory-store.js";
 
@@ -36,8 +37,8 @@ export function published(type = "order.created"): PublishedEvent {
   return { event: newEvent(type), data: '{"n":1}', requestId: "" };
 }
 
-/** A first attempt's record for the subscription, of a new event, as the sender hands it to the recorder. */
-export function firstAttempt(sub: SubscriptionRow, succeeded: boolean, eventId = uuidv7()): AttemptRecord {
+/** A first attempt's record for the subscription, of a new event unless one is named, succeeded or to be retried. */
+export function firstAttempt(sub: SubscriptionRow, succeeded: boolean, eventId?: string): AttemptRecord {
   const outcome: AttemptOutcome = {
     status: succeeded ? "succeeded" : "failed",
     responseStatus: succeeded ? 200 : 500,
@@ -47,24 +48,6 @@ export function firstAttempt(sub: SubscriptionRow, succeeded: boolean, eventId =
     retryAfterMs: 0,
     abort: false,
   };
-  return {
-    delivery: {
-      id: uuidv7(),
-      orgId: sub.org_id,
-      eventId,
-      eventType: "order.created",
-      subscriptionId: sub.id,
-      stored: false,
-      attemptCount: 0,
-      url: sub.url,
-      secrets: [sub.secret],
-      body: '{"n":1}',
-      requestId: "",
-      createdAt: new Date(),
-    },
-    attemptId: uuidv7(),
-    startedAt: new Date(),
-    outcome,
-    verdict: succeeded ? { state: "succeeded" } : { state: "pending", retryInMs: 60_000 },
-  };
+  const verdict: AttemptRecord["verdict"] = succeeded ? { state: "succeeded" } : { state: "pending", retryInMs: 60_000 };
+  return firstAttemptRecord(sub, outcome, verdict, { eventId });
 }
