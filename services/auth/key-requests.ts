@@ -1,16 +1,14 @@
 // The rules a new key's name, scopes and allowlist follow, and a rotation's grace period.
+import { maxGraceSeconds, maxKeyCidrs, maxKeyNameLength } from "../shared/api-limits.js";
 import { InvalidField } from "../shared/domain-errors.js";
 import { normalCidr } from "../shared/networks.js";
 import { scopes as allScopes, isScope } from "../shared/scopes.js";
 
-const maxNameLength = 200;
-const maxCidrs = 50;
 const defaultGraceSeconds = 24 * 60 * 60;
-const maxGraceSeconds = 30 * 24 * 60 * 60;
 
 export function keyName(raw: string): string {
   const name = raw.trim();
-  if (name.length > maxNameLength) throw new InvalidField("name", `name is longer than ${maxNameLength} characters`);
+  if (name.length > maxKeyNameLength) throw new InvalidField("name", `name is longer than ${maxKeyNameLength} characters`);
   return name;
 }
 
@@ -25,7 +23,7 @@ export function keyScopes(raw: string[]): string[] {
 
 /** The addresses or CIDR blocks a key may be used from, normalised; empty means any. */
 export function allowedCidrs(raw: string[]): string[] {
-  if (raw.length > maxCidrs) throw new InvalidField("allowed_cidrs", `allowed_cidrs holds more than ${maxCidrs} blocks`);
+  if (raw.length > maxKeyCidrs) throw new InvalidField("allowed_cidrs", `allowed_cidrs holds more than ${maxKeyCidrs} blocks`);
   const cidrs = raw.map((text, index) => {
     const cidr = normalCidr(text);
     if (!cidr)

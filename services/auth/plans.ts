@@ -1,9 +1,9 @@
 // What each plan allows: how many events an org may publish a minute.
+import { maxCustomEventsPerMinute } from "../shared/api-limits.js";
 import { InvalidField } from "../shared/domain-errors.js";
 
 const limits = { free: 100, pro: 1_000, business: 10_000 } as const;
 const plans = [...Object.keys(limits), "custom"] as const;
-const maxCustomLimit = 10_000_000;
 
 export interface Plan {
   plan: string;
@@ -14,8 +14,8 @@ export interface Plan {
 export function planOf(plan: string, customLimit: number): Plan {
   const name = plan || "free";
   if (name === "custom") {
-    if (customLimit < 1 || customLimit > maxCustomLimit) {
-      throw new InvalidField("events_per_minute", `a custom plan's events_per_minute must be from 1 to ${maxCustomLimit}`);
+    if (customLimit < 1 || customLimit > maxCustomEventsPerMinute) {
+      throw new InvalidField("events_per_minute", `a custom plan's events_per_minute must be from 1 to ${maxCustomEventsPerMinute}`);
     }
     return { plan: name, eventsPerMinute: customLimit };
   }

@@ -1,9 +1,11 @@
 // The auth service's RPCs: orgs (admin token only), an org's own keys (admin scope), and key checks for other services.
+
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { v7 as uuidv7 } from "uuid";
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import type { KeyEnvironment } from "../shared/api-key.js";
+import { auditPage, maxOrgNameLength } from "../shared/api-limits.js";
 import type { RecordAudit } from "../shared/audit.js";
 import { type AskAuth, callerOf, keyFromHeaders } from "../shared/authenticate.js";
 import { decodeCursor, encodeCursor } from "../shared/cursor.js";
@@ -17,10 +19,6 @@ import { type NewKey, newKey } from "./keys.js";
 import { planOf } from "./plans.js";
 import type { AuthStore, KeyRow, KeyToStore } from "./store.js";
 import { auditEntryView, keyView, orgView } from "./views.js";
-
-const maxOrgNameLength = 200;
-const defaultAuditPage = 50;
-const maxAuditPage = 100;
 
 export interface AuthDeps {
   store: AuthStore;
@@ -143,7 +141,7 @@ function keyDetails(row: KeyRow) {
 }
 
 function pageSize(raw: number): number {
-  if (raw === 0) return defaultAuditPage;
-  if (raw < 1 || raw > maxAuditPage) throw new InvalidField("limit", `limit must be from 1 to ${maxAuditPage}`);
+  if (raw === 0) return auditPage.default;
+  if (raw < 1 || raw > auditPage.max) throw new InvalidField("limit", `limit must be from 1 to ${auditPage.max}`);
   return raw;
 }

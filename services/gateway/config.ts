@@ -1,4 +1,5 @@
 // The gateway's settings, read once at start.
+import { defaultBatchBodyBytes, defaultBodyBytes } from "../shared/api-limits.js";
 import { cidrList, common, integer, jetStream, keyChecks, listenPorts, loadConfig, peers } from "../shared/config.js";
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env) {
@@ -13,9 +14,9 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
        * The largest REST request body read, in bytes. Event data alone may be 256 KiB (ingest's limit);
        * 1 MiB leaves room for JSON escaping and the event's other fields while refusing floods early.
        */
-      maxBodyBytes: integer("MAX_BODY_BYTES", 1_048_576, 1),
+      maxBodyBytes: integer("MAX_BODY_BYTES", defaultBodyBytes, 1),
       /** The largest body of POST /v1/events/batch, in bytes: up to 1000 events. */
-      maxBatchBodyBytes: integer("MAX_BATCH_BODY_BYTES", 5_242_880, 1),
+      maxBatchBodyBytes: integer("MAX_BATCH_BODY_BYTES", defaultBatchBodyBytes, 1),
       /**
        * Proxies in front of the gateway (CIDR blocks) whose X-Forwarded-For is believed: the client address is
        * the nearest entry not among them. None by default: the client is the socket's peer.

@@ -1,6 +1,8 @@
 // What REST clients may send as events beyond their proto JSON: CloudEvents, the Idempotency-Key header, and dedup_id for idempotency_key.
+
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
+import { maxEventsPerBatch } from "../shared/api-limits.js";
 import { InvalidField } from "../shared/domain-errors.js";
 import { BATCH_TYPE, batchOf, cloudEventsMode, fromBinary, fromStructured } from "./cloudevents.js";
 import { httpError } from "./http-errors.js";
@@ -35,7 +37,6 @@ export function batchEvents(
 }
 
 // Ingest's own limit, checked here too so that an oversized batch is refused before a thousand events are read.
-const maxEvents = 1000;
 
 function eventsOf(body: JsonValue | undefined): JsonValue[] {
   if (!isObject(body)) throw new InvalidField("", 'the request body must be a JSON object: {"events": [...]}');
@@ -48,7 +49,7 @@ function eventsOf(body: JsonValue | undefined): JsonValue[] {
 
 function counted(events: JsonValue[], field: string): JsonValue[] {
   if (events.length === 0) throw new InvalidField(field, "a batch must hold at least one event");
-  if (events.length > maxEvents) throw new InvalidField(field, `a batch holds at most ${maxEvents} events`);
+  if (events.length > maxEventsPerBatch) throw new InvalidField(field, `a batch holds at most ${maxEventsPerBatch} events`);
   return events;
 }
 

@@ -66,11 +66,16 @@ function queryField(route: RestRoute, params: Map<DescField, string>, key: strin
   if (!field || route.body === "*" || route.body === field || params.has(field)) {
     throw new InvalidField(key, `unknown query parameter "${key}"`);
   }
+  if (!isQueryable(field)) throw new InvalidField(key, `"${key}" cannot be set from the query`);
+  return field;
+}
+
+/** Whether text can set the field: a scalar, an enum, a list of them, or a well-known type whose JSON is a string. */
+export function isQueryable(field: DescField): boolean {
   const scalar = field.fieldKind === "scalar" || field.fieldKind === "enum";
   const scalarList = field.fieldKind === "list" && field.listKind !== "message";
   const writtenAsText = field.fieldKind === "message" && textualTypes.has(field.message.typeName);
-  if (!scalar && !scalarList && !writtenAsText) throw new InvalidField(key, `"${key}" cannot be set from the query`);
-  return field;
+  return scalar || scalarList || writtenAsText;
 }
 
 // Well-known types whose JSON is a string, so that a query parameter can hold one (`?update_mask=url,description`).

@@ -1,6 +1,8 @@
 // What a ListInbox request asks for, checked: its page, filters, order, long-poll wait and lease.
+
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
+import { inboxPage, maxInboxLeaseSeconds, maxInboxWaitSeconds } from "../shared/api-limits.js";
 import { type Direction, decodeSequenceCursor } from "../shared/cursor.js";
 import { InvalidField } from "../shared/domain-errors.js";
 import { isEventType } from "../shared/event-types.js";
@@ -24,23 +26,19 @@ export interface InboxQuery {
   leaseSeconds: number;
 }
 
-const defaultLimit = 100;
-const maxLimit = 1000;
-const maxWaitSeconds = 30;
-const maxLeaseSeconds = 12 * 60 * 60;
 const statuses: ReadonlySet<string> = new Set<InboxStatus>(["pending", "acked", "delivered", "failed"]);
 
 export function inboxQueryOf(req: ListInboxRequest): InboxQuery {
-  if (req.limit < 0 || req.limit > maxLimit) throw new InvalidField("limit", `limit must be from 1 to ${maxLimit}`);
+  if (req.limit < 0 || req.limit > inboxPage.max) throw new InvalidField("limit", `limit must be from 1 to ${inboxPage.max}`);
   const direction = directionOf(req.order);
   const status = statusOf(req.status);
-  const leaseSeconds = secondsOf(req.lease, "lease", maxLeaseSeconds);
+  const leaseSeconds = secondsOf(req.lease, "lease", maxInboxLeaseSeconds);
   if (leaseSeconds > 0 && status !== "pending") throw new InvalidField("lease", "only pending events can be leased");
   const since = req.since && dateOf(timestampDate(req.since), "since");
   const until = req.until && dateOf(timestampDate(req.until), "until");
   if (since && until && since >= until) throw new InvalidField("until", "until must be later than since");
   return {
-    limit: req.limit || defaultLimit,
+    limit: req.limit || inboxPage.default,
     after: decodeSequenceCursor(req.cursor, direction),
     direction,
     status,
@@ -48,7 +46,7 @@ export function inboxQueryOf(req: ListInboxRequest): InboxQuery {
     source: req.source || undefined,
     since,
     until,
-    waitMs: secondsOf(req.wait, "wait", maxWaitSeconds) * 1000,
+    waitMs: secondsOf(req.wait, "wait", maxInboxWaitSeconds) * 1000,
     leaseSeconds,
   };
 }

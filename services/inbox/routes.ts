@@ -1,10 +1,12 @@
 // The inbox's RPCs: list an org's events a page at a time, read one with its history, acknowledge one or many, delete one.
+
 import { create, fromJsonString } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { CallOptions, Client, ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import type { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { type Event, EventDeliveryStatus, EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { InboxService, ListInboxResponseSchema } from "../../gen/triggers/v1/inbox_pb.js";
+import { maxAckIds } from "../shared/api-limits.js";
 import { callerOf, keyFromHeaders } from "../shared/authenticate.js";
 import { InvalidField, NotFound } from "../shared/domain-errors.js";
 import { requireUuid } from "../shared/ids.js";
@@ -15,8 +17,6 @@ import { inboxQueryOf } from "./inbox-query.js";
 import { type InboxLister, listInbox } from "./listing.js";
 import { requireRetentionDays } from "./settings.js";
 import type { EventRow, EventStore } from "./store.js";
-
-const maxAckIds = 1000;
 
 /**
  * ListInbox for Connect JSON callers, the gateway's REST path among them: Postgres renders the page, and the

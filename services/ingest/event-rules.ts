@@ -1,16 +1,16 @@
 // What makes an event acceptable, and the accepted event built from a client's input.
+
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampNow } from "@bufbuild/protobuf/wkt";
 import { v7 as uuidv7 } from "uuid";
 import { type EventInput, EventSchema } from "../../gen/triggers/v1/event_pb.js";
+import { maxDataBytes, maxSourceLength } from "../shared/api-limits.js";
 import { InvalidField, TooLarge } from "../shared/domain-errors.js";
 import { eventTypeRule, isEventType, isOperationalType, operationalTypePrefix } from "../shared/event-types.js";
 import { strictUtf8 } from "../shared/json.js";
 import type { PublishedEvent } from "../shared/published-events.js";
 import { contentDigest, requireIdempotencyKey } from "./idempotency.js";
 
-export const maxDataBytes = 256 * 1024;
-const maxSourceLength = 1024;
 // Deeper data is a mistake or an attack: every consumer that parses it recursively pays for each level.
 const maxDataDepth = 32;
 // RFC 3339 years 0001 to 9999: what JSON clients can send, and what every consumer can store.

@@ -10,6 +10,7 @@ import {
   type ListSubscriptionDeliveriesRequest,
   type UpdateSubscriptionRequest,
 } from "../../../gen/triggers/v1/delivery_pb.js";
+import { deliveriesPage } from "../../shared/api-limits.js";
 import type { RecordAudit } from "../../shared/audit.js";
 import { callerOf } from "../../shared/authenticate.js";
 import { decodeCursor, encodeCursor } from "../../shared/cursor.js";
@@ -26,8 +27,6 @@ import { attemptView, deliveryStates, deliveryView, subscriptionView } from "./v
 
 // After a rotation, the old secret signs beside the new one this long: receivers switch over without losing any.
 const rotationOverlapMs = 24 * 60 * 60 * 1000;
-const defaultPageSize = 20;
-const maxPageSize = 100;
 
 export interface DeliveryRouteDeps {
   subscriptions: SubscriptionStore;
@@ -190,10 +189,10 @@ const storedStates = new Map<DeliveryState, StoredState>(
 );
 
 function pageOf(req: ListSubscriptionDeliveriesRequest) {
-  if (req.limit < 0 || req.limit > maxPageSize) throw new InvalidField("limit", `limit must be from 1 to ${maxPageSize}`);
+  if (req.limit < 0 || req.limit > deliveriesPage.max) throw new InvalidField("limit", `limit must be from 1 to ${deliveriesPage.max}`);
   const state = req.state === DeliveryState.UNSPECIFIED ? undefined : storedStates.get(req.state);
   if (req.state !== DeliveryState.UNSPECIFIED && !state) throw new InvalidField("state", "state is not a delivery state");
-  return { limit: req.limit || defaultPageSize, before: decodeCursor(req.cursor), state };
+  return { limit: req.limit || deliveriesPage.default, before: decodeCursor(req.cursor), state };
 }
 
 /** A change as the audit log shows it: the fields changed, with their new values. */

@@ -1,17 +1,15 @@
 // What a subscription may hold, and which events it gets: the rules its URL, its event types and its description follow.
+import { maxSubscriptionDescriptionLength, maxSubscriptionEventTypes, maxWebhookUrlLength } from "../../shared/api-limits.js";
 import { InvalidField, TooLarge } from "../../shared/domain-errors.js";
 import { eventTypeRule, isEventType, isOperationalType } from "../../shared/event-types.js";
 
-const maxUrlLength = 2048;
-const maxEventTypes = 100;
-const maxDescriptionLength = 1024;
 const wildcard = ".*";
 
 /** The URL events are POSTed to, normalised as the WHATWG parser writes it; throws invalid_argument otherwise. */
 export function webhookUrl(raw: string): string {
   if (!raw) throw new InvalidField("url", "url is required");
   // Checked before parsing too, so that a huge value costs nothing.
-  if (raw.length > maxUrlLength) throw new InvalidField("url", `url is longer than ${maxUrlLength} characters`);
+  if (raw.length > maxWebhookUrlLength) throw new InvalidField("url", `url is longer than ${maxWebhookUrlLength} characters`);
   if (!URL.canParse(raw)) throw new InvalidField("url", "url must be an absolute http or https URL");
   const url = new URL(raw);
   if (url.protocol !== "http:" && url.protocol !== "https:") {
@@ -19,13 +17,14 @@ export function webhookUrl(raw: string): string {
   }
   // Credentials in a URL end up in logs and listings.
   if (url.username || url.password) throw new InvalidField("url", "url must not contain credentials");
-  if (url.href.length > maxUrlLength) throw new InvalidField("url", `url is longer than ${maxUrlLength} characters`);
+  if (url.href.length > maxWebhookUrlLength) throw new InvalidField("url", `url is longer than ${maxWebhookUrlLength} characters`);
   return url.href;
 }
 
 /** The event types to deliver: exact types and "prefix.*" patterns, without repeats, in the order given; empty means all. */
 export function eventTypes(raw: string[]): string[] {
-  if (raw.length > maxEventTypes) throw new InvalidField("event_types", `event_types holds more than ${maxEventTypes} types`);
+  if (raw.length > maxSubscriptionEventTypes)
+    throw new InvalidField("event_types", `event_types holds more than ${maxSubscriptionEventTypes} types`);
   raw.forEach((type, index) => {
     const name = type.endsWith(wildcard) ? type.slice(0, -wildcard.length) : type;
     if (!isEventType(name)) {
@@ -36,7 +35,8 @@ export function eventTypes(raw: string[]): string[] {
 }
 
 export function description(raw: string): string {
-  if (raw.length > maxDescriptionLength) throw new TooLarge("description", `description is longer than ${maxDescriptionLength} characters`);
+  if (raw.length > maxSubscriptionDescriptionLength)
+    throw new TooLarge("description", `description is longer than ${maxSubscriptionDescriptionLength} characters`);
   return raw;
 }
 

@@ -1,0 +1,91 @@
+// One OpenAPI operation per REST route of the gateway: its parameters, body, answer, errors and security.
+import { type DescField, type DescMethod, getOption, hasOption } from "@bufbuild/protobuf";
+import { getComments } from "@bufbuild/protoplugin";
+import { required_scope } from "../../gen/triggers/v1/access_pb.js";
+import { isQueryable } from "../../services/gateway/rest-messages.js";
+import type { RestRoute } from "../../services/gateway/rest-routes.js";
+import { errorResponses } from "./error-responses.js";
+import { type OperationExample, operationExamples } from "./examples.js";
+import type { JsonSchema, SchemaSet } from "./json-schema.js";
+import { publishBody, publishHeaders, quotaHeaders } from "./publish-routes.js";
+
+/** The operation's id: its RPC's name in lower camel case, as SDKs name methods. */
+export function operationId(method: DescMethod): string {
+  return method.name[0]!.toLowerCase() + method.name.slice(1);
+}
+
+/** The tag grouping a service's operations: its name without "Service". */
+export function tagOf(method: DescMethod): string {
+  return method.parent.name.replace(/Service$/, "");
+}
+
+export function operationOf(route: RestRoute, schemas: SchemaSet): JsonSchema {
+  const id = operationId(route.method);
+  const example = operationExamples[id];
+  if (!example) throw new Error(`${id} has no example: add one to tools/protoc-gen-openapi/examples.ts`);
+  const [summary, ...rest] = (getComments(route.method).leading ?? "").trim().split(/(?<=\.)\s+/);
+  const scope = scopeOf(route.method);
+  const body = requestBody(route, schemas, example);
+  return {
+    operationId: id,
+    tags: [tagOf(route.method)],
+    summary: summary?.replace(/\.$/, ""),
+    description: [rest.join(" "), scope ? `Needs an API key with the \`${scope}\` scope.` : "Needs the operator's admin token."]
+      .filter(Boolean)
+      .join("\n\n"),
+    parameters: [...pathParameters(route, schemas, example), ...queryParameters(route, schemas), ...publishHeaders(route.method)],
+    ...(body ? { requestBody: body } : {}),
+    responses: { "200": success(route, schemas, example), ...errorResponses(route) },
+    security: scope ? [{ ApiKey: [scope] }, { ApiKeyHeader: [scope] }] : [{ AdminToken: [] }],
+  };
+}
+
+function scopeOf(method: DescMethod): string | undefined {
+  return hasOption(method, required_scope) ? getOption(method, required_scope) : undefined;
+}
+
+function pathFields(route: RestRoute): DescField[] {
+  return route.segments.flatMap((segment) => ("field" in segment ? [segment.field] : []));
+}
+
+function pathParameters(route: RestRoute, schemas: SchemaSet, example: OperationExample): JsonSchema[] {
+  return pathFields(route).map((field) => ({
+    name: field.name,
+    in: "path",
+    required: true,
+    schema: schemas.field(field, "request"),
+    ...(example.path?.[field.name] ? { example: example.path[field.name] } : {}),
+  }));
+}
+
+// What the gateway reads from the query: the fields text can set that neither the path nor the body sets.
+function queryParameters(route: RestRoute, schemas: SchemaSet): JsonSchema[] {
+  if (route.body === "*") return [];
+  const taken = new Set<DescField>([...pathFields(route), ...(route.body ? [route.body] : [])]);
+  return route.method.input.fields
+    .filter((field) => !taken.has(field) && isQueryable(field))
+    .map((field) => {
+      const { description, ...schema } = schemas.field(field, "request");
+      const list = field.fieldKind === "list" ? { style: "form", explode: true } : {};
+      return { name: field.name, in: "query", ...(description ? { description } : {}), schema, ...list };
+    });
+}
+
+function requestBody(route: RestRoute, schemas: SchemaSet, example: OperationExample): JsonSchema | undefined {
+  if (route.body === undefined) return undefined;
+  const published = publishBody(route.method, schemas, example.request);
+  if (published) return published;
+  const schema =
+    route.body === "*" ? schemas.object(route.method.input, "request", new Set(pathFields(route))) : schemas.field(route.body, "request");
+  return { required: true, content: { "application/json": { schema, ...(example.request ? { example: example.request } : {}) } } };
+}
+
+function success(route: RestRoute, schemas: SchemaSet, example: OperationExample): JsonSchema {
+  const schema = route.responseBody ? schemas.field(route.responseBody, "response") : schemas.ref(route.method.output, "response");
+  const { description: _, ...unDescribed } = schema;
+  return {
+    description: "OK",
+    headers: { "X-Request-Id": { $ref: "#/components/headers/X-Request-Id" }, ...quotaHeaders(route.method) },
+    content: { "application/json": { schema: unDescribed, example: example.response } },
+  };
+}
