@@ -63,7 +63,7 @@ test("gateway - a gRPC client creates an org and uses its key through the gatewa
   const { gateway, adminToken } = t.context;
   const created = await grpcClient(AuthService, gateway.url, adminToken).createOrg({ name: "grpc-org" });
   t.is(created.org?.name, "grpc-org");
-  const key = created.apiKey!.secret;
+  const key = created.apiKey!.secret!;
   const { subscriptions } = await grpcClient(DeliveryService, gateway.url, key).listSubscriptions({});
   t.is(subscriptions[0]?.id, "sub-1");
 });

@@ -67,7 +67,7 @@ const apiKey = {
   prefix: `tk_live_${keyId}`,
   allowed_cidrs: [],
 };
-const listedKey = { ...apiKey, secret: "" };
+const { secret: _, ...listedKey } = apiKey;
 
 export const operationExamples: Record<string, OperationExample> = {
   publishEvent: {
