@@ -22,10 +22,10 @@ export interface RetryContext {
 /** How long to wait before trying the call again, or undefined when it must not be tried again. */
 export function retryDelayMs(err: ConnectError, context: RetryContext): number | undefined {
   const backoff = backoffMs(context.failures, context.random ?? Math.random);
-  if (!answered(err)) {
-    // No answer: the network failed, or the attempt ran out of time. A cancelled call stays cancelled.
-    const lost = err.code === Code.Unavailable || err.code === Code.DeadlineExceeded;
-    return lost && context.safeToRepeat ? backoff : undefined;
+  // No answer (the network failed, the attempt ran out of time), or the gateway's 504 (a backend did not answer):
+  // the call may have taken effect. A cancelled call stays cancelled.
+  if (err.code === Code.DeadlineExceeded || (err.code === Code.Unavailable && !answered(err))) {
+    return context.safeToRepeat ? backoff : undefined;
   }
   // Both answers say the call was not carried out: it is safe to send again, whatever it does.
   const rateLimited = err.code === Code.ResourceExhausted && reasonOf(err) === ErrorReason.RATE_LIMITED;

@@ -34,8 +34,8 @@ test("sdk - Retry-After is waited for when longer than the backoff, as seconds o
   t.is(retryDelayMs(limited, { ...lowest, maxRetryAfterSeconds: 61, failures: 1 }), 61_000);
 });
 
-test("sdk - only unavailable and rate-limited answers are retried; without an answer, only calls safe to repeat", (t) => {
-  for (const code of [Code.InvalidArgument, Code.NotFound, Code.Internal, Code.DeadlineExceeded, Code.PermissionDenied]) {
+test("sdk - unavailable and rate-limited answers are retried; without an answer or after a 504, only calls safe to repeat", (t) => {
+  for (const code of [Code.InvalidArgument, Code.NotFound, Code.Internal, Code.PermissionDenied, Code.Unauthenticated]) {
     t.is(retryDelayMs(answered(code), { ...lowest, failures: 1 }), undefined, Code[code]);
   }
   t.is(retryDelayMs(answered(Code.ResourceExhausted, {}, ErrorReason.TOO_LARGE), { ...lowest, failures: 1 }), undefined);
@@ -46,5 +46,8 @@ test("sdk - only unavailable and rate-limited answers are retried; without an an
     t.is(retryDelayMs(lost, { ...lowest, failures: 1 }), 250);
     t.is(retryDelayMs(lost, { ...lowest, safeToRepeat: false, failures: 1 }), undefined);
   }
+  const gatewayTimeout = answered(Code.DeadlineExceeded);
+  t.is(retryDelayMs(gatewayTimeout, { ...lowest, failures: 1 }), 250, "a backend that did not answer in time is like no answer");
+  t.is(retryDelayMs(gatewayTimeout, { ...lowest, safeToRepeat: false, failures: 1 }), undefined);
   t.is(retryDelayMs(new ConnectError("cancelled", Code.Canceled), { ...lowest, failures: 1 }), undefined);
 });
