@@ -1,7 +1,7 @@
 // Makes one API call the way every resource method does: the key, a timeout per attempt, retries, the caller's signal, one error type.
 import type { DescService } from "@bufbuild/protobuf";
 import { type CallOptions, type Client, Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
-import { callOptions, type RequestOptions, type ResolvedOptions } from "./options.js";
+import { type RequestOptions, type ResolvedOptions, requestSettings } from "./options.js";
 import { rateLimitOf } from "./rate-limit.js";
 import { retryDelayMs } from "./retry-policy.js";
 import { createTransport } from "./transport.js";
@@ -33,7 +33,7 @@ export class Caller {
    * TriggersError. `attempt` makes the call with the Connect options it is given.
    */
   async call<T>(attempt: (options: CallOptions) => Promise<T>, policy: CallPolicy, options: RequestOptions = {}): Promise<T> {
-    const { timeoutMs, maxRetries, onResponse } = callOptions(this.#options, options);
+    const { timeoutMs, maxRetries, onResponse } = requestSettings(this.#options, options);
     const { signal } = options;
     const headers = this.#options.token ? { authorization: `Bearer ${this.#options.token}` } : undefined;
     for (let failures = 1; ; failures++) {

@@ -84,7 +84,7 @@ export function resolveOptions(options: TriggersOptions): ResolvedOptions {
 }
 
 /** A call's own options over the client's, checked like them. */
-export function callOptions(
+export function requestSettings(
   resolved: ResolvedOptions,
   options: RequestOptions = {},
 ): Pick<ResolvedOptions, "timeoutMs" | "maxRetries" | "onResponse"> {

@@ -1,5 +1,5 @@
 // The one error the client throws for a failed call: what the API answered (status, code, reason, field, request id) or why no answer came.
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema, ErrorReason } from "../../gen/triggers/v1/event_pb.js";
 import { type RateLimit, rateLimitOf, retryAfterSecondsOf } from "./rate-limit.js";
 
@@ -56,11 +56,6 @@ export class TriggersError extends Error {
     this.retryAfterSeconds = retryAfterSecondsOf(err.metadata);
     this.rateLimit = rateLimitOf(err.metadata);
     this.cause = err;
-  }
-
-  /** Whatever a call threw, as a TriggersError. */
-  static from(err: unknown): TriggersError {
-    return err instanceof TriggersError ? err : new TriggersError(ConnectError.from(err));
   }
 }
 

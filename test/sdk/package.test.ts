@@ -72,7 +72,7 @@ console.log(JSON.stringify({ id, service: IngestService.typeName, client: typeof
 `,
 };
 
-test("sdk - the packed tarball installs in a fresh project outside the repository, its types resolve under tsc, and it publishes", async (t) => {
+test("sdk - the packed tarball installs in a fresh project outside the repository, its types resolve under tsc, it publishes, and the README's quick start runs as written", async (t) => {
   const project = path.join(scratch, "fresh");
   await fs.mkdir(project);
   for (const [name, text] of Object.entries(freshProject)) await fs.writeFile(path.join(project, name), text);
@@ -91,6 +91,16 @@ test("sdk - the packed tarball installs in a fresh project outside the repositor
   const printed = JSON.parse(stdout);
   t.like(printed, { service: "triggers.v1.IngestService", client: "function", check: "function", verify: "function" });
   t.true(await stored(key, printed.id));
+
+  // The README's quick start, as written but for the gateway's address, prints the event it published and acks it.
+  const readme = await fs.readFile(path.join(sdk, "README.md"), "utf8");
+  const quickStart = /```ts\n([\s\S]*?)```/.exec(readme)![1]!.replace("http://127.0.0.1:8080", stack.gatewayUrl);
+  await fs.writeFile(path.join(project, "quickstart.mjs"), quickStart);
+  const { key: quickKey } = await stack.createOrg();
+  const quick = await run(process.execPath, ["quickstart.mjs"], { cwd: project, env: { ...process.env, TRIGGERS_KEY: quickKey } });
+  t.is(quick.stdout, "order.created { order_id: 42 }\n");
+  const after = await new Triggers({ baseUrl: stack.gatewayUrl, apiKey: quickKey }).inbox.listPage();
+  t.deepEqual(after.events, [], "acknowledged");
 });
 
 test("sdk - the browser bundle loads in headless Chromium, publishes from a page and verifies a webhook there", async (t) => {
