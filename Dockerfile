@@ -42,6 +42,10 @@ COPY --from=production-dependencies /app/node_modules ./node_modules
 # The services and the code generated from the contracts; not tools/, the launcher behind npm start.
 COPY --from=build /app/dist/services ./dist/services
 COPY --from=build /app/dist/gen ./dist/gen
+# The reference the gateway serves at /docs: the OpenAPI document, and the one file of Scalar (a dev dependency,
+# 100 MB with its own) that renders it.
+COPY openapi ./openapi
+COPY --from=build /app/node_modules/@scalar/api-reference/dist/browser/standalone.js ./node_modules/@scalar/api-reference/dist/browser/
 # package.json says "type": "module", which makes Node load dist/ as ES modules.
 COPY package.json ./
 USER 1000:1000

@@ -1,6 +1,6 @@
 // The gateway's settings, read once at start.
 import { defaultBatchBodyBytes, defaultBodyBytes } from "../shared/api-limits.js";
-import { cidrList, common, integer, jetStream, keyChecks, listenPorts, loadConfig, peers } from "../shared/config.js";
+import { cidrList, common, integer, jetStream, keyChecks, listenPorts, loadConfig, originList, peers } from "../shared/config.js";
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env) {
   return loadConfig(
@@ -22,6 +22,11 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
        * the nearest entry not among them. None by default: the client is the socket's peer.
        */
       trustedProxies: cidrList("TRUSTED_PROXIES"),
+      /**
+       * Web pages of these origins may call the API from a browser (CORS): REST, Connect and gRPC-Web. None by
+       * default; `npm start` allows its own gateway and dev servers on localhost.
+       */
+      corsAllowedOrigins: originList("CORS_ALLOWED_ORIGINS"),
       /** Failed authentications a client address may make a minute (in each replica) before it must wait. */
       authFailuresPerMinute: integer("AUTH_FAILURES_PER_MINUTE", 20, 1),
       /** How long a call may wait on its backend when the client set no shorter deadline. */

@@ -15,6 +15,8 @@ import { restAccessLog, rpcAccessLog } from "./access-log.js";
 import { Admission } from "./admission.js";
 import { type AddressOf, clientAddress } from "./client-address.js";
 import { loadGatewayConfig } from "./config.js";
+import { corsHandler } from "./cors.js";
+import { docsPages } from "./docs-pages.js";
 import { EventBatcher } from "./event-batcher.js";
 import { FailedAuthLimiter } from "./failed-auth-limiter.js";
 import { Forwarder } from "./forwarder.js";
@@ -54,15 +56,18 @@ const server = await startServer({
   dependencies: [natsDependency(nats, logger)],
   routes: proxyRoutes(methods, forwarder, addressOf),
   interceptors: [rpcAccessLog(logger.child({ module: "rpc" }))],
-  fallback: restHandler({
-    routes: buildRestRoutes(methods),
-    forwarder,
-    maxBodyBytes: config.maxBodyBytes,
-    maxBatchBodyBytes: config.maxBatchBodyBytes,
-    logger: restLogger,
-    log: restAccessLog(restLogger, metrics.registry),
-    addressOf,
-  }),
+  cors: corsHandler(config.corsAllowedOrigins),
+  fallback: docsPages(
+    restHandler({
+      routes: buildRestRoutes(methods),
+      forwarder,
+      maxBodyBytes: config.maxBodyBytes,
+      maxBatchBodyBytes: config.maxBatchBodyBytes,
+      logger: restLogger,
+      log: restAccessLog(restLogger, metrics.registry),
+      addressOf,
+    }),
+  ),
 });
 
 onShutdown(logger, config.shutdownGraceMs, [

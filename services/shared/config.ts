@@ -117,6 +117,29 @@ export function cidrList(env: string): Setting<string[]> {
   };
 }
 
+/**
+ * Origins as browsers send them (`https://app.example.com`, no path), comma-separated: "*" for any, or a port of "*"
+ * for any port of a host (`http://localhost:*`). None when unset.
+ */
+export function originList(env: string): Setting<string[]> {
+  return {
+    env,
+    read(raw) {
+      if (!raw) return [];
+      return raw.split(",").map((text) => {
+        const origin = text.trim();
+        if (origin === "*" || isOrigin(origin.replace(/:\*$/, ""))) return origin.toLowerCase();
+        throw new ConfigError(env, `"${origin}" is not an origin such as https://app.example.com or http://localhost:*`);
+      });
+    },
+  };
+}
+
+// As a browser writes an Origin header: scheme, host (a name or an address) and a port unless it is the scheme's own.
+function isOrigin(text: string): boolean {
+  return /^https?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(text) && new URL(text).origin === text.toLowerCase();
+}
+
 export const port = (env: string, fallback: number) => integer(env, fallback, 0, 65535);
 
 export function oneOf<T extends string>(env: string, fallback: T, allowed: readonly T[]): Setting<T> {

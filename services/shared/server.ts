@@ -35,6 +35,8 @@ export interface ServerOptions {
   interceptors?: Interceptor[];
   /** Handles HTTP requests that are not RPCs (the gateway's REST routes). */
   fallback?: HttpHandler;
+  /** Sees every API request first: answers CORS preflights itself (true) and marks allowed origins' answers (the gateway's). */
+  cors?: (req: Parameters<HttpHandler>[0], res: Parameters<HttpHandler>[1]) => boolean;
   /** Connect JSON calls of these procedure paths are served by these handlers instead (see json-route.ts). */
   jsonRoutes?: Map<string, HttpHandler>;
   /** What the service cannot serve without: while one is down, it is not ready. */
@@ -109,6 +111,7 @@ function apiHandler(options: ServerOptions): HttpHandler {
   });
   return (req, res) => {
     settleUnreadBody(req, res);
+    if (options.cors?.(req, res)) return;
     const jsonRoute = options.jsonRoutes?.get(req.url ?? "");
     if (jsonRoute && isConnectJson(req)) return jsonRoute(req, res);
     connect(req, res);

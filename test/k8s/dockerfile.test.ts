@@ -77,7 +77,7 @@ test("docker - .dockerignore keeps out dependencies, builds, data, git, tests an
   t.false(ignoredBy(ignore, "services/auth/main.ts"));
 });
 
-test("docker - the runtime stage holds production dependencies and compiled code only, and runs as a numeric non-root user", (t) => {
+test("docker - the runtime stage holds production dependencies, compiled code and the API reference only, and runs as a numeric non-root user", (t) => {
   const froms = of(runtime, "COPY").map((i) => parseCopy(i.value));
   const dependencies = froms.find((copy) => copy.sources.some((s) => s.endsWith("node_modules")));
   t.truthy(dependencies?.from, "node_modules comes from another stage");
@@ -91,7 +91,7 @@ test("docker - the runtime stage holds production dependencies and compiled code
   );
   t.deepEqual(
     copiesFromContext(runtime).flatMap((copy) => copy.sources),
-    ["package.json"],
+    ["openapi", "package.json"],
   );
   const user = of(runtime, "USER").at(-1)?.value ?? "";
   t.regex(user, /^\d+(:\d+)?$/, "USER is numeric, so Kubernetes can verify runAsNonRoot");

@@ -9,6 +9,7 @@ import {
   listenPorts,
   loadConfig,
   optionalText,
+  originList,
   port,
   text,
   url,
@@ -69,4 +70,14 @@ test("config - MIGRATE_ON_START is true unless set to false, and refuses anythin
   t.true(loadConfig(database, {}).migrateOnStart);
   t.false(loadConfig(database, { MIGRATE_ON_START: "false" }).migrateOnStart);
   t.throws(() => loadConfig(database, { MIGRATE_ON_START: "no" }), { message: 'MIGRATE_ON_START: expected true or false, got "no"' });
+});
+
+test("config - CORS_ALLOWED_ORIGINS takes origins, * and any-port origins, none when unset, and refuses what is not an origin", (t) => {
+  const origins = { origins: originList("CORS_ALLOWED_ORIGINS") };
+  t.deepEqual(loadConfig(origins, {}).origins, []);
+  const allowed = "https://app.example.com, http://localhost:*,*";
+  t.deepEqual(loadConfig(origins, { CORS_ALLOWED_ORIGINS: allowed }).origins, ["https://app.example.com", "http://localhost:*", "*"]);
+  for (const bad of ["https://app.example.com/", "app.example.com", "ftp://files.example.com", "https://*.example.com"]) {
+    t.throws(() => loadConfig(origins, { CORS_ALLOWED_ORIGINS: bad }), { message: /^CORS_ALLOWED_ORIGINS: ".*" is not an origin/ }, bad);
+  }
 });

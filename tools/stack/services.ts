@@ -43,6 +43,9 @@ export function localUrls(ports: Record<ServiceName, number>): Record<ServiceNam
 /** Loopback, where a developer's webhook receivers listen. */
 export const localNetworks = "127.0.0.0/8,::1/128";
 
+/** Any port of this machine, by either name: where a developer's web apps are served from. */
+export const localOrigins = "http://localhost:*,http://127.0.0.1:*";
+
 /** The environment of every service: ours on top of the inherited one (PATH, HOME and the like). */
 export function serviceEnvironment(settings: StackSettings, inherited: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
@@ -54,6 +57,8 @@ export function serviceEnvironment(settings: StackSettings, inherited: NodeJS.Pr
     SIGNING_SECRETS_KEY: settings.signingSecretsKey,
     // A stack on one machine posts to receivers on that machine; the user's own setting wins.
     DELIVERY_ALLOWED_NETWORKS: inherited.DELIVERY_ALLOWED_NETWORKS ?? localNetworks,
+    // Web apps in development call the stack from dev servers on this machine, the gateway's own pages among them.
+    CORS_ALLOWED_ORIGINS: inherited.CORS_ALLOWED_ORIGINS ?? localOrigins,
     // Keys made on a developer's machine say so: a scanner finding one knows it opens nothing in production.
     KEY_ENVIRONMENT: inherited.KEY_ENVIRONMENT ?? "test",
   };
