@@ -1,5 +1,6 @@
 // The inbox's event store: written by the projection, read and acknowledged through the RPCs.
 import type { Sql } from "../shared/database.js";
+import { compactJson } from "./compact-json.js";
 import type { InboxQuery } from "./inbox-query.js";
 
 export interface EventRow {
@@ -112,7 +113,7 @@ export function createEventStore(sql: Sql) {
           (array_agg(position::text order by n desc) filter (where n <= ${query.limit}))[1] as last,
           count(*) > ${query.limit} as more
         from page`;
-      return { events: page!.events, last: page!.last ?? undefined, more: page!.more };
+      return { events: compactJson(page!.events), last: page!.last ?? undefined, more: page!.more };
     },
 
     /** The org's event, with the time its deliveries ended when they have. */

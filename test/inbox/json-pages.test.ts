@@ -92,3 +92,22 @@ test("inbox JSON pages - no key or an unknown key is unauthenticated, and anothe
   const res = await jsonPage(t.context, {}, other.key);
   t.deepEqual(res.body, { events: [], next_cursor: "", has_more: false });
 });
+
+test("inbox JSON pages - are written without spaces, as every other answer is, over Connect JSON and over REST", async (t) => {
+  const { stack, key } = t.context;
+  const authorization = `Bearer ${key}`;
+  const answers = [
+    await fetch(`${stack.urls.inbox}/triggers.v1.InboxService/ListInbox`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization },
+      body: "{}",
+    }),
+    await fetch(`${stack.gatewayUrl}/v1/inbox`, { headers: { authorization } }),
+  ];
+  for (const answer of answers) {
+    const text = await answer.text();
+    t.is(answer.status, 200);
+    t.true(text.includes('"type":"order.created"'), text);
+    t.is(text, JSON.stringify(JSON.parse(text)), "no whitespace outside strings");
+  }
+});
