@@ -15,8 +15,8 @@ export function orgView(row: OrgRow): MessageInitShape<typeof OrgSchema> {
   };
 }
 
-/** A key as listed; the secret only when it was just issued. */
-export function keyView(row: KeyRow, issuedKey = ""): MessageInitShape<typeof ApiKeySchema> {
+/** A key as listed; the secret only when it was just issued, and otherwise absent, not empty. */
+export function keyView(row: KeyRow, issuedKey?: string): MessageInitShape<typeof ApiKeySchema> {
   return {
     id: row.id,
     orgId: row.org_id,

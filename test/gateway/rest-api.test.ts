@@ -31,6 +31,17 @@ test("gateway - creating an org with the admin token returns its key, which then
   t.is(inbox.status, 200);
 });
 
+test("gateway - a new key shows its secret, and a listed key has no secret field at all", async (t) => {
+  const { gateway, adminToken } = t.context;
+  const { key } = await createOrg(gateway.url, adminToken);
+  const made = await request(gateway.url, "/v1/keys", { key, body: { name: "shop backend", scopes: ["events:write"] } });
+  t.regex(made.body.api_key.secret, /^tk_/);
+  const listed = await request(gateway.url, "/v1/keys", { key });
+  t.is(listed.status, 200);
+  t.deepEqual(listed.body.api_keys.map((each: { name: string }) => each.name).sort(), ["first key", "shop backend"]);
+  for (const each of listed.body.api_keys) t.false("secret" in each, JSON.stringify(each));
+});
+
 test("gateway - creating an org without the admin token is 403", async (t) => {
   const res = await request(t.context.gateway.url, "/v1/orgs", { body: { name: "acme" } });
   t.is(res.status, 403);
