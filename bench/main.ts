@@ -13,7 +13,7 @@ import { MemoryWatch } from "./memory.js";
 import { planFor } from "./plan.js";
 import { type ServerProcess, startServerProcess } from "./processes.js";
 import { Progress } from "./progress.js";
-import { consoleTable, machine, markdown, type Report } from "./report.js";
+import { consoleTable, everyFigureProduced, machine, markdown, type Report } from "./report.js";
 import { measureDelivery } from "./sections/delivery.js";
 import { measureFloors } from "./sections/floors.js";
 import { measureInbox } from "./sections/inbox.js";
@@ -100,6 +100,8 @@ async function measureEverything() {
     await writeFile(path.join(outDir, "latest.md"), markdown(report));
     await writeFile(path.join(outDir, "latest.svg"), chart(throughputBars(measurements), latencyBars(measurements)));
     console.log(consoleTable(report));
+    // A smoke run checks only that every section produces a figure, so a missing one fails it.
+    if (plan.smoke && !everyFigureProduced(report)) process.exitCode = 1;
     for (const story of delivery.steps.flatMap((s) => s.undelivered)) console.log(`undelivered ${story}`);
     console.log(`\nwritten to ${outDir}`);
   } catch (error) {
