@@ -23,14 +23,16 @@ export function operationOf(route: RestRoute, schemas: SchemaSet): JsonSchema {
   const id = operationId(route.method);
   const example = operationExamples[id];
   if (!example) throw new Error(`${id} has no example: add one to tools/protoc-gen-openapi/examples.ts`);
-  const [summary, ...rest] = (getComments(route.method).leading ?? "").trim().split(/(?<=\.)\s+/);
+  const comment = (getComments(route.method).leading ?? "").trim().replace(/\n/g, " ");
+  // The first clause names the operation in the sidebar; the whole comment describes it.
+  const summary = comment.split(/[.:;](\s|$)/)[0];
   const scope = scopeOf(route.method);
   const body = requestBody(route, schemas, example);
   return {
     operationId: id,
     tags: [tagOf(route.method)],
-    summary: summary?.replace(/\.$/, ""),
-    description: [rest.join(" "), scope ? `Needs an API key with the \`${scope}\` scope.` : "Needs the operator's admin token."]
+    summary,
+    description: [comment, scope ? `Needs an API key with the \`${scope}\` scope.` : "Needs the operator's admin token."]
       .filter(Boolean)
       .join("\n\n"),
     parameters: [...pathParameters(route, schemas, example), ...queryParameters(route, schemas), ...publishHeaders(route.method)],

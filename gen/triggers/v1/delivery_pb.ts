@@ -902,8 +902,8 @@ export const DeliveryService: GenService<{
     output: typeof GetSubscriptionResponseSchema;
   },
   /**
-   * Changes the fields named in update_mask (over REST: the fields in the body). Enabling a paused or disabled
-   * subscription resumes its deliveries, those that piled up included.
+   * Changes a subscription: the fields named in update_mask (over REST, the fields in the body). Enabling a paused
+   * or disabled subscription resumes its deliveries, those that piled up included.
    *
    * @generated from rpc triggers.v1.DeliveryService.UpdateSubscription
    */
