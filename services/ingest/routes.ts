@@ -8,6 +8,7 @@ import {
   type PublishEventsResult,
   PublishEventsResultSchema,
 } from "../../gen/triggers/v1/ingest_pb.js";
+import { maxEventsPerBatch } from "../shared/api-limits.js";
 import { callerOf } from "../shared/authenticate.js";
 import { InvalidField } from "../shared/domain-errors.js";
 import { itemError } from "../shared/errors.js";
@@ -16,8 +17,6 @@ import type { PublishedEvent } from "../shared/published-events.js";
 import { acceptableRequestId, currentRequestId } from "../shared/request-context.js";
 import { acceptEvent } from "./event-rules.js";
 import type { EventPublisher, StoredEvent } from "./publisher.js";
-
-const maxBatchSize = 1000;
 
 type PublishEventResponseInit = MessageInitShape<typeof PublishEventResponseSchema>;
 
@@ -47,7 +46,7 @@ export function ingestRoutes(publisher: EventPublisher, logger: Logger) {
       async publishEvents(req, ctx) {
         const { orgId } = callerOf(ctx);
         if (req.events.length === 0) throw new InvalidField("events", "events must hold at least one event");
-        if (req.events.length > maxBatchSize) throw new InvalidField("events", `events holds more than ${maxBatchSize} events`);
+        if (req.events.length > maxEventsPerBatch) throw new InvalidField("events", `events holds more than ${maxEventsPerBatch} events`);
         if (req.requestIds.length > 0 && req.requestIds.length !== req.events.length) {
           throw new InvalidField("request_ids", "request_ids must be empty or hold one id per event");
         }
