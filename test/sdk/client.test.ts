@@ -212,7 +212,7 @@ test("sdk - keys are made, listed, rotated and revoked, and the audit log lists 
   const key = await triggers.keys.create({ name: "shop backend", scopes: ["events:write"], allowedCidrs: ["127.0.0.1/32"] });
   t.like(key, { name: "shop backend", scopes: ["events:write"], allowedCidrs: ["127.0.0.1/32"] });
   t.regex(key.secret ?? "", /^tk_test_/);
-  t.true((await triggers.keys.list()).some((each) => each.id === key.id && !each.secret));
+  t.true((await triggers.keys.list()).some((each) => each.id === key.id && each.secret === undefined));
 
   const publisher = new Triggers({ baseUrl: stack.gatewayUrl, apiKey: key.secret! });
   t.false((await publisher.events.publish({ type: "order.created" })).duplicate);

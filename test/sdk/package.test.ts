@@ -9,9 +9,9 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import test from "ava";
 import esbuild from "esbuild";
-import { chromium } from "playwright-core";
 import { Webhook } from "standardwebhooks";
 import { Triggers } from "../../sdk/src/index.js";
+import { launchBrowser } from "../helpers/browser.js";
 import { eventually } from "../helpers/eventually.js";
 import { type Stack, startStack } from "../helpers/stack.js";
 
@@ -123,18 +123,7 @@ test("sdk - the browser bundle loads in headless Chromium, publishes from a page
     "webhook-signature": new Webhook(secret).sign("01a244cc-5627-76ee-bf77-8584f25c03cc", sentAt, body),
   };
 
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--headless",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launchBrowser();
   t.teardown(() => browser.close());
   const page = await browser.newPage();
   // A page of the gateway's own origin calls it without CORS, which is not this test's subject.

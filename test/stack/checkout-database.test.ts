@@ -25,7 +25,7 @@ test("checkout database - any folder name becomes a short, plain Postgres identi
   t.regex(checkoutDatabase("/", generateSigningSecretsKey()), /^triggers_checkout_[0-9a-f]{8}$/);
 });
 
-test("ready banner - names the database and whether it held orgs before this start", (t) => {
+test("ready banner - names the database and whether it held orgs before this start, and where the reference is", (t) => {
   const banner = (orgs: number) =>
     readyBanner({
       gatewayUrl: "http://127.0.0.1:8080",
@@ -34,4 +34,5 @@ test("ready banner - names the database and whether it held orgs before this sta
     });
   t.regex(banner(0), /database: +triggers_main_1a2b3c4d on 127\.0\.0\.1:5432 \(no orgs before this start\)/);
   t.regex(banner(3), /database: +triggers_main_1a2b3c4d on 127\.0\.0\.1:5432 \(kept from earlier runs, 3 orgs\)/);
+  t.regex(banner(0), /reference: +http:\/\/127\.0\.0\.1:8080\/docs$/m);
 });

@@ -13,6 +13,7 @@ export function readyBanner(options: { gatewayUrl: string; adminToken: string; d
     "",
     "Triggers is running.",
     `  gateway:     ${options.gatewayUrl}`,
+    `  reference:   ${options.gatewayUrl}/docs`,
     `  admin token: ${options.adminToken}`,
     `  database:    ${describeDatabase(options.database)}`,
   ];
