@@ -28,6 +28,8 @@ COPY --chown=1000:1000 gen ./gen
 COPY --chown=1000:1000 tools ./tools
 COPY --chown=1000:1000 services ./services
 RUN npm run build
+# Not for the build: for the gateway of Tilt's dev image, which runs from this stage and serves the reference.
+COPY --chown=1000:1000 openapi ./openapi
 
 FROM toolchain AS production-dependencies
 COPY --chown=1000:1000 package.json package-lock.json ./

@@ -12,6 +12,8 @@ export interface CallPolicy {
   safeToRepeat: boolean;
   /** Added to each attempt's timeout: a long-poll's wait. */
   extraTimeoutMs?: number;
+  /** A delete: not found on a retry means an earlier attempt, whose answer was lost, did the deleting. */
+  deletes?: boolean;
 }
 
 export class Caller {
@@ -58,6 +60,7 @@ export class Caller {
         return result;
       } catch (thrown) {
         const err = ConnectError.from(thrown);
+        if (policy.deletes && failures > 1 && err.code === Code.NotFound) return undefined as T;
         const delay = retryDelayMs(err, {
           failures,
           safeToRepeat: policy.safeToRepeat,

@@ -27,9 +27,11 @@ export function retryDelayMs(err: ConnectError, context: RetryContext): number |
   if (err.code === Code.DeadlineExceeded || (err.code === Code.Unavailable && !answered(err))) {
     return context.safeToRepeat ? backoff : undefined;
   }
-  // Both answers say the call was not carried out: it is safe to send again, whatever it does.
+  // A rate-limited answer says the call was not carried out: it is safe to send again, whatever it does. A 503 may
+  // come after it was (a backend that went away mid-call): only calls safe to repeat are sent again.
   const rateLimited = err.code === Code.ResourceExhausted && reasonOf(err) === ErrorReason.RATE_LIMITED;
-  if (err.code !== Code.Unavailable && !rateLimited) return undefined;
+  const unavailable = err.code === Code.Unavailable && context.safeToRepeat;
+  if (!unavailable && !rateLimited) return undefined;
   const retryAfter = retryAfterSecondsOf(err.metadata);
   if (retryAfter === undefined) return backoff;
   if (retryAfter > context.maxRetryAfterSeconds) return undefined;

@@ -1,5 +1,4 @@
 // The auth service's RPCs: orgs (admin token only), an org's own keys (admin scope), and key checks for other services.
-
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { v7 as uuidv7 } from "uuid";

@@ -1,5 +1,4 @@
 // The auth service's tables: orgs, and their keys stored as hashes with what each may do.
-
 import type { JsonObject } from "@bufbuild/protobuf";
 import { maxKeysPerOrg } from "../shared/api-limits.js";
 import type { BeforeCommit, Sql, Transaction } from "../shared/database.js";
@@ -53,8 +52,6 @@ export interface AuditRow {
   at: Date;
   details: JsonObject;
 }
-
-// An org with more keys than this is more likely leaking them than using them.
 
 export function createAuthStore(sql: Sql) {
   /** A key that still works: neither revoked nor past the end of its grace period. */

@@ -7,9 +7,6 @@ import type { HttpRequest } from "./request-body.js";
 
 type HttpResponse = Parameters<HttpHandler>[1];
 
-/** An allowed origin as configured: "*", an exact origin, or one whose port is "*" (`http://localhost:*`). */
-export type OriginRule = string;
-
 // Keys travel in headers, never in cookies: no request needs credentials, so they are never allowed, wildcard or not.
 const allowedMethods = [...new Set([...cors.allowedMethods, "GET", "POST", "PATCH", "DELETE"])].join(", ");
 const allowedHeaders = [
@@ -35,16 +32,18 @@ const preflightMaxAgeSeconds = 7200;
  * Answers a preflight itself (true), and marks an allowed origin's other requests as readable by its page. A refused
  * origin gets no CORS header at all, so its browser keeps the answer from the page.
  */
-export function corsHandler(rules: OriginRule[]): (req: HttpRequest, res: HttpResponse) => boolean {
+export function corsHandler(rules: string[]): (req: HttpRequest, res: HttpResponse) => boolean {
   const allows = originMatcher(rules);
   const anyOrigin = rules.includes("*");
+  // An answer differs by origin, so caches must key on it, even for a request that sent none.
+  const varies = rules.length > 0 && !anyOrigin;
   return (req, res) => {
+    if (varies) res.setHeader("vary", "Origin");
     const origin = req.headers.origin;
     const preflight = req.method === "OPTIONS" && origin !== undefined && req.headers["access-control-request-method"] !== undefined;
     const allowed = origin !== undefined && allows(origin);
     if (allowed) {
       res.setHeader("access-control-allow-origin", anyOrigin ? "*" : origin);
-      if (!anyOrigin) res.setHeader("vary", "Origin");
     }
     if (!preflight) {
       if (allowed) res.setHeader("access-control-expose-headers", exposedHeaders);
@@ -61,10 +60,10 @@ export function corsHandler(rules: OriginRule[]): (req: HttpRequest, res: HttpRe
   };
 }
 
-function originMatcher(rules: OriginRule[]): (origin: string) => boolean {
+function originMatcher(rules: string[]): (origin: string) => boolean {
   if (rules.includes("*")) return () => true;
   const exact = new Set(rules.filter((rule) => !rule.endsWith(":*")));
-  const anyPort = rules.filter((rule) => rule.endsWith(":*")).map((rule) => `${rule.slice(0, -1)}`);
+  const anyPort = rules.filter((rule) => rule.endsWith(":*")).map((rule) => rule.slice(0, -1));
   return (origin) =>
     exact.has(origin) || anyPort.some((prefix) => origin.startsWith(prefix) && /^\d{1,5}$/.test(origin.slice(prefix.length)));
 }

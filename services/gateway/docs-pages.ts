@@ -1,10 +1,11 @@
 // The API reference for people: GET /docs renders the OpenAPI document (GET /openapi.json) with Scalar, served from here, no CDN.
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HttpHandler } from "../shared/server.js";
 
-type Page = { type: string; body: Buffer };
+type Page = { headers: Record<string, string>; body: Buffer };
 
 // Paths from the app's root, where package.json is: the repository, or /app in the image (see the Dockerfile).
 const documentFile = "openapi/triggers.v1.openapi.json";
@@ -39,17 +40,37 @@ const html = `<!doctype html>
 export function docsPages(next: HttpHandler): HttpHandler {
   const root = appRoot();
   const pages = new Map<string, Page>([
-    ["/docs", { type: "text/html; charset=utf-8", body: Buffer.from(html) }],
-    ["/docs/api-reference.js", { type: "text/javascript; charset=utf-8", body: fs.readFileSync(path.join(root, rendererFile)) }],
-    ["/openapi.json", { type: "application/json", body: fs.readFileSync(path.join(root, documentFile)) }],
+    ["/docs", page("text/html; charset=utf-8", Buffer.from(html), { "content-security-policy": contentSecurityPolicy })],
+    ["/docs/api-reference.js", page("text/javascript; charset=utf-8", readAsset(root, rendererFile))],
+    ["/openapi.json", page("application/json", readAsset(root, documentFile))],
   ]);
   return (req, res) => {
-    const page = req.method === "GET" || req.method === "HEAD" ? pages.get(req.url?.split("?")[0] ?? "") : undefined;
-    if (!page) return next(req, res);
-    res.writeHead(200, { "content-type": page.type, "content-length": String(page.body.length), "cache-control": "no-cache" });
+    const found = req.method === "GET" || req.method === "HEAD" ? pages.get(req.url?.split("?")[0] ?? "") : undefined;
+    if (!found) return next(req, res);
+    // The renderer is 3.5 MB: a browser that has it asks whether it changed, and is told it did not.
+    if (req.headers["if-none-match"] === found.headers.etag) {
+      res.writeHead(304, found.headers);
+      return void res.end();
+    }
+    res.writeHead(200, { ...found.headers, "content-length": String(found.body.length) });
     if (req.method === "HEAD") return void res.end();
-    res.end(page.body);
+    res.end(found.body);
   };
+}
+
+// The page may load and call only this gateway, whatever Scalar's settings say; Scalar styles its parts inline.
+const contentSecurityPolicy = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:";
+
+function page(type: string, body: Buffer, headers: Record<string, string> = {}): Page {
+  const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
+  return { headers: { "content-type": type, "cache-control": "no-cache", etag, ...headers }, body };
+}
+
+// Scalar is a dev dependency: an install without them (npm ci --omit=dev) must copy its one file, as the image does.
+function readAsset(root: string, file: string): Buffer {
+  const where = path.join(root, file);
+  if (!fs.existsSync(where)) throw new Error(`the gateway serves ${file} at /docs, and ${where} is missing: see the Dockerfile`);
+  return fs.readFileSync(where);
 }
 
 function appRoot(): string {

@@ -1,5 +1,4 @@
 // What REST clients may send as events beyond their proto JSON: CloudEvents, the Idempotency-Key header, and dedup_id for idempotency_key.
-
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { maxEventsPerBatch } from "../shared/api-limits.js";
@@ -36,8 +35,6 @@ export function batchEvents(
   return { items: eventsOf(body), read: (item) => (isObject(item) ? withKey(item, undefined) : item) };
 }
 
-// Ingest's own limit, checked here too so that an oversized batch is refused before a thousand events are read.
-
 function eventsOf(body: JsonValue | undefined): JsonValue[] {
   if (!isObject(body)) throw new InvalidField("", 'the request body must be a JSON object: {"events": [...]}');
   const unknown = Object.keys(body).find((key) => key !== "events");
@@ -49,6 +46,7 @@ function eventsOf(body: JsonValue | undefined): JsonValue[] {
 
 function counted(events: JsonValue[], field: string): JsonValue[] {
   if (events.length === 0) throw new InvalidField(field, "a batch must hold at least one event");
+  // Ingest's own limit, checked here too so that an oversized batch is refused before a thousand events are read.
   if (events.length > maxEventsPerBatch) throw new InvalidField(field, `a batch holds at most ${maxEventsPerBatch} events`);
   return events;
 }

@@ -1,5 +1,4 @@
 // What a ListInbox request asks for, checked: its page, filters, order, long-poll wait and lease.
-
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
 import { inboxPage, maxInboxLeaseSeconds, maxInboxWaitSeconds } from "../shared/api-limits.js";
@@ -7,7 +6,11 @@ import { type Direction, decodeSequenceCursor } from "../shared/cursor.js";
 import { InvalidField } from "../shared/domain-errors.js";
 import { isEventType } from "../shared/event-types.js";
 
-export type InboxStatus = "pending" | "acked" | "delivered" | "failed";
+export const inboxStatuses = ["pending", "acked", "delivered", "failed"] as const;
+export type InboxStatus = (typeof inboxStatuses)[number];
+
+/** Oldest first, or newest first. */
+export const inboxOrders = ["asc", "desc"] as const;
 
 export interface InboxQuery {
   limit: number;
@@ -26,7 +29,7 @@ export interface InboxQuery {
   leaseSeconds: number;
 }
 
-const statuses: ReadonlySet<string> = new Set<InboxStatus>(["pending", "acked", "delivered", "failed"]);
+const statuses: ReadonlySet<string> = new Set(inboxStatuses);
 
 export function inboxQueryOf(req: ListInboxRequest): InboxQuery {
   if (req.limit < 0 || req.limit > inboxPage.max) throw new InvalidField("limit", `limit must be from 1 to ${inboxPage.max}`);

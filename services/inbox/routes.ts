@@ -1,5 +1,4 @@
 // The inbox's RPCs: list an org's events a page at a time, read one with its history, acknowledge one or many, delete one.
-
 import { create, fromJsonString } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { CallOptions, Client, ConnectRouter, HandlerContext } from "@connectrpc/connect";

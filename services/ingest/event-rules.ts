@@ -1,5 +1,4 @@
 // What makes an event acceptable, and the accepted event built from a client's input.
-
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampNow } from "@bufbuild/protobuf/wkt";
 import { v7 as uuidv7 } from "uuid";

@@ -1,16 +1,12 @@
 // Idempotency keys: what a key may be, what a repeat is compared by, and the stream message id that makes JetStream refuse a second copy.
-
 import { createHash } from "node:crypto";
 import type { EventInput } from "../../gen/triggers/v1/event_pb.js";
-import { maxIdempotencyKeyLength } from "../shared/api-limits.js";
+import { idempotencyKeyPattern, maxIdempotencyKeyLength } from "../shared/api-limits.js";
 import { InvalidField, KeyReused } from "../shared/domain-errors.js";
 import type { PublishedEvent } from "../shared/published-events.js";
 
-// Printable ASCII: the key travels as a NATS header value and in logs, where other characters would need escaping.
-const keyPattern = new RegExp(`^[\\x20-\\x7e]{1,${maxIdempotencyKeyLength}}$`);
-
 export function requireIdempotencyKey(key: string, field: string): string {
-  if (!keyPattern.test(key))
+  if (!idempotencyKeyPattern.test(key))
     throw new InvalidField(field, `idempotency_key must be 1 to ${maxIdempotencyKeyLength} printable ASCII characters`);
   return key;
 }

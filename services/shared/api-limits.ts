@@ -5,6 +5,8 @@ import { eventsKeptDays } from "./streams.js";
 export const maxDataBytes = 256 * 1024;
 export const maxSourceLength = 1024;
 export const maxIdempotencyKeyLength = 255;
+/** Printable ASCII: the key travels as a NATS header value and in logs, where other characters would need escaping. */
+export const idempotencyKeyPattern = new RegExp(`^[\\x20-\\x7e]{1,${maxIdempotencyKeyLength}}$`);
 export const maxEventsPerBatch = 1000;
 
 export const inboxPage = { default: 100, max: 1000 };
@@ -23,6 +25,7 @@ export const maxOrgNameLength = 200;
 export const maxCustomEventsPerMinute = 10_000_000;
 export const maxKeyNameLength = 200;
 export const maxKeyCidrs = 50;
+/** An org with more keys than this is more likely leaking them than using them. */
 export const maxKeysPerOrg = 100;
 /** How long a rotated key may keep working, in seconds: 30 days. */
 export const maxGraceSeconds = 30 * 24 * 60 * 60;

@@ -26,6 +26,18 @@ test("docs - GET /openapi.json serves the committed document", async (t) => {
   t.deepEqual(await res.json(), JSON.parse(fs.readFileSync(documentPath, "utf8")));
 });
 
+test("docs - a browser that has the page's files is told they did not change, instead of being sent 3.5 MB again", async (t) => {
+  const first = await fetch(`${stack.gatewayUrl}/docs/api-reference.js`);
+  await first.arrayBuffer();
+  const etag = first.headers.get("etag")!;
+  t.truthy(etag);
+  const again = await fetch(`${stack.gatewayUrl}/docs/api-reference.js`, { headers: { "if-none-match": etag } });
+  t.is(again.status, 304);
+  t.is((await again.arrayBuffer()).byteLength, 0);
+  const page = await fetch(`${stack.gatewayUrl}/docs`);
+  t.regex(page.headers.get("content-security-policy") ?? "", /default-src 'self'/, "the page may call nothing but its gateway");
+});
+
 test("docs - the page lists every operation, asks nothing of the internet, and its try-it publishes with a key", async (t) => {
   const { key } = await stack.createOrg();
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -143,6 +143,25 @@ test("sdk - a call that got no answer is retried when repeating it is safe, and 
   t.is(write.sent.length, 1);
 });
 
+test("sdk - a 503 is not retried for a call that may have taken effect before it, and a 429 is", async (t) => {
+  const write = fakeGateway([unavailable, ok({ subscription: { id: "s1" } })]);
+  t.like(await rejection(write.triggers.subscriptions.create({ url: "https://example.com/hook" })), { status: 503 });
+  t.is(write.sent.length, 1);
+  const limited = failure(429, "resource_exhausted", { "retry-after": "0" }, ErrorReason.RATE_LIMITED);
+  const refused = fakeGateway([limited, ok({ subscription: { id: "s1" } })]);
+  t.like(await refused.triggers.subscriptions.create({ url: "https://example.com/hook" }), { id: "s1" });
+  t.is(refused.sent.length, 2);
+});
+
+test("sdk - a delete retried after a lost answer, that finds nothing left to delete, succeeds: the first attempt deleted it", async (t) => {
+  const gone = failure(404, "not_found");
+  const retried = fakeGateway([noAnswer, gone]);
+  await t.notThrowsAsync(retried.triggers.subscriptions.delete("s1"));
+  t.is(retried.sent.length, 2);
+  const first = fakeGateway([gone]);
+  t.like(await rejection(first.triggers.events.delete("e1")), { status: 404 }, "a delete of nothing, at its first attempt, is not found");
+});
+
 test("sdk - an attempt that outlasts timeoutMs fails as deadline_exceeded with no status, and is retried when safe", async (t) => {
   const hanging: Answer = (_sent, signal) =>
     new Promise((_resolve, reject) => signal?.addEventListener("abort", () => reject(signal.reason)));

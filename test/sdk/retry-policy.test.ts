@@ -34,7 +34,7 @@ test("sdk - Retry-After is waited for when longer than the backoff, as seconds o
   t.is(retryDelayMs(limited, { ...lowest, maxRetryAfterSeconds: 61, failures: 1 }), 61_000);
 });
 
-test("sdk - unavailable and rate-limited answers are retried; without an answer or after a 504, only calls safe to repeat", (t) => {
+test("sdk - rate-limited answers are retried; after a 503, without an answer or after a 504, only calls safe to repeat", (t) => {
   for (const code of [Code.InvalidArgument, Code.NotFound, Code.Internal, Code.PermissionDenied, Code.Unauthenticated]) {
     t.is(retryDelayMs(answered(code), { ...lowest, failures: 1 }), undefined, Code[code]);
   }
@@ -46,6 +46,10 @@ test("sdk - unavailable and rate-limited answers are retried; without an answer 
     t.is(retryDelayMs(lost, { ...lowest, failures: 1 }), 250);
     t.is(retryDelayMs(lost, { ...lowest, safeToRepeat: false, failures: 1 }), undefined);
   }
+  t.is(retryDelayMs(answered(Code.Unavailable), { ...lowest, failures: 1 }), 250);
+  t.is(retryDelayMs(answered(Code.Unavailable), { ...lowest, safeToRepeat: false, failures: 1 }), undefined, "a 503 may follow the deed");
+  const limited = answered(Code.ResourceExhausted, {}, ErrorReason.RATE_LIMITED);
+  t.is(retryDelayMs(limited, { ...lowest, safeToRepeat: false, failures: 1 }), 250, "a rate-limited call was not carried out");
   const gatewayTimeout = answered(Code.DeadlineExceeded);
   t.is(retryDelayMs(gatewayTimeout, { ...lowest, failures: 1 }), 250, "a backend that did not answer in time is like no answer");
   t.is(retryDelayMs(gatewayTimeout, { ...lowest, safeToRepeat: false, failures: 1 }), undefined);

@@ -1,7 +1,7 @@
 // The parts of the document that no message describes: the error body, CloudEvents, headers and the ways to authenticate.
 import { Code } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
-import { maxIdempotencyKeyLength } from "../../services/shared/api-limits.js";
+import { idempotencyKeyPattern } from "../../services/shared/api-limits.js";
 import type { JsonSchema } from "./json-schema.js";
 
 const codes = Object.values(Code)
@@ -55,7 +55,7 @@ export const parameters: Record<string, JsonSchema> = {
     in: "header",
     description:
       "Makes a retry safe: for 24 hours, a publish with the same key stores nothing new and answers the event stored first, marked as a duplicate. Same as the event's idempotency_key (or dedup_id).",
-    schema: { type: "string", minLength: 1, maxLength: maxIdempotencyKeyLength, pattern: "^[\\x20-\\x7e]+$" },
+    schema: { type: "string", pattern: idempotencyKeyPattern.source },
   },
   "ce-specversion": ceHeader(
     "specversion",

@@ -1,7 +1,6 @@
 // The OpenAPI 3.1 document of the gateway's REST API, built from the protos' services, http rules and comments.
 import fs from "node:fs";
 import type { DescMessage, DescService } from "@bufbuild/protobuf";
-import { getComments } from "@bufbuild/protoplugin";
 import { buildRestRoutes, type RestRoute } from "../../services/gateway/rest-routes.js";
 import {
   defaultBatchBodyBytes,
@@ -10,6 +9,7 @@ import {
   maxEventsPerBatch,
   maxInboxWaitSeconds,
 } from "../../services/shared/api-limits.js";
+import { commentOf } from "./comments.js";
 import { cloudEventSchema, errorSchema, headers, parameters, securitySchemes } from "./components.js";
 import { errorComponents } from "./error-responses.js";
 import { type JsonSchema, reachableMessages, SchemaSet } from "./json-schema.js";
@@ -80,7 +80,7 @@ function rank(service: DescService): number {
 function tagsOf(services: DescService[], routes: RestRoute[]): JsonSchema[] {
   return services
     .filter((service) => routes.some((route) => route.method.parent === service))
-    .map((service) => ({ name: tagOf(service.methods[0]!), description: getComments(service).leading?.trim().replace(/\n/g, " ") }));
+    .map((service) => ({ name: tagOf(service.methods[0]!), description: commentOf(service) }));
 }
 
 function sorted(record: Record<string, JsonSchema>): Record<string, JsonSchema> {

@@ -18,7 +18,7 @@ const example = (code: string, message: string, reason?: string, field = "") => 
 });
 
 /** Every error status the gateway answers with, and what it means. */
-export const errorStatuses: Record<number, ErrorResponse> = {
+const errorStatuses: Record<number, ErrorResponse> = {
   400: {
     name: "BadRequest",
     description:
@@ -74,7 +74,8 @@ export const errorStatuses: Record<number, ErrorResponse> = {
   },
   503: {
     name: "Unavailable",
-    description: "A service behind the gateway is unavailable for a moment: retry with backoff. Nothing was stored.",
+    description:
+      "A service behind the gateway is unavailable for a moment: retry with backoff. One that went away while answering may have done what was asked: retry a publish with the same idempotency key, and it is stored once.",
     example: example("unavailable", "IngestService is unavailable, try again"),
   },
 };

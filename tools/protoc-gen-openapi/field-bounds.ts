@@ -1,14 +1,15 @@
 // The bounds the services enforce on request fields, as JSON Schema keywords, from the constants the rules themselves use.
 import type { DescField } from "@bufbuild/protobuf";
+import { inboxOrders, inboxStatuses } from "../../services/inbox/inbox-query.js";
 import {
   auditPage,
   deliveriesPage,
+  idempotencyKeyPattern,
   inboxPage,
   maxAckIds,
   maxCustomEventsPerMinute,
   maxEventsPerBatch,
   maxGraceSeconds,
-  maxIdempotencyKeyLength,
   maxInboxLeaseSeconds,
   maxInboxWaitSeconds,
   maxKeyCidrs,
@@ -21,6 +22,7 @@ import {
   retentionDays,
 } from "../../services/shared/api-limits.js";
 import { eventTypePattern } from "../../services/shared/event-types.js";
+import { scopes } from "../../services/shared/scopes.js";
 import type { JsonSchema } from "./json-schema.js";
 
 const page = (bounds: { default: number; max: number }) => ({ minimum: 0, maximum: bounds.max, default: bounds.default });
@@ -29,13 +31,13 @@ const eventType = { pattern: eventTypePattern.source };
 const bounds: Record<string, JsonSchema> = {
   "triggers.v1.EventInput.type": eventType,
   "triggers.v1.EventInput.source": { maxLength: maxSourceLength },
-  "triggers.v1.EventInput.idempotency_key": { maxLength: maxIdempotencyKeyLength, pattern: "^[\\x20-\\x7e]*$" },
+  "triggers.v1.EventInput.idempotency_key": { pattern: idempotencyKeyPattern.source },
   "triggers.v1.PublishEventsRequest.events": { minItems: 1, maxItems: maxEventsPerBatch },
   "triggers.v1.ListInboxRequest.limit": page(inboxPage),
   "triggers.v1.ListInboxRequest.wait": { minimum: 0, maximum: maxInboxWaitSeconds },
   "triggers.v1.ListInboxRequest.lease": { minimum: 0, maximum: maxInboxLeaseSeconds },
-  "triggers.v1.ListInboxRequest.status": { enum: ["pending", "acked", "delivered", "failed"] },
-  "triggers.v1.ListInboxRequest.order": { enum: ["asc", "desc"] },
+  "triggers.v1.ListInboxRequest.status": { enum: [...inboxStatuses] },
+  "triggers.v1.ListInboxRequest.order": { enum: [...inboxOrders] },
   "triggers.v1.AckEventsRequest.ids": { minItems: 1, maxItems: maxAckIds },
   "triggers.v1.InboxSettings.retention_days": { minimum: retentionDays.min, maximum: retentionDays.max },
   "triggers.v1.ListAuditEntriesRequest.limit": page(auditPage),
@@ -44,7 +46,7 @@ const bounds: Record<string, JsonSchema> = {
   "triggers.v1.CreateOrgRequest.events_per_minute": { maximum: maxCustomEventsPerMinute },
   "triggers.v1.UpdateOrgRequest.events_per_minute": { maximum: maxCustomEventsPerMinute },
   "triggers.v1.CreateKeyRequest.name": { maxLength: maxKeyNameLength },
-  "triggers.v1.CreateKeyRequest.scopes": { minItems: 1, items: { enum: ["events:write", "events:read", "admin"] } },
+  "triggers.v1.CreateKeyRequest.scopes": { minItems: 1, items: { enum: [...scopes] } },
   "triggers.v1.CreateKeyRequest.allowed_cidrs": { maxItems: maxKeyCidrs },
   "triggers.v1.RotateKeyRequest.grace_period_seconds": { maximum: maxGraceSeconds },
   "triggers.v1.CreateSubscriptionRequest.url": { minLength: 1, maxLength: maxWebhookUrlLength, format: "uri" },

@@ -1,8 +1,8 @@
 // JSON Schemas of our messages as the gateway reads and writes them: proto field names, well-known types in their JSON forms.
 import { type DescEnum, type DescField, type DescMessage, getOption, ScalarType } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
-import { getComments } from "@bufbuild/protoplugin";
 import { FieldBehavior, field_behavior } from "../../gen/google/api/field_behavior_pb.js";
+import { commentOf } from "./comments.js";
 import { boundsOf } from "./field-bounds.js";
 
 export type JsonSchema = { [key: string]: unknown };
@@ -107,8 +107,8 @@ function oneofRule(message: DescMessage, direction: Direction): JsonSchema {
 }
 
 function describe(desc: DescMessage | DescField | DescEnum): JsonSchema {
-  const text = getComments(desc).leading?.trim();
-  return text ? { description: text.replace(/\n(?!\n)/g, " ") } : {};
+  const text = commentOf(desc);
+  return text ? { description: text } : {};
 }
 
 function scalarSchema(scalar: ScalarType): JsonSchema {

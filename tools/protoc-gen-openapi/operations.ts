@@ -1,16 +1,16 @@
 // One OpenAPI operation per REST route of the gateway: its parameters, body, answer, errors and security.
 import { type DescField, type DescMethod, getOption, hasOption } from "@bufbuild/protobuf";
-import { getComments } from "@bufbuild/protoplugin";
 import { required_scope } from "../../gen/triggers/v1/access_pb.js";
 import { isQueryable } from "../../services/gateway/rest-messages.js";
 import type { RestRoute } from "../../services/gateway/rest-routes.js";
+import { commentOf } from "./comments.js";
 import { errorResponses } from "./error-responses.js";
 import { type OperationExample, operationExamples } from "./examples.js";
 import type { JsonSchema, SchemaSet } from "./json-schema.js";
 import { publishBody, publishHeaders, quotaHeaders } from "./publish-routes.js";
 
 /** The operation's id: its RPC's name in lower camel case, as SDKs name methods. */
-export function operationId(method: DescMethod): string {
+function operationId(method: DescMethod): string {
   return method.name[0]!.toLowerCase() + method.name.slice(1);
 }
 
@@ -23,7 +23,7 @@ export function operationOf(route: RestRoute, schemas: SchemaSet): JsonSchema {
   const id = operationId(route.method);
   const example = operationExamples[id];
   if (!example) throw new Error(`${id} has no example: add one to tools/protoc-gen-openapi/examples.ts`);
-  const comment = (getComments(route.method).leading ?? "").trim().replace(/\n/g, " ");
+  const comment = commentOf(route.method);
   // The first clause names the operation in the sidebar; the whole comment describes it.
   const summary = comment.split(/[.:;](\s|$)/)[0];
   const scope = scopeOf(route.method);

@@ -16,7 +16,9 @@ function publishOf(method: DescMethod): Publish {
 export function publishBody(method: DescMethod, schemas: SchemaSet, example: unknown): JsonSchema | undefined {
   const publish = publishOf(method);
   if (!publish) return undefined;
-  const event = schemas.ref(method.input.fields.find((field) => field.name === "event" || field.name === "events")!.message!, "request");
+  const eventInput = method.input.fields.find((field) => field.name === "event" || field.name === "events")!.message!;
+  const event = schemas.ref(eventInput, "request");
+  withDedupId(schemas.components[eventInput.name]!);
   const cloudEvent = { $ref: "#/components/schemas/CloudEvent" };
   const batchBounds = { minItems: 1, maxItems: maxEventsPerBatch };
   const content =
@@ -26,7 +28,16 @@ export function publishBody(method: DescMethod, schemas: SchemaSet, example: unk
           "application/json": { schema: batchSchema(event, batchBounds), example },
           "application/cloudevents-batch+json": { schema: { type: "array", items: cloudEvent, ...batchBounds } },
         };
-  return { required: true, content };
+  return { required: true, description: publish === "one" ? oneEventBody : undefined, content };
+}
+
+const oneEventBody =
+  "The event as JSON, or a CloudEvent: structured (`application/cloudevents+json`), or binary, its attributes in the `ce-*` headers and the body its data, any JSON object.";
+
+// The gateway reads dedup_id as another name for idempotency_key, in a single event and in each of a batch's.
+function withDedupId(eventInput: JsonSchema): void {
+  const properties = eventInput.properties as Record<string, JsonSchema>;
+  properties.dedup_id = { ...properties.idempotency_key, description: "Another name for idempotency_key." };
 }
 
 // The batch route reads only "events" from its body: request_ids is for callers of the RPC that batch for others.

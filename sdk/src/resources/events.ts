@@ -58,7 +58,7 @@ export class Events {
 
   /** Takes an event out of the inbox for good and cancels its pending deliveries (admin scope). */
   async delete(id: string, options?: RequestOptions): Promise<void> {
-    await this.caller.call((call) => this.#inbox.deleteEvent({ id }, call), { safeToRepeat: true }, options);
+    await this.caller.call((call) => this.#inbox.deleteEvent({ id }, call), { safeToRepeat: true, deletes: true }, options);
   }
 }
 

@@ -46,6 +46,6 @@ export class Keys {
 
   /** Revokes a key at once. The org's last admin key cannot be revoked. */
   async revoke(id: string, options?: RequestOptions): Promise<void> {
-    await this.caller.call((call) => this.#auth.revokeKey({ id }, call), { safeToRepeat: true }, options);
+    await this.caller.call((call) => this.#auth.revokeKey({ id }, call), { safeToRepeat: true, deletes: true }, options);
   }
 }

@@ -66,7 +66,7 @@ export class Subscriptions {
 
   /** Stops deliveries to the subscription; its deliveries and attempts stay listed. */
   async delete(id: string, options?: RequestOptions): Promise<void> {
-    await this.caller.call((call) => this.#delivery.deleteSubscription({ id }, call), { safeToRepeat: true }, options);
+    await this.caller.call((call) => this.#delivery.deleteSubscription({ id }, call), { safeToRepeat: true, deletes: true }, options);
   }
 
   /**
