@@ -122,7 +122,15 @@ test("cluster - with a NATS node and one replica of each service killed under lo
   );
 
   const received = () => new Set(hook.requests.map((request) => request.headers["webhook-id"] as string));
-  await eventually(() => (load.accepted.every((id) => received().has(id)) ? true : undefined), "every accepted event delivered");
+  await eventually(() => (load.accepted.every((id) => received().has(id)) ? true : undefined), "every accepted event delivered").catch(
+    async (err: Error) => {
+      // What became of the first few that did not arrive, so that a failure says where they stopped.
+      const missing = load.accepted.filter((id) => !received().has(id));
+      const deliveries = await Promise.all(missing.slice(0, 5).map(async (id) => (await api.get(`/v1/events/${id}/deliveries`)).body));
+      t.log(`${missing.length} accepted events never reached the receiver; the first ones' deliveries:`, deliveries);
+      throw err;
+    },
+  );
 
   const nc = await connect({ servers: stack.nats.urls.filter((_, node) => node !== leader) });
   t.teardown(() => nc.close());
