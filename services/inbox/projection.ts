@@ -4,7 +4,7 @@ import type { ConsumerMessages, JetStreamClient, JsMsg } from "nats";
 import { isDependencyDown } from "../shared/dependency-errors.js";
 import type { Logger } from "../shared/logger.js";
 import { decodePublishedEvents } from "../shared/published-events.js";
-import { consumers, eventsStream } from "../shared/streams.js";
+import { consumers, eventsStream, pullExpiresMs } from "../shared/streams.js";
 import type { EventStore, NewEventRow } from "./store.js";
 
 // After a failed write, the batch comes back after this long rather than at once, so an outage is not a busy loop.
@@ -34,7 +34,7 @@ export async function startProjection(
   onStored: (orgIds: string[]) => void,
 ): Promise<Projection> {
   const consumer = await js.consumers.get(eventsStream.name, consumers.inbox.durable_name!);
-  const messages: ConsumerMessages = await consumer.consume({ max_bytes: maxBufferedBytes });
+  const messages: ConsumerMessages = await consumer.consume({ max_bytes: maxBufferedBytes, expires: pullExpiresMs });
   const queue: Pending[] = [];
   let writing: Promise<void> | undefined;
 

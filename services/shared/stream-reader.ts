@@ -1,5 +1,6 @@
 // Reads a durable consumer one message at a time until stopped: how a service keeps a table of its own from a stream.
 import type { JetStreamClient, JsMsg } from "nats";
+import { pullExpiresMs } from "./streams.js";
 
 export interface StreamReader {
   /** Rejects if reading the stream fails for good. */
@@ -15,7 +16,7 @@ export async function readStream(
   handle: (msg: JsMsg) => Promise<void>,
 ): Promise<StreamReader> {
   const consumer = await js.consumers.get(stream, durable);
-  const messages = await consumer.consume({ max_messages: 64 });
+  const messages = await consumer.consume({ max_messages: 64, expires: pullExpiresMs });
   const done = (async () => {
     for await (const msg of messages) await handle(msg);
   })();

@@ -129,6 +129,13 @@ const consumerAckWaitMs = 30_000;
  */
 export const deliveryAckWaitMs = 10_000;
 
+/**
+ * How long each pull request of a consuming service lives. A pull lives on the consumer's leader alone: when that NATS
+ * node dies, the client learns it only after two missed heartbeats (half of this each) and then pulls again from the
+ * new leader. The client's default, 30 s, left a service without messages for 30 to 50 s after a node died.
+ */
+export const pullExpiresMs = 5_000;
+
 function durable(name: string): Partial<ConsumerConfig> {
   return {
     durable_name: name,

@@ -4,7 +4,7 @@ import type { JetStreamClient, JsMsg } from "nats";
 import { isDependencyDown } from "../../shared/dependency-errors.js";
 import type { Logger } from "../../shared/logger.js";
 import { decodePublishedEvents } from "../../shared/published-events.js";
-import { consumers, deliveryAckWaitMs, eventsStream, orgOfEventSubject } from "../../shared/streams.js";
+import { consumers, deliveryAckWaitMs, eventsStream, orgOfEventSubject, pullExpiresMs } from "../../shared/streams.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { Limiter } from "./limiter.js";
 import type { Sender } from "./sender.js";
@@ -66,7 +66,7 @@ export async function startConsumer({
 }: ConsumerOptions): Promise<RunningConsumer> {
   const consumer = await js.consumers.get(eventsStream.name, consumers.delivery.durable_name!);
   // No more in hand than we can work on: a buffered message's ack wait is already running.
-  const messages = await consumer.consume({ max_messages: concurrency });
+  const messages = await consumer.consume({ max_messages: concurrency, expires: pullExpiresMs });
   const slots = new Limiter(concurrency);
   const inFlight = new Set<Promise<void>>();
   let held = 0;
