@@ -2,7 +2,8 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import test from "ava";
 import { ErrorInfoSchema } from "../../gen/triggers/v1/event_pb.js";
-import { Code, ErrorReason, Triggers, TriggersError, type TriggersOptions } from "../../sdk/src/index.js";
+import { Code, ErrorReason, Triggers, type TriggersOptions } from "../../sdk/src/index.js";
+import { rejection } from "./rejection.js";
 
 interface Sent {
   url: string;
@@ -49,15 +50,6 @@ const unavailable = failure(503, "unavailable");
 
 function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString("base64").replace(/=+$/, "");
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TriggersError> {
-  const err = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(err instanceof TriggersError)) throw new Error(`expected a TriggersError, got ${String(err)}`);
-  return err;
 }
 
 test("sdk - a call goes to its method's Connect route with the key as a bearer token", async (t) => {

@@ -8,7 +8,6 @@ import {
   EventHistoryStatus,
   SubscriptionState,
   Triggers,
-  TriggersError,
   type TriggersOptions,
   verifyWebhook,
   WebhookVerificationError,
@@ -16,6 +15,7 @@ import {
 import { eventually } from "../helpers/eventually.js";
 import { type ReceivedRequest, type Receiver, startReceiver } from "../helpers/receiver.js";
 import { type Stack, startStack } from "../helpers/stack.js";
+import { rejection } from "./rejection.js";
 
 let stack: Stack;
 
@@ -45,15 +45,6 @@ async function inboxOf(triggers: Triggers, count: number): Promise<Event[]> {
     const events = await all(triggers.inbox.list({ limit: 1000 }));
     return events.length >= count ? events : undefined;
   }, `${count} events in the inbox`);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TriggersError> {
-  const err = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(err instanceof TriggersError)) throw new Error(`expected a TriggersError, got ${String(err)}`);
-  return err;
 }
 
 test("sdk - events are published one at a time and in a batch, read with their history, and deleted", async (t) => {
@@ -276,18 +267,26 @@ test("sdk - another org's event is not found, and a key without the scope is ref
   t.regex(err.message, /events:read/);
 });
 
-test("sdk - a publish retried after a 503 stores one event", async (t) => {
-  let publishes = 0;
-  // The first publish reaches the gateway and is stored, but its answer is lost to a 503, as a proxy might.
-  const losingTheFirstAnswer: typeof fetch = async (input, init) => {
+/**
+ * A fetch whose first call of an IngestService method reaches the gateway, which stores what it was sent, but whose
+ * answer is lost and replaced by `instead`, as a proxy's 503 might; calls() counts the method's calls.
+ */
+function losingTheFirstAnswer(method: string, instead: () => Response) {
+  let calls = 0;
+  const lossy: typeof fetch = async (input, init) => {
     const answer = await fetch(input, init);
-    if (!String(input).endsWith("/triggers.v1.IngestService/PublishEvent") || publishes++ > 0) return answer;
+    if (!String(input).endsWith(`/triggers.v1.IngestService/${method}`) || calls++ > 0) return answer;
     await answer.arrayBuffer();
-    return Response.json({ code: "unavailable", message: "injected" }, { status: 503 });
+    return instead();
   };
-  const { triggers } = await newOrg({ fetch: losingTheFirstAnswer });
+  return { fetch: lossy, calls: () => calls };
+}
+
+test("sdk - a publish retried after a 503 stores one event", async (t) => {
+  const lossy = losingTheFirstAnswer("PublishEvent", () => Response.json({ code: "unavailable", message: "injected" }, { status: 503 }));
+  const { triggers } = await newOrg({ fetch: lossy.fetch });
   const published = await triggers.events.publish({ type: "order.created", data: { order_id: 42 } });
-  t.is(publishes, 2);
+  t.is(lossy.calls(), 2);
   t.true(published.duplicate, "the retry found the event the first attempt stored");
   const marker = await triggers.events.publish({ type: "marker" });
   const events = await eventually(async () => {
@@ -301,16 +300,13 @@ test("sdk - a publish retried after a 503 stores one event", async (t) => {
 });
 
 test("sdk - a batch retried after a 503 stores each event once", async (t) => {
-  let batches = 0;
-  const losingTheFirstAnswer: typeof fetch = async (input, init) => {
-    const answer = await fetch(input, init);
-    if (!String(input).endsWith("/triggers.v1.IngestService/PublishEvents") || batches++ > 0) return answer;
-    await answer.arrayBuffer();
-    return new Response("upstream unavailable", { status: 503, headers: { "content-type": "text/plain" } });
-  };
-  const { triggers } = await newOrg({ fetch: losingTheFirstAnswer });
+  const lossy = losingTheFirstAnswer(
+    "PublishEvents",
+    () => new Response("upstream unavailable", { status: 503, headers: { "content-type": "text/plain" } }),
+  );
+  const { triggers } = await newOrg({ fetch: lossy.fetch });
   const { results } = await triggers.events.publishBatch([{ type: "a.one" }, { type: "a.two" }]);
-  t.is(batches, 2);
+  t.is(lossy.calls(), 2);
   t.deepEqual(
     results.map((r) => r.result.case === "accepted" && r.result.value.duplicate),
     [true, true],
