@@ -2,6 +2,7 @@
 import { cpuPerAnswer } from "./cpu.js";
 import { difference, spread } from "./noise.js";
 import type { Plan } from "./plan.js";
+import { postgresCpuSeconds } from "./postgres-cpu.js";
 import { measureDelivery } from "./sections/delivery.js";
 import { post } from "./sections/ingest.js";
 import { type BenchStack, startBenchStack } from "./stack.js";
@@ -13,12 +14,16 @@ type Figures = Record<string, number>;
 
 const sections: Record<string, (plan: Plan, stack: BenchStack) => Promise<Figures>> = {
   async ingest(plan, stack) {
-    const { result, cpuUs } = await cpuPerAnswer(stack.pids, () => post(target(stack), plan.loadSeconds));
+    const { result, cpuUs } = await cpuPerAnswer({ ...stack.pids, nats: stack.natsPid, postgres: postgresCpuSeconds }, () =>
+      post(target(stack), plan.loadSeconds),
+    );
     return {
       "ingest: events/s, 64 connections": result.perSecond,
       "ingest: p99 ms": result.p99,
       "ingest: gateway CPU µs/event": cpuUs.gateway ?? Number.NaN,
       "ingest: ingest CPU µs/event": cpuUs.ingest ?? Number.NaN,
+      "ingest: NATS CPU µs/event": cpuUs.nats ?? Number.NaN,
+      "ingest: Postgres CPU µs/event": cpuUs.postgres ?? Number.NaN,
     };
   },
   async delivery(plan, stack) {

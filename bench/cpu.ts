@@ -3,6 +3,12 @@ import { readFile } from "node:fs/promises";
 
 export type CpuByProcess = Record<string, number | undefined>;
 
+/**
+ * Where a CPU figure is read: one process by its pid, or a function giving the CPU seconds of a server that runs as
+ * many processes coming and going (Postgres, see postgres-cpu.ts).
+ */
+export type CpuSource = number | undefined | (() => Promise<number | undefined>);
+
 // The unit of /proc's utime and stime (USER_HZ), 100 on every Linux Node runs on.
 const ticksPerSecond = 100;
 
@@ -19,20 +25,21 @@ export async function cpuSeconds(pid: number | undefined): Promise<number | unde
   }
 }
 
-async function snapshot(pids: Record<string, number | undefined>): Promise<CpuByProcess> {
-  return Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([name, pid]) => [name, await cpuSeconds(pid)] as const)));
+async function snapshot(sources: Record<string, CpuSource>): Promise<CpuByProcess> {
+  const read = (source: CpuSource) => (typeof source === "function" ? source() : cpuSeconds(source));
+  return Object.fromEntries(await Promise.all(Object.entries(sources).map(async ([name, source]) => [name, await read(source)] as const)));
 }
 
-/** Runs the load and gives each process's CPU microseconds per answer it counted. */
+/** Runs the load and gives each source's CPU microseconds per answer it counted. */
 export async function cpuPerAnswer<T extends { answered: number }>(
-  pids: Record<string, number | undefined>,
+  sources: Record<string, CpuSource>,
   load: () => Promise<T>,
 ): Promise<{ result: T; cpuUs: CpuByProcess }> {
-  const before = await snapshot(pids);
+  const before = await snapshot(sources);
   const result = await load();
-  const after = await snapshot(pids);
+  const after = await snapshot(sources);
   const cpuUs = Object.fromEntries(
-    Object.keys(pids).map((name) => {
+    Object.keys(sources).map((name) => {
       const [start, end] = [before[name], after[name]];
       return [
         name,

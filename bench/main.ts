@@ -80,7 +80,7 @@ async function measureEverything() {
     memory.start();
     const stackTarget = { url: stack.gatewayUrl, key: stack.key };
     const alternativeTarget = { url: alternative.url, key: alternativeKey };
-    const processes = { stack: stack.pids, alternative: alternative.pid };
+    const processes = { stack: stack.pids, nats: stack.natsPid, alternative: alternative.pid };
     const ingest = await measureIngest(plan, stackTarget, alternativeTarget, processes, (what) => progress.step(what));
     const delivery = await measureDelivery(plan, stackTarget, stack.pids.delivery, (what) => progress.step(what));
     const memoryUnderLoad = await memory.stop();
@@ -93,7 +93,7 @@ async function measureEverything() {
     );
     progress.done();
 
-    const measurements = { floors, ingest, delivery, inbox, memoryIdle, memoryUnderLoad };
+    const measurements = { floors, ingest, delivery, inbox, memoryIdle, memoryUnderLoad, postgresShared: stack.postgresShared };
     const report: Report = { mode: plan.smoke ? "smoke" : "full", machine: machine(), rows: rows(measurements) };
     await mkdir(outDir, { recursive: true });
     await writeFile(path.join(outDir, "latest.json"), `${JSON.stringify({ ...report, measurements }, null, 2)}\n`);

@@ -8,11 +8,19 @@ import { startPrivateServices } from "../tools/stack/private-services.js";
 import type { ServiceName } from "../tools/stack/services.js";
 import { generateAdminToken, generateSigningSecretsKey } from "../tools/stack/stack-secrets.js";
 import type { SupervisorEvent } from "../tools/stack/supervisor.js";
+import { findProcess } from "./find-process.js";
 
 export interface BenchStack {
   gatewayUrl: string;
   databaseUrl: string;
   natsUrl: string;
+  /** The bench's own nats-server, for its CPU; undefined when it cannot be found. */
+  natsPid: number | undefined;
+  /**
+   * Whether Postgres is a server that others may use too (the machine's own, or DATABASE_URL's) rather than one the
+   * bench started: then their work counts in Postgres's CPU.
+   */
+  postgresShared: boolean;
   orgId: string;
   key: string;
   pids: Partial<Record<ServiceName, number>>;
@@ -33,6 +41,8 @@ export async function startBenchStack(root?: string): Promise<BenchStack> {
     undo.push(() => dropDatabase(databaseUrl));
     const nats = await startNatsServer();
     undo.push(nats.stop);
+    // startNatsServer keeps its child to itself; the store directory, a fresh temporary one, names the process.
+    const natsPid = await findProcess("nats-server", nats.storeDir);
 
     const adminToken = generateAdminToken();
     const signingSecretsKey = generateSigningSecretsKey();
@@ -53,7 +63,17 @@ export async function startBenchStack(root?: string): Promise<BenchStack> {
 
     // The largest custom plan: the bench measures the stack, not the org's limit.
     const { orgId, key } = await createOrg(urls.gateway, adminToken, "bench", { plan: "custom", events_per_minute: 10_000_000 });
-    return { gatewayUrl: urls.gateway, databaseUrl, natsUrl: nats.url, orgId, key, pids, stop };
+    return {
+      gatewayUrl: urls.gateway,
+      databaseUrl,
+      natsUrl: nats.url,
+      natsPid,
+      postgresShared: postgres.source !== "embedded",
+      orgId,
+      key,
+      pids,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

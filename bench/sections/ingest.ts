@@ -3,6 +3,7 @@ import { type CpuByProcess, cpuPerAnswer } from "../cpu.js";
 import { eventBody } from "../event-body.js";
 import { type LoadResult, runLoad } from "../load.js";
 import { fixedRate, ingestConnections, type Plan } from "../plan.js";
+import { postgresCpuSeconds } from "../postgres-cpu.js";
 
 export interface Target {
   url: string;
@@ -13,13 +14,23 @@ export interface IngestFigures {
   stack: LoadResult;
   alternative: LoadResult;
   fixedRate: LoadResult;
-  /** CPU microseconds per event of each service, and of the alternative's process, at 64 connections (Postgres and NATS not counted). */
-  cpuPerEvent: { stack: CpuByProcess; alternative: number | undefined };
+  /**
+   * CPU microseconds per event at 64 connections: each service's, NATS's and Postgres's under the stack's load; the
+   * alternative's process's and Postgres's under its own. Postgres's is every Postgres process's on the machine.
+   */
+  cpuPerEvent: {
+    stack: CpuByProcess;
+    nats: number | undefined;
+    postgres: number | undefined;
+    alternative: number | undefined;
+    alternativePostgres: number | undefined;
+  };
 }
 
-/** The processes whose CPU is counted: the stack's services by name, and the alternative's one. */
+/** The processes whose CPU is counted: the stack's services by name, its nats-server, and the alternative's one. */
 export interface IngestProcesses {
   stack: Record<string, number | undefined>;
+  nats: number | undefined;
   alternative: number;
 }
 
@@ -31,16 +42,27 @@ export async function measureIngest(
   step: (what: string) => void,
 ): Promise<IngestFigures> {
   step("ingest: the stack, 64 connections");
-  const stackRun = await cpuPerAnswer(processes.stack, () => post(stack, plan.loadSeconds));
+  const stackRun = await cpuPerAnswer({ ...processes.stack, nats: processes.nats, postgres: postgresCpuSeconds }, () =>
+    post(stack, plan.loadSeconds),
+  );
   step("ingest: the one-process alternative, 64 connections");
-  const alternativeRun = await cpuPerAnswer({ alternative: processes.alternative }, () => post(alternative, plan.loadSeconds));
+  const alternativeRun = await cpuPerAnswer({ alternative: processes.alternative, postgres: postgresCpuSeconds }, () =>
+    post(alternative, plan.loadSeconds),
+  );
   step(`ingest: the stack at ${fixedRate} events/s`);
   const fixed = await post(stack, plan.loadSeconds, fixedRate);
+  const { nats, postgres, ...services } = stackRun.cpuUs;
   return {
     stack: stackRun.result,
     alternative: alternativeRun.result,
     fixedRate: fixed,
-    cpuPerEvent: { stack: stackRun.cpuUs, alternative: alternativeRun.cpuUs.alternative },
+    cpuPerEvent: {
+      stack: services,
+      nats,
+      postgres,
+      alternative: alternativeRun.cpuUs.alternative,
+      alternativePostgres: alternativeRun.cpuUs.postgres,
+    },
   };
 }
 
