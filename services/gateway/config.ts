@@ -1,17 +1,31 @@
 // The gateway's settings, read once at start.
 import { defaultBatchBodyBytes, defaultBodyBytes } from "../shared/api-limits.js";
-import { cidrList, common, integer, jetStream, keyChecks, listenPorts, loadConfig, originList, peers } from "../shared/config.js";
+import {
+  cidrList,
+  common,
+  eventWrites,
+  integer,
+  jetStream,
+  keyChecks,
+  listenPorts,
+  loadConfig,
+  originList,
+  peers,
+} from "../shared/config.js";
 
 export function loadGatewayConfig(env: Record<string, string | undefined> = process.env) {
   return loadConfig(
     {
       ...common,
       ...listenPorts("gateway"),
-      ...peers,
+      authUrl: peers.authUrl,
+      inboxUrl: peers.inboxUrl,
+      deliveryUrl: peers.deliveryUrl,
       ...keyChecks,
       ...jetStream,
+      ...eventWrites,
       /**
-       * The largest REST request body read, in bytes. Event data alone may be 256 KiB (ingest's limit);
+       * The largest REST request body read, in bytes. Event data alone may be 256 KiB (the event rules' limit);
        * 1 MiB leaves room for JSON escaping and the event's other fields while refusing floods early.
        */
       maxBodyBytes: integer("MAX_BODY_BYTES", defaultBodyBytes, 1),

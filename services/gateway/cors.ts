@@ -1,9 +1,9 @@
 // Cross-origin requests from browsers (CORS): which origins may call the gateway, and the headers that tell the browser so.
 import { cors } from "@connectrpc/connect";
+import type { HttpRequest } from "../shared/request-body.js";
 import { REQUEST_ID_HEADER } from "../shared/request-context.js";
 import type { HttpHandler } from "../shared/server.js";
-import { IDEMPOTENCY_KEY_HEADER } from "./event-body.js";
-import type { HttpRequest } from "./request-body.js";
+import { IDEMPOTENCY_KEY_HEADER } from "./events/event-body.js";
 
 type HttpResponse = Parameters<HttpHandler>[1];
 

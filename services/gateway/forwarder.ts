@@ -1,30 +1,19 @@
 // Forwards one public RPC to the backend that serves it: the API key is checked here first, errors are relayed by code.
-import { create, type DescMethod, type DescService, type Message, toJsonString } from "@bufbuild/protobuf";
+import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
+import { toJsonString } from "@bufbuild/protobuf";
 import { type CallOptions, Code, ConnectError } from "@connectrpc/connect";
-import { type EventInput, EventInputSchema } from "../../gen/triggers/v1/event_pb.js";
-import {
-  IngestService,
-  type PublishEventRequest,
-  type PublishEventsRequest,
-  PublishEventsRequestSchema,
-  type PublishEventsResponse,
-} from "../../gen/triggers/v1/ingest_pb.js";
 import type { Caller } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import { apiJson } from "../shared/json.js";
 import type { Logger } from "../shared/logger.js";
-import type { Quota } from "../shared/quota.js";
 import { currentRequestId, FORWARDED_FOR_HEADER } from "../shared/request-context.js";
 import type { Admission, Credentials } from "./admission.js";
-import type { EventBatcher } from "./event-batcher.js";
 import { JsonBackend } from "./json-backend.js";
 import type { Backend } from "./public-api.js";
 
 export interface ForwardOptions extends Credentials {
   /** What admit() found for this call's method, when it was admitted already: it is not checked twice. */
   admitted?: Admitted;
-  /** Told where the org stands after a publish spent of its allowance, for the RateLimit-* headers. */
-  onQuota?: (quota: Quota) => void;
   /** Aborted when the client cancels the call; made only when needed, as making one costs a REST request. */
   signal?: () => AbortSignal;
   /** The client's own deadline, when it set one. */
@@ -50,7 +39,6 @@ export class Forwarder {
     private readonly logger: Logger,
     /** No call waits on a backend longer than this: a hung backend must not hold requests forever. */
     private readonly maxTimeoutMs: number,
-    private readonly batcher: EventBatcher,
   ) {
     for (const { service, url } of backends) {
       // Calls are made by method name, whatever the service: the one place the client's typing is set aside.
@@ -68,44 +56,12 @@ export class Forwarder {
   }
 
   async forward(method: DescMethod, request: Message, options: ForwardOptions): Promise<Message> {
-    const { key, timeoutMs, signal } = options;
-    const caller = await this.#caller(method, options);
-    if (method === IngestService.method.publishEvents) {
-      const batch = request as PublishEventsRequest;
-      await this.#charge(caller!, batch.events.length, options);
-      return this.#call(method, create(PublishEventsRequestSchema, { ...batch, events: batch.events.map(withDataAsJson) }), options);
-    }
-    const event = method === IngestService.method.publishEvent ? (request as PublishEventRequest).event : undefined;
-    // A publish may share its trip to ingest with others of the same key; the key was checked above, so it is set.
-    if (event) {
-      await this.#charge(caller!, 1, options);
-      const send = (batch: PublishEventsRequest) =>
-        this.#call(IngestService.method.publishEvents, batch, {
-          key,
-          clientAddress: options.clientAddress,
-        }) as Promise<PublishEventsResponse>;
-      return this.batcher.publish(key!, withDataAsJson(event), send, { timeoutMs, signal: signal?.() });
-    }
+    await this.#caller(method, options);
     return this.#call(method, request, options);
   }
 
-  /**
-   * The REST path: the answer as proto-named JSON text. Except for publishes, which ride in batches, the request
-   * goes to the backend as Connect JSON and its answer comes back as it was written, never decoded here.
-   */
+  /** The REST path: the request goes to the backend as Connect JSON, and its answer comes back as it was written, never decoded here. */
   async forwardJson(method: DescMethod, request: Message, options: ForwardOptions): Promise<string> {
-    // A REST publish waits for its batch without a signal of its own: a client that left cannot be told either way.
-    if (method === IngestService.method.publishEvent)
-      return toJsonString(
-        method.output,
-        await this.forward(method, request, {
-          key: options.key,
-          clientAddress: options.clientAddress,
-          admitted: options.admitted,
-          onQuota: options.onQuota,
-        }),
-        apiJson,
-      );
     await this.#caller(method, options);
     const backend = this.#jsonBackends.get(method.parent);
     if (!backend) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
@@ -127,10 +83,6 @@ export class Forwarder {
   async #caller(method: DescMethod, options: ForwardOptions): Promise<Caller | undefined> {
     const { admitted } = options;
     return admitted?.method === method ? admitted.caller : (await this.admit(method, options)).caller;
-  }
-
-  async #charge(caller: Caller, events: number, options: ForwardOptions): Promise<void> {
-    options.onQuota?.(await this.admission.charge(caller, events));
   }
 
   #timeoutMs(options: ForwardOptions): number {
@@ -169,13 +121,6 @@ export class Forwarder {
 // An error the backend sent comes with the headers of its answer; one of the client's own (refused, reset, timed out) has none.
 function isBackendAnswer(error: ConnectError): boolean {
   return error.metadata.has("content-type");
-}
-
-// The data came as JSON: as text it crosses to ingest without a Struct being built for it at either end.
-function withDataAsJson(event: EventInput): EventInput {
-  if (!event.data) return event;
-  const { type, source, occurredAt, idempotencyKey } = event;
-  return create(EventInputSchema, { type, source, occurredAt, idempotencyKey, dataJson: Buffer.from(JSON.stringify(event.data)) });
 }
 
 /**

@@ -8,6 +8,7 @@ import { createLogger } from "../shared/logger.js";
 import { createMetrics } from "../shared/metrics.js";
 import { connectNats } from "../shared/nats.js";
 import { networks } from "../shared/networks.js";
+import { EventIntake } from "../shared/publishing/event-intake.js";
 import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
 import { openRateLimits } from "../shared/streams.js";
@@ -17,11 +18,12 @@ import { type AddressOf, clientAddress } from "./client-address.js";
 import { loadGatewayConfig } from "./config.js";
 import { corsHandler } from "./cors.js";
 import { docsPages } from "./docs-pages.js";
-import { EventBatcher } from "./event-batcher.js";
+import { restPublishing } from "./events/rest-publishing.js";
+import { rpcPublishing } from "./events/rpc-publishing.js";
 import { FailedAuthLimiter } from "./failed-auth-limiter.js";
 import { Forwarder } from "./forwarder.js";
 import { proxyRoutes } from "./proxy-routes.js";
-import { backends, publicMethods } from "./public-api.js";
+import { backends, publicMethods, publicServices } from "./public-api.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { restHandler } from "./rest-handler.js";
 import { buildRestRoutes } from "./rest-routes.js";
@@ -32,13 +34,15 @@ const logger = createLogger("gateway", config.logLevel);
 const metrics = createMetrics("gateway");
 
 const services = backends(config);
-const methods = publicMethods(services.map(({ service }) => service));
+const forwarded = publicMethods(services.map(({ service }) => service));
+const exposed = publicServices(config);
 const nats = await connectNats(config.natsServers, "gateway", logger);
+const intake = await EventIntake.open(nats, config, logger.child({ module: "events" }));
 const keyChecks = startKeyChecks(nats, askAuthService(createServiceClient(AuthService, config.authUrl)), config, logger);
 const limits = await openRateLimits(nats, config.jetStreamReplicas);
 const rates = new RateLimiter(new SharedBuckets(limits));
 const admission = new Admission(keyChecks.verifier, new FailedAuthLimiter(config.authFailuresPerMinute), rates);
-const forwarder = new Forwarder(services, admission, logger.child({ module: "forwarder" }), config.backendTimeoutMs, new EventBatcher());
+const forwarder = new Forwarder(services, admission, logger.child({ module: "forwarder" }), config.backendTimeoutMs);
 const restLogger = logger.child({ module: "rest" });
 const trustedProxies = networks(config.trustedProxies);
 const addressOf: AddressOf = (peer, forwardedFor) => clientAddress(peer, forwardedFor, trustedProxies);
@@ -52,17 +56,22 @@ const server = await startServer({
   readMaxBytes: config.maxBatchBodyBytes,
   logger,
   metrics,
-  services: services.map(({ service }) => service),
+  services: exposed,
   dependencies: [natsDependency(nats, logger)],
-  routes: proxyRoutes(methods, forwarder, addressOf),
+  routes: (router) => {
+    rpcPublishing(intake, admission, addressOf)(router);
+    proxyRoutes(forwarded, forwarder, addressOf)(router);
+  },
   interceptors: [rpcAccessLog(logger.child({ module: "rpc" }))],
   cors: corsHandler(config.corsAllowedOrigins),
   fallback: docsPages(
     restHandler({
-      routes: buildRestRoutes(methods),
+      routes: buildRestRoutes(
+        publicMethods(exposed),
+        restPublishing({ intake, admission, maxBodyBytes: config.maxBodyBytes, maxBatchBodyBytes: config.maxBatchBodyBytes }),
+      ),
       forwarder,
       maxBodyBytes: config.maxBodyBytes,
-      maxBatchBodyBytes: config.maxBatchBodyBytes,
       logger: restLogger,
       log: restAccessLog(restLogger, metrics.registry),
       addressOf,
@@ -75,6 +84,7 @@ onShutdown(logger, config.shutdownGraceMs, [
   [
     "nats",
     () => {
+      intake.close();
       rates.close();
       keyChecks.close();
       return nats.drain();

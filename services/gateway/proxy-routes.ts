@@ -1,9 +1,7 @@
-// The gateway's Connect routes (Connect, gRPC, gRPC-Web): every public method, forwarded as it is to its backend.
+// The gateway's Connect routes (Connect, gRPC, gRPC-Web) for the methods it forwards as they are to their backends.
 import type { DescMethod, Message } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
-import { keyFromHeaders } from "../shared/authenticate.js";
-import { quotaHeaders } from "../shared/quota.js";
-import { FORWARDED_FOR_HEADER, peerOf } from "../shared/request-context.js";
+import { callCredentials } from "./call-credentials.js";
 import type { AddressOf } from "./client-address.js";
 import type { Forwarder } from "./forwarder.js";
 
@@ -11,15 +9,7 @@ export function proxyRoutes(methods: DescMethod[], forwarder: Forwarder, address
   return (router: ConnectRouter) => {
     for (const method of methods) {
       const handler = (request: Message, ctx: HandlerContext) =>
-        forwarder.forward(method, request, {
-          key: keyFromHeaders(ctx.requestHeader),
-          clientAddress: addressOf(peerOf(ctx), ctx.requestHeader.get(FORWARDED_FOR_HEADER) ?? undefined),
-          onQuota: (quota) => {
-            for (const [name, value] of Object.entries(quotaHeaders(quota))) ctx.responseHeader.set(name, value);
-          },
-          signal: () => ctx.signal,
-          timeoutMs: ctx.timeoutMs(),
-        });
+        forwarder.forward(method, request, { ...callCredentials(ctx, addressOf), signal: () => ctx.signal, timeoutMs: ctx.timeoutMs() });
       // The methods are only known at run time, so the router cannot check the handler's message types.
       router.rpc(method, handler as never);
     }

@@ -1,4 +1,4 @@
-// Which RPCs the outside world may call, and the backend that serves each.
+// Which RPCs the outside world may call, and the backend that serves each of those the gateway does not serve itself.
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
@@ -16,13 +16,18 @@ export interface Backend {
 // cancelling deliveries without deleting the event would leave an event that claims deliveries it will not get.
 const internalMethods: ReadonlySet<DescMethod> = new Set([AuthService.method.verifyKey, DeliveryService.method.cancelEventDeliveries]);
 
+/** The services the gateway forwards to. */
 export function backends(config: GatewayConfig): Backend[] {
   return [
     { service: AuthService, url: config.authUrl },
-    { service: IngestService, url: config.ingestUrl },
     { service: InboxService, url: config.inboxUrl },
     { service: DeliveryService, url: config.deliveryUrl },
   ];
+}
+
+/** Every service the gateway exposes: IngestService it serves itself (see events/), the others it forwards. */
+export function publicServices(config: GatewayConfig): DescService[] {
+  return [IngestService, ...backends(config).map(({ service }) => service)];
 }
 
 /** The methods of services the gateway exposes; all unary, which the forwarding relies on (checked at start). */

@@ -1,25 +1,13 @@
-// Reads a REST request's JSON body, refusing one that is too large before reading it all.
+// A REST request's body: JSON by its content type, or refused as such before a byte of it is read.
 import type { JsonValue } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { TooLarge } from "../shared/domain-errors.js";
-import { strictUtf8 } from "../shared/json.js";
-import type { HttpHandler } from "../shared/server.js";
+import { Code } from "@connectrpc/connect";
+import { type HttpRequest, readJsonBody } from "../shared/request-body.js";
 import { httpError } from "./http-errors.js";
 
-export type HttpRequest = Parameters<HttpHandler>[0];
-
 /** The parsed body; undefined when there is none. */
-export async function readJsonBody(req: HttpRequest, maxBytes: number): Promise<JsonValue | undefined> {
+export function readRestBody(req: HttpRequest, maxBytes: number): Promise<JsonValue | undefined> {
   requireJsonType(req.headers["content-type"]);
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > maxBytes) throw bodyTooLarge(maxBytes);
-  const text = utf8(await readBytes(req, maxBytes));
-  if (text.trim() === "") return undefined;
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch (err) {
-    throw new ConnectError(`the request body is not valid JSON: ${(err as Error).message}`, Code.InvalidArgument);
-  }
+  return readJsonBody(req, maxBytes);
 }
 
 // A body without a content type is taken as JSON; one declared as anything else is refused, not guessed at.
@@ -36,36 +24,4 @@ export function isJsonMediaType(contentType: string): boolean {
 
 export function mediaTypeOf(contentType: string): string {
   return contentType.split(";")[0]!.trim().toLowerCase();
-}
-
-function utf8(bytes: Buffer): string {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    throw new ConnectError("the request body is not valid UTF-8", Code.InvalidArgument);
-  }
-}
-
-// Events rather than for-await: leaving a for-await loop early would destroy the request, and its connection with it.
-function readBytes(req: HttpRequest, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      chunks.push(chunk);
-      if (size <= maxBytes) return;
-      // Stop keeping it: what is still to come is thrown away after the answer (see unread-bodies.ts).
-      req.off("data", onData);
-      req.pause();
-      reject(bodyTooLarge(maxBytes));
-    };
-    req.on("data", onData);
-    req.once("end", () => resolve(Buffer.concat(chunks)));
-    req.once("error", reject);
-  });
-}
-
-function bodyTooLarge(maxBytes: number): TooLarge {
-  return new TooLarge("", `the request body is larger than ${maxBytes} bytes`);
 }

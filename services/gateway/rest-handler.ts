@@ -1,21 +1,18 @@
 // Serves the REST API: matches a route, builds the request message, forwards it, and answers JSON, errors included.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
 import { keyFromHeaders } from "../shared/authenticate.js";
-import { InvalidField } from "../shared/domain-errors.js";
 import { toConnectError } from "../shared/errors.js";
 import { abortOnClose } from "../shared/hang-up.js";
 import type { Logger } from "../shared/logger.js";
 import { type Quota, quotaHeaders } from "../shared/quota.js";
+import { type HttpRequest, headerOf } from "../shared/request-body.js";
 import { FORWARDED_FOR_HEADER, REQUEST_ID_HEADER, withRequestId } from "../shared/request-context.js";
 import type { HttpHandler } from "../shared/server.js";
 import { elapsed, type RestEntry } from "./access-log.js";
 import type { AddressOf } from "./client-address.js";
-import { publishBatch } from "./event-batch.js";
-import { batchEvents, singleEvent } from "./event-body.js";
 import type { Forwarder } from "./forwarder.js";
 import { errorBody, httpError, httpErrorHeaders, httpStatus } from "./http-errors.js";
-import { type HttpRequest, readJsonBody } from "./request-body.js";
+import { readRestBody } from "./request-body.js";
 import { requestMessage, responseText } from "./rest-messages.js";
 import { matchRoute, type RestRoute } from "./rest-routes.js";
 
@@ -25,8 +22,6 @@ export interface RestHandlerOptions {
   routes: RestRoute[];
   forwarder: Forwarder;
   maxBodyBytes: number;
-  /** The limit for a batch of events, which may hold many times one event's. */
-  maxBatchBodyBytes: number;
   logger: Logger;
   log: (entry: RestEntry) => void;
   addressOf: AddressOf;
@@ -34,7 +29,7 @@ export interface RestHandlerOptions {
 
 export function restHandler(options: RestHandlerOptions): HttpHandler {
   return (req, res) =>
-    withRequestId(firstHeader(req.headers[REQUEST_ID_HEADER]), (requestId) => {
+    withRequestId(headerOf(req)(REQUEST_ID_HEADER), (requestId) => {
       const verb = req.method ?? "GET";
       const url = new URL(req.url ?? "/", "http://gateway");
       const match = matchRoute(options.routes, verb, url.pathname);
@@ -59,22 +54,21 @@ async function serve(
   query: URLSearchParams,
   onQuota: (quota: Quota) => void,
 ): Promise<string> {
-  const header = (name: string) => firstHeader(req.headers[name]);
+  const header = headerOf(req);
   const credentials = {
     key: keyFromHeaders(header),
     clientAddress: options.addressOf(req.socket.remoteAddress, header(FORWARDED_FOR_HEADER)),
   };
-  // The key before the body: a stranger's body is never parsed, and a batch of malformed events reaches no backend.
-  const forwarding = { ...credentials, admitted: await options.forwarder.admit(route.method, credentials), onQuota };
-  const isBatch = route.method === IngestService.method.publishEvents;
-  const body = route.body ? await readJsonBody(req, isBatch ? options.maxBatchBodyBytes : options.maxBodyBytes) : undefined;
-  if (isBatch) {
-    for (const name of query.keys()) throw new InvalidField(name, `unknown query parameter "${name}"`);
-    return publishBatch(options.forwarder, batchEvents(body, header), forwarding, options.logger);
-  }
-  const isPublish = route.method === IngestService.method.publishEvent;
-  const request = requestMessage(route, params, query, isPublish ? singleEvent(body, header) : body);
-  const response = await options.forwarder.forwardJson(route.method, request, { ...forwarding, signal: () => abortOnClose(res) });
+  // The key before the body: a stranger's body is never parsed.
+  const admitted = await options.forwarder.admit(route.method, credentials);
+  if (route.serve) return route.serve({ req, header, query, caller: admitted.caller, onQuota });
+  const body = route.body ? await readRestBody(req, options.maxBodyBytes) : undefined;
+  const request = requestMessage(route, params, query, body);
+  const response = await options.forwarder.forwardJson(route.method, request, {
+    ...credentials,
+    admitted,
+    signal: () => abortOnClose(res),
+  });
   return responseText(route, response);
 }
 
@@ -99,8 +93,4 @@ function replier(options: RestHandlerOptions, res: HttpResponse, requestId: stri
 
 function wrongVerb(verb: string, allow: string[]): ConnectError {
   return httpError(405, `${verb} is not allowed here; use ${allow.join(" or ")}`, Code.Unimplemented, { allow: allow.join(", ") });
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -2,6 +2,9 @@
 import { type DescField, type DescMethod, getOption, hasOption } from "@bufbuild/protobuf";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
+import type { Caller } from "../shared/authenticate.js";
+import type { Quota } from "../shared/quota.js";
+import type { Header, HttpRequest } from "../shared/request-body.js";
 
 /** A path segment: a literal to equal, or a variable that sets a (scalar) request field. */
 export type Segment = { literal: string } | { field: DescField };
@@ -17,19 +20,39 @@ export interface RestRoute {
   body: "*" | DescField | undefined;
   /** When set, the response JSON is this field of the response alone. */
   responseBody: DescField | undefined;
+  /** Set when the gateway serves the route itself instead of forwarding it to the method's backend. */
+  serve?: RouteServer;
 }
+
+/** What a route served by the gateway is given: the request, once admission has found its caller. */
+export interface RestCall {
+  req: HttpRequest;
+  header: Header;
+  query: URLSearchParams;
+  /** Undefined for a method that takes no key. */
+  caller: Caller | undefined;
+  /** Told where the org stands after the call spent of its allowance, for the RateLimit-* headers. */
+  onQuota(quota: Quota): void;
+}
+
+/** Serves a route in the gateway; resolves to the answer's JSON text. */
+export type RouteServer = (call: RestCall) => Promise<string>;
 
 export type RouteMatch =
   | { kind: "found"; route: RestRoute; params: Map<DescField, string> }
   | { kind: "wrong-verb"; allow: string[] }
   | { kind: "none" };
 
-/** One route per http rule (and additional binding) of the given methods; a rule we cannot serve stops the start. */
-export function buildRestRoutes(methods: DescMethod[]): RestRoute[] {
+/**
+ * One route per http rule (and additional binding) of the given methods; a rule we cannot serve stops the start.
+ * A method in servers is served by its server, every other one by its backend.
+ */
+export function buildRestRoutes(methods: DescMethod[], servers: ReadonlyMap<DescMethod, RouteServer> = new Map()): RestRoute[] {
   const routes = methods.flatMap((method) => {
     if (!hasOption(method, http)) return [];
     const rule = getOption(method, http);
-    return [rule, ...rule.additionalBindings].map((binding) => routeOf(method, binding));
+    const serve = servers.get(method);
+    return [rule, ...rule.additionalBindings].map((binding) => ({ ...routeOf(method, binding), ...(serve && { serve }) }));
   });
   // Where two templates could match one path, the one with more literal segments is the more specific.
   return routes.sort((a, b) => literalCount(b) - literalCount(a));

@@ -1,14 +1,13 @@
 // The ingest service's settings, read once at start.
-import { common, integer, jetStream, keyChecks, listenPorts, loadConfig, peers } from "../shared/config.js";
+import { common, eventWrites, jetStream, keyChecks, listenPorts, loadConfig, peers } from "../shared/config.js";
 
 export function loadIngestConfig() {
   return loadConfig({
     ...common,
     ...listenPorts("ingest"),
     ...jetStream,
+    ...eventWrites,
     authUrl: peers.authUrl,
     ...keyChecks,
-    /** How long to wait for JetStream to acknowledge a write before answering unavailable. */
-    publishTimeoutMs: integer("PUBLISH_TIMEOUT_MS", 5_000, 1),
   });
 }

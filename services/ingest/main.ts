@@ -8,22 +8,17 @@ import { startKeyChecks } from "../shared/key-checks.js";
 import { createLogger } from "../shared/logger.js";
 import { createMetrics } from "../shared/metrics.js";
 import { connectNats } from "../shared/nats.js";
+import { EventIntake } from "../shared/publishing/event-intake.js";
 import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
-import { ensureEventsStream, eventsStream } from "../shared/streams.js";
 import { loadIngestConfig } from "./config.js";
-import { createEventPublisher } from "./publisher.js";
 import { ingestRoutes } from "./routes.js";
-import { StreamWriter } from "./stream-writer.js";
 
 const config = loadIngestConfig();
 const logger = createLogger("ingest", config.logLevel);
 
 const nats = await connectNats(config.natsServers, "ingest", logger);
-const jsm = await nats.jetstreamManager();
-await ensureEventsStream(jsm, config.jetStreamReplicas);
-const writer = new StreamWriter(nats, config.publishTimeoutMs);
-const readEventsMessage = async (seq: number) => (await jsm.streams.getMessage(eventsStream.name, { seq })).data;
+const intake = await EventIntake.open(nats, config, logger);
 const keyChecks = startKeyChecks(nats, askAuthService(createServiceClient(AuthService, config.authUrl)), config, logger);
 
 const server = await startServer({
@@ -35,7 +30,7 @@ const server = await startServer({
   metrics: createMetrics("ingest"),
   services: [IngestService],
   dependencies: [natsDependency(nats, logger)],
-  routes: ingestRoutes(createEventPublisher(writer, nats.info!.max_payload, readEventsMessage), logger),
+  routes: ingestRoutes(intake),
   interceptors: [requireApiKey(keyChecks.verifier)],
 });
 
@@ -44,7 +39,7 @@ onShutdown(logger, config.shutdownGraceMs, [
   [
     "nats",
     async () => {
-      writer.close();
+      intake.close();
       keyChecks.close();
       await nats.drain();
     },

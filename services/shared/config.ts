@@ -194,7 +194,6 @@ export function peerUrl(service: Exclude<ServiceName, "gateway">): Setting<strin
 
 export const peers = {
   authUrl: peerUrl("auth"),
-  ingestUrl: peerUrl("ingest"),
   inboxUrl: peerUrl("inbox"),
   deliveryUrl: peerUrl("delivery"),
 };
@@ -211,6 +210,13 @@ export const jetStream = {
   /** How many copies of each stream and KV bucket JetStream keeps: 3 in a three-node cluster, 1 on one server. */
   jetStreamReplicas: integer("JETSTREAM_REPLICAS", 1, 1, 5),
 };
+
+/** What every process that writes events to the stream (ingest and the gateway) is told. */
+export const eventWrites = {
+  /** How long to wait for JetStream to acknowledge a write before answering unavailable. */
+  publishTimeoutMs: integer("PUBLISH_TIMEOUT_MS", 5_000, 1),
+};
+
 /** How every process that checks API keys caches verdicts and reports keys' use. */
 export const keyChecks = {
   /** How long a verdict on a key is trusted; revocations and rotations reach caches sooner, over NATS. */

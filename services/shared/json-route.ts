@@ -5,9 +5,9 @@ import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-con
 import { authorize, type Caller, type KeyVerifier, keyFromHeaders } from "./authenticate.js";
 import { toConnectError } from "./errors.js";
 import { abortOnClose } from "./hang-up.js";
-import { strictUtf8 } from "./json.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import { headerOf, readJsonBody } from "./request-body.js";
 import { REQUEST_ID_HEADER, withRequestId } from "./request-context.js";
 import type { HttpHandler } from "./server.js";
 
@@ -39,7 +39,7 @@ export interface JsonRouteDeps {
 export function jsonRoute<M extends DescMethod>(route: JsonRoute<M>, deps: JsonRouteDeps): [string, HttpHandler] {
   const procedure = `/${route.method.parent.typeName}/${route.method.name}`;
   const handler: HttpHandler = (req, res) =>
-    withRequestId(firstHeader(req.headers[REQUEST_ID_HEADER]), async (requestId) => {
+    withRequestId(headerOf(req)(REQUEST_ID_HEADER), async (requestId) => {
       const stop = deps.metrics.timeRpc(procedure.slice(1));
       const reply = (status: number, body: string) => {
         res.writeHead(status, {
@@ -50,16 +50,12 @@ export function jsonRoute<M extends DescMethod>(route: JsonRoute<M>, deps: JsonR
         res.end(body);
       };
       try {
-        const request = fromJson(route.method.input, await readJson(req), { ignoreUnknownFields: false });
-        const caller = await authorize(
-          deps.verifier,
-          route.method,
-          keyFromHeaders((name) => firstHeader(req.headers[name])),
-        );
+        const request = fromJson(route.method.input, (await readJsonBody(req, maxRequestBytes)) ?? {}, { ignoreUnknownFields: false });
+        const caller = await authorize(deps.verifier, route.method, keyFromHeaders(headerOf(req)));
         reply(200, await route.answer(request as MessageShape<M["input"]>, caller, callLimits(req, res)));
         stop({ code: "ok" });
       } catch (err) {
-        const error = toConnectError(err instanceof SyntaxError || isDecodeError(err) ? invalid(err) : err, deps.logger);
+        const error = toConnectError(isDecodeError(err) ? invalid(err) : err, deps.logger);
         reply(codeToHttpStatus(error.code), JSON.stringify(errorJson(error)));
         stop({ code: codeToString(error.code) });
       }
@@ -68,39 +64,13 @@ export function jsonRoute<M extends DescMethod>(route: JsonRoute<M>, deps: JsonR
 }
 
 function callLimits(req: Parameters<HttpHandler>[0], res: Parameters<HttpHandler>[1]): CallLimits {
-  const timeout = Number(firstHeader(req.headers["connect-timeout-ms"]));
+  const timeout = Number(headerOf(req)("connect-timeout-ms"));
   return { timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined, signal: abortOnClose(res) };
 }
 
 /** Whether a request is one for a JSON route: a Connect unary JSON POST. */
 export function isConnectJson(req: Parameters<HttpHandler>[0]): boolean {
   return req.method === "POST" && (req.headers["content-type"] ?? "").split(";")[0]!.trim() === "application/json";
-}
-
-function readJson(req: Parameters<HttpHandler>[0]): Promise<JsonValue> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxRequestBytes) return req.destroy(new ConnectError("the request is too large", Code.ResourceExhausted));
-      chunks.push(chunk);
-    });
-    req.once("end", () => {
-      let text: string;
-      try {
-        text = strictUtf8.decode(Buffer.concat(chunks));
-      } catch {
-        return reject(new ConnectError("the request is not valid UTF-8", Code.InvalidArgument));
-      }
-      try {
-        resolve(JSON.parse(text || "{}") as JsonValue);
-      } catch (err) {
-        reject(err);
-      }
-    });
-    req.once("error", reject);
-  });
 }
 
 // fromJson says what it cannot read in a plain Error; to the caller that is an invalid argument.
@@ -120,8 +90,4 @@ function errorJson(error: ConnectError): JsonValue {
       : { type: detail.type, value: Buffer.from(detail.value).toString("base64") },
   );
   return { code: codeToString(error.code), message: error.rawMessage, ...(details.length > 0 ? { details } : {}) };
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

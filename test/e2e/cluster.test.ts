@@ -1,10 +1,11 @@
 // The production topology on one machine: a three-node JetStream cluster and two replicas of every service. One NATS
-// node and one replica of each service die by SIGKILL while events pour in through both gateways, and nothing is lost.
+// node and one replica of each service die by SIGKILL while events pour in through both gateways and both ingest
+// replicas, and nothing is lost.
 import test from "ava";
 import { connect } from "nats";
 import { ensureStream, eventsStream, openRateLimits, rateLimitsBucket } from "../../services/shared/streams.js";
 import { SERVICE_NAMES } from "../../tools/stack/services.js";
-import { apiClient, createOrg, wholeInbox } from "../helpers/api-client.js";
+import { type ApiClient, apiClient, createOrg, wholeInbox } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
 import { startNatsCluster } from "../helpers/nats-cluster.js";
 import { startReceiver } from "../helpers/receiver.js";
@@ -25,24 +26,37 @@ test.after.always(async (t) => {
 // What a client got when the gateway's connection failed rather than answered.
 const noAnswer = 0;
 
+/** How a client publishes one event: REST at a gateway, or Connect JSON at ingest as an internal caller would. */
+const publishers = {
+  rest: (api: ApiClient, data: object) => api.post("/v1/events", { type: "cluster.tick", data }),
+  internal: (api: ApiClient, data: object) =>
+    api.post("/triggers.v1.IngestService/PublishEvent", { event: { type: "cluster.tick", data } }),
+};
+
 /**
- * Clients each posting through one gateway. A client whose gateway is killed stops at its first failed connection,
+ * Clients each publishing through one replica. A client whose replica is killed stops at its first failed connection,
  * as a load balancer would move it; the survivor's clients record every failure, as an answer of status 0.
  */
-function postThroughGateways(key: string, gatewayUrls: string[], killed: number, clientsPerGateway = 4) {
+function publishThrough(
+  key: string,
+  urls: string[],
+  killed: number,
+  publish: (api: ApiClient, data: object) => Promise<any>,
+  clientsPerReplica = 4,
+) {
   const accepted: string[] = [];
-  const answers = gatewayUrls.map(() => [] as number[]);
+  const answers = urls.map(() => [] as number[]);
   let posting = true;
-  const post = async (gateway: number, client: number) => {
-    const api = apiClient(gatewayUrls[gateway]!, key);
+  const post = async (replica: number, client: number) => {
+    const api = apiClient(urls[replica]!, key);
     for (let i = 0; posting; i++) {
-      const reply = await api.post("/v1/events", { type: "cluster.tick", data: { gateway, client, i } }).catch(() => undefined);
-      if (!reply && gateway === killed) return;
-      answers[gateway]!.push(reply?.status ?? noAnswer);
+      const reply = await publish(api, { url: urls[replica], client, i }).catch(() => undefined);
+      if (!reply && replica === killed) return;
+      answers[replica]!.push(reply?.status ?? noAnswer);
       if (reply?.status === 200) accepted.push(reply.body.id);
     }
   };
-  const done = gatewayUrls.flatMap((_, gateway) => Array.from({ length: clientsPerGateway }, (_, client) => post(gateway, client)));
+  const done = urls.flatMap((_, replica) => Array.from({ length: clientsPerReplica }, (_, client) => post(replica, client)));
   return {
     accepted,
     answers,
@@ -87,10 +101,14 @@ test("cluster - with a NATS node and one replica of each service killed under lo
   t.teardown(hook.close);
   t.is((await api.post("/v1/subscriptions", { url: hook.url })).status, 200);
 
-  const load = postThroughGateways(org.key, stack.gatewayUrls, victim);
+  const load = publishThrough(org.key, stack.gatewayUrls, victim, publishers.rest);
+  const internal = publishThrough(org.key, stack.ingestUrls, victim, publishers.internal, 2);
   await eventually(() => (load.accepted.length >= 300 ? true : undefined), "events accepted through both gateways");
+  await eventually(() => (internal.accepted.length >= 100 ? true : undefined), "events accepted through both ingest replicas");
   t.true(load.answers[victim]!.includes(200), "the gateway to be killed was serving");
+  t.true(internal.answers[victim]!.includes(200), "the ingest replica to be killed was serving");
   const beforeKill = load.answers[survivor]!.length;
+  const internalBeforeKill = internal.answers[survivor]!.length;
   // The node that leads the events stream: its death makes the others elect a new leader while writes wait.
   const leader = await eventsStreamLeader(stack.nats.urls);
   await Promise.all([stack.nats.nodes[leader]!.kill(), ...SERVICE_NAMES.map((service) => stack.kill(service, victim))]);
@@ -98,21 +116,32 @@ test("cluster - with a NATS node and one replica of each service killed under lo
     () => (successesSinceLastError(load.answers[survivor]!.slice(beforeKill)) >= 500 ? true : undefined),
     "the surviving replicas to serve 500 events in a row after the kills",
   );
-  await load.stop();
-
-  const errors = load.answers[survivor]!.filter((status) => status !== 200);
-  t.deepEqual(
-    [...new Set(errors)].filter((status) => status !== 503),
-    [],
-    "the surviving gateway answered errors only as 503s",
+  await eventually(
+    () => (successesSinceLastError(internal.answers[survivor]!.slice(internalBeforeKill)) >= 100 ? true : undefined),
+    "the surviving ingest replica to serve 100 events in a row after the kills",
   );
-  t.log(`${load.accepted.length} events accepted; the surviving gateway answered ${errors.length} 503s`);
+  await Promise.all([load.stop(), internal.stop()]);
+
+  for (const [through, { answers }] of [
+    ["gateway", load],
+    ["ingest replica", internal],
+  ] as const) {
+    const errors = answers[survivor]!.filter((status) => status !== 200);
+    t.deepEqual(
+      [...new Set(errors)].filter((status) => status !== 503),
+      [],
+      `the surviving ${through} answered errors only as 503s`,
+    );
+    t.log(`the surviving ${through} answered ${errors.length} 503s`);
+  }
+  const accepted = [...load.accepted, ...internal.accepted];
+  t.log(`${load.accepted.length} events accepted through the gateways, ${internal.accepted.length} through ingest`);
 
   // Events answered with a 503, or in flight at the killed gateway, may be stored too: wait for the accepted ones.
   const inbox = await eventually(async () => {
     const events = await wholeInbox(api);
     const stored = new Set(events.map((event) => event.id));
-    return load.accepted.every((id) => stored.has(id)) ? events : undefined;
+    return accepted.every((id) => stored.has(id)) ? events : undefined;
   }, "every accepted event in the inbox");
   const ids = inbox.map((event) => event.id);
   t.is(new Set(ids).size, ids.length, "no event twice in the inbox");
@@ -122,10 +151,10 @@ test("cluster - with a NATS node and one replica of each service killed under lo
   );
 
   const received = () => new Set(hook.requests.map((request) => request.headers["webhook-id"] as string));
-  await eventually(() => (load.accepted.every((id) => received().has(id)) ? true : undefined), "every accepted event delivered").catch(
+  await eventually(() => (accepted.every((id) => received().has(id)) ? true : undefined), "every accepted event delivered").catch(
     async (err: Error) => {
       // What became of the first few that did not arrive, so that a failure says where they stopped.
-      const missing = load.accepted.filter((id) => !received().has(id));
+      const missing = accepted.filter((id) => !received().has(id));
       const deliveries = await Promise.all(missing.slice(0, 5).map(async (id) => (await api.get(`/v1/events/${id}/deliveries`)).body));
       t.log(`${missing.length} accepted events never reached the receiver; the first ones' deliveries:`, deliveries);
       throw err;

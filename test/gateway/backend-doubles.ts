@@ -1,18 +1,9 @@
-// Stand-ins for the ingest, inbox and delivery services: real Connect servers over real sockets that record each call.
-import { create } from "@bufbuild/protobuf";
+// Stand-ins for the inbox and delivery services, which the gateway forwards to: real Connect servers over real sockets that record each call.
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
-import { ErrorReason } from "../../gen/triggers/v1/event_pb.js";
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
-import {
-  EventStatus,
-  IngestService,
-  PublishEventResponseSchema,
-  PublishEventsErrorSchema,
-  type PublishEventsResult,
-} from "../../gen/triggers/v1/ingest_pb.js";
-import { NotFound, TooLarge } from "../../services/shared/domain-errors.js";
+import { NotFound } from "../../services/shared/domain-errors.js";
 import { connectErrorOf } from "../../services/shared/errors.js";
 import { createLogger } from "../../services/shared/logger.js";
 import { createMetrics } from "../../services/shared/metrics.js";
@@ -30,10 +21,6 @@ export interface RecordedCall {
 export const MISSING_ID = "missing";
 /** An event id the inbox double never answers for, until the caller gives up. */
 export const HANGING_ID = "hanging";
-/** An event type the ingest double refuses as too large, the way ingest refuses oversized data. */
-export const TOO_LARGE_TYPE = "too.large";
-/** An event type whose batch the ingest double answers only after a second, so that later publishes queue behind it. */
-export const SLOW_TYPE = "slow.batch";
 
 export interface BackendDoubles {
   url: string;
@@ -60,9 +47,8 @@ export async function startBackendDoubles(): Promise<BackendDoubles> {
     maxConnectionAgeMs: 300_000,
     logger: createLogger("doubles", "silent"),
     metrics: createMetrics("doubles"),
-    services: [IngestService, InboxService, DeliveryService],
+    services: [InboxService, DeliveryService],
     routes: (router) => {
-      ingestDouble(router, record);
       inboxDouble(router, record);
       deliveryDouble(router, record);
     },
@@ -79,39 +65,6 @@ type Record = (method: string, request: unknown, ctx: HandlerContext) => void;
 
 function event(id: string) {
   return { id, type: "order.created", source: "shop", data: { order: 7 }, receivedAt: timestampNow() };
-}
-
-function ingestDouble(router: ConnectRouter, record: Record) {
-  router.service(IngestService, {
-    publishEvent(req, ctx) {
-      record("PublishEvent", req, ctx);
-      if (req.event?.type === TOO_LARGE_TYPE) throw connectErrorOf(new TooLarge("data", "data is larger than 256 KiB"));
-      return { id: "ev-new", receivedAt: timestampNow(), status: EventStatus.ACCEPTED };
-    },
-    // As ingest does: one result per event, errors naming fields within the batch.
-    async publishEvents(req, ctx) {
-      record("PublishEvents", req, ctx);
-      // Slow enough that publishes arriving together queue behind the first calls, as they do under load.
-      const slow = req.events.some((input) => input.type === SLOW_TYPE);
-      await new Promise((resolve) => setTimeout(resolve, slow ? 1_000 : 50));
-      const results = req.events.map((input, i): PublishEventsResult["result"] =>
-        input.type === TOO_LARGE_TYPE
-          ? {
-              case: "error",
-              value: create(PublishEventsErrorSchema, {
-                code: "resource_exhausted",
-                message: "data is larger than 256 KiB",
-                info: { reason: ErrorReason.TOO_LARGE, field: `events[${i}].data` },
-              }),
-            }
-          : {
-              case: "accepted",
-              value: create(PublishEventResponseSchema, { id: "ev-new", receivedAt: timestampNow(), status: EventStatus.ACCEPTED }),
-            },
-      );
-      return { results: results.map((result) => ({ result })) };
-    },
-  });
 }
 
 function inboxDouble(router: ConnectRouter, record: Record) {

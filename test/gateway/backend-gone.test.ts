@@ -2,18 +2,18 @@
 import test from "ava";
 import { createOrg, request } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
-import { SLOW_TYPE } from "./backend-doubles.js";
+import { HANGING_ID } from "./backend-doubles.js";
 import { startGatewayStack } from "./gateway-stack.js";
 
-test("gateway - a publish whose ingest goes away while it is in flight is 503 unavailable", async (t) => {
+test("gateway - a call whose backend goes away while it is in flight is 503 unavailable", async (t) => {
   const stack = await startGatewayStack();
   t.teardown(stack.stop);
   const { key } = await createOrg(stack.gateway.url, stack.adminToken);
-  const publishing = request(stack.gateway.url, "/v1/events", { key, body: { type: SLOW_TYPE } });
-  await eventually(() => (stack.doubles.calls.some((call) => call.method === "PublishEvents") ? true : undefined), "the batch at ingest");
+  const reading = request(stack.gateway.url, `/v1/events/${HANGING_ID}`, { key });
+  await eventually(() => (stack.doubles.calls.some((call) => call.method === "GetEvent") ? true : undefined), "the call at the inbox");
   // As a SIGKILL would: every connection cut at once, the call in flight with them.
   await stack.doubles.close();
-  const answer = await publishing;
+  const answer = await reading;
   t.is(answer.status, 503, JSON.stringify(answer.body));
   t.is(answer.body.code, "unavailable");
 });

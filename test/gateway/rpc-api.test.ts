@@ -11,9 +11,8 @@ import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
 import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
 import { REQUEST_ID_HEADER } from "../../services/shared/request-context.js";
 import { createOrg, request } from "../helpers/api-client.js";
-import { eventually } from "../helpers/eventually.js";
 import { newKey } from "../helpers/routes.js";
-import { type BackendDoubles, MISSING_ID, type RecordedCall, SLOW_TYPE, TOO_LARGE_TYPE } from "./backend-doubles.js";
+import { MISSING_ID } from "./backend-doubles.js";
 import { type GatewayStack, startGatewayStack } from "./gateway-stack.js";
 
 const test = anyTest as TestFn<GatewayStack>;
@@ -68,14 +67,15 @@ test("gateway - a gRPC client creates an org and uses its key through the gatewa
   t.is(subscriptions[0]?.id, "sub-1");
 });
 
-test("gateway - a gRPC client gets the backend's code, message and details", async (t) => {
+test("gateway - a gRPC client gets the code, message and details of the backend or of the event rules", async (t) => {
   const { gateway, adminToken } = t.context;
   const { key } = await createOrg(gateway.url, adminToken);
   const notFound = await t.throwsAsync(grpcClient(InboxService, gateway.url, key).getEvent({ id: MISSING_ID }));
   t.is(ConnectError.from(notFound).code, Code.NotFound);
   t.is(ConnectError.from(notFound).rawMessage, "event not found");
+  const data = { text: "x".repeat(300 * 1024) };
   const tooLarge = ConnectError.from(
-    await t.throwsAsync(grpcClient(IngestService, gateway.url, key).publishEvent({ event: { type: TOO_LARGE_TYPE } })),
+    await t.throwsAsync(grpcClient(IngestService, gateway.url, key).publishEvent({ event: { type: "big", data } })),
   );
   t.is(tooLarge.code, Code.ResourceExhausted);
   t.like(tooLarge.findDetails(ErrorInfoSchema)[0], { reason: ErrorReason.TOO_LARGE, field: "data" });
@@ -95,49 +95,24 @@ test("gateway - VerifyKey is not reachable through the gateway", async (t) => {
   t.is(ConnectError.from(overGrpc).code, Code.Unimplemented);
 });
 
-function isBatchOf(call: RecordedCall, type: string): boolean {
-  return call.method === "PublishEvents" && (call.request as { events: { type: string }[] }).events.some((event) => event.type === type);
-}
-
-/** Whether ingest was ever sent the publish made with this request id, alone or in a batch. */
-function reachedIngest(doubles: BackendDoubles, requestId: string): boolean {
-  return doubles.calls.some(
-    (call) => call.method === "PublishEvents" && (call.request as { requestIds: string[] }).requestIds.includes(requestId),
-  );
-}
-
-/**
- * Publishes an event that holds its key's batch at ingest, then `second` while it is held, then a third event after
- * it: by the time the third is answered, anything queued behind the first has had its turn at ingest.
- */
-async function behindAHeldBatch(t: { context: GatewayStack }, second: (publish: IngestPublish) => Promise<unknown>) {
-  const { gateway, adminToken, doubles } = t.context;
-  const ingest = grpcClient(IngestService, gateway.url, (await createOrg(gateway.url, adminToken)).key);
-  const held = ingest.publishEvent({ event: { type: SLOW_TYPE } });
-  await eventually(async () => doubles.calls.find((call) => isBatchOf(call, SLOW_TYPE)), "the held batch at ingest");
-  const secondId = randomUUID();
-  const outcome = await second((options) =>
-    ingest.publishEvent({ event: { type: "order.created" } }, { ...options, headers: { [REQUEST_ID_HEADER]: secondId } }),
-  ).catch((err: unknown) => ConnectError.from(err));
-  await held;
-  await ingest.publishEvent({ event: { type: "order.created" } });
-  return { outcome, sent: reachedIngest(doubles, secondId) };
-}
-
-type IngestPublish = (options: { timeoutMs?: number; signal?: AbortSignal }) => Promise<unknown>;
-
-test("gateway - a publish whose deadline passes while it waits for its batch gets deadline_exceeded and is never sent", async (t) => {
-  const { outcome, sent } = await behindAHeldBatch(t, (publish) => publish({ timeoutMs: 200 }));
-  t.is((outcome as ConnectError).code, Code.DeadlineExceeded);
-  t.false(sent);
-});
-
-test("gateway - a publish cancelled while it waits for its batch is never sent", async (t) => {
-  const { outcome, sent } = await behindAHeldBatch(t, (publish) => {
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 200);
-    return publish({ signal: controller.signal });
+test("gateway - gRPC and Connect publishes are written to the stream under the caller's org with the rate-limit headers", async (t) => {
+  const { gateway, adminToken, storedEvents } = t.context;
+  const { key, orgId } = await createOrg(gateway.url, adminToken);
+  const headers: Headers[] = [];
+  const ingest = grpcClient(IngestService, gateway.url, key);
+  const one = await ingest.publishEvent({ event: { type: "grpc.one", data: { n: 1 } } }, { onHeader: (h) => headers.push(h) });
+  const { results } = await ingest.publishEvents({ events: [{ type: "grpc.two" }, { type: "not valid" }] });
+  t.like(results, [{ result: { case: "accepted" } }, { result: { case: "error", value: { info: { field: "events[1].type" } } } }]);
+  const overConnect = await request(gateway.url, "/triggers.v1.IngestService/PublishEvent", {
+    key,
+    body: { event: { type: "connect.three" } },
   });
-  t.is((outcome as ConnectError).code, Code.Canceled);
-  t.false(sent);
+  t.is(overConnect.status, 200);
+  t.truthy(headers[0]?.get("ratelimit-remaining"));
+  const stored = await storedEvents(orgId);
+  t.deepEqual(
+    stored.map(({ event }) => event.type),
+    ["grpc.one", "grpc.two", "connect.three"],
+  );
+  t.like(stored[0], { data: '{"n":1}', event: { id: one.id } });
 });

@@ -18,6 +18,8 @@ export const replicasPerService = 2;
 export interface ScaledStack {
   /** Each gateway replica's own URL, as a load balancer in front of them would reach them. */
   gatewayUrls: string[];
+  /** Each ingest replica's own URL, as internal callers in the cluster reach them. */
+  ingestUrls: string[];
   adminToken: string;
   nats: NatsCluster;
   /** Kills replica i (0-based) of a service with a signal; resolves once it has exited. */
@@ -58,9 +60,11 @@ export async function startScaledStack(env: Record<string, string> = {}): Promis
     const { supervisor, replicas, stop } = await startReplicas(shared);
     teardown.add(stop);
 
-    const gateways = replicas.filter((replica) => replica.service === "gateway");
+    const urlsOf = (service: ServiceName) =>
+      replicas.filter((replica) => replica.service === service).map((replica) => `http://127.0.0.1:${replica.port}`);
     return {
-      gatewayUrls: gateways.map((gateway) => `http://127.0.0.1:${gateway.port}`),
+      gatewayUrls: urlsOf("gateway"),
+      ingestUrls: urlsOf("ingest"),
       adminToken,
       nats,
       async kill(service, replica, signal = "SIGKILL") {

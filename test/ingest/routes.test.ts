@@ -5,15 +5,16 @@ import { v7 as uuidv7 } from "uuid";
 import { EventStatus, IngestService } from "../../gen/triggers/v1/ingest_pb.js";
 import { ingestRoutes } from "../../services/ingest/routes.js";
 import { createLogger } from "../../services/shared/logger.js";
+import { EventIntake } from "../../services/shared/publishing/event-intake.js";
 import { REQUEST_ID_HEADER } from "../../services/shared/request-context.js";
 import { newKey, refusalOf, requireKnownKeys, serveInMemory, withKey } from "../helpers/routes.js";
-import { MemoryPublisher } from "./memory-publisher.js";
+import { MemoryPublisher } from "../shared/publishing/memory-publisher.js";
 
 function ingest() {
   const publisher = new MemoryPublisher();
   const orgId = uuidv7();
   const key = newKey();
-  const routes = ingestRoutes(publisher, createLogger("routes-test", "silent"));
+  const routes = ingestRoutes(new EventIntake(publisher, createLogger("routes-test", "silent")));
   const client = createClient(IngestService, serveInMemory(routes, [requireKnownKeys({ [key]: orgId })]));
   return { publisher, orgId, key, client };
 }

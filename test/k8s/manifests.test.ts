@@ -74,13 +74,24 @@ test("k8s - dev uses test keys and the image the Tiltfile builds; prod uses live
 
 /** The only connections Triggers makes between its pods, as the issue lists them. */
 const podPaths = [
-  ...["auth", "ingest", "inbox", "delivery"].map((to) => `gateway -> ${to}:8080`),
+  ...["auth", "inbox", "delivery"].map((to) => `gateway -> ${to}:8080`),
   ...["ingest", "inbox", "delivery"].map((from) => `${from} -> auth:8080`),
   "inbox -> delivery:8080",
   ...["gateway", "auth", "ingest", "inbox", "delivery"].map((from) => `${from} -> nats:4222`),
   "nats -> nats:6222",
   ...["auth", "inbox", "delivery", "migrations"].map((from) => `${from} -> postgres:5432`),
 ];
+
+test("k8s - prod lets the cluster's own workloads labelled as publishers reach ingest, and no other", (t) => {
+  const policies = rendered.prod.filter((o) => o.kind === "NetworkPolicy");
+  const ingest = workloadEndpoints(rendered.prod).get("ingest")!;
+  const shop = { namespace: "shop", namespaceLabels: { "kubernetes.io/metadata.name": "shop" } };
+  const publisher: Endpoint = { pod: "orders", labels: { "triggers.dev/publisher": "true" }, ...shop };
+  const other: Endpoint = { pod: "web", labels: {}, ...shop };
+  t.true(allowed(policies, { from: publisher, to: ingest, port: 8080 }));
+  t.false(allowed(policies, { from: other, to: ingest, port: 8080 }));
+  t.false(allowed(policies, { from: workloadEndpoints(rendered.prod).get("gateway")!, to: ingest, port: 8080 }));
+});
 
 test("k8s - prod network policies allow exactly the paths Triggers uses, and DNS", (t) => {
   const policies = rendered.prod.filter((o) => o.kind === "NetworkPolicy");

@@ -1,9 +1,9 @@
 // Idempotency keys: what a key may be, what a repeat is compared by, and the stream message id that makes JetStream refuse a second copy.
 import { createHash } from "node:crypto";
-import type { EventInput } from "../../gen/triggers/v1/event_pb.js";
-import { idempotencyKeyPattern, maxIdempotencyKeyLength } from "../shared/api-limits.js";
-import { InvalidField, KeyReused } from "../shared/domain-errors.js";
-import type { PublishedEvent } from "../shared/published-events.js";
+import type { EventInput } from "../../../gen/triggers/v1/event_pb.js";
+import { idempotencyKeyPattern, maxIdempotencyKeyLength } from "../api-limits.js";
+import { InvalidField, KeyReused } from "../domain-errors.js";
+import type { PublishedEvent } from "../published-events.js";
 
 export function requireIdempotencyKey(key: string, field: string): string {
   if (!idempotencyKeyPattern.test(key))

@@ -1,8 +1,8 @@
 // The pipelined JetStream writer against a real nats-server: acks, duplicates, a missing stream and silence.
 import test from "ava";
 import { connect, headers, type NatsConnection } from "nats";
-import { StreamWriteError, StreamWriter } from "../../services/ingest/stream-writer.js";
-import { type NatsServer, startNatsServer } from "../../tools/stack/nats.js";
+import { StreamWriteError, StreamWriter } from "../../../services/shared/publishing/stream-writer.js";
+import { type NatsServer, startNatsServer } from "../../../tools/stack/nats.js";
 
 let server: NatsServer;
 let nc: NatsConnection;

@@ -1,8 +1,8 @@
 // Writes accepted events to the events stream; a resolved publish means JetStream has stored the events.
 import { headers } from "nats";
-import type { Event } from "../../gen/triggers/v1/event_pb.js";
-import { decodePublishedEvents, encodePublishedEvents, type PublishedEvent } from "../shared/published-events.js";
-import { eventSubject } from "../shared/streams.js";
+import type { Event } from "../../../gen/triggers/v1/event_pb.js";
+import { decodePublishedEvents, encodePublishedEvents, type PublishedEvent } from "../published-events.js";
+import { eventSubject } from "../streams.js";
 import { messageIdOf, originalOf } from "./idempotency.js";
 import type { StreamWriter } from "./stream-writer.js";
 

@@ -2,12 +2,12 @@
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampNow } from "@bufbuild/protobuf/wkt";
 import { v7 as uuidv7 } from "uuid";
-import { type EventInput, EventSchema } from "../../gen/triggers/v1/event_pb.js";
-import { maxDataBytes, maxSourceLength } from "../shared/api-limits.js";
-import { InvalidField, TooLarge } from "../shared/domain-errors.js";
-import { eventTypeRule, isEventType, isOperationalType, operationalTypePrefix } from "../shared/event-types.js";
-import { strictUtf8 } from "../shared/json.js";
-import type { PublishedEvent } from "../shared/published-events.js";
+import { type EventInput, EventSchema } from "../../../gen/triggers/v1/event_pb.js";
+import { maxDataBytes, maxSourceLength } from "../api-limits.js";
+import { InvalidField, TooLarge } from "../domain-errors.js";
+import { eventTypeRule, isEventType, isOperationalType, operationalTypePrefix } from "../event-types.js";
+import { strictUtf8 } from "../json.js";
+import type { PublishedEvent } from "../published-events.js";
 import { contentDigest, requireIdempotencyKey } from "./idempotency.js";
 
 // Deeper data is a mistake or an attack: every consumer that parses it recursively pays for each level.

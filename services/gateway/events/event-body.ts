@@ -1,15 +1,13 @@
 // What REST clients may send as events beyond their proto JSON: CloudEvents, the Idempotency-Key header, and dedup_id for idempotency_key.
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { maxEventsPerBatch } from "../shared/api-limits.js";
-import { InvalidField } from "../shared/domain-errors.js";
+import { InvalidField } from "../../shared/domain-errors.js";
+import type { Header } from "../../shared/request-body.js";
+import { httpError } from "../http-errors.js";
+import { isObject } from "../rest-messages.js";
 import { BATCH_TYPE, batchOf, cloudEventsMode, fromBinary, fromStructured } from "./cloudevents.js";
-import { httpError } from "./http-errors.js";
-import { isObject } from "./rest-messages.js";
 
 export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
-
-type Header = (name: string) => string | undefined;
 
 /** The body of POST /v1/events as our event's JSON, with its idempotency key where the proto has it. */
 export function singleEvent(body: JsonValue | undefined, header: Header): JsonValue {
@@ -30,7 +28,7 @@ export function batchEvents(
     throw new InvalidField(IDEMPOTENCY_KEY_HEADER, "a batch takes an idempotency_key in each event, not the Idempotency-Key header");
   }
   const mode = cloudEventsMode(header("content-type"), header);
-  if (mode === "batch") return { items: counted(batchOf(body), ""), read: (item, index) => fromStructured(item, `events[${index}].`) };
+  if (mode === "batch") return { items: batchOf(body), read: (item, index) => fromStructured(item, `events[${index}].`) };
   if (mode !== undefined) throw httpError(415, `send one CloudEvent to /v1/events, or a batch as ${BATCH_TYPE}`, Code.InvalidArgument);
   return { items: eventsOf(body), read: (item) => (isObject(item) ? withKey(item, undefined) : item) };
 }
@@ -41,13 +39,6 @@ function eventsOf(body: JsonValue | undefined): JsonValue[] {
   if (unknown !== undefined) throw new InvalidField(unknown, `unknown field "${unknown}"`);
   const { events } = body;
   if (!Array.isArray(events)) throw new InvalidField("events", "events must be a list of events");
-  return counted(events, "events");
-}
-
-function counted(events: JsonValue[], field: string): JsonValue[] {
-  if (events.length === 0) throw new InvalidField(field, "a batch must hold at least one event");
-  // Ingest's own limit, checked here too so that an oversized batch is refused before a thousand events are read.
-  if (events.length > maxEventsPerBatch) throw new InvalidField(field, `a batch holds at most ${maxEventsPerBatch} events`);
   return events;
 }
 

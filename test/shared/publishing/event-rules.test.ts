@@ -1,10 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import test from "ava";
-import { EventInputSchema } from "../../gen/triggers/v1/event_pb.js";
-import { acceptEvent } from "../../services/ingest/event-rules.js";
-import { maxDataBytes } from "../../services/shared/api-limits.js";
-import { InvalidField, TooLarge } from "../../services/shared/domain-errors.js";
+import { EventInputSchema } from "../../../gen/triggers/v1/event_pb.js";
+import { maxDataBytes } from "../../../services/shared/api-limits.js";
+import { InvalidField, TooLarge } from "../../../services/shared/domain-errors.js";
+import { acceptEvent } from "../../../services/shared/publishing/event-rules.js";
 
 const input = (fields: Parameters<typeof create<typeof EventInputSchema>>[1]) => create(EventInputSchema, fields);
 

@@ -8,14 +8,15 @@ import { timestampNow } from "@bufbuild/protobuf/wkt";
 import test from "ava";
 import { connect, type NatsConnection } from "nats";
 import { v7 as uuidv7 } from "uuid";
-import { EventInputSchema, EventSchema } from "../../gen/triggers/v1/event_pb.js";
-import { acceptEvent } from "../../services/ingest/event-rules.js";
-import { createEventPublisher, type StoredEvent } from "../../services/ingest/publisher.js";
-import { StreamWriteError, StreamWriter } from "../../services/ingest/stream-writer.js";
-import { KeyReused } from "../../services/shared/domain-errors.js";
-import { decodePublishedEvents, type PublishedEvent } from "../../services/shared/published-events.js";
-import { ensureEventsStream, eventSubject, eventsStream } from "../../services/shared/streams.js";
-import { type NatsServer, startNatsServer } from "../../tools/stack/nats.js";
+import { EventInputSchema, EventSchema } from "../../../gen/triggers/v1/event_pb.js";
+import { KeyReused } from "../../../services/shared/domain-errors.js";
+import type { PublishedEvent } from "../../../services/shared/published-events.js";
+import { acceptEvent } from "../../../services/shared/publishing/event-rules.js";
+import { createEventPublisher, type StoredEvent } from "../../../services/shared/publishing/publisher.js";
+import { StreamWriteError, StreamWriter } from "../../../services/shared/publishing/stream-writer.js";
+import { ensureEventsStream, eventsStream } from "../../../services/shared/streams.js";
+import { type NatsServer, startNatsServer } from "../../../tools/stack/nats.js";
+import { storedMessages } from "../../helpers/event-stream.js";
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -59,17 +60,6 @@ function events(count: number, dataBytes: number): PublishedEvent[] {
   }));
 }
 
-async function storedMessages(orgId: string) {
-  const jsm = await nc.jetstreamManager();
-  const { state } = await jsm.streams.info(eventsStream.name);
-  const found = [];
-  for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
-    const stored = await jsm.streams.getMessage(eventsStream.name, { seq });
-    if (stored.subject === eventSubject(orgId)) found.push(decodePublishedEvents(stored.data)!);
-  }
-  return found;
-}
-
 test("publisher - an org's events are written in one message when they fit, in order, with their request ids", async (t) => {
   const { publisher, close } = publisherOn(nc);
   t.teardown(close);
@@ -77,7 +67,7 @@ test("publisher - an org's events are written in one message when they fit, in o
   const batch = events(20, 100);
   const outcomes = await publisher.publish(orgId, batch);
   t.true(outcomes.every((outcome) => outcome.status === "fulfilled"));
-  const found = await storedMessages(orgId);
+  const found = await storedMessages(nc, orgId);
   t.is(found.length, 1);
   t.deepEqual(
     found[0]!.events.map((e) => [e.event.id, e.data, e.requestId]),
@@ -94,7 +84,7 @@ test("publisher - events beyond one message's size limit go in further messages,
   const outcomes = await publisher.publish(orgId, batch);
   t.is(outcomes.length, 9);
   t.true(outcomes.every((outcome) => outcome.status === "fulfilled"));
-  const found = await storedMessages(orgId);
+  const found = await storedMessages(nc, orgId);
   t.deepEqual(
     found.map((message) => message.events.length),
     [2, 2, 2, 2, 1],
@@ -126,7 +116,7 @@ test("publisher - a repeated idempotency key stores nothing new and answers the 
   t.true(again.duplicate);
   t.is(again.event.id, first.event.id);
   t.deepEqual(again.event.receivedAt, first.event.receivedAt);
-  t.is((await storedMessages(orgId)).length, 1);
+  t.is((await storedMessages(nc, orgId)).length, 1);
 });
 
 test("publisher - concurrent publishes of one key store one event, and every answer names it", async (t) => {
@@ -137,7 +127,7 @@ test("publisher - concurrent publishes of one key store one event, and every ans
   const ids = new Set(answers.map(([outcome]) => stored(outcome).event.id));
   t.is(ids.size, 1);
   t.is(answers.filter(([outcome]) => !stored(outcome).duplicate).length, 1);
-  t.is((await storedMessages(orgId)).flatMap((message) => message.events).length, 1);
+  t.is((await storedMessages(nc, orgId)).flatMap((message) => message.events).length, 1);
 });
 
 test("publisher - within one batch, keyed events go alone and a repeated key answers the first of them", async (t) => {
@@ -149,7 +139,7 @@ test("publisher - within one batch, keyed events go alone and a repeated key ans
   t.false(stored(plainB).duplicate);
   t.is(stored(keyAgain).event.id, stored(keyA).event.id);
   t.true(stored(keyAgain).duplicate);
-  t.deepEqual((await storedMessages(orgId)).map((message) => message.events.length).sort(), [1, 2]);
+  t.deepEqual((await storedMessages(nc, orgId)).map((message) => message.events.length).sort(), [1, 2]);
 });
 
 test("publisher - a key reused for a different event is refused as reused, and stores nothing", async (t) => {
@@ -160,7 +150,7 @@ test("publisher - a key reused for a different event is refused as reused, and s
   const [reused] = await publisher.publish(orgId, [keyed("k", { n: 2 })]);
   t.is(reused?.status, "rejected");
   t.true(reused?.status === "rejected" && reused.reason instanceof KeyReused);
-  t.is((await storedMessages(orgId)).length, 1);
+  t.is((await storedMessages(nc, orgId)).length, 1);
 });
 
 test("publisher - keys belong to an org: another org's same key is its own event", async (t) => {
@@ -209,5 +199,5 @@ test("publisher - two ingest replicas, each on its own connection, publishing on
     Array.from({ length: 20 }, (_, i) => replicas[i % 2]!.publisher.publish(orgId, [keyed("raced", { n: 1 })])),
   );
   t.is(new Set(answers.map(([outcome]) => stored(outcome).event.id)).size, 1);
-  t.is((await storedMessages(orgId)).length, 1);
+  t.is((await storedMessages(nc, orgId)).length, 1);
 });

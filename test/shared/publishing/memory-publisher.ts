@@ -1,8 +1,8 @@
 // A publisher that keeps what it is given in memory, or fails as JetStream does when it is down, for route tests.
 import { ErrorCode } from "nats";
-import type { EventPublisher, StoredEvent } from "../../services/ingest/publisher.js";
-import { StreamWriteError } from "../../services/ingest/stream-writer.js";
-import type { PublishedEvent } from "../../services/shared/published-events.js";
+import type { PublishedEvent } from "../../../services/shared/published-events.js";
+import type { EventPublisher, StoredEvent } from "../../../services/shared/publishing/publisher.js";
+import { StreamWriteError } from "../../../services/shared/publishing/stream-writer.js";
 
 export class MemoryPublisher implements EventPublisher {
   readonly published: Array<{ orgId: string; event: PublishedEvent }> = [];

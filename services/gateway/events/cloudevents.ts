@@ -1,17 +1,16 @@
 // CloudEvents 1.0 over HTTP (structured, binary and batched modes) read as our events: id and source become the idempotency key.
 import { createHash } from "node:crypto";
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { InvalidField } from "../shared/domain-errors.js";
-import { isJsonMediaType, mediaTypeOf } from "./request-body.js";
-import { isObject } from "./rest-messages.js";
+import { InvalidField } from "../../shared/domain-errors.js";
+import type { Header } from "../../shared/request-body.js";
+import { isJsonMediaType, mediaTypeOf } from "../request-body.js";
+import { isObject } from "../rest-messages.js";
 
 export const STRUCTURED_TYPE = "application/cloudevents+json";
 export const BATCH_TYPE = "application/cloudevents-batch+json";
 
 /** How a request carries CloudEvents, if it does. */
 export type CloudEventsMode = "structured" | "binary" | "batch" | undefined;
-
-type Header = (name: string) => string | undefined;
 
 export function cloudEventsMode(contentType: string | undefined, header: Header): CloudEventsMode {
   const mediaType = contentType && mediaTypeOf(contentType);
