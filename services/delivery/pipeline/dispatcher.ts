@@ -1,5 +1,6 @@
 // Turns the events of a stream message into deliveries, one per matching subscription, and takes those it can send now.
 import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { Batcher } from "../../shared/batcher.js";
 import { newId } from "../../shared/new-ids.js";
 import type { PublishedEvent } from "../../shared/published-events.js";
 import type { NewDelivery, TakenDelivery, WebhookMessage } from "../deliveries.js";
@@ -10,7 +11,6 @@ import { wantsEvent } from "../subscriptions/rules.js";
 import type { SubscriptionRow } from "../subscriptions/store.js";
 import { webhookBody } from "../webhook/post.js";
 import { signingSecrets } from "../webhook/signing.js";
-import { Batcher } from "./batcher.js";
 import type { Lanes } from "./lanes.js";
 
 // A worker keeps at most this many rounds of a subscription's lane queued; the rest it leaves due for any worker.

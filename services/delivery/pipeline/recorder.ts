@@ -1,10 +1,11 @@
 // Records attempts as they finish, many per statement when many finish together, then has what they settled told.
+
+import { Batcher } from "../../shared/batcher.js";
 import type { Logger } from "../../shared/logger.js";
 import type { AttemptRecord, SubscriptionOutcomes } from "../deliveries.js";
 import type { DeliveryStore } from "../delivery-store.js";
 import type { SettledNotices } from "../notices/settled.js";
 import type { AttemptMetrics } from "./attempt-metrics.js";
-import { Batcher } from "./batcher.js";
 
 // Groups of attempts recorded by one statement, at most.
 const maxGroups = 500;

@@ -16,6 +16,11 @@ export class Batcher<T, R> {
     private readonly maxBatch: number,
   ) {}
 
+  /** Nothing waits and no write is under way: a batcher kept per key may then be dropped. */
+  get idle(): boolean {
+    return this.#draining === undefined;
+  }
+
   add(item: T): Promise<R> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
