@@ -1,12 +1,12 @@
 // What makes an event acceptable, and the accepted event built from a client's input.
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampNow } from "@bufbuild/protobuf/wkt";
-import { v7 as uuidv7 } from "uuid";
 import { type EventInput, EventSchema } from "../../../gen/triggers/v1/event_pb.js";
 import { maxDataBytes, maxSourceLength } from "../api-limits.js";
 import { InvalidField, TooLarge } from "../domain-errors.js";
 import { eventTypeRule, isEventType, isOperationalType, operationalTypePrefix } from "../event-types.js";
 import { strictUtf8 } from "../json.js";
+import { newId } from "../new-ids.js";
 import type { PublishedEvent } from "../published-events.js";
 import { contentDigest, requireIdempotencyKey } from "./idempotency.js";
 
@@ -51,7 +51,7 @@ export function acceptEvent(input: EventInput, fieldPrefix = ""): AcceptedEvent 
   const key = input.idempotencyKey ? requireIdempotencyKey(input.idempotencyKey, field("idempotency_key")) : undefined;
   const receivedAt: Timestamp = timestampNow();
   const event = create(EventSchema, {
-    id: uuidv7(),
+    id: newId(),
     type: input.type,
     source: input.source,
     occurredAt: occurredAt ?? receivedAt,
