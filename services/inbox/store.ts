@@ -88,32 +88,32 @@ export function createEventStore(sql: Sql) {
     },
 
     /**
-     * A page of the org's events as the JSON array the API answers, rendered by Postgres: for a page of large events,
-     * building rows, messages and then JSON in Node cost several times the query. With a lease, the events are leased.
+     * A page of the org's events as the JSON array the API answers, each event's text written by Postgres: for a
+     * page of large events, building rows, messages and then JSON in Node cost several times the query. One event
+     * more than the page is read, to tell whether more follow. With a lease, the events are leased.
      */
     async list(orgId: string, query: InboxQuery): Promise<InboxPage> {
       const source = pageSource(sql, orgId, query);
-      const order = query.direction === "asc" ? sql`${source.position} asc` : sql`${source.position} desc`;
       const where = conditions(sql, orgId, query, source.position);
-      const columns = sql`e.id, e.type, e.source, e.data, e.occurred_at, e.received_at, e.acked_at, e.position`;
-      const chosen = query.leaseSeconds
-        ? sql`
-          update inbox.events e set leased_until = now() + make_interval(secs => ${query.leaseSeconds})
-          from (select e.id from ${source.from} where ${where} order by ${order} limit ${query.limit} for update of e skip locked) picked
-          where e.id = picked.id
-          returning ${columns}`
-        : sql`select ${columns} from ${source.from} where ${where} order by ${order} limit ${query.limit + 1}`;
-      const [page] = await sql<{ events: string; last: string | null; more: boolean }[]>`
-        with chosen as (${chosen}),
-        page as (
-          select e.*, s.status as delivery_status, row_number() over (order by ${query.direction === "asc" ? sql`e.position asc` : sql`e.position desc`}) as n
-          from chosen e left join inbox.delivery_statuses s on s.event_id = e.id)
-        select
-          coalesce(json_agg(inbox.event_json(id, type, source, data, occurred_at, received_at, acked_at, delivery_status) order by n) filter (where n <= ${query.limit}), '[]')::text as events,
-          (array_agg(position::text order by n desc) filter (where n <= ${query.limit}))[1] as last,
-          count(*) > ${query.limit} as more
-        from page`;
-      return { events: compactJson(page!.events), last: page!.last ?? undefined, more: page!.more };
+      const rows = query.leaseSeconds
+        ? await sql<PageRow[]>`
+          with picked as (
+            select e.id from ${source.from} where ${where}
+            order by ${source.position} ${direction(sql, query)} limit ${query.limit} for update of e skip locked),
+          leased as (
+            update inbox.events e set leased_until = now() + make_interval(secs => ${query.leaseSeconds})
+            from picked where e.id = picked.id
+            returning e.*)
+          select ${pageColumns(sql)} from leased e order by e.position ${direction(sql, query)}`
+        : await sql<PageRow[]>`
+          select ${pageColumns(sql)} from ${source.from} where ${where}
+          order by ${source.position} ${direction(sql, query)} limit ${query.limit + 1}`;
+      const page = rows.slice(0, query.limit);
+      return {
+        events: compactJson(`[${page.map((row) => row.json).join(",")}]`),
+        last: page.at(-1)?.position,
+        more: rows.length > query.limit,
+      };
     },
 
     /** The org's event, with the time its deliveries ended when they have. */
@@ -216,6 +216,26 @@ export interface InboxPage {
   events: string;
   last: string | undefined;
   more: boolean;
+}
+
+interface PageRow {
+  json: string;
+  position: string;
+}
+
+/**
+ * A page's columns: each event's JSON text (inbox.event_json_text, 007), then its position. The delivery status is
+ * looked up for the page's events alone: the page is read in an index's order and stops at its limit.
+ */
+function pageColumns(sql: Sql) {
+  return sql`
+    inbox.event_json_text(e.id, e.type, e.source, e.data, e.occurred_at, e.received_at, e.acked_at,
+      (select s.status from inbox.delivery_statuses s where s.event_id = e.id)) as json,
+    e.position::text as position`;
+}
+
+function direction(sql: Sql, query: InboxQuery) {
+  return query.direction === "asc" ? sql`asc` : sql`desc`;
 }
 
 /** The columns of an event row, its delivery status from its own table: events no longer carry one (006). */

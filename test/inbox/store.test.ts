@@ -88,6 +88,71 @@ test("inbox store - filters by type, type prefix, source, status and received ti
   t.deepEqual(await listAll(orgId, { since, status: "acked" }), [user]);
 });
 
+test("inbox store - a page writes each event as the API does: proto names in order, times to the millisecond, strings and data exact", async (t) => {
+  const orgId = uuidv7();
+  // Times within the retention, so that the purge's test leaves them; from a whole second, so that each is known.
+  const second = Math.floor(Date.now() / 1000) * 1000 - 60 * 60 * 1000;
+  const at = (ms: number) => new Date(second + ms).toISOString();
+  const data = '{"text": "a, b: \\"c\\"", "big": 12345678901234567890, "nested": {"list": [1.50, null, true, "ü ✓"]}}';
+  const row = event(orgId, { source: 'shop "eu" ✓ \\', data, occurred_at: at(120), received_at: at(1000).replace("Z", "999Z") });
+  const plain = event(orgId, { occurred_at: at(0), received_at: at(0) });
+  await store.addEvents([row, plain]);
+  await store.addDeliveryOutcomes([{ event_id: row.id, org_id: orgId, status: "failed", settled_at: new Date() }]);
+  await sql`update inbox.events set acked_at = ${at(2500)} where id = ${row.id}`;
+  const acked = await store.list(orgId, query({ status: "acked" }));
+  t.is(
+    acked.events,
+    `[{"id":"${row.id}","type":"order.created","source":"shop \\"eu\\" ✓ \\\\",` +
+      `"data":{"big":12345678901234567890,"text":"a, b: \\"c\\"","nested":{"list":[1.50,null,true,"ü ✓"]}},` +
+      `"occurred_at":"${at(120)}","received_at":"${at(1000).replace(".000Z", "Z")}","acked_at":"${at(2500)}",` +
+      `"delivery_status":"EVENT_DELIVERY_STATUS_FAILED"}]`,
+  );
+  const pending = await store.list(orgId, query());
+  const whole = at(0).replace(".000Z", "Z");
+  t.is(
+    pending.events,
+    `[{"id":"${plain.id}","type":"order.created","source":"shop","data":{},"occurred_at":"${whole}","received_at":"${whole}"}]`,
+  );
+  t.is(pending.more, false);
+});
+
+interface PlanNode {
+  "Node Type": string;
+  Plans?: PlanNode[];
+}
+
+test("inbox store - a page's events are written one by one as the index yields them, never sorted or gathered into one value", async (t) => {
+  // Gathering a page into one value (json_agg, sorted) cost five times the rest of the query's CPU.
+  const orgId = uuidv7();
+  await store.addEvents([event(orgId), event(orgId), event(orgId)]);
+  const sent: { query: string; parameters: unknown[] }[] = [];
+  const watched = postgres(databaseUrl, {
+    max: 1,
+    onnotice: () => {},
+    debug: (_id, query, parameters) => sent.push({ query, parameters }),
+  });
+  t.teardown(() => watched.end());
+  const page = await createEventStore(watched).list(orgId, query({ limit: 2 }));
+  t.is((JSON.parse(page.events) as unknown[]).length, 2);
+  t.true(page.more);
+  const listing = sent.find(({ query }) => query.includes("inbox.events"));
+  const [explained] = await sql.unsafe<{ "QUERY PLAN": [{ Plan: PlanNode }] }[]>(
+    `explain (format json) ${listing!.query}`,
+    listing!.parameters as never[],
+  );
+  const nodes: string[] = [];
+  const walk = (node: PlanNode) => {
+    nodes.push(node["Node Type"]);
+    for (const child of node.Plans ?? []) walk(child);
+  };
+  walk(explained!["QUERY PLAN"][0].Plan);
+  t.deepEqual(
+    nodes.filter((type) => /Sort|Aggregate|WindowAgg/.test(type)),
+    [],
+    nodes.join(" > "),
+  );
+});
+
 test("inbox store - an event stored while an earlier write is still open sorts after it, so a cursor never skips one", async (t) => {
   const orgId = uuidv7();
   const early = event(orgId);
