@@ -1,6 +1,6 @@
 // The inbox's event store: written by the projection, read and acknowledged through the RPCs.
 import type { Sql } from "../shared/database.js";
-import { compactJson } from "./compact-json.js";
+import { compactJsonArray } from "./compact-json.js";
 import type { InboxQuery } from "./inbox-query.js";
 
 export interface EventRow {
@@ -95,8 +95,9 @@ export function createEventStore(sql: Sql) {
     async list(orgId: string, query: InboxQuery): Promise<InboxPage> {
       const source = pageSource(sql, orgId, query);
       const where = conditions(sql, orgId, query, source.position);
+      // Raw rows hold each column's bytes as Postgres sent them: the page is compacted from them, and decoded once.
       const rows = query.leaseSeconds
-        ? await sql<PageRow[]>`
+        ? await sql`
           with picked as (
             select e.id from ${source.from} where ${where}
             order by ${source.position} ${direction(sql, query)} limit ${query.limit} for update of e skip locked),
@@ -104,14 +105,15 @@ export function createEventStore(sql: Sql) {
             update inbox.events e set leased_until = now() + make_interval(secs => ${query.leaseSeconds})
             from picked where e.id = picked.id
             returning e.*)
-          select ${pageColumns(sql)} from leased e order by e.position ${direction(sql, query)}`
-        : await sql<PageRow[]>`
+          select ${pageColumns(sql)} from leased e order by e.position ${direction(sql, query)}`.raw()
+        : await sql`
           select ${pageColumns(sql)} from ${source.from} where ${where}
-          order by ${source.position} ${direction(sql, query)} limit ${query.limit + 1}`;
+          order by ${source.position} ${direction(sql, query)} limit ${query.limit + 1}`.raw();
       const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
       return {
-        events: compactJson(`[${page.map((row) => row.json).join(",")}]`),
-        last: page.at(-1)?.position,
+        events: compactJsonArray(page.map(([json]) => json!)),
+        last: last?.[1]?.toString(),
         more: rows.length > query.limit,
       };
     },
@@ -216,11 +218,6 @@ export interface InboxPage {
   events: string;
   last: string | undefined;
   more: boolean;
-}
-
-interface PageRow {
-  json: string;
-  position: string;
 }
 
 /**
