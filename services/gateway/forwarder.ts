@@ -61,7 +61,7 @@ export class Forwarder {
   }
 
   /** The REST path: the request goes to the backend as Connect JSON, and its answer comes back as it was written, never decoded here. */
-  async forwardJson(method: DescMethod, request: Message, options: ForwardOptions): Promise<string> {
+  async forwardJson(method: DescMethod, request: Message, options: ForwardOptions): Promise<Buffer> {
     await this.#caller(method, options);
     const backend = this.#jsonBackends.get(method.parent);
     if (!backend) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);

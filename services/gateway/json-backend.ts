@@ -24,8 +24,8 @@ export class JsonBackend {
 
   constructor(private readonly baseUrl: string) {}
 
-  /** Resolves to the answer's JSON text. */
-  call(procedure: string, body: string, options: JsonCallOptions): Promise<string> {
+  /** Resolves to the answer's JSON, as the bytes the backend sent: a page of events goes on without being decoded. */
+  call(procedure: string, body: string, options: JsonCallOptions): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = {
         "content-type": "application/json",
@@ -42,9 +42,9 @@ export class JsonBackend {
         res.once("error", reject);
         res.once("end", () => {
           clearTimeout(timer);
-          const text = Buffer.concat(chunks).toString();
-          if (res.statusCode === 200) resolve(text);
-          else reject(backendError(res.statusCode ?? 0, res.headers, text));
+          const answer = Buffer.concat(chunks);
+          if (res.statusCode === 200) resolve(answer);
+          else reject(backendError(res.statusCode ?? 0, res.headers, answer.toString()));
         });
       });
       const timer = setTimeout(

@@ -53,7 +53,7 @@ async function serve(
   params: Parameters<typeof requestMessage>[1],
   query: URLSearchParams,
   onQuota: (quota: Quota) => void,
-): Promise<string> {
+): Promise<Buffer | string> {
   const header = headerOf(req);
   const credentials = {
     key: keyFromHeaders(header),
@@ -75,7 +75,7 @@ async function serve(
 /** Answers a request, errors included, and writes its access line while the request id is still in context. */
 function replier(options: RestHandlerOptions, res: HttpResponse, requestId: string, verb: string, route: string) {
   const started = performance.now();
-  const text = (status: number, text: string, headers: Record<string, string> = {}) => {
+  const text = (status: number, text: Buffer | string, headers: Record<string, string> = {}) => {
     // A client that went away, or an error after an answer was sent, has nobody left to answer.
     if (res.headersSent || res.destroyed) return;
     // A known length spares HTTP/1.1 the chunked framing, and the answer goes out in one write.

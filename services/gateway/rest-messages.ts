@@ -40,10 +40,10 @@ function maskFromBody(route: RestRoute, json: JsonObject, body: JsonValue | unde
   json[mask.name] = paths.join(",");
 }
 
-/** The response's proto-named JSON text as the REST answer: as it is, or only its response_body field when the rule names one. */
-export function responseText(route: RestRoute, responseJson: string): string {
+/** The response's proto-named JSON as the REST answer: as it is, or only its response_body field when the rule names one. */
+export function responseText(route: RestRoute, responseJson: Buffer): Buffer | string {
   if (!route.responseBody) return responseJson;
-  const json = JSON.parse(responseJson) as JsonObject;
+  const json = JSON.parse(responseJson.toString()) as JsonObject;
   return JSON.stringify(json[route.responseBody.name] ?? {});
 }
 

@@ -164,11 +164,14 @@ test("rest routes - unknown fields and wrong types are invalid_argument naming t
 test("rest routes - response_body makes the response that field alone", (t) => {
   const { route } = found("POST", "/v1/events/e1/ack");
   const response = create(AckEventResponseSchema, { event: { id: "e1", type: "order.created" } });
-  t.deepEqual(JSON.parse(responseText(route, toJsonString(AckEventResponseSchema, response, apiJson))), {
-    id: "e1",
-    type: "order.created",
-    source: "",
-  });
+  const answer = responseText(route, Buffer.from(toJsonString(AckEventResponseSchema, response, apiJson)));
+  t.deepEqual(JSON.parse(answer.toString()), { id: "e1", type: "order.created", source: "" });
+});
+
+test("rest routes - without response_body the backend's answer goes on as the very bytes it sent", (t) => {
+  const { route } = found("GET", "/v1/inbox");
+  const sent = Buffer.from('{"events":[],"next_cursor":""}');
+  t.is(responseText(route, sent), sent);
 });
 
 test("rest routes - a known path with another verb names the allowed verbs, an unknown path matches nothing", (t) => {
