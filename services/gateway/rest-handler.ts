@@ -1,4 +1,4 @@
-// Serves the REST API: matches a route, builds the request message, forwards it, and answers JSON, errors included.
+// Serves the REST API: matches a route, admits the caller, then forwards the request to its backend or hands it to the route's own server, and answers JSON, errors included.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { keyFromHeaders } from "../shared/authenticate.js";
 import { toConnectError } from "../shared/errors.js";
