@@ -25,5 +25,7 @@ export function spread(samples: number[]): Spread {
 
 export function difference(base: number[], head: number[]): Difference {
   const [a, b] = [spread(base), spread(head)];
-  return { base: a, head: b, change: (b.median - a.median) / a.median, withinNoise: a.min <= b.max && b.min <= a.max };
+  // Equal medians are no change, zeros included: a capacity neither build reached is the same figure twice.
+  const change = b.median === a.median ? 0 : (b.median - a.median) / a.median;
+  return { base: a, head: b, change, withinNoise: a.min <= b.max && b.min <= a.max };
 }

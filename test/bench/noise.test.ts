@@ -20,6 +20,11 @@ test("noise - builds whose ranges are apart differ outside the noise, in the dir
   t.true(d.change > 0.1);
 });
 
+test("noise - builds with the same figure, zero included, differ by nothing", (t) => {
+  t.is(difference([0, 0], [0]).change, 0);
+  t.is(difference([500], [500]).change, 0);
+});
+
 test("noise - the comparison table gives each figure's medians, ranges, change and verdict", (t) => {
   const table = comparisonTable("0123456789abcdef", 3, {
     base: { "ingest: events/s, 64 connections": [1800, 1850, 1900] },
