@@ -23,10 +23,17 @@ export const lingerLimits = { bytes: 16 * 1024 * 1024, ms: 10_000 };
  * then fails the request, and Node's client goes on sending, so that its session is cut as a flood of invalid frames
  * (ENHANCE_YOUR_CALM) after a few such answers. The reset is kept for a body past the bounds.
  */
+// One function for every request, reading its request from `this`: a closure made here per request shared its scope
+// with the finish listener below, so each request held its response, and whole pairs outlived young collections
+// (3.4 against 1.2 to 1.9 KB promoted to the old heap per event, and the gateway's RSS with them).
+function iterateKeepingRequest(this: Request) {
+  return this.iterator({ destroyOnReturn: false });
+}
+
 export function settleUnreadBody(req: Request, res: Response): void {
   // connect-node reads a body with for-await, whose early end (past readMaxBytes) would destroy the request, and with it
   // the connection or stream the client goes on using: it is left to be settled here instead.
-  req[Symbol.asyncIterator] = () => req.iterator({ destroyOnReturn: false });
+  req[Symbol.asyncIterator] = iterateKeepingRequest;
   if (req.httpVersionMajor === 2) {
     const { stream } = req as http2.Http2ServerRequest;
     // Before Node's own listener, which resets a stream whose answer is written and whose body was never read.
