@@ -27,8 +27,12 @@ test("bench compare - both builds get a figure for every section, and the worktr
   );
   const rows = stdout.split("\n").filter((line) => /^\| (ingest|delivery):/.test(line));
   t.true(rows.length >= 6, stdout);
+  // The climb stops at the first rate a build does not keep up with, so on a loaded machine one build may stop
+  // short of a rate the other reached: that is said as "not reached", never as a change.
+  const [firstRate] = planFor(true).deliveryRates;
+  const reachedByOneBuild = (row: string) => row.includes("not reached") && !row.includes(`at ${firstRate}/s`);
   t.deepEqual(
-    rows.filter((row) => row.includes("n/a") && !row.includes("undelivered")),
+    rows.filter((row) => row.includes("n/a") && !row.includes("undelivered") && !reachedByOneBuild(row)),
     [],
   );
   t.is(await worktrees(), before);
