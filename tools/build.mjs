@@ -1,4 +1,5 @@
-// npm run build: compiles the services and the launcher into dist/, swapped in whole so that another run using dist/ is not disturbed.
+// npm run build: compiles the services and the launcher into dist/, swapped in whole so that another run using dist/ is not
+// disturbed, and bundles the triggers CLI into cli/dist/.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -27,3 +28,5 @@ try {
 } finally {
   fs.rmSync(staging, { recursive: true, force: true });
 }
+// One file, replaced whole by esbuild's write: `npx triggers` runs it.
+execFileSync(process.execPath, [path.join(root, "cli", "build.mjs")], { cwd: root, stdio: "inherit" });

@@ -35,7 +35,7 @@ export class Caller {
    * TriggersError. `attempt` makes the call with the Connect options it is given.
    */
   async call<T>(attempt: (options: CallOptions) => Promise<T>, policy: CallPolicy, options: RequestOptions = {}): Promise<T> {
-    const { timeoutMs, maxRetries, onResponse } = requestSettings(this.#options, options);
+    const { timeoutMs, maxRetries, onResponse, onRetry } = requestSettings(this.#options, options);
     const { signal } = options;
     const headers = this.#options.token ? { authorization: `Bearer ${this.#options.token}` } : undefined;
     for (let failures = 1; ; failures++) {
@@ -67,6 +67,7 @@ export class Caller {
           maxRetryAfterSeconds: this.#options.maxRetryAfterSeconds,
         });
         if (delay === undefined || failures > maxRetries) throw new TriggersError(err);
+        onRetry?.({ error: new TriggersError(err), failures, delayMs: delay });
         await sleep(delay, signal);
       }
     }

@@ -24,7 +24,7 @@ export type {
   PublishEventsResult,
 } from "../../gen/triggers/v1/ingest_pb.js";
 export { EventStatus } from "../../gen/triggers/v1/ingest_pb.js";
-export type { RequestOptions, ResponseInfo, TriggersOptions } from "./options.js";
+export type { RequestOptions, ResponseInfo, RetryInfo, TriggersOptions } from "./options.js";
 export type { RateLimit } from "./rate-limit.js";
 export type { AuditQuery } from "./resources/audit.js";
 export type { SubscriptionDeliveriesQuery } from "./resources/deliveries.js";

@@ -1,5 +1,6 @@
 // The client's options: what can be set, the table of defaults, and the one place they are checked.
 import type { RateLimit } from "./rate-limit.js";
+import type { TriggersError } from "./triggers-error.js";
 
 /** What an answer told beyond its message: for logs, and for pacing publishes by the org's plan. */
 export interface ResponseInfo {
@@ -20,6 +21,18 @@ export interface RequestOptions {
   maxRetries?: number;
   /** Told of every successful answer. */
   onResponse?: (info: ResponseInfo) => void;
+  /** Told of each failed attempt that will be tried again, before the wait: to tell a user why nothing seems to happen. */
+  onRetry?: (retry: RetryInfo) => void;
+}
+
+/** A failed attempt about to be tried again. */
+export interface RetryInfo {
+  /** Why the attempt failed: a 429's `retryAfterSeconds` and `rateLimit`, a 503, or no answer (`status` undefined). */
+  error: TriggersError;
+  /** How many attempts failed so far, this one included. */
+  failures: number;
+  /** How long the client waits before the next attempt, in milliseconds. */
+  delayMs: number;
 }
 
 export interface TriggersOptions extends Omit<RequestOptions, "signal"> {
@@ -47,6 +60,7 @@ export interface ResolvedOptions {
   maxRetries: number;
   maxRetryAfterSeconds: number;
   onResponse: ((info: ResponseInfo) => void) | undefined;
+  onRetry: ((retry: RetryInfo) => void) | undefined;
 }
 
 const defaults = {
@@ -80,6 +94,7 @@ export function resolveOptions(options: TriggersOptions): ResolvedOptions {
     maxRetries: atLeastZero("maxRetries", options.maxRetries ?? defaults.maxRetries),
     maxRetryAfterSeconds: atLeastZero("maxRetryAfterSeconds", options.maxRetryAfterSeconds ?? defaults.maxRetryAfterSeconds),
     onResponse: options.onResponse,
+    onRetry: options.onRetry,
   };
 }
 
@@ -87,11 +102,12 @@ export function resolveOptions(options: TriggersOptions): ResolvedOptions {
 export function requestSettings(
   resolved: ResolvedOptions,
   options: RequestOptions = {},
-): Pick<ResolvedOptions, "timeoutMs" | "maxRetries" | "onResponse"> {
+): Pick<ResolvedOptions, "timeoutMs" | "maxRetries" | "onResponse" | "onRetry"> {
   return {
     timeoutMs: positive("timeoutMs", options.timeoutMs ?? resolved.timeoutMs),
     maxRetries: atLeastZero("maxRetries", options.maxRetries ?? resolved.maxRetries),
     onResponse: options.onResponse ?? resolved.onResponse,
+    onRetry: options.onRetry ?? resolved.onRetry,
   };
 }
 

@@ -2,7 +2,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import test from "ava";
 import { ErrorInfoSchema } from "../../gen/triggers/v1/event_pb.js";
-import { Code, ErrorReason, Triggers, type TriggersOptions } from "../../sdk/src/index.js";
+import { Code, ErrorReason, type RetryInfo, Triggers, type TriggersOptions } from "../../sdk/src/index.js";
 import { rejection } from "./rejection.js";
 
 interface Sent {
@@ -88,6 +88,23 @@ test("sdk - a 503 or a 429 is retried until an answer comes, and maxRetries boun
   const once = fakeGateway([unavailable]);
   await rejection(once.triggers.inbox.listPage({}, { maxRetries: 0 }));
   t.is(once.sent.length, 1, "a call's own maxRetries");
+});
+
+test("sdk - onRetry is told of each attempt that will be tried again, with its error and the wait, and not of the last", async (t) => {
+  const limited = failure(429, "resource_exhausted", { "retry-after": "1" }, ErrorReason.RATE_LIMITED);
+  const told: Array<{ status: number | undefined; retryAfterSeconds: number | undefined; failures: number; delayMs: number }> = [];
+  const onRetry = ({ error, failures, delayMs }: RetryInfo) =>
+    told.push({ status: error.status, retryAfterSeconds: error.retryAfterSeconds, failures, delayMs });
+  const { triggers } = fakeGateway([limited, unavailable], { onRetry, maxRetries: 1 });
+  t.like(await rejection(triggers.inbox.listPage()), { status: 503 });
+  t.is(told.length, 1, "the failure that is thrown is not retried, so not told");
+  t.like(told[0], { status: 429, retryAfterSeconds: 1, failures: 1 });
+  t.true(told[0]!.delayMs >= 1000, "waits at least as long as Retry-After asks");
+
+  const own: RetryInfo[] = [];
+  const once = fakeGateway([unavailable, ok({ subscriptions: [] })]);
+  await once.triggers.subscriptions.list({ onRetry: (retry) => own.push(retry) });
+  t.like(own, [{ failures: 1, error: { status: 503 } }], "a call's own onRetry");
 });
 
 test("sdk - a 429 asking to wait longer than maxRetryAfterSeconds is thrown at once, with its Retry-After", async (t) => {

@@ -1,0 +1,45 @@
+// How an event reads in text output: a row of a table, and the whole event with its history.
+import { type Event, EventDeliveryStatus, EventHistoryStatus, type GetEventResponse } from "../../sdk/src/index.js";
+import { enumName, formatTime, oneLineJson } from "./format.js";
+import { type Column, fieldList, table } from "./table.js";
+
+export const eventColumns: Column[] = [
+  { title: "ID" },
+  { title: "TYPE", max: 40 },
+  { title: "SOURCE", max: 24 },
+  { title: "RECEIVED" },
+  { title: "DELIVERY" },
+  { title: "DATA", max: 60 },
+];
+
+export function eventRow(event: Event): string[] {
+  return [
+    event.id,
+    event.type,
+    event.source || "-",
+    formatTime(event.receivedAt),
+    enumName(EventDeliveryStatus, event.deliveryStatus),
+    oneLineJson(event.data),
+  ];
+}
+
+export function eventsTable(events: Event[]): string {
+  return table(eventColumns, events.map(eventRow));
+}
+
+export function eventDetails({ event, history, deliveryAttempts }: GetEventResponse): string {
+  if (!event) return "";
+  const fields: Array<[string, string]> = [
+    ["id", event.id],
+    ["type", event.type],
+    ["source", event.source || "-"],
+    ["occurred", formatTime(event.occurredAt)],
+    ["received", formatTime(event.receivedAt)],
+    ["acked", formatTime(event.ackedAt)],
+    ["delivery", enumName(EventDeliveryStatus, event.deliveryStatus)],
+    ["attempts", String(deliveryAttempts)],
+    ["data", oneLineJson(event.data) || "{}"],
+    ["history", history.map((change) => `${enumName(EventHistoryStatus, change.status)} ${formatTime(change.at)}`).join(", ")],
+  ];
+  return fieldList(fields);
+}
