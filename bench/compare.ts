@@ -1,5 +1,6 @@
 // `npm run bench -- --compare <ref>`: chosen sections against this checkout and another commit, in alternating rounds.
 import { cpuPerAnswer } from "./cpu.js";
+import { openIdleStreams } from "./idle-streams.js";
 import { difference, spread } from "./noise.js";
 import type { Plan } from "./plan.js";
 import { postgresCpuSeconds } from "./postgres-cpu.js";
@@ -12,12 +13,14 @@ type Build = "base" | "head";
 /** What a section measures in one round, by figure. */
 type Figures = Record<string, number>;
 
-const sections: Record<string, (plan: Plan, stack: BenchStack) => Promise<Figures>> = {
-  async ingest(plan, stack) {
+const sections: Record<string, (plan: Plan, stack: BenchStack, idleStreams: number) => Promise<Figures>> = {
+  async ingest(plan, stack, idleStreams) {
+    const idle = await openIdleStreams(stack.gatewayUrl, stack.adminToken, idleStreams);
     const { result, cpuUs } = await cpuPerAnswer({ ...stack.pids, nats: stack.natsPid, postgres: postgresCpuSeconds }, () =>
       post(target(stack), plan.loadSeconds),
-    );
+    ).finally(() => idle.close());
     return {
+      ...(idleStreams > 0 ? { "ingest: idle event streams held": idle.open } : {}),
       "ingest: events/s, 64 connections": result.perSecond,
       "ingest: p99 ms": result.p99,
       "ingest: gateway CPU µs/event": cpuUs.gateway ?? Number.NaN,
@@ -46,7 +49,15 @@ export const sectionNames = Object.keys(sections);
  * that speeds up or slows down during the run favours neither; answers a table of medians and ranges. Only the stack
  * being measured runs: an idle one beside it costs the machine enough to move a capacity by a rate step.
  */
-export async function compare(ref: string, chosen: string[], rounds: number, plan: Plan, step: (what: string) => void): Promise<string> {
+export async function compare(
+  ref: string,
+  chosen: string[],
+  rounds: number,
+  plan: Plan,
+  step: (what: string) => void,
+  /** Event streams each build holds open and idle while its publishes are measured (none on a build without them). */
+  idleStreams = 0,
+): Promise<string> {
   const unknown = chosen.filter((name) => !(name in sections));
   if (unknown.length > 0) throw new Error(`unknown sections ${unknown.join(", ")}: choose from ${sectionNames.join(", ")}`);
   step(`building ${ref} in a worktree`);
@@ -62,7 +73,7 @@ export async function compare(ref: string, chosen: string[], rounds: number, pla
         try {
           for (const name of chosen) {
             step(`round ${round + 1} of ${rounds}: ${name} on ${build}`);
-            const figures = await sections[name]!(plan, stack);
+            const figures = await sections[name]!(plan, stack, idleStreams);
             for (const [figure, value] of Object.entries(figures)) samples[build][figure] = [...(samples[build][figure] ?? []), value];
           }
         } finally {

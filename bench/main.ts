@@ -27,6 +27,7 @@ const { values } = parseArgs({
     compare: { type: "string" },
     sections: { type: "string", default: "ingest" },
     rounds: { type: "string", default: "3" },
+    "idle-streams": { type: "string", default: "0" },
   },
 });
 const plan = planFor(values.smoke!);
@@ -37,7 +38,14 @@ else await measureEverything();
 async function compareWith(ref: string) {
   const progress = new Progress();
   try {
-    const table = await compare(ref, values.sections!.split(","), Number(values.rounds), plan, (what) => progress.step(what));
+    const table = await compare(
+      ref,
+      values.sections!.split(","),
+      Number(values.rounds),
+      plan,
+      (what) => progress.step(what),
+      Number(values["idle-streams"]),
+    );
     progress.done();
     console.log(table);
   } catch (error) {

@@ -9,6 +9,7 @@ import type { ServiceName } from "../tools/stack/services.js";
 import { generateAdminToken, generateSigningSecretsKey } from "../tools/stack/stack-secrets.js";
 import type { SupervisorEvent } from "../tools/stack/supervisor.js";
 import { findProcess } from "./find-process.js";
+import { idleStreamsPerKey } from "./idle-streams.js";
 
 export interface BenchStack {
   gatewayUrl: string;
@@ -21,6 +22,7 @@ export interface BenchStack {
    * bench started: then their work counts in Postgres's CPU.
    */
   postgresShared: boolean;
+  adminToken: string;
   orgId: string;
   key: string;
   pids: Partial<Record<ServiceName, number>>;
@@ -58,6 +60,7 @@ export async function startBenchStack(root?: string): Promise<BenchStack> {
       runtime: "compiled",
       root,
       supervisor: { restart: false, onEvent },
+      env: { EVENT_STREAMS_PER_KEY: String(idleStreamsPerKey) },
     });
     undo.push(() => supervisor.stopAll());
 
@@ -69,6 +72,7 @@ export async function startBenchStack(root?: string): Promise<BenchStack> {
       natsUrl: nats.url,
       natsPid,
       postgresShared: postgres.source !== "embedded",
+      adminToken,
       orgId,
       key,
       pids,

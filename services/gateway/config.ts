@@ -45,6 +45,12 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       authFailuresPerMinute: integer("AUTH_FAILURES_PER_MINUTE", 20, 1),
       /** How long a call may wait on its backend when the client set no shorter deadline. */
       backendTimeoutMs: integer("BACKEND_TIMEOUT_MS", 30_000, 1),
+      /** Event streams (WatchEvents, GET /v1/events/stream) one API key may hold open at once, over every replica. */
+      streamsPerKey: integer("EVENT_STREAMS_PER_KEY", 10, 1),
+      /** How often an idle Server-Sent Events stream sends a comment, so that proxies do not cut it. */
+      streamHeartbeatMs: integer("EVENT_STREAM_HEARTBEAT_MS", 15_000, 100),
+      /** A stream whose client has not taken an event within this long is ended with its cursor, to resume from. */
+      slowReaderMs: integer("EVENT_STREAM_SLOW_READER_MS", 30_000, 1),
     },
     env,
   );

@@ -1,4 +1,4 @@
-// Forwards one public RPC to the backend that serves it: the API key is checked here first, errors are relayed by code.
+// Forwards one public RPC to the backend that serves it, a unary call or a stream: the API key is checked here first, errors are relayed by code.
 import type { DescMethod, DescService, Message } from "@bufbuild/protobuf";
 import { toJsonString } from "@bufbuild/protobuf";
 import { type CallOptions, Code, ConnectError } from "@connectrpc/connect";
@@ -10,6 +10,7 @@ import { currentRequestId, FORWARDED_FOR_HEADER } from "../shared/request-contex
 import type { Admission, Credentials } from "./admission.js";
 import { JsonBackend } from "./json-backend.js";
 import type { Backend } from "./public-api.js";
+import { StreamConnections } from "./stream-connections.js";
 
 export interface ForwardOptions extends Credentials {
   /** What admit() found for this call's method, when it was admitted already: it is not checked twice. */
@@ -31,6 +32,7 @@ export interface Admitted {
 
 export class Forwarder {
   readonly #clients = new Map<DescService, Record<string, UnaryCall>>();
+  readonly #streams = new Map<DescService, StreamConnections>();
   readonly #jsonBackends = new Map<DescService, JsonBackend>();
 
   constructor(
@@ -43,6 +45,7 @@ export class Forwarder {
     for (const { service, url } of backends) {
       // Calls are made by method name, whatever the service: the one place the client's typing is set aside.
       this.#clients.set(service, createServiceClient(service, url) as unknown as Record<string, UnaryCall>);
+      this.#streams.set(service, new StreamConnections(service, url));
       this.#jsonBackends.set(service, new JsonBackend(url));
     }
   }
@@ -58,6 +61,22 @@ export class Forwarder {
   async forward(method: DescMethod, request: Message, options: ForwardOptions): Promise<Message> {
     await this.#caller(method, options);
     return this.#call(method, request, options);
+  }
+
+  /**
+   * A server-streaming call: the backend's messages as they come, for as long as the stream lasts (no deadline of
+   * ours: a stream's length is its caller's to choose), its errors relayed as a unary call's are.
+   */
+  async *forwardStream(method: DescMethod, request: Message, options: ForwardOptions): AsyncGenerator<Message> {
+    await this.#caller(method, options);
+    const connections = this.#streams.get(method.parent);
+    if (!connections) throw new ConnectError(`${method.parent.typeName}.${method.name} has no backend`, Code.Unimplemented);
+    const signal = options.signal?.();
+    try {
+      yield* connections.call(method, request, { headers: backendHeaders(options), signal });
+    } catch (err) {
+      throw this.#relayed(err, method, signal);
+    }
   }
 
   /** The REST path: the request goes to the backend as Connect JSON, and its answer comes back as it was written, never decoded here. */

@@ -11,7 +11,7 @@ import { networks } from "../shared/networks.js";
 import { EventIntake } from "../shared/publishing/event-intake.js";
 import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
-import { openRateLimits } from "../shared/streams.js";
+import { openRateLimits, openStreamSlots } from "../shared/streams.js";
 import { restAccessLog, rpcAccessLog } from "./access-log.js";
 import { Admission } from "./admission.js";
 import { type AddressOf, clientAddress } from "./client-address.js";
@@ -23,18 +23,22 @@ import { rpcPublishing } from "./events/rpc-publishing.js";
 import { FailedAuthLimiter } from "./failed-auth-limiter.js";
 import { Forwarder } from "./forwarder.js";
 import { proxyRoutes } from "./proxy-routes.js";
-import { backends, publicMethods, publicServices } from "./public-api.js";
+import { backends, forwardedMethods, publicMethods, publicServices } from "./public-api.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { restHandler } from "./rest-handler.js";
 import { buildRestRoutes } from "./rest-routes.js";
 import { SharedBuckets } from "./shared-buckets.js";
+import { EventStreams } from "./watch/event-streams.js";
+import { rpcWatch } from "./watch/rpc-watch.js";
+import { sseWatch } from "./watch/sse-watch.js";
+import { StreamSlots } from "./watch/stream-slots.js";
 
 const config = loadGatewayConfig();
 const logger = createLogger("gateway", config.logLevel);
 const metrics = createMetrics("gateway");
 
 const services = backends(config);
-const forwarded = publicMethods(services.map(({ service }) => service));
+const forwarded = forwardedMethods(services.map(({ service }) => service));
 const exposed = publicServices(config);
 const nats = await connectNats(config.natsServers, "gateway", logger);
 const intake = await EventIntake.open(nats, config, logger.child({ module: "events" }));
@@ -43,6 +47,13 @@ const limits = await openRateLimits(nats, config.jetStreamReplicas);
 const rates = new RateLimiter(new SharedBuckets(limits));
 const admission = new Admission(keyChecks.verifier, new FailedAuthLimiter(config.authFailuresPerMinute), rates);
 const forwarder = new Forwarder(services, admission, logger.child({ module: "forwarder" }), config.backendTimeoutMs);
+const slots = new StreamSlots(
+  await openStreamSlots(nats, config.jetStreamReplicas),
+  config.streamsPerKey,
+  logger.child({ module: "streams" }),
+);
+const draining = new AbortController();
+const streams = new EventStreams(forwarder, slots, draining.signal);
 const restLogger = logger.child({ module: "rest" });
 const trustedProxies = networks(config.trustedProxies);
 const addressOf: AddressOf = (peer, forwardedFor) => clientAddress(peer, forwardedFor, trustedProxies);
@@ -60,6 +71,7 @@ const server = await startServer({
   dependencies: [natsDependency(nats, logger)],
   routes: (router) => {
     rpcPublishing(intake, admission, addressOf)(router);
+    rpcWatch(streams, addressOf, config.slowReaderMs)(router);
     proxyRoutes(forwarded, forwarder, addressOf)(router);
   },
   interceptors: [rpcAccessLog(logger.child({ module: "rpc" }))],
@@ -68,7 +80,16 @@ const server = await startServer({
     restHandler({
       routes: buildRestRoutes(
         publicMethods(exposed),
-        restPublishing({ intake, admission, maxBodyBytes: config.maxBodyBytes, maxBatchBodyBytes: config.maxBatchBodyBytes }),
+        new Map([
+          ...restPublishing({ intake, admission, maxBodyBytes: config.maxBodyBytes, maxBatchBodyBytes: config.maxBatchBodyBytes }),
+          ...sseWatch({
+            streams,
+            addressOf,
+            heartbeatMs: config.streamHeartbeatMs,
+            slowReaderMs: config.slowReaderMs,
+            logger: logger.child({ module: "streams" }),
+          }),
+        ]),
       ),
       forwarder,
       maxBodyBytes: config.maxBodyBytes,
@@ -80,12 +101,15 @@ const server = await startServer({
 });
 
 onShutdown(logger, config.shutdownGraceMs, [
+  // Event streams never end by themselves: they end first, telling their clients to reconnect to another replica.
+  ["event streams", async () => draining.abort()],
   ["server", () => server.close(config.shutdownGraceMs)],
   [
     "nats",
     () => {
       intake.close();
       rates.close();
+      slots.close();
       keyChecks.close();
       return nats.drain();
     },

@@ -30,9 +30,18 @@ export function publicServices(config: GatewayConfig): DescService[] {
   return [IngestService, ...backends(config).map(({ service }) => service)];
 }
 
-/** The methods of services the gateway exposes; all unary, which the forwarding relies on (checked at start). */
+// Methods of forwarded services that the gateway serves itself: an event stream holds a slot of its key's, and ends
+// when the gateway drains (watch/).
+const servedHere: ReadonlySet<DescMethod> = new Set([InboxService.method.watchEvents]);
+
+/** The methods of services the gateway exposes. */
 export function publicMethods(services: DescService[]): DescMethod[] {
-  const methods = services.flatMap((service) => service.methods).filter((method) => !internalMethods.has(method));
+  return services.flatMap((service) => service.methods).filter((method) => !internalMethods.has(method));
+}
+
+/** The public methods the gateway forwards as they are; all unary, which the forwarding relies on (checked at start). */
+export function forwardedMethods(services: DescService[]): DescMethod[] {
+  const methods = publicMethods(services).filter((method) => !servedHere.has(method));
   const streaming = methods.find((method) => method.methodKind !== "unary");
   if (streaming) throw new Error(`${streaming.parent.typeName}.${streaming.name} is not unary: the gateway forwards unary RPCs only`);
   return methods;

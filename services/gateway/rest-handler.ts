@@ -39,7 +39,7 @@ export function restHandler(options: RestHandlerOptions): HttpHandler {
       const headers: Record<string, string> = {};
       const onQuota = (quota: Quota) => Object.assign(headers, quotaHeaders(quota));
       serve(options, req, res, match.route, match.params, url.searchParams, onQuota).then(
-        (text) => reply.text(200, text, headers),
+        (text) => (text === undefined ? reply.written(200) : reply.text(200, text, headers)),
         (err: unknown) => reply.error(toConnectError(err, options.logger)),
       );
     });
@@ -53,7 +53,7 @@ async function serve(
   params: Parameters<typeof requestMessage>[1],
   query: URLSearchParams,
   onQuota: (quota: Quota) => void,
-): Promise<Buffer | string> {
+): Promise<Buffer | string | undefined> {
   const header = headerOf(req);
   const credentials = {
     key: keyFromHeaders(header),
@@ -61,7 +61,10 @@ async function serve(
   };
   // The key before the body: a stranger's body is never parsed.
   const admitted = await options.forwarder.admit(route.method, credentials);
-  if (route.serve) return route.serve({ req, header, query, caller: admitted.caller, onQuota });
+  if (route.serve) {
+    const message = () => requestMessage(route, params, query, undefined);
+    return route.serve({ req, res, header, query, caller: admitted.caller, onQuota, message });
+  }
   const body = route.body ? await readRestBody(req, options.maxBodyBytes) : undefined;
   const request = requestMessage(route, params, query, body);
   const response = await options.forwarder.forwardJson(route.method, request, {
@@ -84,11 +87,13 @@ function replier(options: RestHandlerOptions, res: HttpResponse, requestId: stri
     res.end(text);
     options.log({ verb, route, status, durationMs: elapsed(started) });
   };
+  /** The access line of an answer its route wrote itself, such as a stream, once it has ended. */
+  const written = (status: number) => options.log({ verb, route, status, durationMs: elapsed(started) });
   const error = (err: ConnectError) => {
     // A body still arriving after the answer (a 413 stops reading it) is the server's to settle: see unread-bodies.ts.
     text(httpStatus(err), JSON.stringify(errorBody(err, requestId)), Object.fromEntries(httpErrorHeaders(err)));
   };
-  return { text, error };
+  return { text, written, error };
 }
 
 function wrongVerb(verb: string, allow: string[]): ConnectError {

@@ -1,10 +1,13 @@
 // REST routes derived from the protos' google.api.http rules at start, and the matching of a request path against them.
-import { type DescField, type DescMethod, getOption, hasOption } from "@bufbuild/protobuf";
+import { type DescField, type DescMethod, getOption, hasOption, type Message } from "@bufbuild/protobuf";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
 import type { Caller } from "../shared/authenticate.js";
 import type { Quota } from "../shared/quota.js";
 import type { Header, HttpRequest } from "../shared/request-body.js";
+import type { HttpHandler } from "../shared/server.js";
+
+type HttpResponse = Parameters<HttpHandler>[1];
 
 /** A path segment: a literal to equal, or a variable that sets a (scalar) request field. */
 export type Segment = { literal: string } | { field: DescField };
@@ -27,16 +30,20 @@ export interface RestRoute {
 /** What a route served by the gateway is given: the request, once admission has found its caller. */
 export interface RestCall {
   req: HttpRequest;
+  /** For a route that writes its own answer, as a stream does. */
+  res: HttpResponse;
   header: Header;
   query: URLSearchParams;
   /** Undefined for a method that takes no key. */
   caller: Caller | undefined;
   /** Told where the org stands after the call spent of its allowance, for the RateLimit-* headers. */
   onQuota(quota: Quota): void;
+  /** The request message the path and query make, as for a forwarded route without a body. */
+  message(): Message;
 }
 
-/** Serves a route in the gateway; resolves to the answer's JSON text. */
-export type RouteServer = (call: RestCall) => Promise<string>;
+/** Serves a route in the gateway; resolves to the answer's JSON text, or to undefined once it has written its answer itself. */
+export type RouteServer = (call: RestCall) => Promise<string | undefined>;
 
 export type RouteMatch =
   | { kind: "found"; route: RestRoute; params: Map<DescField, string> }

@@ -1,6 +1,7 @@
 // Each org's token bucket, shared by every gateway replica through a NATS KV bucket, leased in chunks with compare-and-set.
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { KV } from "nats";
+import { isRevisionTaken } from "../shared/streams.js";
 
 /** A bucket's size and refill: a plan's events a minute. */
 export interface Policy {
@@ -26,8 +27,6 @@ interface Stored {
 // every round trip is slower, more of them collide, and twelve tries were seen to run out under a test's load.
 const leaseTimeoutMs = 2_000;
 const pauseMs = (attempt: number) => Math.random() * 2 ** Math.min(attempt, 6);
-// The JetStream error of a write whose expected revision is no longer the key's.
-const wrongLastSequence = 10071;
 
 export class SharedBuckets {
   constructor(private readonly kv: KV) {}
@@ -52,7 +51,7 @@ export class SharedBuckets {
         else await this.kv.create(orgId, value);
         return { granted, level: level - granted };
       } catch (err) {
-        if ((err as { api_error?: { err_code?: number } }).api_error?.err_code !== wrongLastSequence) throw err;
+        if (!isRevisionTaken(err)) throw err;
         await new Promise((resolve) => setTimeout(resolve, pauseMs(attempt)));
       }
     }

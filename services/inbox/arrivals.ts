@@ -4,7 +4,10 @@ import { inboxArrivalSubject, inboxArrivals, orgOfInboxArrival } from "../shared
 
 /** The announcements of one org's arrivals, from the moment the watch began: none is missed between two waits. */
 export interface ArrivalWatch {
-  /** Resolves once events have been announced since the watch began or the last call, after ms, or once signal aborts. */
+  /**
+   * Resolves once events have been announced since the watch began or the last call, after ms (never when it is
+   * infinite), or once signal aborts.
+   */
   next(ms: number, signal?: AbortSignal): Promise<void>;
   close(): void;
 }
@@ -24,6 +27,7 @@ export class Arrivals {
         if (!err) this.#announced(orgOfInboxArrival(msg.subject));
       },
     });
+    void this.#wakeAllOnReconnect();
   }
 
   /** Tells every inbox replica that events of these orgs were stored. */
@@ -56,7 +60,17 @@ export class Arrivals {
       watcher.wake?.();
     }
   }
+
+  // Announcements are core NATS: those made while the connection was down are lost. Every watcher reads again.
+  async #wakeAllOnReconnect(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === "reconnect") for (const orgId of this.#watching.keys()) this.#announced(orgId);
+    }
+  }
 }
+
+// setTimeout's longest delay; a longer one fires at once.
+const maxTimerMs = 2 ** 31 - 1;
 
 function waitFor(watcher: Watcher, ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
@@ -67,7 +81,8 @@ function waitFor(watcher: Watcher, ms: number, signal: AbortSignal | undefined):
       watcher.announced = false;
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    // An endless wait (a stream's) ends only by an announcement or the signal.
+    const timer = Number.isFinite(ms) ? setTimeout(done, Math.min(ms, maxTimerMs)) : undefined;
     signal?.addEventListener("abort", done, { once: true });
     watcher.wake = done;
     if (watcher.announced || signal?.aborted) done();

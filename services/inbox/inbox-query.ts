@@ -1,12 +1,12 @@
-// What a ListInbox request asks for, checked: its page, filters, order, long-poll wait and lease.
+// What a ListInbox or WatchEvents request asks for, checked: its page, filters, order, long-poll wait and lease.
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import type { ListInboxRequest } from "../../gen/triggers/v1/inbox_pb.js";
+import type { ListInboxRequest, WatchEventsRequest } from "../../gen/triggers/v1/inbox_pb.js";
 import { inboxPage, maxInboxLeaseSeconds, maxInboxWaitSeconds } from "../shared/api-limits.js";
 import { type Direction, decodeSequenceCursor } from "../shared/cursor.js";
 import { InvalidField } from "../shared/domain-errors.js";
 import { isEventType } from "../shared/event-types.js";
 
-export const inboxStatuses = ["pending", "acked", "delivered", "failed"] as const;
+export const inboxStatuses = ["pending", "acked", "delivered", "failed", "all"] as const;
 export type InboxStatus = (typeof inboxStatuses)[number];
 
 /** Oldest first, or newest first. */
@@ -34,24 +34,49 @@ const statuses: ReadonlySet<string> = new Set(inboxStatuses);
 export function inboxQueryOf(req: ListInboxRequest): InboxQuery {
   if (req.limit < 0 || req.limit > inboxPage.max) throw new InvalidField("limit", `limit must be from 1 to ${inboxPage.max}`);
   const direction = directionOf(req.order);
-  const status = statusOf(req.status);
+  const status = statusOf(req.status, "pending");
   const leaseSeconds = secondsOf(req.lease, "lease", maxInboxLeaseSeconds);
   if (leaseSeconds > 0 && status !== "pending") throw new InvalidField("lease", "only pending events can be leased");
-  const since = req.since && dateOf(timestampDate(req.since), "since");
-  const until = req.until && dateOf(timestampDate(req.until), "until");
-  if (since && until && since >= until) throw new InvalidField("until", "until must be later than since");
   return {
     limit: req.limit || inboxPage.default,
     after: decodeSequenceCursor(req.cursor, direction),
     direction,
     status,
-    type: typeFilterOf(req.type),
-    source: req.source || undefined,
-    since,
-    until,
+    ...filtersOf(req),
     waitMs: secondsOf(req.wait, "wait", maxInboxWaitSeconds) * 1000,
     leaseSeconds,
   };
+}
+
+/** What a WatchEvents request asks for: its events are read as pages of the inbox, oldest first. */
+export interface WatchQuery {
+  /** The pages' query; its after is where the stream starts, undefined to start from since or from now. */
+  query: InboxQuery;
+  /** Neither a cursor nor since: the stream starts after the latest event stored. */
+  fromNow: boolean;
+}
+
+// Events a stream reads at once: a burst is sent in pages of this size, while a reader keeps up.
+const watchPage = 100;
+
+export function watchQueryOf(req: WatchEventsRequest): WatchQuery {
+  const query: InboxQuery = {
+    limit: watchPage,
+    after: decodeSequenceCursor(req.cursor, "asc"),
+    direction: "asc",
+    status: statusOf(req.status, "all"),
+    ...filtersOf(req),
+    waitMs: 0,
+    leaseSeconds: 0,
+  };
+  return { query, fromNow: query.after === undefined && query.since === undefined };
+}
+
+function filtersOf(req: ListInboxRequest | WatchEventsRequest): Pick<InboxQuery, "type" | "source" | "since" | "until"> {
+  const since = req.since && dateOf(timestampDate(req.since), "since");
+  const until = req.until && dateOf(timestampDate(req.until), "until");
+  if (since && until && since >= until) throw new InvalidField("until", "until must be later than since");
+  return { type: typeFilterOf(req.type), source: req.source || undefined, since, until };
 }
 
 // A binary caller may send any seconds at all; JSON callers only RFC 3339 times, which Dates hold.
@@ -66,10 +91,10 @@ function directionOf(order: string): Direction {
   throw new InvalidField("order", 'order must be "asc" or "desc"');
 }
 
-function statusOf(status: string): InboxStatus {
-  if (status === "") return "pending";
+function statusOf(status: string, fallback: InboxStatus): InboxStatus {
+  if (status === "") return fallback;
   if (statuses.has(status)) return status as InboxStatus;
-  throw new InvalidField("status", "status must be pending, acked, delivered or failed");
+  throw new InvalidField("status", "status must be pending, acked, delivered, failed or all");
 }
 
 function secondsOf(value: number, field: string, max: number): number {

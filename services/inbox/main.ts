@@ -60,6 +60,7 @@ const purge = startPurge(
 const keyChecks = startKeyChecks(nats, askAuthService(createServiceClient(AuthService, config.authUrl)), config, logger);
 
 const metrics = createMetrics("inbox");
+const draining = new AbortController();
 
 const server = await startServer({
   host: config.host,
@@ -75,12 +76,15 @@ const server = await startServer({
     arrivals,
     delivery: createServiceClient(DeliveryService, config.deliveryUrl),
     defaultRetentionDays: config.defaultRetentionDays,
+    draining: draining.signal,
   }),
   interceptors: [requireApiKey(keyChecks.verifier)],
   jsonRoutes: new Map([jsonRoute(listInboxJson(store, arrivals), { verifier: keyChecks.verifier, logger, metrics })]),
 });
 
 onShutdown(logger, config.shutdownGraceMs, [
+  // Event streams never end by themselves: they end first, so that the server's grace is left to the other calls.
+  ["event streams", async () => draining.abort()],
   ["server", () => server.close(config.shutdownGraceMs)],
   ["projection", () => projection.stop()],
   ["delivery outcomes", () => outcomes.stop()],

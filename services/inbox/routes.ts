@@ -1,4 +1,4 @@
-// The inbox's RPCs: list an org's events a page at a time, read one with its history, acknowledge one or many, delete one.
+// The inbox's RPCs: list an org's events a page at a time or watch them arrive, read one with its history, acknowledge one or many, delete one.
 import { create, fromJsonString } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { CallOptions, Client, ConnectRouter, HandlerContext } from "@connectrpc/connect";
@@ -12,10 +12,11 @@ import { requireUuid } from "../shared/ids.js";
 import type { JsonRoute } from "../shared/json-route.js";
 import type { Arrivals } from "./arrivals.js";
 import { attemptsOf, historyOf } from "./history.js";
-import { inboxQueryOf } from "./inbox-query.js";
+import { inboxQueryOf, watchQueryOf } from "./inbox-query.js";
 import { type InboxLister, listInbox } from "./listing.js";
 import { requireRetentionDays } from "./settings.js";
 import type { EventRow, EventStore } from "./store.js";
+import { type WatchReads, watchEvents } from "./watching.js";
 
 /**
  * ListInbox for Connect JSON callers, the gateway's REST path among them: Postgres renders the page, and the
@@ -30,7 +31,9 @@ export function listInboxJson(store: InboxLister, arrivals: Pick<Arrivals, "watc
 }
 
 /** The store's reads and acknowledgement, all the routes need: a store in memory can stand in for tests. */
-export type InboxReads = InboxLister & Pick<EventStore, "find" | "ack" | "ackMany" | "delete" | "retentionDays" | "setRetentionDays">;
+export type InboxReads = InboxLister &
+  WatchReads &
+  Pick<EventStore, "find" | "ack" | "ackMany" | "delete" | "retentionDays" | "setRetentionDays">;
 
 /** What the inbox asks of the delivery service about an event. */
 export type EventDeliveries = Pick<Client<typeof DeliveryService>, "listEventDeliveries" | "cancelEventDeliveries">;
@@ -41,15 +44,21 @@ export interface InboxDeps {
   delivery: EventDeliveries;
   /** The retention of orgs that have not set theirs. */
   defaultRetentionDays: number;
+  /** Aborted when the server begins to stop: event streams end, and their callers reconnect. */
+  draining: AbortSignal;
 }
 
-export function inboxRoutes({ store, arrivals, delivery, defaultRetentionDays }: InboxDeps) {
+export function inboxRoutes({ store, arrivals, delivery, defaultRetentionDays, draining }: InboxDeps) {
   return (router: ConnectRouter) =>
     router.service(InboxService, {
       async listInbox(req, ctx) {
         const limits = { timeoutMs: ctx.timeoutMs(), signal: ctx.signal };
         const json = await listInbox(store, arrivals, callerOf(ctx).orgId, inboxQueryOf(req), limits);
         return fromJsonString(ListInboxResponseSchema, json);
+      },
+
+      watchEvents(req, ctx) {
+        return watchEvents(store, arrivals, callerOf(ctx).orgId, watchQueryOf(req), { signal: ctx.signal, draining });
       },
 
       async getEvent(req, ctx) {

@@ -93,22 +93,7 @@ export function createEventStore(sql: Sql) {
      * more than the page is read, to tell whether more follow. With a lease, the events are leased.
      */
     async list(orgId: string, query: InboxQuery): Promise<InboxPage> {
-      const source = pageSource(sql, orgId, query);
-      const where = conditions(sql, orgId, query, source.position);
-      // Raw rows hold each column's bytes as Postgres sent them: the page is compacted from them, and decoded once.
-      const rows = query.leaseSeconds
-        ? await sql`
-          with picked as (
-            select e.id from ${source.from} where ${where}
-            order by ${source.position} ${direction(sql, query)} limit ${query.limit} for update of e skip locked),
-          leased as (
-            update inbox.events e set leased_until = now() + make_interval(secs => ${query.leaseSeconds})
-            from picked where e.id = picked.id
-            returning e.*)
-          select ${pageColumns(sql)} from leased e order by e.position ${direction(sql, query)}`.raw()
-        : await sql`
-          select ${pageColumns(sql)} from ${source.from} where ${where}
-          order by ${source.position} ${direction(sql, query)} limit ${query.limit + 1}`.raw();
+      const rows = await pageRows(sql, orgId, query);
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
@@ -116,6 +101,25 @@ export function createEventStore(sql: Sql) {
         last: last?.[1]?.toString(),
         more: rows.length > query.limit,
       };
+    },
+
+    /** A page of the org's events one by one, each its JSON text and position: a stream sends them so. */
+    async listEach(orgId: string, query: InboxQuery): Promise<EventsRead> {
+      const rows = await pageRows(sql, orgId, query);
+      const events = rows.slice(0, query.limit).map(([json, position]) => ({ json: json!.toString(), position: position!.toString() }));
+      return { events, more: rows.length > query.limit };
+    },
+
+    /**
+     * The position of the org's latest stored event, "0" when it has none. Only committed events count, and an
+     * event committed after this reading sorts after it (inbox.lock_positions, 004): a stream from now misses none.
+     */
+    async latestPosition(orgId: string): Promise<string> {
+      const [row] = await sql<{ position: string }[]>`
+        select greatest(0,
+          (select max(position) from inbox.events where org_id = ${orgId} and acked_at is null),
+          (select max(position) from inbox.events where org_id = ${orgId} and acked_at is not null))::text as position`;
+      return row!.position;
     },
 
     /** The org's event, with the time its deliveries ended when they have. */
@@ -211,6 +215,34 @@ export function createEventStore(sql: Sql) {
       return row;
     },
   };
+}
+
+/**
+ * The rows of a page, and one more when there is one, each [JSON text, position] as Postgres sent their bytes: the
+ * page is compacted from them, and decoded once. With a lease, the page's events are leased.
+ */
+function pageRows(sql: Sql, orgId: string, query: InboxQuery) {
+  const source = pageSource(sql, orgId, query);
+  const where = conditions(sql, orgId, query, source.position);
+  return query.leaseSeconds
+    ? sql`
+      with picked as (
+        select e.id from ${source.from} where ${where}
+        order by ${source.position} ${direction(sql, query)} limit ${query.limit} for update of e skip locked),
+      leased as (
+        update inbox.events e set leased_until = now() + make_interval(secs => ${query.leaseSeconds})
+        from picked where e.id = picked.id
+        returning e.*)
+      select ${pageColumns(sql)} from leased e order by e.position ${direction(sql, query)}`.raw()
+    : sql`
+      select ${pageColumns(sql)} from ${source.from} where ${where}
+      order by ${source.position} ${direction(sql, query)} limit ${query.limit + 1}`.raw();
+}
+
+/** Events read one by one, in the page's order, and whether more follow already. */
+export interface EventsRead {
+  events: { json: string; position: string }[];
+  more: boolean;
 }
 
 /** A page of events: their JSON array, the position of the last one, and whether more follow already. */

@@ -79,6 +79,26 @@ export class RateLimited extends Error {
   }
 }
 
+/** The API key holds as many open event streams as it may. */
+export class TooManyStreams extends Error {
+  override readonly name = "TooManyStreams";
+  constructor(limit: number) {
+    super(`this API key has ${limit} event streams open, as many as it may: close one, or use another key`);
+  }
+}
+
+/** An event stream ends before its caller asked: the server is restarting, or the reader fell behind. */
+export class StreamEnded extends Error {
+  override readonly name = "StreamEnded";
+  constructor(readonly why: "restarting" | "slow_reader") {
+    super(
+      why === "restarting"
+        ? "the server is restarting: reconnect with the cursor of the last event received"
+        : "the stream's reader fell behind: reconnect with the cursor of the last event received",
+    );
+  }
+}
+
 /** A rule's verdict on a request; errors.ts turns each kind into its Connect code, in one place. */
 export type DomainError =
   | InvalidField
@@ -88,7 +108,9 @@ export type DomainError =
   | PreconditionFailed
   | MissingScope
   | AddressNotAllowed
-  | RateLimited;
+  | RateLimited
+  | TooManyStreams
+  | StreamEnded;
 
 export function isDomainError(err: unknown): err is DomainError {
   return (
@@ -99,6 +121,8 @@ export function isDomainError(err: unknown): err is DomainError {
     err instanceof PreconditionFailed ||
     err instanceof MissingScope ||
     err instanceof AddressNotAllowed ||
-    err instanceof RateLimited
+    err instanceof RateLimited ||
+    err instanceof TooManyStreams ||
+    err instanceof StreamEnded
   );
 }

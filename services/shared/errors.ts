@@ -31,6 +31,10 @@ export function connectErrorOf(err: DomainError): ConnectError {
         "retry-after": String(err.retryAfterSeconds),
         ...(err.quota && quotaHeaders(err.quota)),
       });
+    case "TooManyStreams":
+      return withInfo(err.message, Code.ResourceExhausted, ErrorReason.TOO_MANY_STREAMS, "");
+    case "StreamEnded":
+      return withInfo(err.message, Code.Unavailable, ErrorReason.STREAM_ENDED, "");
   }
 }
 
@@ -60,13 +64,23 @@ export function itemError(err: unknown, logger: Logger): { code: string; message
   return { code: codeToString(connectError.code), message: connectError.rawMessage, info: connectError.findDetails(ErrorInfoSchema)[0] };
 }
 
-/** The server interceptor applying toConnectError to every RPC. */
+/** The server interceptor applying toConnectError to every RPC, and to every message of a streamed answer. */
 export function errorBoundary(logger: Logger): Interceptor {
   return (next) => async (req) => {
+    const mapped = (err: unknown) => toConnectError(err, logger.child({ method: req.method.name }));
     try {
-      return await next(req);
+      const res = await next(req);
+      return res.stream ? { ...res, message: mappingErrors(res.message, mapped) } : res;
     } catch (err) {
-      throw toConnectError(err, logger.child({ method: req.method.name }));
+      throw mapped(err);
     }
   };
+}
+
+async function* mappingErrors<T>(messages: AsyncIterable<T>, mapped: (err: unknown) => ConnectError): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (err) {
+    throw mapped(err);
+  }
 }

@@ -93,9 +93,41 @@ export function rateLimitsBucket(replicas: number) {
   return { name: "RATE_LIMITS", options: { history: 1, ttl: 60 * 60 * 1000, replicas } };
 }
 
-/** Opens the rate-limits bucket, and brings one made before to the deployment's replicas, as ensureStream does. */
-export async function openRateLimits(nc: NatsConnection, replicas: number): Promise<KV> {
-  const bucket = rateLimitsBucket(replicas);
+/** Opens the rate-limits bucket. */
+export function openRateLimits(nc: NatsConnection, replicas: number): Promise<KV> {
+  return openBucket(nc, rateLimitsBucket(replicas));
+}
+
+/**
+ * A KV bucket of the event streams each API key holds open, shared by every gateway replica: a key per stream slot,
+ * rewritten while its stream lasts. A replica that dies stops rewriting its slots, and they expire.
+ */
+export function streamSlotsBucket(replicas: number) {
+  return { name: "STREAM_SLOTS", options: { history: 1, ttl: streamSlotTtlMs, replicas } };
+}
+
+/** How long a slot outlives its last rewrite. */
+export const streamSlotTtlMs = 60_000;
+
+/** Opens the stream-slots bucket. */
+export function openStreamSlots(nc: NatsConnection, replicas: number): Promise<KV> {
+  return openBucket(nc, streamSlotsBucket(replicas));
+}
+
+// The JetStream error of a write whose expected revision is no longer the key's.
+const wrongLastSequence = 10071;
+
+/** Whether a KV write failed because another writer changed the key first (a create: because it exists). */
+export function isRevisionTaken(err: unknown): boolean {
+  return (err as { api_error?: { err_code?: number } }).api_error?.err_code === wrongLastSequence;
+}
+
+/** Opens a KV bucket, and brings one made before to the deployment's replicas, as ensureStream does. */
+async function openBucket(
+  nc: NatsConnection,
+  bucket: { name: string; options: { history: number; ttl: number; replicas: number } },
+): Promise<KV> {
+  const { replicas } = bucket.options;
   const kv = await nc.jetstream().views.kv(bucket.name, bucket.options);
   const jsm = await nc.jetstreamManager();
   // A KV bucket is a stream of this name underneath.

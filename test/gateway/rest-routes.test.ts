@@ -48,6 +48,7 @@ test("rest routes - every public method with an http rule gets exactly the route
     "DELETE /v1/keys/{id}",
     "DELETE /v1/subscriptions/{id}",
     "GET /v1/audit",
+    "GET /v1/events/stream",
     "GET /v1/events/{event_id}/attempts",
     "GET /v1/events/{event_id}/deliveries",
     "GET /v1/events/{id}",

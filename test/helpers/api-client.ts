@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 export interface Reply<T = any> {
   status: number;
   headers: Headers;
-  /** The parsed JSON answer; undefined when the answer is empty. */
+  /** The parsed JSON answer; undefined when the answer is empty; a stream's text as it came. */
   body: T;
 }
 
@@ -23,7 +23,8 @@ export async function request<T = any>(baseUrl: string, path: string, call: Call
   if (body !== undefined) headers["content-type"] ??= "application/json";
   const res = await fetch(`${baseUrl}${path}`, { method: call.method ?? (body === undefined ? "GET" : "POST"), headers, body });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+  const json = !res.headers.get("content-type")?.startsWith("text/event-stream");
+  return { status: res.status, headers: res.headers, body: text ? (json ? JSON.parse(text) : text) : undefined };
 }
 
 /** A client bound to a base URL and an API key. */

@@ -5,7 +5,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import type { InboxQuery } from "../../services/inbox/inbox-query.js";
 import type { InboxReads } from "../../services/inbox/routes.js";
-import type { AckCounts, EventDetail, EventRow, InboxPage } from "../../services/inbox/store.js";
+import type { AckCounts, EventDetail, EventRow, EventsRead, InboxPage } from "../../services/inbox/store.js";
 import { apiJson } from "../../services/shared/json.js";
 
 export class MemoryEventStore implements InboxReads {
@@ -28,19 +28,27 @@ export class MemoryEventStore implements InboxReads {
     return full;
   }
 
-  /** Pending or acknowledged events in arrival order, oldest first: the other filters are tested on Postgres. */
+  /** Pending, acknowledged or all events in arrival order, oldest first: the other filters are tested on Postgres. */
   async list(orgId: string, query: InboxQuery): Promise<InboxPage> {
-    const after = query.after ? Number(query.after) : -1;
+    const { events, more } = await this.listEach(orgId, query);
+    return { events: `[${events.map(({ json }) => json).join(",")}]`, last: events.at(-1)?.position, more };
+  }
+
+  async listEach(orgId: string, query: InboxQuery): Promise<EventsRead> {
+    // A position is an event's index plus one: 0 is before the first.
     const matching = this.rows
-      .slice(after + 1)
-      .filter((row) => row.org_id === orgId && (query.status === "acked") === (row.acked_at !== null));
-    const page = matching.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      events: JSON.stringify(page.map((row) => toJson(EventSchema, eventOf(row), apiJson))),
-      last: last && String(this.rows.indexOf(last)),
-      more: matching.length > query.limit,
-    };
+      .slice(Number(query.after ?? 0))
+      .filter((row) => row.org_id === orgId && (query.status === "all" || (query.status === "acked") === (row.acked_at !== null)));
+    const events = matching.slice(0, query.limit).map((row) => ({
+      json: JSON.stringify(toJson(EventSchema, eventOf(row), apiJson)),
+      position: String(this.rows.indexOf(row) + 1),
+    }));
+    return { events, more: matching.length > query.limit };
+  }
+
+  async latestPosition(orgId: string): Promise<string> {
+    const own = this.rows.filter((row) => row.org_id === orgId);
+    return String(own.length > 0 ? this.rows.indexOf(own.at(-1)!) + 1 : 0);
   }
 
   async find(orgId: string, id: string): Promise<EventDetail | undefined> {

@@ -26,9 +26,10 @@ function inbox() {
       return create(CancelEventDeliveriesResponseSchema);
     },
   };
-  const transport = serveInMemory(inboxRoutes({ store, arrivals, delivery, defaultRetentionDays: 30 }), [
-    requireKnownKeys({ [keys.a]: orgs.a, [keys.b]: orgs.b }),
-  ]);
+  const transport = serveInMemory(
+    inboxRoutes({ store, arrivals, delivery, defaultRetentionDays: 30, draining: new AbortController().signal }),
+    [requireKnownKeys({ [keys.a]: orgs.a, [keys.b]: orgs.b })],
+  );
   return { store, orgs, keys, cancelled, client: createClient(InboxService, transport) };
 }
 

@@ -90,6 +90,11 @@ test("openapi contract - every operation's answers, success and error, hold to t
   // The inbox.
   await eventually(async () => ((await call("listInbox", 200, { key })).body.events.length >= 2 ? true : undefined), "the events");
   await call("listInbox", 400, { key, query: "limit=5000" });
+  // A stream with until ends once it has passed, with its events as Server-Sent Events.
+  const until = new Date(Date.now() + 1000).toISOString();
+  const streamed = await call("watchEvents", 200, { key, query: `since=2020-01-01T00:00:00Z&until=${until}` });
+  t.regex(streamed.body, /^retry: \d+\n(.|\n)*\nevent: end\n/);
+  await call("watchEvents", 400, { key, query: "status=archived" });
   await call("getEvent", 200, { key, path: { id: published.id } });
   await call("getEvent", 404, { key, path: { id: unknownId } });
   await call("ackEvent", 200, { key, path: { id: published.id } });

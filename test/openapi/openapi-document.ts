@@ -54,7 +54,8 @@ export function answerPointer(op: Operation, status: number): string {
   const response = op.spec.responses[String(status)] ?? op.spec.responses.default;
   if (!response) throw new Error(`${op.id} documents no answer ${status}`);
   const base = response.$ref ? response.$ref.slice(1) : `${op.pointer}/responses/${status in op.spec.responses ? status : "default"}`;
-  return `${base}/content/${pointerSegment("application/json")}/schema`;
+  const mediaType = status === 200 && op.spec.responses["200"]?.content?.["text/event-stream"] ? "text/event-stream" : "application/json";
+  return `${base}/content/${pointerSegment(mediaType)}/schema`;
 }
 
 export function requestPointer(op: Operation, mediaType = "application/json"): string {

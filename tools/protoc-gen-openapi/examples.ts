@@ -95,6 +95,17 @@ export const operationExamples: Record<string, OperationExample> = {
     },
   },
   listInbox: { response: { events: [event], next_cursor: "eyJpZCI6IjAxOTNhNWU0In0", has_more: false } },
+  watchEvents: {
+    response: [
+      "retry: 2000",
+      "",
+      `id: eyJhZnRlciI6IjQyIiwiZGlyZWN0aW9uIjoiYXNjIn0`,
+      `data: ${JSON.stringify(event)}`,
+      "",
+      ": heartbeat",
+      "",
+    ].join("\n"),
+  },
   getEvent: {
     path: { id: eventId },
     response: {

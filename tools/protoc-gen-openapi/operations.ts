@@ -35,7 +35,12 @@ export function operationOf(route: RestRoute, schemas: SchemaSet): JsonSchema {
     description: [comment, scope ? `Needs an API key with the \`${scope}\` scope.` : "Needs the operator's admin token."]
       .filter(Boolean)
       .join("\n\n"),
-    parameters: [...pathParameters(route, schemas, example), ...queryParameters(route, schemas), ...publishHeaders(route.method)],
+    parameters: [
+      ...pathParameters(route, schemas, example),
+      ...queryParameters(route, schemas),
+      ...publishHeaders(route.method),
+      ...streamHeaders(route.method),
+    ],
     ...(body ? { requestBody: body } : {}),
     responses: { "200": success(route, schemas, example), ...errorResponses(route) },
     security: scope ? [{ ApiKey: [scope] }, { ApiKeyHeader: [scope] }] : [{ AdminToken: [] }],
@@ -82,7 +87,32 @@ function requestBody(route: RestRoute, schemas: SchemaSet, example: OperationExa
   return { required: true, content: { "application/json": { schema, ...(example.request ? { example: example.request } : {}) } } };
 }
 
+// A stream's events are sent as Server-Sent Events: what EventSource clients read, reconnecting by themselves.
+function streamHeaders(method: DescMethod): JsonSchema[] {
+  if (method.methodKind !== "server_streaming") return [];
+  const description = "The `id:` of the last event received: the stream resumes after it. EventSource clients send it when they reconnect.";
+  return [{ name: "Last-Event-ID", in: "header", description, schema: { type: "string" } }];
+}
+
+function streamSuccess(route: RestRoute, schemas: SchemaSet, example: OperationExample): JsonSchema {
+  const { description: _, ...event } = schemas.ref(
+    route.method.output.fields.find((field) => field.name === "event")!.message!,
+    "response",
+  );
+  return {
+    description: [
+      "A stream of Server-Sent Events. Each event's `data:` is an event's JSON, as this schema gives it, and its `id:` the",
+      "stream's cursor after it. A comment (`: heartbeat`) is sent while the stream is idle. An `event: reconnect`, whose",
+      "data holds the `cursor` to go on from and the `reason`, comes before the server ends the stream: when it restarts",
+      "or the reader fell behind. EventSource reconnects by itself, sending the last `id:` as `Last-Event-ID`.",
+    ].join(" "),
+    headers: { "X-Request-Id": { $ref: "#/components/headers/X-Request-Id" } },
+    content: { "text/event-stream": { schema: { type: "string", "x-event-schema": event }, example: example.response } },
+  };
+}
+
 function success(route: RestRoute, schemas: SchemaSet, example: OperationExample): JsonSchema {
+  if (route.method.methodKind === "server_streaming") return streamSuccess(route, schemas, example);
   const schema = route.responseBody ? schemas.field(route.responseBody, "response") : schemas.ref(route.method.output, "response");
   const { description: _, ...unDescribed } = schema;
   return {

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file triggers/v1/inbox.proto.
  */
 export const file_triggers_v1_inbox: GenFile = /*@__PURE__*/
-  fileDesc("Chd0cmlnZ2Vycy92MS9pbmJveC5wcm90bxILdHJpZ2dlcnMudjEi4QEKEExpc3RJbmJveFJlcXVlc3QSDQoFbGltaXQYASABKAUSDgoGY3Vyc29yGAIgASgJEgwKBHR5cGUYAyABKAkSDgoGc3RhdHVzGAQgASgJEg4KBnNvdXJjZRgFIAEoCRIpCgVzaW5jZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBW9yZGVyGAggASgJEgwKBHdhaXQYCSABKAUSDQoFbGVhc2UYCiABKAUiXgoRTGlzdEluYm94UmVzcG9uc2USIgoGZXZlbnRzGAEgAygLMhIudHJpZ2dlcnMudjEuRXZlbnQSEwoLbmV4dF9jdXJzb3IYAiABKAkSEAoIaGFzX21vcmUYAyABKAgiHQoPR2V0RXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIoEBChBHZXRFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIudHJpZ2dlcnMudjEuRXZlbnQSLwoHaGlzdG9yeRgCIAMoCzIeLnRyaWdnZXJzLnYxLkV2ZW50U3RhdHVzQ2hhbmdlEhkKEWRlbGl2ZXJ5X2F0dGVtcHRzGAMgASgFImwKEUV2ZW50U3RhdHVzQ2hhbmdlEi8KBnN0YXR1cxgBIAEoDjIfLnRyaWdnZXJzLnYxLkV2ZW50SGlzdG9yeVN0YXR1cxImCgJhdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIAoSRGVsZXRlRXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIhUKE0RlbGV0ZUV2ZW50UmVzcG9uc2UiHQoPQWNrRXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIjUKEEFja0V2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi50cmlnZ2Vycy52MS5FdmVudCIkChBBY2tFdmVudHNSZXF1ZXN0EhAKA2lkcxgBIAMoCUID4EECIk4KEUFja0V2ZW50c1Jlc3BvbnNlEg0KBWFja2VkGAEgASgFEhUKDWFscmVhZHlfYWNrZWQYAiABKAUSEwoLdW5rbm93bl9pZHMYAyADKAkiGQoXR2V0SW5ib3hTZXR0aW5nc1JlcXVlc3QiSAoYR2V0SW5ib3hTZXR0aW5nc1Jlc3BvbnNlEiwKCHNldHRpbmdzGAEgASgLMhoudHJpZ2dlcnMudjEuSW5ib3hTZXR0aW5ncyJPChpVcGRhdGVJbmJveFNldHRpbmdzUmVxdWVzdBIxCghzZXR0aW5ncxgBIAEoCzIaLnRyaWdnZXJzLnYxLkluYm94U2V0dGluZ3NCA+BBAiJLChtVcGRhdGVJbmJveFNldHRpbmdzUmVzcG9uc2USLAoIc2V0dGluZ3MYASABKAsyGi50cmlnZ2Vycy52MS5JbmJveFNldHRpbmdzIicKDUluYm94U2V0dGluZ3MSFgoOcmV0ZW50aW9uX2RheXMYASABKAUq4wEKEkV2ZW50SGlzdG9yeVN0YXR1cxIkCiBFVkVOVF9ISVNUT1JZX1NUQVRVU19VTlNQRUNJRklFRBAAEiEKHUVWRU5UX0hJU1RPUllfU1RBVFVTX1JFQ0VJVkVEEAESHwobRVZFTlRfSElTVE9SWV9TVEFUVVNfUVVFVUVEEAISIgoeRVZFTlRfSElTVE9SWV9TVEFUVVNfREVMSVZFUkVEEAMSHwobRVZFTlRfSElTVE9SWV9TVEFUVVNfRkFJTEVEEAQSHgoaRVZFTlRfSElTVE9SWV9TVEFUVVNfQUNLRUQQBTKHBwoMSW5ib3hTZXJ2aWNlEmwKCUxpc3RJbmJveBIdLnRyaWdnZXJzLnYxLkxpc3RJbmJveFJlcXVlc3QaHi50cmlnZ2Vycy52MS5MaXN0SW5ib3hSZXNwb25zZSIgorsYC2V2ZW50czpyZWFkgtPkkwILEgkvdjEvaW5ib3gSbwoIR2V0RXZlbnQSHC50cmlnZ2Vycy52MS5HZXRFdmVudFJlcXVlc3QaHS50cmlnZ2Vycy52MS5HZXRFdmVudFJlc3BvbnNlIiaiuxgLZXZlbnRzOnJlYWSC0+STAhESDy92MS9ldmVudHMve2lkfRJyCgtEZWxldGVFdmVudBIfLnRyaWdnZXJzLnYxLkRlbGV0ZUV2ZW50UmVxdWVzdBogLnRyaWdnZXJzLnYxLkRlbGV0ZUV2ZW50UmVzcG9uc2UiIKK7GAVhZG1pboLT5JMCESoPL3YxL2V2ZW50cy97aWR9EnoKCEFja0V2ZW50EhwudHJpZ2dlcnMudjEuQWNrRXZlbnRSZXF1ZXN0Gh0udHJpZ2dlcnMudjEuQWNrRXZlbnRSZXNwb25zZSIxorsYC2V2ZW50czpyZWFkgtPkkwIcYgVldmVudCITL3YxL2V2ZW50cy97aWR9L2FjaxKOAQoQR2V0SW5ib3hTZXR0aW5ncxIkLnRyaWdnZXJzLnYxLkdldEluYm94U2V0dGluZ3NSZXF1ZXN0GiUudHJpZ2dlcnMudjEuR2V0SW5ib3hTZXR0aW5nc1Jlc3BvbnNlIi2iuxgFYWRtaW6C0+STAh5iCHNldHRpbmdzEhIvdjEvaW5ib3gvc2V0dGluZ3MSoQEKE1VwZGF0ZUluYm94U2V0dGluZ3MSJy50cmlnZ2Vycy52MS5VcGRhdGVJbmJveFNldHRpbmdzUmVxdWVzdBooLnRyaWdnZXJzLnYxLlVwZGF0ZUluYm94U2V0dGluZ3NSZXNwb25zZSI3orsYBWFkbWlugtPkkwIoOghzZXR0aW5nc2IIc2V0dGluZ3MyEi92MS9pbmJveC9zZXR0aW5ncxJzCglBY2tFdmVudHMSHS50cmlnZ2Vycy52MS5BY2tFdmVudHNSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuQWNrRXZlbnRzUmVzcG9uc2UiJ6K7GAtldmVudHM6cmVhZILT5JMCEjoBKiINL3YxL2luYm94L2Fja2IGcHJvdG8z", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp, file_triggers_v1_access, file_triggers_v1_event]);
+  fileDesc("Chd0cmlnZ2Vycy92MS9pbmJveC5wcm90bxILdHJpZ2dlcnMudjEi4QEKEExpc3RJbmJveFJlcXVlc3QSDQoFbGltaXQYASABKAUSDgoGY3Vyc29yGAIgASgJEgwKBHR5cGUYAyABKAkSDgoGc3RhdHVzGAQgASgJEg4KBnNvdXJjZRgFIAEoCRIpCgVzaW5jZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBW9yZGVyGAggASgJEgwKBHdhaXQYCSABKAUSDQoFbGVhc2UYCiABKAUiXgoRTGlzdEluYm94UmVzcG9uc2USIgoGZXZlbnRzGAEgAygLMhIudHJpZ2dlcnMudjEuRXZlbnQSEwoLbmV4dF9jdXJzb3IYAiABKAkSEAoIaGFzX21vcmUYAyABKAgiqAEKEldhdGNoRXZlbnRzUmVxdWVzdBIOCgZjdXJzb3IYASABKAkSDAoEdHlwZRgCIAEoCRIOCgZzdGF0dXMYAyABKAkSDgoGc291cmNlGAQgASgJEikKBXNpbmNlGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSAoTV2F0Y2hFdmVudHNSZXNwb25zZRIhCgVldmVudBgBIAEoCzISLnRyaWdnZXJzLnYxLkV2ZW50Eg4KBmN1cnNvchgCIAEoCSIdCg9HZXRFdmVudFJlcXVlc3QSCgoCaWQYASABKAkigQEKEEdldEV2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi50cmlnZ2Vycy52MS5FdmVudBIvCgdoaXN0b3J5GAIgAygLMh4udHJpZ2dlcnMudjEuRXZlbnRTdGF0dXNDaGFuZ2USGQoRZGVsaXZlcnlfYXR0ZW1wdHMYAyABKAUibAoRRXZlbnRTdGF0dXNDaGFuZ2USLwoGc3RhdHVzGAEgASgOMh8udHJpZ2dlcnMudjEuRXZlbnRIaXN0b3J5U3RhdHVzEiYKAmF0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIgChJEZWxldGVFdmVudFJlcXVlc3QSCgoCaWQYASABKAkiFQoTRGVsZXRlRXZlbnRSZXNwb25zZSIdCg9BY2tFdmVudFJlcXVlc3QSCgoCaWQYASABKAkiNQoQQWNrRXZlbnRSZXNwb25zZRIhCgVldmVudBgBIAEoCzISLnRyaWdnZXJzLnYxLkV2ZW50IiQKEEFja0V2ZW50c1JlcXVlc3QSEAoDaWRzGAEgAygJQgPgQQIiTgoRQWNrRXZlbnRzUmVzcG9uc2USDQoFYWNrZWQYASABKAUSFQoNYWxyZWFkeV9hY2tlZBgCIAEoBRITCgt1bmtub3duX2lkcxgDIAMoCSIZChdHZXRJbmJveFNldHRpbmdzUmVxdWVzdCJIChhHZXRJbmJveFNldHRpbmdzUmVzcG9uc2USLAoIc2V0dGluZ3MYASABKAsyGi50cmlnZ2Vycy52MS5JbmJveFNldHRpbmdzIk8KGlVwZGF0ZUluYm94U2V0dGluZ3NSZXF1ZXN0EjEKCHNldHRpbmdzGAEgASgLMhoudHJpZ2dlcnMudjEuSW5ib3hTZXR0aW5nc0ID4EECIksKG1VwZGF0ZUluYm94U2V0dGluZ3NSZXNwb25zZRIsCghzZXR0aW5ncxgBIAEoCzIaLnRyaWdnZXJzLnYxLkluYm94U2V0dGluZ3MiJwoNSW5ib3hTZXR0aW5ncxIWCg5yZXRlbnRpb25fZGF5cxgBIAEoBSrjAQoSRXZlbnRIaXN0b3J5U3RhdHVzEiQKIEVWRU5UX0hJU1RPUllfU1RBVFVTX1VOU1BFQ0lGSUVEEAASIQodRVZFTlRfSElTVE9SWV9TVEFUVVNfUkVDRUlWRUQQARIfChtFVkVOVF9ISVNUT1JZX1NUQVRVU19RVUVVRUQQAhIiCh5FVkVOVF9ISVNUT1JZX1NUQVRVU19ERUxJVkVSRUQQAxIfChtFVkVOVF9ISVNUT1JZX1NUQVRVU19GQUlMRUQQBBIeChpFVkVOVF9ISVNUT1JZX1NUQVRVU19BQ0tFRBAFMoUICgxJbmJveFNlcnZpY2USbAoJTGlzdEluYm94Eh0udHJpZ2dlcnMudjEuTGlzdEluYm94UmVxdWVzdBoeLnRyaWdnZXJzLnYxLkxpc3RJbmJveFJlc3BvbnNlIiCiuxgLZXZlbnRzOnJlYWSC0+STAgsSCS92MS9pbmJveBJ8CgtXYXRjaEV2ZW50cxIfLnRyaWdnZXJzLnYxLldhdGNoRXZlbnRzUmVxdWVzdBogLnRyaWdnZXJzLnYxLldhdGNoRXZlbnRzUmVzcG9uc2UiKKK7GAtldmVudHM6cmVhZILT5JMCExIRL3YxL2V2ZW50cy9zdHJlYW0wARJvCghHZXRFdmVudBIcLnRyaWdnZXJzLnYxLkdldEV2ZW50UmVxdWVzdBodLnRyaWdnZXJzLnYxLkdldEV2ZW50UmVzcG9uc2UiJqK7GAtldmVudHM6cmVhZILT5JMCERIPL3YxL2V2ZW50cy97aWR9EnIKC0RlbGV0ZUV2ZW50Eh8udHJpZ2dlcnMudjEuRGVsZXRlRXZlbnRSZXF1ZXN0GiAudHJpZ2dlcnMudjEuRGVsZXRlRXZlbnRSZXNwb25zZSIgorsYBWFkbWlugtPkkwIRKg8vdjEvZXZlbnRzL3tpZH0SegoIQWNrRXZlbnQSHC50cmlnZ2Vycy52MS5BY2tFdmVudFJlcXVlc3QaHS50cmlnZ2Vycy52MS5BY2tFdmVudFJlc3BvbnNlIjGiuxgLZXZlbnRzOnJlYWSC0+STAhxiBWV2ZW50IhMvdjEvZXZlbnRzL3tpZH0vYWNrEo4BChBHZXRJbmJveFNldHRpbmdzEiQudHJpZ2dlcnMudjEuR2V0SW5ib3hTZXR0aW5nc1JlcXVlc3QaJS50cmlnZ2Vycy52MS5HZXRJbmJveFNldHRpbmdzUmVzcG9uc2UiLaK7GAVhZG1pboLT5JMCHmIIc2V0dGluZ3MSEi92MS9pbmJveC9zZXR0aW5ncxKhAQoTVXBkYXRlSW5ib3hTZXR0aW5ncxInLnRyaWdnZXJzLnYxLlVwZGF0ZUluYm94U2V0dGluZ3NSZXF1ZXN0GigudHJpZ2dlcnMudjEuVXBkYXRlSW5ib3hTZXR0aW5nc1Jlc3BvbnNlIjeiuxgFYWRtaW6C0+STAig6CHNldHRpbmdzYghzZXR0aW5nczISL3YxL2luYm94L3NldHRpbmdzEnMKCUFja0V2ZW50cxIdLnRyaWdnZXJzLnYxLkFja0V2ZW50c1JlcXVlc3QaHi50cmlnZ2Vycy52MS5BY2tFdmVudHNSZXNwb25zZSInorsYC2V2ZW50czpyZWFkgtPkkwISOgEqIg0vdjEvaW5ib3gvYWNrYgZwcm90bzM", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp, file_triggers_v1_access, file_triggers_v1_event]);
 
 /**
  * @generated from message triggers.v1.ListInboxRequest
@@ -46,7 +46,7 @@ export type ListInboxRequest = Message<"triggers.v1.ListInboxRequest"> & {
 
   /**
    * Only events in this state: "pending" (not acknowledged; the default), "acked", or how their deliveries
-   * ended, "delivered" or "failed" (acknowledged or not).
+   * ended, "delivered" or "failed" (acknowledged or not); "all" for every event.
    *
    * @generated from field: string status = 4;
    */
@@ -138,6 +138,89 @@ export const ListInboxResponseSchema: GenMessage<ListInboxResponse> = /*@__PURE_
   messageDesc(file_triggers_v1_inbox, 1);
 
 /**
+ * @generated from message triggers.v1.WatchEventsRequest
+ */
+export type WatchEventsRequest = Message<"triggers.v1.WatchEventsRequest"> & {
+  /**
+   * Start after this event: a cursor this stream sent, or a next_cursor of ListInbox listed oldest first. Absent,
+   * the stream starts from now, or from since when it is set.
+   *
+   * @generated from field: string cursor = 1;
+   */
+  cursor: string;
+
+  /**
+   * Only events of this type, or with "order.*", of every type starting with "order.".
+   *
+   * @generated from field: string type = 2;
+   */
+  type: string;
+
+  /**
+   * Only events in this state when the stream reads them, as ListInbox's status: "pending", "acked",
+   * "delivered" or "failed". Every event when absent (or "all"): a stream shows events as they arrive.
+   *
+   * @generated from field: string status = 3;
+   */
+  status: string;
+
+  /**
+   * Only events from this source.
+   *
+   * @generated from field: string source = 4;
+   */
+  source: string;
+
+  /**
+   * Without a cursor, start with the first event received at or after this time, then go on live.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 5;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * Only events received before this time; the stream ends once it has passed and they have been sent.
+   *
+   * @generated from field: google.protobuf.Timestamp until = 6;
+   */
+  until?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.WatchEventsRequest.
+ * Use `create(WatchEventsRequestSchema)` to create a new message.
+ */
+export const WatchEventsRequestSchema: GenMessage<WatchEventsRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_inbox, 2);
+
+/**
+ * @generated from message triggers.v1.WatchEventsResponse
+ */
+export type WatchEventsResponse = Message<"triggers.v1.WatchEventsResponse"> & {
+  /**
+   * Absent in the first message, which opens the stream.
+   *
+   * @generated from field: triggers.v1.Event event = 1;
+   */
+  event?: Event | undefined;
+
+  /**
+   * Where this stream is: pass it as cursor (to WatchEvents, or to ListInbox oldest first) to go on after this
+   * event. In the first message, where the stream starts; empty when it starts from since.
+   *
+   * @generated from field: string cursor = 2;
+   */
+  cursor: string;
+};
+
+/**
+ * Describes the message triggers.v1.WatchEventsResponse.
+ * Use `create(WatchEventsResponseSchema)` to create a new message.
+ */
+export const WatchEventsResponseSchema: GenMessage<WatchEventsResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_inbox, 3);
+
+/**
  * @generated from message triggers.v1.GetEventRequest
  */
 export type GetEventRequest = Message<"triggers.v1.GetEventRequest"> & {
@@ -152,7 +235,7 @@ export type GetEventRequest = Message<"triggers.v1.GetEventRequest"> & {
  * Use `create(GetEventRequestSchema)` to create a new message.
  */
 export const GetEventRequestSchema: GenMessage<GetEventRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 2);
+  messageDesc(file_triggers_v1_inbox, 4);
 
 /**
  * @generated from message triggers.v1.GetEventResponse
@@ -183,7 +266,7 @@ export type GetEventResponse = Message<"triggers.v1.GetEventResponse"> & {
  * Use `create(GetEventResponseSchema)` to create a new message.
  */
 export const GetEventResponseSchema: GenMessage<GetEventResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 3);
+  messageDesc(file_triggers_v1_inbox, 5);
 
 /**
  * @generated from message triggers.v1.EventStatusChange
@@ -205,7 +288,7 @@ export type EventStatusChange = Message<"triggers.v1.EventStatusChange"> & {
  * Use `create(EventStatusChangeSchema)` to create a new message.
  */
 export const EventStatusChangeSchema: GenMessage<EventStatusChange> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 4);
+  messageDesc(file_triggers_v1_inbox, 6);
 
 /**
  * @generated from message triggers.v1.DeleteEventRequest
@@ -222,7 +305,7 @@ export type DeleteEventRequest = Message<"triggers.v1.DeleteEventRequest"> & {
  * Use `create(DeleteEventRequestSchema)` to create a new message.
  */
 export const DeleteEventRequestSchema: GenMessage<DeleteEventRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 5);
+  messageDesc(file_triggers_v1_inbox, 7);
 
 /**
  * @generated from message triggers.v1.DeleteEventResponse
@@ -235,7 +318,7 @@ export type DeleteEventResponse = Message<"triggers.v1.DeleteEventResponse"> & {
  * Use `create(DeleteEventResponseSchema)` to create a new message.
  */
 export const DeleteEventResponseSchema: GenMessage<DeleteEventResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 6);
+  messageDesc(file_triggers_v1_inbox, 8);
 
 /**
  * @generated from message triggers.v1.AckEventRequest
@@ -252,7 +335,7 @@ export type AckEventRequest = Message<"triggers.v1.AckEventRequest"> & {
  * Use `create(AckEventRequestSchema)` to create a new message.
  */
 export const AckEventRequestSchema: GenMessage<AckEventRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 7);
+  messageDesc(file_triggers_v1_inbox, 9);
 
 /**
  * @generated from message triggers.v1.AckEventResponse
@@ -269,7 +352,7 @@ export type AckEventResponse = Message<"triggers.v1.AckEventResponse"> & {
  * Use `create(AckEventResponseSchema)` to create a new message.
  */
 export const AckEventResponseSchema: GenMessage<AckEventResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 8);
+  messageDesc(file_triggers_v1_inbox, 10);
 
 /**
  * @generated from message triggers.v1.AckEventsRequest
@@ -288,7 +371,7 @@ export type AckEventsRequest = Message<"triggers.v1.AckEventsRequest"> & {
  * Use `create(AckEventsRequestSchema)` to create a new message.
  */
 export const AckEventsRequestSchema: GenMessage<AckEventsRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 9);
+  messageDesc(file_triggers_v1_inbox, 11);
 
 /**
  * @generated from message triggers.v1.AckEventsResponse
@@ -321,7 +404,7 @@ export type AckEventsResponse = Message<"triggers.v1.AckEventsResponse"> & {
  * Use `create(AckEventsResponseSchema)` to create a new message.
  */
 export const AckEventsResponseSchema: GenMessage<AckEventsResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 10);
+  messageDesc(file_triggers_v1_inbox, 12);
 
 /**
  * @generated from message triggers.v1.GetInboxSettingsRequest
@@ -334,7 +417,7 @@ export type GetInboxSettingsRequest = Message<"triggers.v1.GetInboxSettingsReque
  * Use `create(GetInboxSettingsRequestSchema)` to create a new message.
  */
 export const GetInboxSettingsRequestSchema: GenMessage<GetInboxSettingsRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 11);
+  messageDesc(file_triggers_v1_inbox, 13);
 
 /**
  * @generated from message triggers.v1.GetInboxSettingsResponse
@@ -351,7 +434,7 @@ export type GetInboxSettingsResponse = Message<"triggers.v1.GetInboxSettingsResp
  * Use `create(GetInboxSettingsResponseSchema)` to create a new message.
  */
 export const GetInboxSettingsResponseSchema: GenMessage<GetInboxSettingsResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 12);
+  messageDesc(file_triggers_v1_inbox, 14);
 
 /**
  * @generated from message triggers.v1.UpdateInboxSettingsRequest
@@ -368,7 +451,7 @@ export type UpdateInboxSettingsRequest = Message<"triggers.v1.UpdateInboxSetting
  * Use `create(UpdateInboxSettingsRequestSchema)` to create a new message.
  */
 export const UpdateInboxSettingsRequestSchema: GenMessage<UpdateInboxSettingsRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 13);
+  messageDesc(file_triggers_v1_inbox, 15);
 
 /**
  * @generated from message triggers.v1.UpdateInboxSettingsResponse
@@ -385,7 +468,7 @@ export type UpdateInboxSettingsResponse = Message<"triggers.v1.UpdateInboxSettin
  * Use `create(UpdateInboxSettingsResponseSchema)` to create a new message.
  */
 export const UpdateInboxSettingsResponseSchema: GenMessage<UpdateInboxSettingsResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 14);
+  messageDesc(file_triggers_v1_inbox, 16);
 
 /**
  * @generated from message triggers.v1.InboxSettings
@@ -405,7 +488,7 @@ export type InboxSettings = Message<"triggers.v1.InboxSettings"> & {
  * Use `create(InboxSettingsSchema)` to create a new message.
  */
 export const InboxSettingsSchema: GenMessage<InboxSettings> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 15);
+  messageDesc(file_triggers_v1_inbox, 17);
 
 /**
  * @generated from enum triggers.v1.EventHistoryStatus
@@ -473,6 +556,19 @@ export const InboxService: GenService<{
     methodKind: "unary";
     input: typeof ListInboxRequestSchema;
     output: typeof ListInboxResponseSchema;
+  },
+  /**
+   * Streams the org's events as they arrive, oldest first, each with its cursor: from now, from a cursor, or from
+   * the first event received at or after since. The first message has no event: it says the stream is open, and
+   * where it starts. Reconnect with the last cursor you got and nothing is missed or sent twice. A stream ends without an error when until has passed; it ends with unavailable when
+   * the server restarts or the reader falls too far behind: reconnect from the last cursor.
+   *
+   * @generated from rpc triggers.v1.InboxService.WatchEvents
+   */
+  watchEvents: {
+    methodKind: "server_streaming";
+    input: typeof WatchEventsRequestSchema;
+    output: typeof WatchEventsResponseSchema;
   },
   /**
    * Returns one event, pending or acknowledged, with what has become of it.

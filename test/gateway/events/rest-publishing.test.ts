@@ -44,9 +44,13 @@ function routes(allowance = Number.POSITIVE_INFINITY) {
       query: new URLSearchParams(query),
       caller: { orgId, keyId: "key-1", scopes: ["publish"] } as unknown as Caller,
       onQuota: (q) => quotas.push(q),
+      res: undefined as never,
+      message: () => {
+        throw new Error("the publishing routes read their body, not a message of the path and query");
+      },
     };
     const server = servers.get(method === "single" ? IngestService.method.publishEvent : IngestService.method.publishEvents)!;
-    return server(restCall).then((text) => JSON.parse(text));
+    return server(restCall).then((text) => JSON.parse(text!));
   };
   return { call, publisher, charged, quotas, orgId };
 }
