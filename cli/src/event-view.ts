@@ -1,4 +1,5 @@
 // How an event reads in text output: a row of a table, and the whole event with its history.
+import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
 import { type Event, EventDeliveryStatus, EventHistoryStatus, type GetEventResponse } from "../../sdk/src/index.js";
 import { enumName, formatTime, oneLineJson } from "./format.js";
 import { type Column, fieldList, table } from "./table.js";
@@ -42,4 +43,17 @@ export function eventDetails({ event, history, deliveryAttempts }: GetEventRespo
     ["history", history.map((change) => `${enumName(EventHistoryStatus, change.status)} ${formatTime(change.at)}`).join(", ")],
   ];
   return fieldList(fields);
+}
+
+/** tail's line for an event: `11:40:01  order.created  shop  <id>  {"order_id":42}`, its data cut to the terminal's width. */
+export function tailLine(event: Event, width = 120): string {
+  const head = `${clock(event.receivedAt)}  ${event.type.padEnd(24)}  ${(event.source || "-").padEnd(12)}  ${event.id}  `;
+  const data = oneLineJson(event.data) || "{}";
+  const room = Math.max(10, width - head.length);
+  return `${head}${data.length > room ? `${data.slice(0, room - 1)}…` : data}`;
+}
+
+/** The time of day, on this machine's clock: what a person watching a live tail reads. */
+export function clock(time: Timestamp | undefined): string {
+  return time ? timestampDate(time).toTimeString().slice(0, 8) : "--:--:--";
 }

@@ -7,6 +7,12 @@ import { Output, type OutputFormat } from "./output.js";
 import { buildProgram } from "./program.js";
 import { reportError } from "./report-error.js";
 
+// A reader that stops reading (`triggers tail | head -1`) ends the command quietly, as it ends other Unix tools.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(ExitCode.ok);
+  throw err;
+});
+
 const program = buildProgram();
 let running: CommandUnknownOpts | undefined;
 program.hook("preAction", (_program, action) => {

@@ -6,10 +6,12 @@ import { registerDeliveries } from "./commands/deliveries.js";
 import { registerEvents } from "./commands/events.js";
 import { registerInbox } from "./commands/inbox.js";
 import { registerKeys } from "./commands/keys.js";
+import { registerListen } from "./commands/listen.js";
 import { registerLogin } from "./commands/login.js";
 import { registerReplay } from "./commands/replay.js";
 import { registerSend } from "./commands/send.js";
 import { registerSubscriptions } from "./commands/subscriptions.js";
+import { registerTail } from "./commands/tail.js";
 import { outputFormats } from "./output.js";
 
 export function buildProgram(): Command {
@@ -36,6 +38,8 @@ export function buildProgram(): Command {
   // Commands made with .command() inherit the settings above, exitOverride included.
   registerLogin(program);
   registerSend(program);
+  registerTail(program);
+  registerListen(program);
   registerInbox(program);
   registerEvents(program);
   registerSubscriptions(program);

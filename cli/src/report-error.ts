@@ -75,6 +75,7 @@ function hintFor(err: TriggersError, command: string, url: string | undefined): 
       if (err.reason === ErrorReason.RATE_LIMITED) {
         return `the org's plan allows no more now${err.retryAfterSeconds ? `: try again in ${err.retryAfterSeconds} s` : ""}, or ask the operator for a larger plan`;
       }
+      if (err.reason === ErrorReason.TOO_MANY_STREAMS) return "stop another tail or listen that uses this key, or use another key";
       return "send less at once";
     case Code.Unavailable:
     case Code.DeadlineExceeded:

@@ -30,6 +30,11 @@ export class Caller {
     return createClient(service, this.#transport);
   }
 
+  /** The options of a stream: the key and the caller's signal, and no timeout, which would cut a stream that is merely quiet. */
+  streamOptions(signal: AbortSignal | undefined): CallOptions {
+    return { headers: this.#headers(), signal };
+  }
+
   /**
    * Runs `attempt` until it answers, it fails in a way not worth retrying, or the retries run out; throws a
    * TriggersError. `attempt` makes the call with the Connect options it is given.
@@ -37,7 +42,7 @@ export class Caller {
   async call<T>(attempt: (options: CallOptions) => Promise<T>, policy: CallPolicy, options: RequestOptions = {}): Promise<T> {
     const { timeoutMs, maxRetries, onResponse, onRetry } = requestSettings(this.#options, options);
     const { signal } = options;
-    const headers = this.#options.token ? { authorization: `Bearer ${this.#options.token}` } : undefined;
+    const headers = this.#headers();
     for (let failures = 1; ; failures++) {
       if (signal?.aborted) throw canceled(signal);
       let responseHeaders: Headers | undefined;
@@ -71,6 +76,10 @@ export class Caller {
         await sleep(delay, signal);
       }
     }
+  }
+
+  #headers(): Record<string, string> | undefined {
+    return this.#options.token ? { authorization: `Bearer ${this.#options.token}` } : undefined;
   }
 }
 

@@ -37,3 +37,4 @@ export type { Time } from "./time.js";
 export { Triggers } from "./triggers.js";
 export { TriggersError } from "./triggers-error.js";
 export { type VerifyOptions, verifyWebhook, type WebhookHeaders, WebhookVerificationError } from "./verify-webhook.js";
+export type { WatchedEvent, WatchOptions, WatchQuery } from "./watch-events.js";

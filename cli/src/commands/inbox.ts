@@ -40,8 +40,7 @@ export function registerInbox(program: Command): void {
       const triggers = context.client();
       const query: InboxQuery = {
         type: options.type,
-        // "all" is the API's too; the SDK's type lists the statuses it documents.
-        status: options.status as InboxQuery["status"],
+        status: options.status,
         source: options.source,
         since: options.since,
         until: options.until,

@@ -8,6 +8,7 @@ import type { Caller } from "../caller.js";
 import { newIdempotencyKey } from "../idempotency-key.js";
 import type { RequestOptions } from "../options.js";
 import { type Time, toTimestamp } from "../time.js";
+import { type WatchedEvent, type WatchOptions, type WatchQuery, watchEvents } from "../watch-events.js";
 
 /** An event to publish. */
 export interface EventInit {
@@ -54,6 +55,16 @@ export class Events {
   /** One event, pending or acknowledged, with its history and how many delivery attempts it has had. */
   get(id: string, options?: RequestOptions): Promise<GetEventResponse> {
     return this.caller.call((call) => this.#inbox.getEvent({ id }, call), { safeToRepeat: true }, options);
+  }
+
+  /**
+   * The org's events as they arrive, oldest first, each with its cursor: from now, from `since`, or after a
+   * `cursor`. The stream is opened again from the last cursor whenever it breaks (the server restarting, the
+   * network), so nothing is missed or repeated; the iteration ends when `until` has passed, when `signal` aborts
+   * (cleanly, without an error), or with a TriggersError the stream cannot get past (a refused key, a bad filter).
+   */
+  watch(query: WatchQuery = {}, options: WatchOptions = {}): AsyncGenerator<WatchedEvent, void, undefined> {
+    return watchEvents(this.caller, this.#inbox, query, options);
   }
 
   /** Takes an event out of the inbox for good and cancels its pending deliveries (admin scope). */

@@ -16,8 +16,8 @@ export interface InboxQuery {
   cursor?: string;
   /** One type (`order.created`), or every type under a prefix (`order.*`). */
   type?: string;
-  /** `pending` (not acknowledged; the default), `acked`, or how deliveries ended: `delivered`, `failed`. */
-  status?: "pending" | "acked" | "delivered" | "failed";
+  /** `pending` (not acknowledged; the default), `acked`, or how deliveries ended: `delivered`, `failed`; `all` for every event. */
+  status?: "pending" | "acked" | "delivered" | "failed" | "all";
   source?: string;
   /** Received at or after this time. */
   since?: Time;
