@@ -27,18 +27,25 @@ function receiverPort(blocks: Block[]): number {
   return Number(port);
 }
 
-test("README use it - the walk-through is 20 shell blocks: one the test sets up, one receiver in another terminal, 18 run in order", (t) => {
+test("README use it - the walk-through is 23 shell blocks: one the test sets up, one it cannot run (tail, listen), one receiver in another terminal, 20 run in order", (t) => {
   const blocks = readmeBlocks(readme, section);
   t.deepEqual(
     blocks.map((block) => block.kind),
-    ["not run", ...Array<string>(11).fill("run"), "another terminal", ...Array<string>(7).fill("run")],
+    [
+      "not run",
+      ...Array<string>(3).fill("run"),
+      "not run",
+      ...Array<string>(10).fill("run"),
+      "another terminal",
+      ...Array<string>(7).fill("run"),
+    ],
   );
   const setUp = blocks.find((block) => block.kind === "not run")!;
   t.deepEqual(exportedNames(setUp).sort(), ["ADMIN_TOKEN", "TRIGGERS"], "the test sets exactly what the skipped block exports");
   t.is(receiverPort(blocks), 9999);
   const steps = blocks.flatMap((block) => block.steps);
-  t.is(steps.length, 40);
-  t.is(steps.filter((step) => step.shown !== undefined).length, 24, "commands followed by the answer they give");
+  t.is(steps.length, 50);
+  t.is(steps.filter((step) => step.shown !== undefined).length, 31, "commands followed by the answer they give");
   for (const step of steps) {
     const syntax = spawnSync("bash", ["-n", "-c", step.command], { encoding: "utf8" });
     t.is(syntax.status, 0, `README line ${step.line} is one whole command: ${syntax.stderr}`);
