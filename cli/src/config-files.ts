@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { UsageError } from "./usage-error.js";
+import { UsageError } from "./command-errors.js";
 
 /** --config-dir, else $TRIGGERS_CONFIG_DIR, else $XDG_CONFIG_HOME/triggers, else ~/.config/triggers. */
 export function configDirOf(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {

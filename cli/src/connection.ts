@@ -1,6 +1,7 @@
 // Which gateway and key a command uses: TRIGGERS_URL and TRIGGERS_API_KEY when set, else what `triggers login` saved.
+
+import { UsageError } from "./command-errors.js";
 import { readJsonFile } from "./config-files.js";
-import { UsageError } from "./usage-error.js";
 
 export const configFileName = "config.json";
 

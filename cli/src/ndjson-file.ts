@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import readline from "node:readline";
-import { UsageError } from "./usage-error.js";
+import { UsageError } from "./command-errors.js";
 
 export interface FileScan {
   /** SHA-256 of the file's bytes, in hex. */

@@ -2,9 +2,9 @@
 import { Code } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { ErrorReason, TriggersError } from "../../sdk/src/index.js";
+import { CommandFailure, UsageError } from "./command-errors.js";
 import { ExitCode } from "./exit-codes.js";
 import type { Output } from "./output.js";
-import { PartialFailure, UsageError } from "./usage-error.js";
 
 /** Where listing commands show what exists, for a not-found answer: by the first word of the command. */
 const listingOf: Record<string, string> = {
@@ -37,7 +37,7 @@ export function reportError(err: unknown, output: Output, command: string, url: 
 
 function describe(err: unknown, command: string, url: string | undefined): Report {
   if (err instanceof UsageError) return { message: err.message, hint: err.hint, exitCode: ExitCode.usage };
-  if (err instanceof PartialFailure) return { message: err.message, hint: err.hint, exitCode: ExitCode.apiError };
+  if (err instanceof CommandFailure) return { message: err.message, hint: err.hint, exitCode: ExitCode.apiError };
   if (err instanceof TriggersError) {
     const status = err.status === undefined ? "no answer" : String(err.status);
     const requestId = err.requestId ? `, request id ${err.requestId}` : "";

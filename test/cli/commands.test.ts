@@ -167,6 +167,12 @@ test("cli - an API error exits 1 naming the cause, the request id and what to do
   t.regex(invalid.stderr, /invalid argument: .*\(400, request id \S+\)\n {2}what to do: fix type, then run the command again/);
 
   const down = `http://127.0.0.1:${await closedPort()}`;
+  const login = await cli.run(["login", "--url", down, "--config-dir", path.join(cli.configDir, "down")], { input: "tk_test_x" });
+  t.is(login.code, 1);
+  t.is(
+    login.stderr,
+    `triggers: no answer from the gateway at ${down}\n  what to do: check that it is up (npm start runs one) and that --url is right\n`,
+  );
   const unreachable = await cli.run(["inbox", "list"], { env: { ...env, TRIGGERS_URL: down } });
   t.is(unreachable.code, 1);
   t.regex(unreachable.stderr, /no answer from .*waiting \d+ s before trying again/, "retries are told");
@@ -205,6 +211,7 @@ test("cli - inbox list filters and pages up to --limit, as a table or JSON; inbo
   t.is(human.stdout, "Acknowledged 0 (2 already acknowledged).\n");
   const acked = await cli.json(["inbox", "list", "--status", "acked"], { env });
   t.is(acked.events.length, 2);
+  t.is((await cli.json(["inbox", "list", "--status", "all"], { env })).events.length, 4);
   const unknown = await cli.run(["inbox", "ack", ids[2], "01a244cb-8eab-7742-a34a-c207cdd2484d"], { env });
   t.is(unknown.code, 1);
   t.is(unknown.stdout, "Acknowledged 1 (0 already acknowledged).\n");
@@ -349,4 +356,14 @@ test("cli - keys: create shows the secret once, list never does; rotate issues a
   t.deepEqual(await cli.json(["keys", "revoke", fresh], { env }), { id: fresh, revoked: true });
   const after = await cli.json(["keys", "list"], { env });
   t.false(after.api_keys.some((key: any) => key.id === fresh));
+});
+
+test("cli - completion prints a bash or zsh script, and with --output json the script in JSON", async (t) => {
+  const bash = await cli.run(["completion", "bash"]);
+  t.is(bash.code, 0);
+  t.regex(bash.stdout, /^# bash completion for triggers[\s\S]*\ncomplete -F _triggers triggers\n$/);
+  t.regex((await cli.run(["completion", "zsh"])).stdout, /^#compdef triggers\n/);
+  const json = await cli.json(["completion", "zsh"]);
+  t.is(json.shell, "zsh");
+  t.regex(json.script, /^#compdef triggers\n/);
 });

@@ -1,8 +1,6 @@
 // tail, listen and send's progress in a real terminal under tmux, against a real stack: what a person at the terminal sees.
 import { once } from "node:events";
 import fs from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import test from "ava";
 import { Webhook } from "standardwebhooks";
@@ -10,6 +8,7 @@ import { Triggers } from "../../sdk/src/index.js";
 import { eventually } from "../helpers/eventually.js";
 import { startReceiver } from "../helpers/receiver.js";
 import { type Stack, startStack } from "../helpers/stack.js";
+import { startGatewayProxy } from "./gateway-proxy.js";
 import { buildCli, type Cli } from "./run-cli.js";
 import { openTerminal, type Terminal } from "./terminal.js";
 
@@ -113,38 +112,29 @@ test("cli - send --file on a terminal draws a progress bar with the events sent 
   await fs.writeFile(file, Array.from({ length: 3000 }, (_, n) => `${JSON.stringify({ type: "bar", data: { n } })}\n`).join(""));
   // A proxy that holds the second batch's answer until the test has seen the bar.
   let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let batches = 0;
-  const proxy = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(([name]) => !["host", "connection", "content-length"].includes(name)),
-    );
-    const answer = await fetch(`${stack.gatewayUrl}${req.url}`, {
-      method: req.method,
-      headers: headers as Record<string, string>,
-      body: Buffer.concat(chunks),
-    });
-    const body = Buffer.from(await answer.arrayBuffer());
-    if (req.url?.endsWith("/PublishEvents") && ++batches === 2) await released;
-    res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/proto" }).end(body);
-  });
-  proxy.listen(0, "127.0.0.1");
-  await once(proxy, "listening");
+  const released = new Promise<boolean>((resolve) => (release = () => resolve(true)));
+  const proxy = await startGatewayProxy(stack.gatewayUrl, (n) => (n === 2 ? released : true));
   t.teardown(() => {
     release();
-    proxy.closeAllConnections();
-    return new Promise((resolve) => proxy.close(() => resolve()));
+    return proxy.close();
   });
 
-  const screen = await terminal(t, ["send", "--file", file], {
-    ...env,
-    TRIGGERS_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-  });
+  const screen = await terminal(t, ["send", "--file", file], { ...env, TRIGGERS_URL: proxy.url });
   await screen.waitFor(/\[#{13}\.{27}\] 1,000\/3,000 lines {2}[\d,]+ events\/s/);
   release();
   const [summary] = await screen.waitFor(/progress\.ndjson: 3,000 lines, 3,000 accepted, 0 duplicate, 0 refused, .*\n\[exited 0\]/);
   t.truthy(summary);
   t.notRegex(await screen.screen(), /\[#+/, "the bar is gone once done");
+});
+
+test("cli - login on a terminal asks for the key without echoing it, and saves it", async (t) => {
+  const { env } = await newOrg("login");
+  const { TRIGGERS_API_KEY: key, ...rest } = env;
+  const screen = await terminal(t, ["login", "--url", stack.gatewayUrl], rest);
+  await screen.waitFor(/API key: $/m);
+  await screen.press(key!, "Enter");
+  await screen.waitFor(/Logged in to http:\/\/127\.0\.0\.1:\d+ with key tk_test_\w{12}_… \(saved in .*\)\n\[exited 0\]/);
+  t.false((await screen.screen()).includes(key!), "the key never shows");
+  const saved = JSON.parse(await fs.readFile(path.join(env.TRIGGERS_CONFIG_DIR, "config.json"), "utf8"));
+  t.deepEqual(saved, { url: stack.gatewayUrl, api_key: key });
 });

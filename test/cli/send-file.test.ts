@@ -1,13 +1,12 @@
 // triggers send --file against a real stack: a run killed half-way and run again stores every line once; refusals by line; rate limits waited out.
 import { once } from "node:events";
 import fs from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import test from "ava";
 import { type Event, Triggers } from "../../sdk/src/index.js";
 import { eventually } from "../helpers/eventually.js";
 import { type Stack, startStack } from "../helpers/stack.js";
+import { startGatewayProxy } from "./gateway-proxy.js";
 import { buildCli, type Cli } from "./run-cli.js";
 
 let stack: Stack;
@@ -42,46 +41,6 @@ async function writeLines(name: string, lines: string[]): Promise<string> {
   return file;
 }
 
-/**
- * A proxy in front of the gateway that passes the first `answered` batch publishes, then passes one more to the
- * gateway but never answers it: the client dies where it hurts most, its batch stored and its answer lost.
- */
-async function proxyLosingAnswerAfter(answered: number) {
-  let publishes = 0;
-  let lost!: () => void;
-  const answerLost = new Promise<void>((resolve) => (lost = resolve));
-  const server = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(([name]) => !["host", "connection", "content-length"].includes(name)),
-    ) as Record<string, string>;
-    const answer = await fetch(`${stack.gatewayUrl}${req.url}`, { method: req.method, headers, body: Buffer.concat(chunks) });
-    const body = Buffer.from(await answer.arrayBuffer());
-    if (req.url === "/triggers.v1.IngestService/PublishEvents" && ++publishes > answered) {
-      lost();
-      return;
-    }
-    res.writeHead(
-      answer.status,
-      Object.fromEntries(
-        [...answer.headers].filter(([name]) => !["content-length", "transfer-encoding", "content-encoding"].includes(name)),
-      ),
-    );
-    res.end(body);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    answerLost,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
 test("cli - send --file of 10,000 lines killed half-way, its last batch stored but unanswered, and run again stores each line exactly once", async (t) => {
   const { key } = await stack.createOrg();
   const sdk = new Triggers({ baseUrl: stack.gatewayUrl, apiKey: key });
@@ -89,13 +48,21 @@ test("cli - send --file of 10,000 lines killed half-way, its last batch stored b
     "ten-thousand.ndjson",
     Array.from({ length: 10_000 }, (_, index) => JSON.stringify({ type: "load.line", data: { n: index + 1 } })),
   );
-  const proxy = await proxyLosingAnswerAfter(5);
+  // The proxy passes five batches, then lets the sixth be stored and loses its answer: the client dies where it
+  // hurts most, not knowing that its last batch was stored.
+  let lost!: () => void;
+  const answerLost = new Promise<void>((resolve) => (lost = resolve));
+  const proxy = await startGatewayProxy(stack.gatewayUrl, (n) => {
+    if (n <= 5) return true;
+    lost();
+    return false;
+  });
   t.teardown(proxy.close);
 
   const child = cli.spawn(["send", "--file", file], { env: { TRIGGERS_URL: proxy.url, TRIGGERS_API_KEY: key } });
   const exited = once(child, "exit");
   t.teardown(() => child.kill("SIGKILL"));
-  await proxy.answerLost;
+  await answerLost;
   child.kill("SIGKILL");
   t.deepEqual(await exited, [null, "SIGKILL"]);
   t.is((await inboxOf(sdk, 6000)).length, 6000, "six batches of 1000 stored, the sixth unanswered");

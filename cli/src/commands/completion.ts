@@ -1,6 +1,7 @@
 // triggers completion: prints the bash or zsh completion script, made from the command tree.
 import { Argument, type Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { bashScript, zshScript } from "../completion-script.js";
+import { contextOf } from "../context.js";
 
 export function registerCompletion(program: Command): void {
   program
@@ -14,8 +15,11 @@ Examples:
   source <(triggers completion bash)      # this shell; add the line to ~/.bashrc to keep it
   triggers completion zsh > "\${fpath[1]}/_triggers"   # zsh, for good`,
     )
-    .action((shell) => {
+    .action((shell, _options, command) => {
       const root = program as unknown as CommandUnknownOpts;
-      process.stdout.write(shell === "bash" ? bashScript(root) : zshScript(root));
+      const script = shell === "bash" ? bashScript(root) : zshScript(root);
+      const { output } = contextOf(command);
+      if (output.json) output.result({ shell, script }, () => script);
+      else process.stdout.write(script);
     });
 }

@@ -2,12 +2,12 @@
 import { type Command, Option } from "@commander-js/extra-typings";
 import { DeliverySchema } from "../../../sdk/src/connect.js";
 import { AttemptStatus, type Delivery, DeliveryState } from "../../../sdk/src/index.js";
+import { UsageError } from "../command-errors.js";
 import { contextOf } from "../context.js";
 import { enumName, formatTime } from "../format.js";
 import { integerIn } from "../option-values.js";
 import { apiJson } from "../output.js";
 import { table } from "../table.js";
-import { UsageError } from "../usage-error.js";
 
 const states = {
   pending: DeliveryState.PENDING,

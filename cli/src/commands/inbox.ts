@@ -2,12 +2,12 @@
 import { type Command, Option } from "@commander-js/extra-typings";
 import { AckEventsResponseSchema, EventSchema } from "../../../sdk/src/connect.js";
 import type { Event, InboxQuery } from "../../../sdk/src/index.js";
+import { CommandFailure } from "../command-errors.js";
 import { contextOf } from "../context.js";
 import { eventsTable } from "../event-view.js";
 import { count } from "../format.js";
 import { integerIn, timeValue } from "../option-values.js";
 import { apiJson } from "../output.js";
-import { PartialFailure } from "../usage-error.js";
 
 const statuses = ["pending", "acked", "delivered", "failed", "all"] as const;
 /** The API's largest page and largest acknowledgement. */
@@ -83,7 +83,7 @@ export function registerInbox(program: Command): void {
       }
       context.output.result(total, () => `Acknowledged ${count(total.acked)} (${count(total.already_acked)} already acknowledged).`);
       if (total.unknown_ids.length > 0) {
-        throw new PartialFailure(
+        throw new CommandFailure(
           `the org has no event with id ${total.unknown_ids.join(", ")}`,
           "check the ids: `triggers inbox list --status all` lists events",
         );

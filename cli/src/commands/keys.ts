@@ -1,7 +1,6 @@
 // triggers keys: the org's API keys (admin scope): create (the secret shown once), list, rotate, revoke.
 import type { Command } from "@commander-js/extra-typings";
 import { ApiKeySchema, RotateKeyResponseSchema } from "../../../sdk/src/connect.js";
-import type { ApiKey } from "../../../sdk/src/index.js";
 import { contextOf } from "../context.js";
 import { formatTime } from "../format.js";
 import { integerIn, listValue } from "../option-values.js";
@@ -70,11 +69,11 @@ export function registerKeys(program: Command): void {
     .action(async (id, options, command) => {
       const context = contextOf(command);
       const rotation = await context.client().keys.rotate(id, { gracePeriodSeconds: options.grace });
-      const fresh = rotation.apiKey as ApiKey;
+      const fresh = rotation.apiKey;
       context.output.result(apiJson(RotateKeyResponseSchema, rotation), () =>
         [
-          `New key ${fresh.id} replaces ${id}, which works until ${formatTime(rotation.rotated?.expiresAt)}.`,
-          `Secret, shown only now (keep it): ${fresh.secret}`,
+          `New key ${fresh?.id} replaces ${id}, which works until ${formatTime(rotation.rotated?.expiresAt)}.`,
+          `Secret, shown only now (keep it): ${fresh?.secret}`,
         ].join("\n"),
       );
     });

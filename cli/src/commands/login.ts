@@ -1,12 +1,12 @@
 // triggers login: checks a key against the gateway and saves it with the URL in the config file, readable by its owner only.
 import type { Command } from "@commander-js/extra-typings";
 import { Code, Triggers, TriggersError } from "../../../sdk/src/index.js";
+import { CommandFailure, UsageError } from "../command-errors.js";
 import { readJsonFile, writeJsonFile } from "../config-files.js";
 import { configFileName, keyPrefixOf, type SavedConfig } from "../connection.js";
 import { contextOf } from "../context.js";
 import { urlValue } from "../option-values.js";
 import { promptSecret, readStdin, stdinIsPiped } from "../stdin.js";
-import { UsageError } from "../usage-error.js";
 
 const localGateway = "http://127.0.0.1:8080";
 
@@ -54,6 +54,9 @@ async function checkKey(url: string, apiKey: string): Promise<boolean> {
     return true;
   } catch (err) {
     if (err instanceof TriggersError && err.code === Code.PermissionDenied) return false;
+    if (err instanceof TriggersError && err.status === undefined) {
+      throw new CommandFailure(`no answer from the gateway at ${url}`, "check that it is up (npm start runs one) and that --url is right");
+    }
     throw err;
   }
 }

@@ -2,6 +2,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { PublishEventResponseSchema } from "../../../sdk/src/connect.js";
 import type { EventInit } from "../../../sdk/src/index.js";
+import { CommandFailure, UsageError } from "../command-errors.js";
 import { contextOf } from "../context.js";
 import { InvalidEvent, parseData, parseEvent } from "../event-input.js";
 import { count } from "../format.js";
@@ -9,7 +10,6 @@ import { integerIn, timeValue } from "../option-values.js";
 import { apiJson } from "../output.js";
 import { maxBatchEvents, type SendFileSummary, sendFile } from "../send-file.js";
 import { readStdin, stdinIsPiped } from "../stdin.js";
-import { PartialFailure, UsageError } from "../usage-error.js";
 
 // The run id goes into keys of at most 255 printable characters, with room for ":" and a line number.
 const runIdPattern = /^[\x21-\x7e]{1,200}$/;
@@ -61,7 +61,7 @@ file is a new run; give --run-id (the summary prints it) to resend a file whose 
         output.result(summaryJson(summary), () => summaryText(summary));
         if (summary.stopped) throw summary.stopped.error;
         if (summary.refused.length > 0) {
-          throw new PartialFailure(
+          throw new CommandFailure(
             `${count(summary.refused.length)} of ${count(summary.lines)} lines refused`,
             `fix them, then run the same command with --run-id ${summary.runId}: the lines stored already count as duplicates`,
           );

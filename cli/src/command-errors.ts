@@ -1,4 +1,4 @@
-// The errors a command raises itself: a command line that cannot work (exit 2), and a result the API gave that is a failure (exit 1).
+// The errors a command raises itself, beside the SDK's TriggersError: a command line that cannot work (exit 2), a failure it tells (exit 1).
 
 /** A bad flag or value, bad JSON, no key or URL: nothing was sent. Exit code 2. */
 export class UsageError extends Error {
@@ -13,11 +13,11 @@ export class UsageError extends Error {
 }
 
 /**
- * The API answered, but not all of what was asked was done: ids it has no event of, lines of a file it refused.
- * The result is printed first; this makes the exit code 1. Exit code 1.
+ * What was asked was not (all) done, and the command says why in its own words: ids the org has no event of,
+ * lines of a file the API refused (printed first with the result), a gateway login could not reach. Exit code 1.
  */
-export class PartialFailure extends Error {
-  override readonly name = "PartialFailure";
+export class CommandFailure extends Error {
+  override readonly name = "CommandFailure";
   readonly hint: string | undefined;
 
   constructor(message: string, hint?: string) {
