@@ -4,7 +4,7 @@ import { type Event, EventDeliveryStatus, EventHistoryStatus, type GetEventRespo
 import { enumName, formatTime, oneLineJson } from "./format.js";
 import { type Column, fieldList, table } from "./table.js";
 
-export const eventColumns: Column[] = [
+const eventColumns: Column[] = [
   { title: "ID" },
   { title: "TYPE", max: 40 },
   { title: "SOURCE", max: 24 },
@@ -13,7 +13,7 @@ export const eventColumns: Column[] = [
   { title: "DATA", max: 60 },
 ];
 
-export function eventRow(event: Event): string[] {
+function eventRow(event: Event): string[] {
   return [
     event.id,
     event.type,

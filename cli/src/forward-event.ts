@@ -17,7 +17,7 @@ export interface Forwarded {
 }
 
 /** The webhook body: the event as the inbox serves it, without inbox state (acked_at, delivery_status). */
-export function webhookBody({ id, type, source, data, occurredAt, receivedAt }: Event): string {
+function webhookBody({ id, type, source, data, occurredAt, receivedAt }: Event): string {
   return JSON.stringify(apiJson(EventSchema, create(EventSchema, { id, type, source, data, occurredAt, receivedAt })));
 }
 

@@ -35,7 +35,7 @@ export interface WatchOptions {
   signal?: AbortSignal;
   /**
    * Told each time the stream is open, first and after each reconnect, with the cursor it starts after (empty when
-   * the org has no event yet): events stored from then on will be yielded. A UI's "connected".
+   * it starts from `since`, or the org has no event yet): events stored from then on will be yielded. A UI's "connected".
    */
   onOpen?: (cursor: string) => void;
   /** Told each time the stream broke and is about to be opened again, after `delayMs`, from `cursor`. */
