@@ -16,7 +16,10 @@ import { outputFormats } from "./output.js";
 
 export function buildProgram(): Command {
   const program = new Command("triggers")
-    .description("The Triggers API from a terminal: send events, read the inbox, manage subscriptions, deliveries and keys.")
+    .description(
+      "The Triggers API from a terminal: send events, read the inbox, follow events live, forward them to a local server, " +
+        "and manage subscriptions, deliveries and keys.",
+    )
     .version(packageJson.version)
     .addOption(
       new Option("-o, --output <format>", "text for people, json for scripts (one JSON document on stdout)")
