@@ -28,5 +28,5 @@ try {
 } finally {
   fs.rmSync(staging, { recursive: true, force: true });
 }
-// One file, replaced whole by esbuild's write: `npx triggers` runs it.
+// One file, renamed into place whole: `npx triggers` runs it.
 execFileSync(process.execPath, [path.join(root, "cli", "build.mjs")], { cwd: root, stdio: "inherit" });

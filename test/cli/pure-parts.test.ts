@@ -1,6 +1,8 @@
-// The CLI's parts without I/O, in memory: option values, events read from JSON, type patterns, tables, the progress bar, webhook signatures.
+// The CLI's parts without I/O, in memory: where its files live, a key's prefix, option values, events read from JSON, type patterns, tables, the progress bar, webhook signatures.
 import test from "ava";
 import { Webhook } from "standardwebhooks";
+import { configDirOf } from "../../cli/src/config-files.js";
+import { keyPrefixOf } from "../../cli/src/connection.js";
 import { InvalidEvent, parseData, parseEvent } from "../../cli/src/event-input.js";
 import { integerIn, listValue, timeValue, urlValue } from "../../cli/src/option-values.js";
 import { progressBar } from "../../cli/src/progress-bar.js";
@@ -94,4 +96,17 @@ test("cli - listen's signatures verify with the Standard Webhooks library under 
   t.deepEqual(Object.keys(headers), ["webhook-id", "webhook-timestamp", "webhook-signature"]);
   t.like(new Webhook(secret).verify(body, headers), { type: "order.created" });
   t.throws(() => new Webhook(newSigningSecret()).verify(body, headers), undefined, "another secret does not verify");
+});
+
+test("cli - the config folder is --config-dir, else TRIGGERS_CONFIG_DIR, else XDG_CONFIG_HOME/triggers, else ~/.config/triggers", (t) => {
+  t.is(configDirOf("/a", { TRIGGERS_CONFIG_DIR: "/b", XDG_CONFIG_HOME: "/c" }), "/a");
+  t.is(configDirOf(undefined, { TRIGGERS_CONFIG_DIR: "/b", XDG_CONFIG_HOME: "/c" }), "/b");
+  t.is(configDirOf(undefined, { XDG_CONFIG_HOME: "/c" }), "/c/triggers");
+  t.regex(configDirOf(undefined, {}), /\/\.config\/triggers$/);
+});
+
+test("cli - a key's prefix is all before its secret, and nothing of a key of another shape", (t) => {
+  t.is(keyPrefixOf("tk_live_5hQz8Rk2LmNp_0123456789abcdefABCDEF0123456789abcdef"), "tk_live_5hQz8Rk2LmNp");
+  t.is(keyPrefixOf("sk_test_1234"), undefined);
+  t.is(keyPrefixOf("secret"), undefined);
 });
