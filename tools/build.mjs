@@ -28,5 +28,7 @@ try {
 } finally {
   fs.rmSync(staging, { recursive: true, force: true });
 }
-// One file, renamed into place whole: `npx triggers` runs it.
-execFileSync(process.execPath, [path.join(root, "cli", "build.mjs")], { cwd: root, stdio: "inherit" });
+// The CLI's bundle, one file renamed into place whole, which `npx triggers` runs. The image's build stage copies
+// only what the services need, without cli/: there is nothing to bundle there.
+const cliBuild = path.join(root, "cli", "build.mjs");
+if (fs.existsSync(cliBuild)) execFileSync(process.execPath, [cliBuild], { cwd: root, stdio: "inherit" });
