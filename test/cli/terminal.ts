@@ -25,8 +25,12 @@ export async function openTerminal(command: string[], env: Record<string, string
   const server = `triggers-test-${randomBytes(4).toString("hex")}`;
   const tmux = (...args: string[]) => run("tmux", ["-L", server, ...args]);
   const quoted = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  // The tmux server has this process's environment: a TRIGGERS_* variable of the developer's must not reach the CLI.
+  const unset = Object.keys(process.env)
+    .filter((name) => name.startsWith("TRIGGERS_"))
+    .map((name) => `-u ${name}`);
   const assignments = Object.entries(env).map(([name, value]) => `${name}=${quoted(value)}`);
-  const script = `env ${assignments.join(" ")} ${command.map(quoted).join(" ")}; echo "[exited $?]"; sleep 3600`;
+  const script = `env ${[...unset, ...assignments].join(" ")} ${command.map(quoted).join(" ")}; echo "[exited $?]"; sleep 3600`;
   await tmux("new-session", "-d", "-s", "cli", "-x", "200", "-y", "50", script);
   const screen = async () => (await tmux("capture-pane", "-p", "-J", "-t", "cli")).stdout;
   return {
