@@ -1,5 +1,7 @@
 // Event streams through the gateway against a running stack: Server-Sent Events read by the eventsource client and by hand, gRPC, Connect and gRPC-Web, their bounds and refusals.
+import http2 from "node:http2";
 import { fileURLToPath } from "node:url";
+import { fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
@@ -7,7 +9,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import test from "ava";
 import { EventSource } from "eventsource";
 import { ErrorInfoSchema, ErrorReason } from "../../../gen/triggers/v1/event_pb.js";
-import { InboxService } from "../../../gen/triggers/v1/inbox_pb.js";
+import { InboxService, type WatchEventsResponse, WatchEventsResponseSchema } from "../../../gen/triggers/v1/inbox_pb.js";
 import { apiClient } from "../../helpers/api-client.js";
 import { eventually } from "../../helpers/eventually.js";
 import { type Stack, startStack } from "../../helpers/stack.js";
@@ -173,8 +175,7 @@ test("event streams - a reader that stops reading is ended with its cursor, and 
 
 const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 
-test("event streams - a @grpc/grpc-js client watches events: an opening message, then each event with its cursor", async (t) => {
-  const { key } = await stack.createOrg();
+function grpcJsInbox() {
   const definition = protoLoader.loadSync(["triggers/v1/inbox.proto"], {
     includeDirs: [root("proto"), root("node_modules/google-proto-files")],
     keepCase: true,
@@ -183,10 +184,19 @@ test("event streams - a @grpc/grpc-js client watches events: an opening message,
   });
   const triggers = (grpc.loadPackageDefinition(definition).triggers as grpc.GrpcObject).v1 as grpc.GrpcObject;
   const Inbox = triggers.InboxService as grpc.ServiceClientConstructor;
-  const client = new Inbox(new URL(stack.gatewayUrl).host, grpc.credentials.createInsecure());
+  return new Inbox(new URL(stack.gatewayUrl).host, grpc.credentials.createInsecure()) as any;
+}
+
+function withKeyMetadata(key: string): grpc.Metadata {
   const metadata = new grpc.Metadata();
   metadata.set("authorization", `Bearer ${key}`);
-  const call = (client as any).WatchEvents({ type: "order.*" }, metadata) as grpc.ClientReadableStream<any>;
+  return metadata;
+}
+
+test("event streams - a @grpc/grpc-js client watches events: an opening message, then each event with its cursor", async (t) => {
+  const { key } = await stack.createOrg();
+  const client = grpcJsInbox();
+  const call = client.WatchEvents({ type: "order.*" }, withKeyMetadata(key)) as grpc.ClientReadableStream<any>;
   t.teardown(() => {
     call.cancel();
     client.close();
@@ -223,4 +233,61 @@ for (const [name, transport] of [
     t.is(refused.code, Code.ResourceExhausted);
     t.is(refused.findDetails(ErrorInfoSchema)[0]?.reason, ErrorReason.TOO_MANY_STREAMS);
   });
+}
+
+test("event streams - a gRPC reader that stops reading is ended as unavailable, the stream ended, and resumes from its last cursor", async (t) => {
+  const { key } = await stack.createOrg();
+  // By hand over HTTP/2: Connect's and grpc-js's clients read ahead into memory, so only a paused stream stops reading.
+  const session = http2.connect(stack.gatewayUrl);
+  t.teardown(() => session.destroy());
+  const call = session.request({
+    ":method": "POST",
+    ":path": `/${InboxService.typeName}/${InboxService.method.watchEvents.name}`,
+    "content-type": "application/grpc",
+    te: "trailers",
+    authorization: `Bearer ${key}`,
+  });
+  call.end(Buffer.from([0, 0, 0, 0, 0]));
+  const chunks: Buffer[] = [];
+  let status: string | undefined;
+  call.on("trailers", (trailers) => {
+    status = String(trailers["grpc-status"]);
+  });
+  const ended = new Promise((resolve) => call.on("close", resolve));
+  await new Promise<void>((resolve) =>
+    call.once("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      call.pause();
+      resolve();
+    }),
+  );
+  const data = { blob: "x".repeat(200_000) };
+  const ids: string[] = [];
+  for (let i = 0; i < 60; i++) ids.push(await publish(stack, key, "big.event", data));
+  // Longer than the gateway's limit (1 s here) without reading: its next write waits that long.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  call.on("data", (chunk: Buffer) => chunks.push(chunk));
+  call.resume();
+  await ended;
+  t.is(status, String(Code.Unavailable));
+  const got = grpcMessages(Buffer.concat(chunks)).filter((message) => message.event);
+  t.true(got.length < ids.length, `the stream ended before it sent all (${got.length})`);
+  const resumed = createClient(InboxService, createGrpcTransport({ baseUrl: stack.gatewayUrl }));
+  const rest: string[] = [];
+  for await (const message of resumed.watchEvents({ cursor: got.at(-1)!.cursor }, { headers: { authorization: `Bearer ${key}` } })) {
+    if (message.event) rest.push(message.event.id);
+    if (got.length + rest.length === ids.length) break;
+  }
+  t.deepEqual([...got.map((m) => m.event!.id), ...rest], ids);
+});
+
+/** The messages of a gRPC answer's body: each a flag byte, a 4-byte length, then the message. */
+function grpcMessages(body: Buffer): WatchEventsResponse[] {
+  const messages: WatchEventsResponse[] = [];
+  for (let at = 0; at + 5 <= body.length; ) {
+    const length = body.readUInt32BE(at + 1);
+    messages.push(fromBinary(WatchEventsResponseSchema, body.subarray(at + 5, at + 5 + length)));
+    at += 5 + length;
+  }
+  return messages;
 }
