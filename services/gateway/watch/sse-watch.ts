@@ -102,12 +102,15 @@ class SseWriter {
   }
 
   comment(text: string): void {
-    this.res.write(`: ${text}\n\n`);
+    if (!this.res.destroyed) this.res.write(`: ${text}\n\n`);
   }
 
-  /** Writes an event; false when the client did not take it within the slow reader's limit. */
+  /**
+   * Writes an event; false when the client did not take it within the slow reader's limit. A client gone has
+   * nothing left to take: its stream ends as the inbox's does, aborted with it.
+   */
   async event(id: string, data: string): Promise<boolean> {
-    if (this.res.write(`id: ${id}\ndata: ${data}\n\n`)) return true;
+    if (this.res.destroyed || this.res.write(`id: ${id}\ndata: ${data}\n\n`)) return true;
     return new Promise((resolve) => {
       const done = (taken: boolean) => {
         clearTimeout(timer);

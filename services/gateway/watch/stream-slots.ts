@@ -1,4 +1,5 @@
 // Bounds the event streams an API key holds open across every gateway replica: each stream holds a slot, a key of a shared NATS KV bucket.
+import { randomInt } from "node:crypto";
 import type { KV } from "nats";
 import { TooManyStreams } from "../../shared/domain-errors.js";
 import type { Logger } from "../../shared/logger.js";
@@ -33,10 +34,15 @@ export class StreamSlots {
     this.#rewrites = setInterval(() => void this.#rewriteAll(), rewriteEveryMs).unref();
   }
 
-  /** Claims one of the key's slots; TooManyStreams when every one is held. */
+  /**
+   * Claims one of the key's slots; TooManyStreams when every one is held. The slots are tried from a random one
+   * on: streams opening at once would otherwise all try slot 0, then 1, each a round trip, and n streams of one
+   * key cost n²/2 writes.
+   */
   async claim(keyId: string): Promise<Slot> {
-    for (let n = 0; n < this.perKey; n++) {
-      const key = `${keyId}.${n}`;
+    const first = randomInt(this.perKey);
+    for (let i = 0; i < this.perKey; i++) {
+      const key = `${keyId}.${(first + i) % this.perKey}`;
       const revision = await this.kv.create(key, new Uint8Array()).catch((err: unknown) => {
         if (isRevisionTaken(err)) return undefined;
         throw err;
