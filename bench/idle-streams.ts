@@ -1,5 +1,6 @@
 // Event streams held open and idle beside a measurement, to show what they cost the stack: an org of their own, to which nothing is published.
 import http from "node:http";
+import { setTimeout } from "node:timers/promises";
 import { createOrg } from "../tools/stack/gateway-client.js";
 
 export interface IdleStreams {
@@ -7,6 +8,8 @@ export interface IdleStreams {
   open: number;
   close(): void;
 }
+
+const settleMs = 5_000;
 
 /** The bound on one key's streams the bench's stack is started with, so that one org can hold them all. */
 export const idleStreamsPerKey = 10_000;
@@ -17,6 +20,8 @@ export async function openIdleStreams(gatewayUrl: string, adminToken: string, co
   const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   const opened = await Promise.all(Array.from({ length: count }, () => openOne(`${gatewayUrl}/v1/events/stream`, key, agent)));
   const requests = opened.filter((req) => req !== undefined);
+  // Idle means open and quiet: the opening burst (a slot and an inbox stream each, and their garbage) is over first.
+  await setTimeout(settleMs);
   return {
     open: requests.length,
     close: () => {
