@@ -1,5 +1,6 @@
 // The gateway process, the one service clients talk to: wiring only.
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import { Arrivals } from "../shared/arrivals.js";
 import { askAuthService } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import { natsDependency } from "../shared/dependencies.js";
@@ -53,7 +54,8 @@ const slots = new StreamSlots(
   logger.child({ module: "streams" }),
 );
 const draining = new AbortController();
-const streams = new EventStreams(forwarder, slots, draining.signal);
+const arrivals = new Arrivals(nats);
+const streams = new EventStreams(forwarder, slots, arrivals, draining.signal);
 const restLogger = logger.child({ module: "rest" });
 const trustedProxies = networks(config.trustedProxies);
 const addressOf: AddressOf = (peer, forwardedFor) => clientAddress(peer, forwardedFor, trustedProxies);
@@ -110,6 +112,7 @@ onShutdown(logger, config.shutdownGraceMs, [
       intake.close();
       rates.close();
       slots.close();
+      arrivals.close();
       keyChecks.close();
       return nats.drain();
     },

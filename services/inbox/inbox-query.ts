@@ -54,6 +54,8 @@ export interface WatchQuery {
   query: InboxQuery;
   /** Neither a cursor nor since: the stream starts after the latest event stored. */
   fromNow: boolean;
+  /** The stream ends once it has sent what is stored, instead of waiting for more. */
+  untilCaughtUp: boolean;
 }
 
 // Events a stream reads at once: a burst is sent in pages of this size, while a reader keeps up.
@@ -69,7 +71,7 @@ export function watchQueryOf(req: WatchEventsRequest): WatchQuery {
     waitMs: 0,
     leaseSeconds: 0,
   };
-  return { query, fromNow: query.after === undefined && query.since === undefined };
+  return { query, fromNow: query.after === undefined && query.since === undefined, untilCaughtUp: req.untilCaughtUp };
 }
 
 function filtersOf(req: ListInboxRequest | WatchEventsRequest): Pick<InboxQuery, "type" | "source" | "since" | "until"> {

@@ -1,6 +1,7 @@
 // Lists a page of an org's inbox, and when the query asks for it, waits for matching events to arrive.
+
+import type { Arrivals } from "../shared/arrivals.js";
 import { encodeSequenceCursor } from "../shared/cursor.js";
-import type { Arrivals } from "./arrivals.js";
 import type { InboxQuery } from "./inbox-query.js";
 import type { EventStore, InboxPage } from "./store.js";
 

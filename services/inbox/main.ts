@@ -2,6 +2,7 @@
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
+import { Arrivals } from "../shared/arrivals.js";
 import { askAuthService, requireApiKey } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import { connectDatabase, prepareSchema } from "../shared/database.js";
@@ -14,7 +15,6 @@ import { connectNats } from "../shared/nats.js";
 import { startServer } from "../shared/server.js";
 import { onShutdown } from "../shared/shutdown.js";
 import { consumers, deliveryOutcomesStream, ensureConsumer } from "../shared/streams.js";
-import { Arrivals } from "./arrivals.js";
 import { loadInboxConfig } from "./config.js";
 import { startOutcomesConsumer } from "./delivery-outcomes.js";
 import { startProjection } from "./projection.js";

@@ -2,9 +2,9 @@
 import { create, fromJsonString } from "@bufbuild/protobuf";
 import { EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { type WatchEventsResponse, WatchEventsResponseSchema } from "../../gen/triggers/v1/inbox_pb.js";
+import type { Arrivals } from "../shared/arrivals.js";
 import { encodeSequenceCursor } from "../shared/cursor.js";
 import { StreamEnded } from "../shared/domain-errors.js";
-import type { Arrivals } from "./arrivals.js";
 import type { WatchQuery } from "./inbox-query.js";
 import type { EventStore } from "./store.js";
 
@@ -21,7 +21,7 @@ export async function* watchEvents(
   store: WatchReads,
   arrivals: Pick<Arrivals, "watch">,
   orgId: string,
-  { query, fromNow }: WatchQuery,
+  { query, fromNow, untilCaughtUp }: WatchQuery,
   { signal, draining }: WatchSignals,
 ): AsyncGenerator<WatchEventsResponse> {
   // Watching begins before the first reading: an event stored in between still wakes the stream.
@@ -39,6 +39,7 @@ export async function* watchEvents(
         yield create(WatchEventsResponseSchema, { event, cursor: encodeSequenceCursor(position, "asc") });
       }
       if (page.more) continue;
+      if (untilCaughtUp) return;
       const untilMs = query.until ? query.until.getTime() - Date.now() : Number.POSITIVE_INFINITY;
       if (untilMs <= 0) return;
       await arrived.next(untilMs, stopped);

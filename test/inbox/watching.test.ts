@@ -167,3 +167,21 @@ test("inbox watching - a foreign cursor or an unknown status is refused before a
   const err = ConnectError.from(await t.throwsAsync(take(client.watchEvents({}, withKey(newKey())), 1)));
   t.is(err.code, Code.Unauthenticated);
 });
+
+test("inbox watching - a catch-up stream sends what is stored after its cursor, then ends instead of waiting", async (t) => {
+  const { orgs, keys, publish, client } = inbox();
+  const ids = [publish(orgs.a), publish(orgs.a)];
+  const messages = await take(
+    client.watchEvents({ since: { seconds: 0n }, untilCaughtUp: true }, withKey(keys.a)),
+    Number.POSITIVE_INFINITY,
+  );
+  t.deepEqual(
+    messages.map((m) => m.event?.id),
+    ids,
+  );
+  const none = await take(
+    client.watchEvents({ cursor: messages.at(-1)!.cursor, untilCaughtUp: true }, withKey(keys.a)),
+    Number.POSITIVE_INFINITY,
+  );
+  t.deepEqual(none, []);
+});

@@ -1,6 +1,6 @@
-// Wakes long-polling listers when their org's events arrive: one NATS subscription per process, announced by the projections.
+// Wakes whoever waits for an org's events (the inbox's long-polls and streams, the gateway's streams): one NATS subscription per process, announced by the projections.
 import type { NatsConnection, Subscription } from "nats";
-import { inboxArrivalSubject, inboxArrivals, orgOfInboxArrival } from "../shared/streams.js";
+import { inboxArrivalSubject, inboxArrivals, orgOfInboxArrival } from "./streams.js";
 
 /** The announcements of one org's arrivals, from the moment the watch began: none is missed between two waits. */
 export interface ArrivalWatch {

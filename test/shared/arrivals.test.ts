@@ -2,7 +2,7 @@
 import test from "ava";
 import { connect, type NatsConnection } from "nats";
 import { v7 as uuidv7 } from "uuid";
-import { Arrivals } from "../../services/inbox/arrivals.js";
+import { Arrivals } from "../../services/shared/arrivals.js";
 import { type NatsServer, startNatsServer } from "../../tools/stack/nats.js";
 
 let server: NatsServer;
