@@ -31,13 +31,17 @@ async function replicas(bucket: string, ttlMs = 60_000): Promise<StreamSlots[]> 
   return kvs.map((kv) => new StreamSlots(kv, perKey, logger));
 }
 
+function closeAll(slots: StreamSlots[]): void {
+  for (const each of slots) each.close();
+}
+
 async function claims(slots: StreamSlots[], keyId: string, count: number) {
   return Promise.allSettled(Array.from({ length: count }, (_, i) => slots[i % slots.length]!.claim(keyId)));
 }
 
 test("stream slots - replicas claiming at once never hold more than the bound of a key; the rest are refused as too many streams", async (t) => {
   const slots = await replicas("SLOTS_AT_ONCE");
-  t.teardown(() => slots.forEach((s) => s.close()));
+  t.teardown(() => closeAll(slots));
   const results = await claims(slots, "keyA", 20);
   const held = results.filter((r) => r.status === "fulfilled");
   t.is(held.length, perKey);
@@ -48,7 +52,7 @@ test("stream slots - replicas claiming at once never hold more than the bound of
 
 test("stream slots - a released slot can be claimed again, by any replica", async (t) => {
   const [one, two] = await replicas("SLOTS_RELEASED");
-  t.teardown(() => [one, two].forEach((s) => s!.close()));
+  t.teardown(() => closeAll([one!, two!]));
   const held: Slot[] = [];
   for (let i = 0; i < perKey; i++) held.push(await one!.claim("key"));
   await t.throwsAsync(two!.claim("key"), { instanceOf: TooManyStreams });
@@ -59,7 +63,7 @@ test("stream slots - a released slot can be claimed again, by any replica", asyn
 
 test("stream slots - the slots of a replica that died expire, and are claimed again", async (t) => {
   const [dead, alive] = await replicas("SLOTS_EXPIRED", 1_000);
-  t.teardown(() => [dead, alive].forEach((s) => s!.close()));
+  t.teardown(() => closeAll([dead!, alive!]));
   for (let i = 0; i < perKey; i++) await dead!.claim("key");
   // The dead replica neither releases nor rewrites its slots.
   dead!.close();
