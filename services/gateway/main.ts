@@ -1,4 +1,5 @@
 // The gateway process, the one service clients talk to: wiring only.
+import { setMaxListeners } from "node:events";
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { Arrivals } from "../shared/arrivals.js";
 import { askAuthService } from "../shared/authenticate.js";
@@ -54,6 +55,8 @@ const slots = new StreamSlots(
   logger.child({ module: "streams" }),
 );
 const draining = new AbortController();
+// Every open event stream listens for the drain: far more than the default of 10 listeners, and no leak.
+setMaxListeners(0, draining.signal);
 const arrivals = new Arrivals(nats);
 const streams = new EventStreams(forwarder, slots, arrivals, draining.signal);
 const restLogger = logger.child({ module: "rest" });

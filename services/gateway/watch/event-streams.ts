@@ -40,8 +40,14 @@ export class EventStreams {
     const slot = await this.slots.claim(admitted.caller.keyId);
     // Watching begins before the first reading: an event stored in between still wakes the stream.
     const arrived = this.arrivals.watch(admitted.caller.orgId);
+    // Aborted when the client goes, the gateway drains or the stream ends: linked by hand, as AbortSignal.any keeps
+    // weak references and a registry entry for each stream, which a thousand idle streams pay for in GC.
     const ended = new AbortController();
-    const stopped = AbortSignal.any([signal, this.draining, ended.signal]);
+    const stopped = ended.signal;
+    const stop = () => ended.abort();
+    signal.addEventListener("abort", stop, { once: true });
+    this.draining.addEventListener("abort", stop, { once: true });
+    if (signal.aborted || this.draining.aborted) stop();
     const reads = this.#reads(request, { ...credentials, admitted }, stopped);
     const { draining } = this;
     return (async function* relay() {
@@ -64,7 +70,9 @@ export class EventStreams {
         if (draining.aborted) throw new StreamEnded("restarting");
         if (!signal.aborted) throw err;
       } finally {
-        ended.abort();
+        stop();
+        signal.removeEventListener("abort", stop);
+        draining.removeEventListener("abort", stop);
         arrived.close();
         slot.release();
       }

@@ -29,10 +29,33 @@ const reconnectAfterMs = 1_000;
 
 /** The server of GET /v1/events/stream, by the method whose http rule declares it. */
 export function sseWatch(options: SseWatchOptions): ReadonlyMap<DescMethod, RouteServer> {
-  return new Map<DescMethod, RouteServer>([[InboxService.method.watchEvents, (call) => streamEvents(options, call)]]);
+  const heartbeats = new Heartbeats(options.heartbeatMs);
+  return new Map<DescMethod, RouteServer>([[InboxService.method.watchEvents, (call) => streamEvents(options, heartbeats, call)]]);
 }
 
-async function streamEvents(options: SseWatchOptions, call: RestCall): Promise<undefined> {
+/** One timer for every open stream, rather than one each: a thousand idle streams are a thousand timers less. */
+class Heartbeats {
+  readonly #writers = new Set<SseWriter>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly everyMs: number) {}
+
+  add(writer: SseWriter): void {
+    this.#writers.add(writer);
+    this.#timer ??= setInterval(() => {
+      for (const each of this.#writers) each.comment("heartbeat");
+    }, this.everyMs).unref();
+  }
+
+  delete(writer: SseWriter): void {
+    this.#writers.delete(writer);
+    if (this.#writers.size > 0) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+async function streamEvents(options: SseWatchOptions, heartbeats: Heartbeats, call: RestCall): Promise<undefined> {
   const request = call.message() as WatchEventsRequest;
   // EventSource sends the id of the last event it got when it reconnects: that is where the stream goes on.
   const lastEventId = call.header("last-event-id");
@@ -48,7 +71,7 @@ async function streamEvents(options: SseWatchOptions, call: RestCall): Promise<u
   let cursor = opening.done ? request.cursor : opening.value.cursor;
   const out = new SseWriter(call.res, options.slowReaderMs);
   out.start(cursor);
-  const heartbeat = setInterval(() => out.comment("heartbeat"), options.heartbeatMs);
+  heartbeats.add(out);
   try {
     for await (const { event, cursor: next } of messages) {
       cursor = next;
@@ -61,7 +84,7 @@ async function streamEvents(options: SseWatchOptions, call: RestCall): Promise<u
   } catch (err) {
     endEarly(options.logger, out, reasonOf(err, options.logger), cursor);
   } finally {
-    clearInterval(heartbeat);
+    heartbeats.delete(out);
   }
   return undefined;
 }
