@@ -235,8 +235,12 @@ test.serial("delivery - 410 Gone disables the subscription and ends its delivery
   await publishEvent(stack.js, orgId, first);
   const deliveries = await settledDeliveries(key, first.id, 2);
   t.is(deliveries.find((d) => d.subscription_id === goneSub.id)!.state, "DELIVERY_STATE_FAILED");
-  const { subscription } = (await call("GetSubscription", { id: goneSub.id }, key)) as { subscription: Record<string, string> };
-  t.like(subscription, { state: "SUBSCRIPTION_STATE_DISABLED", state_reason: "the endpoint answered 410 Gone" });
+  // The subscription is stopped once the attempt is recorded, by the notices that follow it (notices/settled.ts).
+  const disabled = await eventually(async () => {
+    const { subscription } = (await call("GetSubscription", { id: goneSub.id }, key)) as { subscription: Record<string, string> };
+    return subscription.state === "SUBSCRIPTION_STATE_DISABLED" ? subscription : undefined;
+  }, "the disabled subscription");
+  t.is(disabled.state_reason, "the endpoint answered 410 Gone");
 
   const second = newEvent("order.created");
   await publishEvent(stack.js, orgId, second);
