@@ -56,6 +56,16 @@ export interface AuditRow {
 export function createAuthStore(sql: Sql) {
   /** A key that still works: neither revoked nor past the end of its grace period. */
   const working = () => sql`revoked_at is null and (expires_at is null or expires_at > now())`;
+  // A key in a rotation's grace period still opens the API, so it counts against the cap as any working key does.
+  const requireRoom = async (tx: Transaction, orgId: string): Promise<void> => {
+    const [{ count }] = await tx<[{ count: number }]>`
+      select count(*)::int as count from auth.keys where org_id = ${orgId} and ${working()}`;
+    if (count >= maxKeysPerOrg) {
+      throw new PreconditionFailed(
+        `an org holds at most ${maxKeysPerOrg} keys, rotated ones in their grace period included: revoke one first`,
+      );
+    }
+  };
   const orgKey = async (tx: Transaction, orgId: string, id: string): Promise<KeyRow> => {
     const [row] = await tx<KeyRow[]>`select * from auth.keys where id = ${id} and org_id = ${orgId} and ${working()}`;
     if (!row) throw new NotFound("key");
@@ -91,9 +101,7 @@ export function createAuthStore(sql: Sql) {
     async createKey(orgId: string, key: KeyToStore, beforeCommit: BeforeCommit<KeyRow>): Promise<KeyRow> {
       return sql.begin(async (tx) => {
         await lockOrgKeys(tx, orgId);
-        const [{ count }] = await tx<[{ count: number }]>`
-          select count(*)::int as count from auth.keys where org_id = ${orgId} and ${working()}`;
-        if (count >= maxKeysPerOrg) throw new PreconditionFailed(`an org holds at most ${maxKeysPerOrg} keys: revoke one first`);
+        await requireRoom(tx, orgId);
         const row = await insertKey(tx, orgId, key);
         await beforeCommit(row);
         return row;
@@ -119,6 +127,8 @@ export function createAuthStore(sql: Sql) {
         await lockOrgKeys(tx, orgId);
         const old = await orgKey(tx, orgId, id);
         if (old.expires_at) throw new PreconditionFailed("this key was rotated already: rotate the key that replaced it");
+        // Without a grace period the old key ends at once, and the org holds no more keys than before.
+        if (graceSeconds > 0) await requireRoom(tx, orgId);
         const created = await insertKey(tx, orgId, { ...successor, name: old.name, scopes: old.scopes, allowedCidrs: old.allowed_cidrs });
         const [rotated] = await tx<KeyRow[]>`
           update auth.keys set expires_at = now() + ${graceSeconds} * interval '1 second', replaced_by = ${created.id},

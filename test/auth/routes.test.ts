@@ -209,12 +209,20 @@ test("auth routes - a revoked key is refused and announced, and the org's last a
   t.is((await refusalOf(client.verifyKey({ key }))).code, Code.Unauthenticated);
 });
 
-test("auth routes - an org holds a bounded number of keys", async (t) => {
+test("auth routes - an org holds a bounded number of keys, rotated ones in their grace period included", async (t) => {
   const { key, orgId } = await newOrg();
+  const filler = `filler2${orgId.slice(0, 4)}`;
   await sql`
     insert into auth.keys (id, org_id, environment, secret_hash, scopes)
     select 'filler' || n || ${orgId.slice(0, 4)}, ${orgId}, 'live', 'x', '{events:read}' from generate_series(2, ${maxKeysPerOrg}) n`;
+  const working = async () => (await client.listKeys({}, withKey(key))).apiKeys.length;
   t.is((await refusalOf(client.createKey({ scopes: ["events:read"] }, withKey(key)))).code, Code.FailedPrecondition);
+  // A rotation with a grace period would leave both keys working, one more than the cap.
+  t.is((await refusalOf(client.rotateKey({ id: filler }, withKey(key)))).code, Code.FailedPrecondition);
+  t.is(await working(), maxKeysPerOrg);
+  // Without one, the old key ends as its successor begins.
+  await client.rotateKey({ id: filler, gracePeriodSeconds: 0 }, withKey(key));
+  t.is(await working(), maxKeysPerOrg);
 });
 
 test("auth routes - keys' uses are recorded, the latest kept whatever the order of the reports", async (t) => {
