@@ -1,7 +1,7 @@
 // GET /v1/events/stream: an event stream as Server-Sent Events, each event's id its cursor, resumed from Last-Event-ID, kept alive by heartbeats.
 import { type DescMethod, toJsonString } from "@bufbuild/protobuf";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
-import { ErrorInfoSchema, ErrorReason, EventSchema } from "../../../gen/triggers/v1/event_pb.js";
+import { EventSchema } from "../../../gen/triggers/v1/event_pb.js";
 import { InboxService, type WatchEventsRequest } from "../../../gen/triggers/v1/inbox_pb.js";
 import { keyFromHeaders } from "../../shared/authenticate.js";
 import { StreamEnded } from "../../shared/domain-errors.js";
@@ -94,11 +94,9 @@ function endEarly(logger: Logger, out: SseWriter, reason: string, cursor: string
   out.end("reconnect", { reason, cursor });
 }
 
-/** Why a stream ended early: a StreamEnded's reason (the inbox's is its restart), or the error's code. */
+/** Why a stream ended early: a StreamEnded's reason, or the error's code. An inbox restart ends no stream: its read is made again. */
 function reasonOf(err: unknown, logger: Logger): string {
-  if (err instanceof StreamEnded) return err.why;
-  const error = toConnectError(err, logger);
-  return error.findDetails(ErrorInfoSchema)[0]?.reason === ErrorReason.STREAM_ENDED ? "restarting" : codeToString(error.code);
+  return err instanceof StreamEnded ? err.why : codeToString(toConnectError(err, logger).code);
 }
 
 type HttpResponse = RestCall["res"];
