@@ -61,6 +61,6 @@ function panel(title: string, bars: (Bar & { color: string; text: string })[], y
   return { svg, height: 20 + bars.length * (barHeight + gap) };
 }
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

@@ -7,7 +7,7 @@ import { dropDatabase, ensureDatabase, resolvePostgres, withDatabase } from "../
 import { startPrivateServices } from "../tools/stack/private-services.js";
 import type { ServiceName } from "../tools/stack/services.js";
 import { generateAdminToken, generateSigningSecretsKey } from "../tools/stack/stack-secrets.js";
-import type { SupervisorEvent } from "../tools/stack/supervisor.js";
+import type { RestartPolicy, Supervisor, SupervisorEvent } from "../tools/stack/supervisor.js";
 import { findProcess } from "./find-process.js";
 import { idleStreamsPerKey } from "./idle-streams.js";
 
@@ -25,12 +25,29 @@ export interface BenchStack {
   adminToken: string;
   orgId: string;
   key: string;
+  /** Each service's current process: a restarted service's new pid replaces the old one as it starts. */
   pids: Partial<Record<ServiceName, number>>;
+  /** Where each service serves health and /metrics. */
+  adminUrls: Record<ServiceName, string>;
+  /** Kills and restarts services (the soak's kills). */
+  supervisor: Supervisor;
   stop(): Promise<void>;
 }
 
+export interface BenchStackOptions {
+  /**
+   * Start services again when they die, as Kubernetes would (the soak kills them on purpose). Off for the bench,
+   * where a service that dies must show as missing figures, not as a slow section.
+   */
+  restart?: RestartPolicy;
+  /** Extra variables for every service. */
+  env?: Record<string, string>;
+  /** The database's name prefix, so that a leftover one tells which tool made it. */
+  databasePrefix?: string;
+}
+
 /** `root`: another checkout, built, whose services run instead of this one's (see compare.ts). */
-export async function startBenchStack(root?: string): Promise<BenchStack> {
+export async function startBenchStack(root?: string, options: BenchStackOptions = {}): Promise<BenchStack> {
   const undo: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const step of undo.reverse()) await step().catch((error: Error) => console.error(`bench stack: ${error.message}`));
@@ -38,7 +55,7 @@ export async function startBenchStack(root?: string): Promise<BenchStack> {
   try {
     const postgres = await resolvePostgres({ databaseUrl: process.env.DATABASE_URL });
     undo.push(postgres.stop);
-    const databaseUrl = withDatabase(postgres.url, `triggers_bench_${randomBytes(4).toString("hex")}`);
+    const databaseUrl = withDatabase(postgres.url, `${options.databasePrefix ?? "triggers_bench"}_${randomBytes(4).toString("hex")}`);
     await ensureDatabase(databaseUrl);
     undo.push(() => dropDatabase(databaseUrl));
     const nats = await startNatsServer();
@@ -52,15 +69,15 @@ export async function startBenchStack(root?: string): Promise<BenchStack> {
     const onEvent = (event: SupervisorEvent) => {
       if (event.type === "started") pids[event.name as ServiceName] = event.pid;
     };
-    const { supervisor, urls } = await startPrivateServices({
+    const { supervisor, urls, adminUrls } = await startPrivateServices({
       databaseUrl,
       natsUrl: nats.url,
       adminToken,
       signingSecretsKey,
       runtime: "compiled",
       root,
-      supervisor: { restart: false, onEvent },
-      env: { EVENT_STREAMS_PER_KEY: String(idleStreamsPerKey) },
+      supervisor: { restart: options.restart ?? false, onEvent },
+      env: { EVENT_STREAMS_PER_KEY: String(idleStreamsPerKey), ...options.env },
     });
     undo.push(() => supervisor.stopAll());
 
@@ -76,6 +93,8 @@ export async function startBenchStack(root?: string): Promise<BenchStack> {
       orgId,
       key,
       pids,
+      adminUrls,
+      supervisor,
       stop,
     };
   } catch (error) {

@@ -1,7 +1,7 @@
 // Turns what went wrong into an exit code and a message that names the cause and what to do: on stderr, JSON in json mode.
 import { Code } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { ErrorReason, TriggersError } from "../../sdk/src/index.js";
+import { codeToString } from "../../services/shared/connect-protocol.js";
 import { CommandFailure, UsageError } from "./command-errors.js";
 import { ExitCode } from "./exit-codes.js";
 import type { Output } from "./output.js";

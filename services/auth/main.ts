@@ -1,5 +1,6 @@
 // The auth service process: wiring only.
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import { retentionDays } from "../shared/api-limits.js";
 import { auditLog } from "../shared/audit.js";
 import { requireApiKey } from "../shared/authenticate.js";
 import { connectDatabase, prepareSchema } from "../shared/database.js";
@@ -8,12 +9,14 @@ import { startKeyChecks } from "../shared/key-checks.js";
 import { createLogger } from "../shared/logger.js";
 import { createMetrics } from "../shared/metrics.js";
 import { connectNats } from "../shared/nats.js";
+import { startOutboxRelay } from "../shared/outbox.js";
+import { startPeriodic } from "../shared/periodic.js";
 import { startServer } from "../shared/server.js";
-import { onShutdown } from "../shared/shutdown.js";
+import { exitWhenStopped, onShutdown } from "../shared/shutdown.js";
 import { auditStream, consumers, ensureConsumer } from "../shared/streams.js";
 import { startAuditConsumer } from "./audit-consumer.js";
 import { loadAuthConfig } from "./config.js";
-import { keyAnnouncer, recordKeyUses } from "./key-announcements.js";
+import { recordKeyUses } from "./key-uses.js";
 import { authRoutes } from "./routes.js";
 import { createAuthStore } from "./store.js";
 import { verifyWithStore } from "./verification.js";
@@ -31,13 +34,18 @@ const nats = await connectNats(config.natsServers, "auth", logger);
 const jsm = await nats.jetstreamManager();
 await ensureConsumer(jsm, consumers.authAudit, config.jetStreamReplicas, auditStream);
 const auditConsumer = await startAuditConsumer(nats.jetstream(), store, logger.child({ module: "audit" }));
-auditConsumer.done.catch((err: unknown) => {
-  logger.fatal({ err }, "audit log reader stopped");
-  process.exit(1);
-});
+exitWhenStopped(logger, { "audit log reader": auditConsumer });
 // Auth checks the keys of calls to it like any service, asking its own store rather than itself.
 const keyChecks = startKeyChecks(nats, verify, config, logger);
 recordKeyUses(nats, store, logger.child({ module: "key-uses" }));
+const auditRetention = startPeriodic(
+  "pruning the audit log",
+  60 * 60 * 1000,
+  // As long as the longest retention an org can choose for its events.
+  async () => void (await store.pruneAuditEntries(retentionDays.max)),
+  logger.child({ module: "audit-retention" }),
+);
+const outbox = startOutboxRelay({ sql, schema: "auth", nats, logger: logger.child({ module: "outbox" }) });
 
 const server = await startServer({
   host: config.host,
@@ -53,7 +61,7 @@ const server = await startServer({
     adminToken: config.adminToken,
     environment: config.keyEnvironment,
     verify,
-    announce: keyAnnouncer(nats, logger.child({ module: "key-changes" })),
+    outbox,
     audit: auditLog(nats.jetstream()),
   }),
   interceptors: [requireApiKey(keyChecks.verifier)],
@@ -62,6 +70,8 @@ const server = await startServer({
 onShutdown(logger, config.shutdownGraceMs, [
   ["server", () => server.close(config.shutdownGraceMs)],
   ["audit log reader", () => auditConsumer.stop()],
+  ["outbox", () => outbox.stop()],
+  ["audit retention", () => auditRetention.stop()],
   [
     "nats",
     () => {

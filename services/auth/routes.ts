@@ -10,9 +10,9 @@ import { type AskAuth, callerOf, keyFromHeaders } from "../shared/authenticate.j
 import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { InvalidField, NotFound } from "../shared/domain-errors.js";
 import { requireUuid } from "../shared/ids.js";
+import type { OutboxRelay } from "../shared/outbox.js";
 import { scopes } from "../shared/scopes.js";
 import { isAdminToken } from "./admin-token.js";
-import type { AnnounceKeyChange } from "./key-announcements.js";
 import { allowedCidrs, graceSeconds, keyName, keyScopes } from "./key-requests.js";
 import { type NewKey, newKey } from "./keys.js";
 import { planOf } from "./plans.js";
@@ -25,11 +25,16 @@ export interface AuthDeps {
   /** The environment of the keys this deployment issues and accepts. */
   environment: KeyEnvironment;
   verify: AskAuth;
-  announce: AnnounceKeyChange;
+  /**
+   * Sends the announcements a change of keys wrote to the outbox. Awaited before answering, so that when the client
+   * hears the answer every connected process is dropping its copy; should NATS not confirm, the change stands and
+   * the outbox sends them later (the caches' own expiry bounds the wait meanwhile).
+   */
+  outbox: Pick<OutboxRelay, "relayed">;
   audit: RecordAudit;
 }
 
-export function authRoutes({ store, adminToken, environment, verify, announce, audit }: AuthDeps) {
+export function authRoutes({ store, adminToken, environment, verify, outbox, audit }: AuthDeps) {
   const issue = async (fields: Omit<KeyToStore, "id" | "environment" | "secretHash">): Promise<{ key: NewKey; toStore: KeyToStore }> => {
     const key = await newKey(environment);
     return { key, toStore: { ...fields, id: key.id, environment, secretHash: key.secretHash } };
@@ -65,8 +70,7 @@ export function authRoutes({ store, adminToken, environment, verify, announce, a
           audit(ctx, { orgId: id, keyId: "", action: "org.plan_changed", resource: "org", resourceId: id, details: { ...plan } }),
         );
         if (!org) throw new NotFound("org");
-        // Every cached verdict on the org's keys carries its limit: the gateways must ask again.
-        await announce(id, "");
+        await outbox.relayed();
         return { org: orgView(org) };
       },
 
@@ -110,7 +114,7 @@ export function authRoutes({ store, adminToken, environment, verify, announce, a
             details: { successor_id: made.id, grace_period_seconds: grace },
           }),
         );
-        await announce(orgId, req.id);
+        await outbox.relayed();
         return { apiKey: keyView(created, key.key), rotated: keyView(rotated) };
       },
 
@@ -119,7 +123,7 @@ export function authRoutes({ store, adminToken, environment, verify, announce, a
         await store.revokeKey(orgId, req.id, (revoked) =>
           audit(ctx, { orgId, keyId, action: "key.revoked", resource: "key", resourceId: revoked.id, details: keyDetails(revoked) }),
         );
-        await announce(orgId, req.id);
+        await outbox.relayed();
         return {};
       },
 

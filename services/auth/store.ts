@@ -3,6 +3,8 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { maxKeysPerOrg } from "../shared/api-limits.js";
 import type { BeforeCommit, Sql, Transaction } from "../shared/database.js";
 import { NotFound, PreconditionFailed } from "../shared/domain-errors.js";
+import { writeOutbox } from "../shared/outbox.js";
+import { keyChangedSubject } from "../shared/streams.js";
 
 export interface OrgRow {
   id: string;
@@ -93,7 +95,10 @@ export function createAuthStore(sql: Sql) {
       return sql.begin(async (tx) => {
         const [row] = await tx<OrgRow[]>`
           update auth.orgs set plan = ${plan.plan}, events_per_minute = ${plan.eventsPerMinute} where id = ${id} returning *`;
-        if (row) await beforeCommit(row);
+        if (!row) return undefined;
+        // Every cached verdict on the org's keys carries its limit: every process must ask again.
+        await announceKeyChange(tx, id, "");
+        await beforeCommit(row);
         return row;
       });
     },
@@ -134,6 +139,7 @@ export function createAuthStore(sql: Sql) {
           update auth.keys set expires_at = now() + ${graceSeconds} * interval '1 second', replaced_by = ${created.id},
             revoked_at = case when ${graceSeconds} = 0 then now() end
           where id = ${id} returning *`;
+        await announceKeyChange(tx, orgId, id);
         await beforeCommit(created);
         return { created, rotated: rotated! };
       });
@@ -151,8 +157,15 @@ export function createAuthStore(sql: Sql) {
           if (!other) throw new PreconditionFailed("this is the org's last admin key: create another admin key before revoking it");
         }
         await tx`update auth.keys set revoked_at = now() where id = ${id}`;
+        await announceKeyChange(tx, orgId, id);
         await beforeCommit(key);
       });
+    },
+
+    /** Deletes the audit entries older than days; returns how many. */
+    async pruneAuditEntries(days: number): Promise<number> {
+      const rows = await sql`delete from auth.audit_entries where at < now() - make_interval(days => ${days}) returning id`;
+      return rows.length;
     },
 
     /** Keeps entries of the audit stream; an entry read twice is kept once. */
@@ -195,4 +208,12 @@ async function insertKey(tx: Transaction, orgId: string, key: KeyToStore): Promi
     values (${key.id}, ${orgId}, ${key.environment}, ${key.secretHash}, ${key.name}, ${key.scopes}, ${key.allowedCidrs})
     returning *`;
   return row!;
+}
+
+/**
+ * Tells every process that checks keys to drop what it holds of the key (of every key of the org, for ""), through the
+ * outbox: the announcement exists exactly when the change does, whatever happens to this process after it commits.
+ */
+function announceKeyChange(tx: Transaction, orgId: string, keyId: string): Promise<void> {
+  return writeOutbox(tx, "auth", [{ subject: keyChangedSubject(orgId), data: Buffer.from(keyId) }]);
 }

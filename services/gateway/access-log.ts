@@ -2,9 +2,9 @@
 // Successes are logged at debug level: at thousands of events a second a line each would cost more than the
 // request, and the metrics count them all. Refused requests are logged at info, failures at warn.
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { Histogram, type Registry } from "prom-client";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { codeToString } from "../shared/connect-protocol.js";
 import type { Logger } from "../shared/logger.js";
 import { latencyBuckets } from "../shared/metrics.js";
 

@@ -1,28 +1,9 @@
-// How errors look over REST: the one table from Connect codes to HTTP statuses, and the JSON body every error has.
+// How errors look over REST: the HTTP status of each error (Connect's, but for the few HTTP tells apart), and the JSON body every error has.
 import { type JsonObject, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { ErrorInfoSchema, ErrorReason } from "../../gen/triggers/v1/event_pb.js";
+import { codeToHttpStatus, codeToString } from "../shared/connect-protocol.js";
 import { apiJson } from "../shared/json.js";
-
-const statusByCode: Record<Code, number> = {
-  [Code.Canceled]: 499,
-  [Code.Unknown]: 500,
-  [Code.InvalidArgument]: 400,
-  [Code.DeadlineExceeded]: 504,
-  [Code.NotFound]: 404,
-  [Code.AlreadyExists]: 409,
-  [Code.PermissionDenied]: 403,
-  [Code.ResourceExhausted]: 429,
-  [Code.FailedPrecondition]: 400,
-  [Code.Aborted]: 409,
-  [Code.OutOfRange]: 400,
-  [Code.Unimplemented]: 501,
-  [Code.Internal]: 500,
-  [Code.Unavailable]: 503,
-  [Code.DataLoss]: 500,
-  [Code.Unauthenticated]: 401,
-};
 
 // Errors of HTTP itself keep their precise status here: ConnectError's instanceof check does not suit subclasses.
 const statusOverrides = new WeakMap<ConnectError, number>();
@@ -49,7 +30,7 @@ export function httpStatus(err: ConnectError): number {
   if (err.code === Code.ResourceExhausted && hasReason(err, ErrorReason.TOO_LARGE)) return 413;
   // A request that is well formed but conflicts with what its idempotency key already stands for.
   if (hasReason(err, ErrorReason.IDEMPOTENCY_KEY_REUSED)) return 422;
-  return statusByCode[err.code] ?? 500;
+  return codeToHttpStatus(err.code);
 }
 
 export function errorBody(err: ConnectError, requestId: string): JsonObject {

@@ -1,7 +1,7 @@
 // Calls a backend's Connect JSON endpoint with JSON text, so that a REST request and its answer cross the gateway undecoded.
 import http from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { codeFromString } from "@connectrpc/connect/protocol-connect";
+import { codeFromString } from "../shared/connect-protocol.js";
 import { FORWARDED_FOR_HEADER, REQUEST_ID_HEADER } from "../shared/request-context.js";
 
 export interface JsonCallOptions {

@@ -25,7 +25,7 @@ import { rpcPublishing } from "./events/rpc-publishing.js";
 import { FailedAuthLimiter } from "./failed-auth-limiter.js";
 import { Forwarder } from "./forwarder.js";
 import { proxyRoutes } from "./proxy-routes.js";
-import { backends, forwardedMethods, publicMethods, publicServices } from "./public-api.js";
+import { backends, forwardedMethods, internalMethods, publicMethods, publicServices } from "./public-api.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { restHandler } from "./rest-handler.js";
 import { buildRestRoutes } from "./rest-routes.js";
@@ -73,6 +73,7 @@ const server = await startServer({
   logger,
   metrics,
   services: exposed,
+  hiddenMethods: internalMethods,
   dependencies: [natsDependency(nats, logger)],
   routes: (router) => {
     rpcPublishing(intake, admission, addressOf)(router);

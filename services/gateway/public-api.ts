@@ -12,9 +12,15 @@ export interface Backend {
   url: string;
 }
 
-// Services talk to each other through these. Exposing VerifyKey would let anyone probe keys at argon2's cost;
-// cancelling deliveries without deleting the event would leave an event that claims deliveries it will not get.
-const internalMethods: ReadonlySet<DescMethod> = new Set([AuthService.method.verifyKey, DeliveryService.method.cancelEventDeliveries]);
+/**
+ * Methods services call on each other, which the gateway neither answers nor describes. Exposing VerifyKey would let
+ * anyone probe keys at argon2's cost; cancelling deliveries without deleting the event would leave an event that claims
+ * deliveries it will not get.
+ */
+export const internalMethods: ReadonlySet<DescMethod> = new Set([
+  AuthService.method.verifyKey,
+  DeliveryService.method.cancelEventDeliveries,
+]);
 
 /** The services the gateway forwards to. */
 export function backends(config: GatewayConfig): Backend[] {

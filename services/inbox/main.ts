@@ -3,6 +3,7 @@ import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
 import { Arrivals } from "../shared/arrivals.js";
+import { auditLog } from "../shared/audit.js";
 import { askAuthService, requireApiKey } from "../shared/authenticate.js";
 import { createServiceClient } from "../shared/clients.js";
 import { connectDatabase, prepareSchema } from "../shared/database.js";
@@ -12,9 +13,10 @@ import { startKeyChecks } from "../shared/key-checks.js";
 import { createLogger } from "../shared/logger.js";
 import { createMetrics } from "../shared/metrics.js";
 import { connectNats } from "../shared/nats.js";
+import { startOutboxRelay } from "../shared/outbox.js";
 import { startServer } from "../shared/server.js";
-import { onShutdown } from "../shared/shutdown.js";
-import { consumers, deliveryOutcomesStream, ensureConsumer } from "../shared/streams.js";
+import { exitWhenStopped, onShutdown } from "../shared/shutdown.js";
+import { consumers, deliveryOutcomesStream, ensureConsumer, ensureStream, expiredEventsStream } from "../shared/streams.js";
 import { loadInboxConfig } from "./config.js";
 import { startOutcomesConsumer } from "./delivery-outcomes.js";
 import { startProjection } from "./projection.js";
@@ -33,6 +35,7 @@ const nats = await connectNats(config.natsServers, "inbox", logger);
 const jsm = await nats.jetstreamManager();
 await ensureConsumer(jsm, consumers.inbox, config.jetStreamReplicas);
 await ensureConsumer(jsm, consumers.inboxDeliveryOutcomes, config.jetStreamReplicas, deliveryOutcomesStream);
+await ensureStream(jsm, expiredEventsStream, config.jetStreamReplicas);
 const arrivals = new Arrivals(nats);
 const projection = await startProjection(
   nats.jetstream(),
@@ -42,16 +45,8 @@ const projection = await startProjection(
   (orgIds) => arrivals.announce(orgIds),
 );
 const outcomes = await startOutcomesConsumer(nats.jetstream(), store, logger.child({ module: "delivery-outcomes" }));
-// Serving the inbox while nothing fills it would look healthy as events pile up: let the orchestrator restart us.
-for (const [what, reader] of [
-  ["events projection", projection],
-  ["delivery outcomes", outcomes],
-] as const) {
-  reader.done.catch((err: unknown) => {
-    logger.fatal({ err }, `${what} stopped`);
-    process.exit(1);
-  });
-}
+exitWhenStopped(logger, { "events projection": projection, "delivery outcomes": outcomes });
+const outbox = startOutboxRelay({ sql, schema: "inbox", nats, logger: logger.child({ module: "outbox" }) });
 const purge = startPurge(
   store,
   { intervalMs: config.purgeIntervalMs, defaultRetentionDays: config.defaultRetentionDays },
@@ -77,6 +72,7 @@ const server = await startServer({
     delivery: createServiceClient(DeliveryService, config.deliveryUrl),
     defaultRetentionDays: config.defaultRetentionDays,
     draining: draining.signal,
+    audit: auditLog(nats.jetstream()),
   }),
   interceptors: [requireApiKey(keyChecks.verifier)],
   jsonRoutes: new Map([jsonRoute(listInboxJson(store, arrivals), { verifier: keyChecks.verifier, logger, metrics })]),
@@ -89,6 +85,7 @@ onShutdown(logger, config.shutdownGraceMs, [
   ["projection", () => projection.stop()],
   ["delivery outcomes", () => outcomes.stop()],
   ["purge", () => purge.stop()],
+  ["outbox", () => outbox.stop()],
   [
     "nats",
     () => {

@@ -4,6 +4,7 @@ import type { ConsumerMessages, JetStreamClient, JsMsg } from "nats";
 import { isDependencyDown } from "../shared/dependency-errors.js";
 import type { Logger } from "../shared/logger.js";
 import { decodePublishedEvents } from "../shared/published-events.js";
+import { watchForStall } from "../shared/stall-watch.js";
 import { consumers, eventsStream, pullExpiresMs } from "../shared/streams.js";
 import type { EventStore, NewEventRow } from "./store.js";
 
@@ -22,8 +23,10 @@ interface Pending {
   rows: NewEventRow[];
 }
 
-// How much the stream may have in our hands at once: ingest writes up to a server message's worth per message.
-const maxBufferedBytes = 8 * 1024 * 1024;
+// How many stream messages may be in our hands at once. Counted in messages, as every other reader counts: with a byte
+// budget, nats.js 2.29 lost track of what pulls that ended on their count had left unused, asked for ever smaller pulls
+// that the next large message never fit, and the projection stopped for good without an error (the soak found it).
+const maxBufferedMessages = 32;
 
 /** onStored hears of the orgs whose events were just stored, once they are. */
 export async function startProjection(
@@ -34,7 +37,7 @@ export async function startProjection(
   onStored: (orgIds: string[]) => void,
 ): Promise<Projection> {
   const consumer = await js.consumers.get(eventsStream.name, consumers.inbox.durable_name!);
-  const messages: ConsumerMessages = await consumer.consume({ max_bytes: maxBufferedBytes, expires: pullExpiresMs });
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: maxBufferedMessages, expires: pullExpiresMs });
   const queue: Pending[] = [];
   let writing: Promise<void> | undefined;
 
@@ -50,20 +53,23 @@ export async function startProjection(
       writing = undefined;
     }
   };
-  const done = (async () => {
-    for await (const msg of messages) {
+  const watch = watchForStall(consumer);
+  const reading = (async () => {
+    for await (const msg of watch.through(messages)) {
       const rows = readable(msg, logger);
       if (!rows) continue;
       queue.push({ msg, rows });
       writing ??= drain();
     }
   })();
+  const done = Promise.race([reading, watch.stalled]);
 
   return {
     done,
     async stop() {
+      watch.stop();
       await messages.close();
-      await done;
+      await reading;
       await writing;
     },
   };

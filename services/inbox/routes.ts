@@ -7,6 +7,7 @@ import { type Event, EventDeliveryStatus, EventSchema } from "../../gen/triggers
 import { InboxService, ListInboxResponseSchema } from "../../gen/triggers/v1/inbox_pb.js";
 import { maxAckIds } from "../shared/api-limits.js";
 import type { Arrivals } from "../shared/arrivals.js";
+import type { RecordAudit } from "../shared/audit.js";
 import { callerOf, keyFromHeaders } from "../shared/authenticate.js";
 import { InvalidField, NotFound } from "../shared/domain-errors.js";
 import { requireUuid } from "../shared/ids.js";
@@ -46,9 +47,10 @@ export interface InboxDeps {
   defaultRetentionDays: number;
   /** Aborted when the server begins to stop: event streams end, and their callers reconnect. */
   draining: AbortSignal;
+  audit: RecordAudit;
 }
 
-export function inboxRoutes({ store, arrivals, delivery, defaultRetentionDays, draining }: InboxDeps) {
+export function inboxRoutes({ store, arrivals, delivery, defaultRetentionDays, draining, audit }: InboxDeps) {
   return (router: ConnectRouter) =>
     router.service(InboxService, {
       async listInbox(req, ctx) {
@@ -71,11 +73,14 @@ export function inboxRoutes({ store, arrivals, delivery, defaultRetentionDays, d
       // Deliveries are cancelled first: were the inbox's copy deleted first and the call to delivery then failed,
       // a retry would find no event to delete, and the deliveries would go on.
       async deleteEvent(req, ctx) {
-        const { orgId } = callerOf(ctx);
+        const { orgId, keyId } = callerOf(ctx);
         const id = requireUuid(req.id, "id");
         if (!(await store.find(orgId, id))) throw new NotFound("event");
         await delivery.cancelEventDeliveries({ eventId: id }, asCaller(ctx));
-        if (!(await store.delete(orgId, id))) throw new NotFound("event");
+        const deleted = await store.delete(orgId, id, () =>
+          audit(ctx, { orgId, keyId, action: "event.deleted", resource: "event", resourceId: id }),
+        );
+        if (!deleted) throw new NotFound("event");
         return {};
       },
 
@@ -93,7 +98,17 @@ export function inboxRoutes({ store, arrivals, delivery, defaultRetentionDays, d
       async updateInboxSettings(req, ctx) {
         if (!req.settings) throw new InvalidField("settings", "settings are required");
         const days = requireRetentionDays(req.settings.retentionDays);
-        await store.setRetentionDays(callerOf(ctx).orgId, days);
+        const { orgId, keyId } = callerOf(ctx);
+        await store.setRetentionDays(orgId, days, () =>
+          audit(ctx, {
+            orgId,
+            keyId,
+            action: "inbox.settings_updated",
+            resource: "inbox",
+            resourceId: orgId,
+            details: { retention_days: days },
+          }),
+        );
         return { settings: { retentionDays: days } };
       },
 

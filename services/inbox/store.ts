@@ -1,6 +1,9 @@
 // The inbox's event store: written by the projection, read and acknowledged through the RPCs.
-import type { Sql } from "../shared/database.js";
+import postgres from "postgres";
+import type { BeforeCommit, Sql } from "../shared/database.js";
+import { writeOutbox } from "../shared/outbox.js";
 import { compactJsonArray } from "./compact-json.js";
+import { expiredEventsMessage } from "./expired-events.js";
 import type { InboxQuery } from "./inbox-query.js";
 
 export interface EventRow {
@@ -35,37 +38,56 @@ export type NewEventRow = Omit<EventRow, "acked_at" | "data" | "occurred_at" | "
   received_at: string;
 };
 
+// How many times a write is tried when a delete of one of its events commits while it stores it again.
+const maxAttempts = 5;
+
+/** inbox.refuse_deleted's refusal (008): a serialization failure, which a statement in READ COMMITTED never raises itself. */
+function isRefusedAsDeleted(err: unknown): boolean {
+  return err instanceof postgres.PostgresError && err.code === "40001";
+}
+
 export function createEventStore(sql: Sql) {
   return {
     /**
      * Adds the events not stored yet and ignores the rest, in one statement whatever their number, each with the
      * delivery status already recorded for it. The lock on positions is taken before any is drawn, and held until
-     * the statement commits.
+     * the statement commits. A deleted event is never stored again, even by a replay that began before the delete
+     * committed: inbox.refuse_deleted (008) refuses the statement, which is tried again.
      */
     async addEvents(rows: NewEventRow[]): Promise<void> {
-      await sql`
-        with writer as (select inbox.lock_positions()),
-        stored as (
-          insert into inbox.events (id, org_id, type, source, data, occurred_at, received_at)
-          select e.id, e.org_id, e.type, e.source, e.data::jsonb, e.occurred_at, e.received_at
-          from writer, jsonb_to_recordset(${sql.json(rows as never)}) as e(
-            id uuid, org_id uuid, type text, source text, data text, occurred_at timestamptz, received_at timestamptz)
-          where not exists (select from inbox.deleted_events d where d.event_id = e.id)
-          order by e.id
-          on conflict (id) do nothing
-          returning id, position),
-        -- A status that arrived before its event learns the event's position, for the status filter.
-        placed as (
-          update inbox.delivery_statuses s set position = stored.position
-          from stored where s.event_id = stored.id and s.position is null)
-        select from stored limit 0`;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await sql`
+            with writer as (select inbox.lock_positions()),
+            stored as (
+              insert into inbox.events (id, org_id, type, source, data, occurred_at, received_at)
+              select e.id, e.org_id, e.type, e.source, e.data::jsonb, e.occurred_at, e.received_at
+              from writer, jsonb_to_recordset(${sql.json(rows as never)}) as e(
+                id uuid, org_id uuid, type text, source text, data text, occurred_at timestamptz, received_at timestamptz)
+              where not exists (select from inbox.deleted_events d where d.event_id = e.id)
+              order by e.id
+              on conflict (id) do nothing
+              returning id, position),
+            -- A status that arrived before its event learns the event's position, for the status filter.
+            placed as (
+              update inbox.delivery_statuses s set position = stored.position
+              from stored where s.event_id = stored.id and s.position is null)
+            select inbox.refuse_deleted(array(select id from stored))`;
+          return;
+        } catch (err) {
+          // A refusal means a delete of one of the events committed during the attempt; the next attempt sees its
+          // tombstone. Five in a row would take five such deletes, each during its own attempt.
+          if (!(isRefusedAsDeleted(err) && attempt < maxAttempts)) throw err;
+        }
+      }
     },
 
     /**
      * Records how events' deliveries ended, with each event's position when it is stored; an outcome older than the
      * one stored changes nothing but a missing position. Answers how many of the events the inbox has neither stored
      * nor deleted: one being stored at this moment may miss its position, and recording the outcomes again once it
-     * is stored mends that.
+     * is stored mends that. An outcome recorded while its event is being deleted can escape the delete, whose snapshot
+     * does not hold it: such a status is never shown, as every read starts from the events, and the purge removes it.
      */
     async addDeliveryOutcomes(rows: DeliveryOutcomeRow[]): Promise<{ missing: number }> {
       const [row] = await sql<{ missing: number }[]>`
@@ -131,13 +153,16 @@ export function createEventStore(sql: Sql) {
     },
 
     /** Deletes the org's event, for good: the stream cannot bring it back. False when the org has no such event. */
-    async delete(orgId: string, id: string): Promise<boolean> {
-      const [row] = await sql<{ deleted: boolean }[]>`
-        with deleted as (delete from inbox.events where id = ${id} and org_id = ${orgId} returning id),
-        statuses as (delete from inbox.delivery_statuses where event_id in (select id from deleted)),
-        tombstone as (insert into inbox.deleted_events (event_id, org_id) select id, ${orgId} from deleted on conflict do nothing)
-        select exists (select from deleted) as deleted`;
-      return row!.deleted;
+    delete(orgId: string, id: string, beforeCommit: BeforeCommit<string>): Promise<boolean> {
+      return sql.begin(async (tx) => {
+        const [row] = await tx<{ deleted: boolean }[]>`
+          with deleted as (delete from inbox.events where id = ${id} and org_id = ${orgId} returning id),
+          statuses as (delete from inbox.delivery_statuses where event_id in (select id from deleted)),
+          tombstone as (insert into inbox.deleted_events (event_id, org_id) select id, ${orgId} from deleted on conflict do nothing)
+          select exists (select from deleted) as deleted`;
+        if (row!.deleted) await beforeCommit(id);
+        return row!.deleted;
+      });
     },
 
     /** Acknowledges the org's events among ids, in one statement; those acknowledged before keep their first acked_at. */
@@ -163,25 +188,31 @@ export function createEventStore(sql: Sql) {
       return row?.retention_days;
     },
 
-    async setRetentionDays(orgId: string, days: number): Promise<void> {
-      await sql`
-        insert into inbox.org_settings (org_id, retention_days) values (${orgId}, ${days})
-        on conflict (org_id) do update set retention_days = excluded.retention_days, updated_at = now()`;
+    async setRetentionDays(orgId: string, days: number, beforeCommit: BeforeCommit<number>): Promise<void> {
+      await sql.begin(async (tx) => {
+        await tx`
+          insert into inbox.org_settings (org_id, retention_days) values (${orgId}, ${days})
+          on conflict (org_id) do update set retention_days = excluded.retention_days, updated_at = now()`;
+        await beforeCommit(days);
+      });
     },
 
     /**
-     * Deletes up to limit events received longer ago than their org keeps events (defaultDays unless it says), and
-     * deletion tombstones the stream can no longer contradict; returns how many events. One replica at a time does
-     * this: the others find the lock taken and delete nothing.
+     * Deletes up to limit events received longer ago than their org keeps events (defaultDays unless it says), the
+     * statuses of deleted events, and deletion tombstones the stream can no longer contradict; returns how many
+     * events. The expired events are told to delivery, through the outbox, in the same transaction. One replica at a
+     * time does this: the others find the lock taken and delete nothing.
      */
     purgeExpired(defaultDays: number, tombstoneDays: number, limit: number): Promise<number> {
       return sql.begin(async (tx) => {
         const [lock] = await tx<{ taken: boolean }[]>`select pg_try_advisory_xact_lock(hashtext('inbox.purge')) as taken`;
         if (!lock!.taken) return 0;
+        // A status recorded as its event was deleted (addDeliveryOutcomes), before its tombstone goes.
+        await tx`delete from inbox.delivery_statuses s using inbox.deleted_events d where s.event_id = d.event_id`;
         await tx`delete from inbox.deleted_events where deleted_at < now() - make_interval(days => ${tombstoneDays})`;
         // The orgs are found by skipping through the (org_id, received_at) index, and each org's expired events
         // by its range: no scan of the whole table.
-        const [row] = await tx<{ purged: number }[]>`
+        const [row] = await tx<{ gone: Record<string, string[]> }[]>`
           with recursive orgs(org_id) as (
             (select org_id from inbox.events order by org_id limit 1)
             union all
@@ -197,10 +228,17 @@ export function createEventStore(sql: Sql) {
               limit ${limit}) x
             where o.org_id is not null
             limit ${limit}),
-          gone as (delete from inbox.events e using expired x where e.id = x.id returning e.id),
+          gone as (delete from inbox.events e using expired x where e.id = x.id returning e.id, e.org_id),
           statuses as (delete from inbox.delivery_statuses d using gone g where d.event_id = g.id)
-          select count(*)::int as purged from gone`;
-        return row!.purged;
+          select coalesce(json_object_agg(org_id, ids), '{}') as gone from (
+            select org_id, array_agg(id) as ids from gone group by org_id) o`;
+        const gone = Object.entries(row!.gone);
+        await writeOutbox(
+          tx,
+          "inbox",
+          gone.map(([orgId, ids]) => expiredEventsMessage(orgId, ids)),
+        );
+        return gone.reduce((count, [, ids]) => count + ids.length, 0);
       });
     },
 

@@ -3,6 +3,11 @@ import { eventsKeptDays } from "./streams.js";
 
 /** Event data: a JSON object of at most this many bytes of JSON text. */
 export const maxDataBytes = 256 * 1024;
+/**
+ * Event data: objects and arrays nested at most this deep. Deeper data is a mistake or an attack: every consumer that
+ * parses it recursively pays for each level.
+ */
+export const maxDataDepth = 32;
 export const maxSourceLength = 1024;
 export const maxIdempotencyKeyLength = 255;
 /** Printable ASCII: the key travels as a NATS header value and in logs, where other characters would need escaping. */

@@ -73,20 +73,61 @@ export function url(env: string, fallback: string): Setting<string> {
   };
 }
 
-/** A key of so many random bytes, in base64; required, as nothing could stand in for it. */
-export function base64Key(env: string, bytes: number): Setting<Buffer> {
+/** A key of so many random bytes, in base64; undefined when unset, as another setting may hold it instead. */
+export function optionalBase64Key(env: string, bytes: number): Setting<Buffer | undefined> {
   return {
     env,
     read(raw) {
       // A key read from a file (kubectl create secret --from-file) usually ends with a newline.
       const text = raw?.trim() ?? "";
-      const key = Buffer.from(text, "base64");
-      if (key.length !== bytes || key.toString("base64") !== text) {
-        throw new ConfigError(env, `expected ${bytes} random bytes in base64, as \`openssl rand -base64 ${bytes}\` makes`);
-      }
+      if (text === "") return undefined;
+      const key = decodeKey(text, bytes);
+      if (!key) throw new ConfigError(env, keyExpected(bytes));
       return key;
     },
   };
+}
+
+/** What a key setting takes, for the message refusing one; never quoting the value, which may be a real key. */
+export const keyExpected = (bytes: number) => `expected ${bytes} random bytes in base64, as \`openssl rand -base64 ${bytes}\` makes`;
+
+/**
+ * Keys with ids, `<id>:<key in base64>`, comma-separated, in the order given (a keyring whose first key is the one in
+ * use); none when unset. An id is up to 32 letters, digits, `.`, `_` or `-`; neither an id nor a key may be listed
+ * twice, as a key listed under two ids would make a rotation that changes nothing. A message never quotes a key, nor
+ * the text of an entry it cannot read, which may hold one.
+ */
+export function keyList(env: string, bytes: number): Setting<{ id: string; key: Buffer }[]> {
+  return {
+    env,
+    read(raw) {
+      const text = raw?.trim() ?? "";
+      if (text === "") return [];
+      const keys = text.split(",").map((entry, index) => {
+        const colon = entry.indexOf(":");
+        const id = entry.slice(0, Math.max(colon, 0)).trim();
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/.test(id)) {
+          throw new ConfigError(env, `entry ${index + 1} is not <id>:<key>, its id up to 32 letters, digits, ".", "_" or "-"`);
+        }
+        const key = decodeKey(entry.slice(colon + 1).trim(), bytes);
+        if (!key) throw new ConfigError(env, `key ${id}: ${keyExpected(bytes)}`);
+        return { id, key };
+      });
+      keys.forEach(({ id, key }, index) => {
+        const earlier = keys.slice(0, index);
+        if (earlier.some((other) => other.id === id)) throw new ConfigError(env, `key ${id} is listed twice`);
+        const same = earlier.find((other) => other.key.equals(key));
+        if (same) throw new ConfigError(env, `keys ${same.id} and ${id} are the same key`);
+      });
+      return keys;
+    },
+  };
+}
+
+// The key, when the text is exactly so many bytes in canonical base64.
+function decodeKey(text: string, bytes: number): Buffer | undefined {
+  const key = Buffer.from(text, "base64");
+  return key.length === bytes && key.toString("base64") === text ? key : undefined;
 }
 
 /** URLs, comma-separated, such as the servers of a NATS cluster. */

@@ -1,8 +1,8 @@
 // The one place errors become Connect errors: the rules' domain errors by kind, dependency failures, and the unexpected.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { type ErrorInfo, ErrorInfoSchema, ErrorReason } from "../../gen/triggers/v1/event_pb.js";
+import { codeToString } from "./connect-protocol.js";
 import { isDependencyDown } from "./dependency-errors.js";
 import { type DomainError, isDomainError } from "./domain-errors.js";
 import type { Logger } from "./logger.js";

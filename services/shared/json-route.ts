@@ -1,15 +1,18 @@
 // Serves one unary method's Connect JSON requests with a handler that writes the answer's JSON itself, beside Connect.
-import { create, type DescMethod, fromJson, type JsonValue, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import { type DescMethod, fromJson, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
 import { authorize, type Caller, type KeyVerifier, keyFromHeaders } from "./authenticate.js";
+import { codeToHttpStatus, codeToString, errorToJson } from "./connect-protocol.js";
+import { acceptedCodings, UnsupportedEncoding } from "./content-encoding.js";
 import { toConnectError } from "./errors.js";
 import { abortOnClose } from "./hang-up.js";
+import { apiJson } from "./json.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { headerOf, readJsonBody } from "./request-body.js";
 import { REQUEST_ID_HEADER, withRequestId } from "./request-context.js";
 import type { HttpHandler } from "./server.js";
+import { requireStorableText } from "./storable-text.js";
 
 // These methods take small requests: a page's limit and cursor.
 const maxRequestBytes = 64 * 1024;
@@ -50,13 +53,20 @@ export function jsonRoute<M extends DescMethod>(route: JsonRoute<M>, deps: JsonR
         res.end(body);
       };
       try {
-        const request = fromJson(route.method.input, (await readJsonBody(req, maxRequestBytes)) ?? {}, { ignoreUnknownFields: false });
+        const request = requestOf(route.method, await readJsonBody(req, maxRequestBytes));
         const caller = await authorize(deps.verifier, route.method, keyFromHeaders(headerOf(req)));
-        reply(200, await route.answer(request as MessageShape<M["input"]>, caller, callLimits(req, res)));
+        requireStorableText(route.method.input, request);
+        reply(200, await route.answer(request, caller, callLimits(req, res)));
         stop({ code: "ok" });
       } catch (err) {
-        const error = toConnectError(isDecodeError(err) ? invalid(err) : err, deps.logger);
-        reply(codeToHttpStatus(error.code), JSON.stringify(errorJson(error)));
+        // A coding we do not take is refused as Connect refuses one (unimplemented, naming those it takes), as 415.
+        if (err instanceof UnsupportedEncoding) {
+          res.setHeader("accept-encoding", acceptedCodings);
+          reply(415, JSON.stringify(errorToJson(new ConnectError(err.message, Code.Unimplemented), apiJson)));
+          return stop({ code: codeToString(Code.Unimplemented) });
+        }
+        const error = toConnectError(err, deps.logger);
+        reply(codeToHttpStatus(error.code), JSON.stringify(errorToJson(error, apiJson)));
         stop({ code: codeToString(error.code) });
       }
     });
@@ -74,20 +84,10 @@ export function isConnectJson(req: Parameters<HttpHandler>[0]): boolean {
 }
 
 // fromJson says what it cannot read in a plain Error; to the caller that is an invalid argument.
-function isDecodeError(err: unknown): boolean {
-  return err instanceof Error && !(err instanceof ConnectError) && err.message.startsWith("cannot decode");
-}
-
-function invalid(err: unknown): ConnectError {
-  return new ConnectError(`the request is not valid JSON for this method: ${(err as Error).message}`, Code.InvalidArgument);
-}
-
-// The Connect protocol's error body; details as base64 of their binary encoding.
-function errorJson(error: ConnectError): JsonValue {
-  const details = error.details.map((detail) =>
-    "desc" in detail
-      ? { type: detail.desc.typeName, value: Buffer.from(toBinary(detail.desc, create(detail.desc, detail.value))).toString("base64") }
-      : { type: detail.type, value: Buffer.from(detail.value).toString("base64") },
-  );
-  return { code: codeToString(error.code), message: error.rawMessage, ...(details.length > 0 ? { details } : {}) };
+function requestOf<M extends DescMethod>(method: M, body: JsonValue | undefined): MessageShape<M["input"]> {
+  try {
+    return fromJson(method.input, body ?? {}, { ignoreUnknownFields: false }) as MessageShape<M["input"]>;
+  } catch (err) {
+    throw new ConnectError(`the request is not valid JSON for this method: ${(err as Error).message}`, Code.InvalidArgument);
+  }
 }

@@ -1,7 +1,7 @@
 // Prometheus metrics of the process: Node's defaults plus the duration and outcome of every RPC served.
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { codeToString } from "./connect-protocol.js";
 
 /** Latency histogram buckets in seconds, from a millisecond to five seconds, for RPCs and REST requests alike. */
 export const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];

@@ -1,22 +1,27 @@
 // gRPC server reflection, v1 and the v1alpha older tools still use: grpcurl, buf curl, Postman and Kreya learn the API from the running server.
 import {
+  clone,
   create,
   createRegistry,
   type DescFile,
+  type DescMethod,
   type DescService,
   fromBinary,
   type MessageInitShape,
   type Registry,
   toBinary,
 } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { type FileDescriptorProto, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code, type ConnectRouter } from "@connectrpc/connect";
 import * as v1 from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import * as v1alpha from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 
-/** Serves both versions of the reflection service, describing the given services and the reflection service itself. */
-export function reflectionRoutes(served: DescService[]) {
-  const api = new Reflection([...served, v1.ServerReflection, v1alpha.ServerReflection]);
+/**
+ * Serves both versions of the reflection service, describing the given services and the reflection service itself.
+ * Hidden methods, which the server does not answer, are described nowhere: nor are the messages only they take or give.
+ */
+export function reflectionRoutes(served: DescService[], hidden: ReadonlySet<DescMethod> = new Set()) {
+  const api = new Reflection([...served, v1.ServerReflection, v1alpha.ServerReflection], hidden);
   return (router: ConnectRouter) => {
     router.service(v1.ServerReflection, {
       async *serverReflectionInfo(requests) {
@@ -41,11 +46,15 @@ class Reflection {
   readonly #services: string[];
   readonly #files = new Map<string, DescFile>();
   readonly #registry: Registry;
+  readonly #hiddenNames: ReadonlySet<string>;
+  readonly #described = new Map<DescFile, FileDescriptorProto>();
 
-  constructor(services: DescService[]) {
+  constructor(services: DescService[], hidden: ReadonlySet<DescMethod>) {
     this.#services = services.map((service) => service.typeName);
     for (const service of services) this.#addWithDependencies(service.file);
     this.#registry = createRegistry(...this.#files.values());
+    this.#hiddenNames = hiddenNames(this.#registry, hidden);
+    for (const file of this.#files.values()) this.#described.set(file, describedFile(file, this.#hiddenNames));
   }
 
   answer(req: v1.ServerReflectionRequest): v1.ServerReflectionResponse {
@@ -86,12 +95,13 @@ class Reflection {
       for (const dependency of each.dependencies) collect(dependency);
     };
     collect(file);
-    const fileDescriptorProto = [...files].map((each) => toBinary(FileDescriptorProtoSchema, each.proto));
+    const fileDescriptorProto = [...files].map((each) => toBinary(FileDescriptorProtoSchema, this.#described.get(each) ?? each.proto));
     return { case: "fileDescriptorResponse", value: { fileDescriptorProto } };
   }
 
   // A method's symbol is its service's name and its own: "triggers.v1.InboxService.ListInbox".
   #fileDeclaring(symbol: string): DescFile | undefined {
+    if (this.#hiddenNames.has(symbol)) return undefined;
     const found = this.#registry.get(symbol);
     if (found) return found.file;
     const serviceName = symbol.slice(0, symbol.lastIndexOf("."));
@@ -112,6 +122,37 @@ class Reflection {
     this.#files.set(file.proto.name, file);
     for (const dependency of file.dependencies) this.#addWithDependencies(dependency);
   }
+}
+
+/**
+ * The symbols a client must not learn: each hidden method ("pkg.Service.Method"), and each message it takes or gives
+ * that nothing described uses (no other method, no field of any message).
+ */
+function hiddenNames(registry: Registry, hidden: ReadonlySet<DescMethod>): ReadonlySet<string> {
+  const used = new Set<string>();
+  for (const type of registry) {
+    if (type.kind === "service") {
+      for (const method of type.methods.filter((each) => !hidden.has(each))) used.add(method.input.typeName).add(method.output.typeName);
+    }
+    if (type.kind === "message") for (const field of type.fields) if (field.message) used.add(field.message.typeName);
+  }
+  const names = new Set<string>();
+  for (const method of hidden) {
+    names.add(`${method.parent.typeName}.${method.name}`);
+    for (const message of [method.input, method.output]) if (!used.has(message.typeName)) names.add(message.typeName);
+  }
+  return names;
+}
+
+/** A file as clients may see it: its services without the hidden methods, and without the messages only they used. */
+function describedFile(file: DescFile, hiddenNames: ReadonlySet<string>): FileDescriptorProto {
+  const proto = clone(FileDescriptorProtoSchema, file.proto);
+  const prefix = proto.package ? `${proto.package}.` : "";
+  proto.messageType = proto.messageType.filter((message) => !hiddenNames.has(prefix + message.name));
+  for (const service of proto.service) {
+    service.method = service.method.filter((method) => !hiddenNames.has(`${prefix}${service.name}.${method.name}`));
+  }
+  return proto;
 }
 
 function refusal(code: Code, errorMessage: string): Answer {

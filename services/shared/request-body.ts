@@ -1,6 +1,7 @@
-// Reads an HTTP request: its headers by name, and its JSON body, refusing one that is too large before reading it all.
+// Reads an HTTP request: its headers by name, and its JSON body, decoded from gzip or br, refusing one that is too large before reading it all.
 import type { JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { contentCoding, decodeBody } from "./content-encoding.js";
 import { TooLarge } from "./domain-errors.js";
 import { strictUtf8 } from "./json.js";
 import type { HttpHandler } from "./server.js";
@@ -17,11 +18,15 @@ export function headerOf(req: HttpRequest): Header {
   };
 }
 
-/** The parsed body; undefined when there is none. */
+/**
+ * The parsed body; undefined when there is none. A gzip or br body is decoded first; the limit holds for the body as
+ * sent and once decoded. A coding not taken is refused as UnsupportedEncoding before a byte is read.
+ */
 export async function readJsonBody(req: HttpRequest, maxBytes: number): Promise<JsonValue | undefined> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > maxBytes) throw bodyTooLarge(maxBytes);
-  const text = utf8(await readBytes(req, maxBytes));
+  const coding = contentCoding(headerOf(req)("content-encoding"));
+  const text = utf8(await decodeBody(await readBytes(req, maxBytes), coding, maxBytes));
   if (text.trim() === "") return undefined;
   try {
     return JSON.parse(text) as JsonValue;
@@ -54,7 +59,8 @@ function readBytes(req: HttpRequest, maxBytes: number): Promise<Buffer> {
     };
     req.on("data", onData);
     req.once("end", () => resolve(Buffer.concat(chunks)));
-    req.once("error", reject);
+    // Node reports a client hanging up mid-body as ECONNRESET, the code of a dependency out of reach: said as it is.
+    req.once("error", () => reject(new ConnectError("the client went away before its request body had arrived", Code.Canceled)));
   });
 }
 

@@ -3,7 +3,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
@@ -16,7 +16,9 @@ import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { reflectionRoutes } from "./reflection.js";
 import { acceptRequestId, connectionValues } from "./request-context.js";
-import { settleUnreadBody } from "./unread-bodies.js";
+import { refuseUnstorableText } from "./storable-text.js";
+import { lingerAfterRefusals, settleUnreadBody } from "./unread-bodies.js";
+import { answerUnreadableAsClientErrors, readRequests } from "./unreadable-requests.js";
 
 /** A plain HTTP handler, for requests that are not RPCs; the type connect-node's adapter takes. */
 export type HttpHandler = NonNullable<Parameters<typeof connectNodeAdapter>[0]["fallback"]>;
@@ -30,6 +32,8 @@ export interface ServerOptions {
   metrics: Metrics;
   /** The services served, for the health and reflection services. */
   services: DescService[];
+  /** Methods of those services that this server never answers (the gateway's internal ones): reflection leaves them out. */
+  hiddenMethods?: ReadonlySet<DescMethod>;
   routes: (router: ConnectRouter) => void;
   /** Run inside the request id and error handling, after the shared ones. */
   interceptors?: Interceptor[];
@@ -100,10 +104,16 @@ export function sharedInterceptors(logger: Logger, metrics: Metrics): Intercepto
 function apiHandler(options: ServerOptions): HttpHandler {
   const connect = connectNodeAdapter({
     routes(router) {
-      reflectionRoutes(options.services)(router);
+      reflectionRoutes(options.services, options.hiddenMethods)(router);
       options.routes(router);
+      answerUnreadableAsClientErrors(router);
     },
-    interceptors: [...sharedInterceptors(options.logger, options.metrics), ...(options.interceptors ?? [])],
+    interceptors: [
+      readRequests,
+      ...sharedInterceptors(options.logger, options.metrics),
+      ...(options.interceptors ?? []),
+      refuseUnstorableText,
+    ],
     jsonOptions: { ...apiJson, ...strictJsonRead },
     contextValues: connectionValues,
     fallback: options.fallback,
@@ -177,6 +187,7 @@ async function listen(handler: HttpHandler, host: string, port: number, maxAgeMs
   // starts listening. This one never listens, as routeByPreface hands it its connections: told it listens, it
   // tracks them, so that draining closes its idle connections and the timeouts above are enforced.
   h1.emit("listening");
+  lingerAfterRefusals(h1);
   const h2 = http2.createServer({ settings: { maxConcurrentStreams: connectionLimits.maxConcurrentStreams } }, handler);
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();

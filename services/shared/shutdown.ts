@@ -35,3 +35,16 @@ export function onShutdown(logger: Logger, graceMs: number, steps: ShutdownStep[
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 }
+
+/**
+ * Ends the process when one of its stream readers stops for good: serving the API while nothing reads a stream would
+ * look healthy as its messages pile up, and a restart by the orchestrator is the cure.
+ */
+export function exitWhenStopped(logger: Logger, readers: Record<string, { done: Promise<void> }>): void {
+  for (const [what, reader] of Object.entries(readers)) {
+    reader.done.catch((err: unknown) => {
+      logger.fatal({ err }, `${what} stopped`);
+      process.exit(1);
+    });
+  }
+}

@@ -1,5 +1,6 @@
 // Reads a durable consumer one message at a time until stopped: how a service keeps a table of its own from a stream.
 import type { JetStreamClient, JsMsg } from "nats";
+import { watchForStall } from "./stall-watch.js";
 import { pullExpiresMs } from "./streams.js";
 
 export interface StreamReader {
@@ -17,14 +18,17 @@ export async function readStream(
 ): Promise<StreamReader> {
   const consumer = await js.consumers.get(stream, durable);
   const messages = await consumer.consume({ max_messages: 64, expires: pullExpiresMs });
-  const done = (async () => {
-    for await (const msg of messages) await handle(msg);
+  const watch = watchForStall(consumer);
+  const reading = (async () => {
+    for await (const msg of watch.through(messages)) await handle(msg);
   })();
+  const done = Promise.race([reading, watch.stalled]);
   return {
     done,
     async stop() {
+      watch.stop();
       await messages.close();
-      await done;
+      await reading;
     },
   };
 }

@@ -57,6 +57,17 @@ export const deliveryOutcomesStream = keptStream("DELIVERY_OUTCOMES", ["delivery
 
 export const deliveryOutcomesSubject = "delivery.outcomes";
 
+/**
+ * The events the inbox no longer keeps, past their org's retention, written by the inbox's purge, read by delivery:
+ * an event's delivery history goes when the event does.
+ */
+export const expiredEventsStream = keptStream("EXPIRED_EVENTS", ["expired.>"], 7);
+
+/** The subject an org's expired events are written on. */
+export function expiredEventsSubject(orgId: string): string {
+  return `expired.${orgId}`;
+}
+
 /** Announced (core NATS, no payload) whenever an org's subscriptions change, so delivery replicas drop their copies. */
 export function subscriptionsChangedSubject(orgId: string): string {
   return `subscriptions.changed.${orgId}`;
@@ -187,6 +198,8 @@ export const consumers = {
   inboxDeliveryOutcomes: durable("inbox-delivery-outcomes"),
   /** Auth's copy of the audit log, from the audit stream. */
   authAudit: durable("auth-audit"),
+  /** Delivery's forgetting of expired events' deliveries, from the expired events stream. */
+  deliveryExpiredEvents: durable("delivery-expired-events"),
 };
 
 type DeclaredStream = Partial<StreamConfig> & { name: string };
@@ -209,8 +222,9 @@ export async function ensureStream(jsm: JetStreamManager, stream: DeclaredStream
 export const ensureEventsStream = (jsm: JetStreamManager, replicas: number) => ensureStream(jsm, eventsStream, replicas);
 
 /**
- * Creates a durable consumer of a stream (the events stream unless named), or updates it to the declared configuration.
- * A consumer is made with as many replicas as its stream has then.
+ * Creates a durable consumer of a stream (the events stream unless named), or updates it to the declared configuration,
+ * on as many servers as its stream (JETSTREAM_REPLICAS), so that losing one NATS server never loses where a service had
+ * read up to. The count is declared rather than inherited, so a consumer made by hand on fewer servers is raised too.
  */
 export async function ensureConsumer(
   jsm: JetStreamManager,
@@ -219,5 +233,5 @@ export async function ensureConsumer(
   stream: DeclaredStream = eventsStream,
 ): Promise<void> {
   await ensureStream(jsm, stream, replicas);
-  await jsm.consumers.add(stream.name, config);
+  await jsm.consumers.add(stream.name, { ...config, num_replicas: replicas });
 }

@@ -20,7 +20,9 @@ const adminToken = "ta_0123456789abcdef0123456789abcdef";
 let sql: Sql;
 let drop: () => Promise<void>;
 let client: Client<typeof AuthService>;
-const announced: string[] = [];
+/** The key ids whose changes were announced through the outbox (left there: no relay runs in this file). */
+const announced = async () =>
+  (await sql<{ key_id: string }[]>`select convert_from(data, 'utf8') as key_id from auth.outbox order by id`).map((row) => row.key_id);
 /** What the routes wrote to the audit log; while auditDown, writing fails as it would with NATS down. */
 const audited: AuditAction[] = [];
 let auditDown = false;
@@ -33,7 +35,7 @@ test.before(async () => {
   await migrate(sql, "auth", new URL("../../services/auth/migrations/", import.meta.url), logger);
   const store = createAuthStore(sql);
   const verify = verifyWithStore(store, "live");
-  const announce = async (_orgId: string, keyId: string) => void announced.push(keyId);
+  const outbox = { relayed: async () => {} };
   const audit = async (_ctx: unknown, action: AuditAction) => {
     if (auditDown) throw new ConnectError("the audit log is unavailable", Code.Unavailable);
     audited.push(action);
@@ -42,7 +44,7 @@ test.before(async () => {
   const checks = requireApiKey(new KeyVerifier(verify, { ttlMs: 0 }));
   client = createClient(
     AuthService,
-    serveInMemory(authRoutes({ store, adminToken, environment: "live", verify, announce, audit }), [checks]),
+    serveInMemory(authRoutes({ store, adminToken, environment: "live", verify, outbox, audit }), [checks]),
   );
 });
 
@@ -168,7 +170,7 @@ test("auth routes - a rotated key keeps working for its grace period beside its 
   t.like(await client.verifyKey({ key: old.secret }), { keyId: old.id });
   t.is(timestampMs((await client.verifyKey({ key: old.secret })).expiresAt!), expiresAt);
   t.like(await client.verifyKey({ key: successor!.secret }), { keyId: successor!.id });
-  t.true(announced.includes(old.id));
+  t.true((await announced()).includes(old.id));
   t.is((await refusalOf(client.rotateKey({ id: old.id }, withKey(key)))).code, Code.FailedPrecondition);
 });
 
@@ -200,13 +202,27 @@ test("auth routes - a revoked key is refused and announced, and the org's last a
   const { key, keyId } = await newOrg();
   const reader = await keyOf(key, ["events:read"]);
   await client.revokeKey({ id: reader.id }, withKey(key));
-  t.true(announced.includes(reader.id));
+  t.true((await announced()).includes(reader.id));
   t.is((await refusalOf(client.verifyKey({ key: reader.secret }))).code, Code.Unauthenticated);
   t.is((await refusalOf(client.revokeKey({ id: reader.id }, withKey(key)))).code, Code.NotFound);
   t.is((await refusalOf(client.revokeKey({ id: keyId }, withKey(key)))).code, Code.FailedPrecondition);
   const admin = await keyOf(key, ["admin"]);
   await client.revokeKey({ id: keyId }, withKey(admin.secret));
   t.is((await refusalOf(client.verifyKey({ key }))).code, Code.Unauthenticated);
+});
+
+test.serial("auth routes - a plan change is announced for every key of the org, in the change's transaction", async (t) => {
+  const { orgId } = await newOrg();
+  const everyKey = async () => (await sql`select from auth.outbox where subject = ${`keys.changed.${orgId}`} and data = ''`).length;
+  await client.updateOrg({ id: orgId, plan: "pro" }, withKey(adminToken));
+  t.is(await everyKey(), 1);
+  auditDown = true;
+  try {
+    t.is((await refusalOf(client.updateOrg({ id: orgId, plan: "free" }, withKey(adminToken)))).code, Code.Unavailable);
+  } finally {
+    auditDown = false;
+  }
+  t.is(await everyKey(), 1, "the refused change announced nothing");
 });
 
 test("auth routes - an org holds a bounded number of keys, rotated ones in their grace period included", async (t) => {
@@ -261,4 +277,33 @@ test.serial("auth routes - each change of keys is audited with who made it, and 
     auditDown = false;
   }
   t.is((await client.listKeys({}, withKey(key))).apiKeys.length, 2, "the org's first key and the one in its grace period");
+  t.is(
+    (await announced()).filter((id) => id === created.id).length,
+    1,
+    "announced by its rotation alone: the refused revocation announced nothing",
+  );
+});
+
+test("auth store - audit entries older than the longest retention an org can choose are pruned, newer ones kept", async (t) => {
+  const orgId = crypto.randomUUID();
+  const entry = (id: string, daysAgo: number) => ({
+    id,
+    org_id: orgId,
+    action: "key.created",
+    resource: "key",
+    resource_id: "k",
+    key_id: "",
+    client_address: "",
+    request_id: "",
+    at: new Date(Date.now() - daysAgo * 24 * 60 * 60 * 1000),
+    details: {},
+  });
+  const [old, recent] = [crypto.randomUUID(), crypto.randomUUID()];
+  await sql`insert into auth.audit_entries ${sql([entry(old, 366), entry(recent, 364)])}`;
+  t.true((await createAuthStore(sql).pruneAuditEntries(365)) >= 1);
+  const left = await sql<{ id: string }[]>`select id from auth.audit_entries where org_id = ${orgId}`;
+  t.deepEqual(
+    left.map((row) => row.id),
+    [recent],
+  );
 });

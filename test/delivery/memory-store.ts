@@ -13,6 +13,7 @@ import type {
 } from "../../services/delivery/deliveries.js";
 import type { DeliveryStore } from "../../services/delivery/delivery-store.js";
 import type { SubscriptionState } from "../../services/delivery/subscriptions/store.js";
+import type { OutboxMessage } from "../../services/shared/outbox.js";
 
 export interface MemorySubscription {
   id: string;
@@ -29,6 +30,8 @@ export class MemoryDeliveryStore implements PipelineStore {
   readonly deliveries = new Map<string, DeliveryRow>();
   readonly messages = new Map<string, WebhookMessage>();
   readonly attempts: AttemptRecord[] = [];
+  /** The messages recorded attempts wrote to the outbox. */
+  readonly outbox: OutboxMessage[] = [];
   /** Every call the store answered, by name: how many statements the pipeline made. */
   readonly calls: string[] = [];
   /** When set, the next write fails with it, as a Postgres outage would. */
@@ -72,14 +75,20 @@ export class MemoryDeliveryStore implements PipelineStore {
     return taken;
   }
 
-  async recordAttempts(records: AttemptRecord[], bySubscription: SubscriptionOutcomes[]): Promise<RecordedAttempts> {
+  async recordAttempts(
+    records: AttemptRecord[],
+    bySubscription: SubscriptionOutcomes[],
+    messagesOf: (recorded: RecordedAttempts) => OutboxMessage[],
+  ): Promise<RecordedAttempts> {
     this.#call("recordAttempts");
     const settled = records.flatMap((record) => {
       const row = record.delivery.stored ? this.#update(record) : this.#insert(record);
       if (row) this.attempts.push(record);
       return row ? [{ ...row }] : [];
     });
-    return { settled, outcomes: this.#outcomes(settled), failuresInARow: this.#count(bySubscription) };
+    const recorded = { settled, outcomes: this.#outcomes(settled), failuresInARow: this.#count(bySubscription) };
+    this.outbox.push(...messagesOf(recorded));
+    return recorded;
   }
 
   #update({ delivery, verdict }: AttemptRecord): DeliveryRow | undefined {

@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { v7 as uuidv7 } from "uuid";
 import type { TakenDelivery } from "../../services/delivery/deliveries.js";
 import { createDeliveryStore } from "../../services/delivery/delivery-store.js";
+import { trimmedMessages } from "../../services/delivery/history/parked-backlogs.js";
 import { SecretBox, UnreadableSecret } from "../../services/delivery/subscriptions/secret-box.js";
 import { createSubscriptionStore, type SubscriptionRow } from "../../services/delivery/subscriptions/store.js";
 import type { AttemptOutcome } from "../../services/delivery/webhook/post.js";
@@ -46,6 +47,8 @@ const failed: AttemptOutcome = {
 
 // What an RPC would write to the audit log is not under test here.
 const nothingToAudit = async () => {};
+// Nor, mostly, the messages a change writes to the outbox.
+const noMessages = () => [];
 
 /** A subscription of its own org, and a delivery of a new event to it, due in dueInMs (null: parked). */
 async function newDelivery(dueInMs: number | null = 0) {
@@ -74,7 +77,7 @@ async function take(subscriptionId: string, leaseMs = 60_000): Promise<TakenDeli
 /** Records one failed attempt of the taken delivery, with the given verdict. */
 function record(taken: TakenDelivery, verdict: Parameters<typeof deliveries.recordAttempts>[0][number]["verdict"]) {
   const attempt = { delivery: taken, attemptId: uuidv7(), startedAt: new Date(), outcome: failed, verdict };
-  return deliveries.recordAttempts([attempt], [{ id: taken.subscriptionId, failuresSinceSuccess: 1, succeeded: false }]);
+  return deliveries.recordAttempts([attempt], [{ id: taken.subscriptionId, failuresSinceSuccess: 1, succeeded: false }], noMessages);
 }
 
 test.serial("delivery store - a redelivered stream message adds no second delivery of an event to a subscription", async (t) => {
@@ -144,7 +147,7 @@ test.serial("delivery store - a paused subscription's deliveries are parked, and
   const { orgId, sub } = await newDelivery();
   const [taken] = await take(sub.id, 0);
   const { failuresInARow } = await record(taken!, { state: "pending", retryInMs: 0 });
-  const changed = await subscriptions.stopSubscriptions([], [failuresInARow[0]!.id]);
+  const changed = await subscriptions.stopSubscriptions([], [failuresInARow[0]!.id], noMessages);
   t.like(changed[0], { id: sub.id, state: "paused", state_reason: "1 failed attempts in a row" });
   t.deepEqual(await take(sub.id), [], "its due delivery is parked");
   await subscriptions.updateSubscription(orgId, sub.id, { enabled: true }, nothingToAudit);
@@ -156,14 +159,143 @@ test.serial("delivery store - a failed delivery is replayed from a time on, and 
   const [taken] = await take(sub.id);
   const { outcomes } = await record(taken!, { state: "failed", reason: "exhausted" });
   t.like(outcomes, [{ event_id: delivery.eventId, org_id: orgId, status: "failed" }]);
-  t.is(await deliveries.replayFailed(uuidv7(), sub.id, new Date(0)), 0);
-  t.is(await deliveries.replayFailed(orgId, sub.id, new Date(Date.now() + 60_000)), 0);
-  t.is(await deliveries.replayFailed(orgId, sub.id, new Date(0)), 1);
+  t.is(await deliveries.replayFailed(uuidv7(), sub.id, new Date(0), nothingToAudit), 0);
+  t.is(await deliveries.replayFailed(orgId, sub.id, new Date(Date.now() + 60_000), nothingToAudit), 0);
+  t.is(await deliveries.replayFailed(orgId, sub.id, new Date(0), nothingToAudit), 1);
   t.deepEqual(
     (await take(sub.id)).map((again) => [again.id, again.attemptCount]),
     [[delivery.id, 1]],
   );
 });
+
+test.serial("delivery store - a retry or a replay whose audit entry cannot be written is undone", async (t) => {
+  const { orgId, sub, delivery } = await newDelivery();
+  const [taken] = await take(sub.id);
+  await record(taken!, { state: "failed", reason: "exhausted" });
+  const auditDown = async () => {
+    throw new Error("the audit stream is unreachable");
+  };
+  await t.throwsAsync(deliveries.retryDelivery(orgId, delivery.id, auditDown), { message: /audit/ });
+  await t.throwsAsync(deliveries.replayFailed(orgId, sub.id, new Date(0), auditDown), { message: /audit/ });
+  t.like((await deliveries.eventDeliveries(orgId, delivery.eventId))[0], { state: "failed" });
+  t.deepEqual(await take(sub.id), []);
+});
+
+test.serial("delivery store - recorded attempts and the messages telling of them are written together, or neither is", async (t) => {
+  const { sub } = await newDelivery(null);
+  const outbox = async () => (await sql`select subject, message_id from delivery.outbox where message_id like ${`${sub.id}%`}`).length;
+  const told = (messageId: string) => () => [{ subject: "deadletters.x", data: new Uint8Array([1]), messageId }];
+  const undone = firstAttempt(sub, failed, { state: "failed", reason: "exhausted" });
+  const broken = () => {
+    throw new Error("the messages could not be made");
+  };
+  await t.throwsAsync(deliveries.recordAttempts([undone], [], broken), { message: /could not be made/ });
+  t.deepEqual(await deliveries.eventDeliveries(sub.org_id, undone.delivery.eventId), []);
+  const recorded = firstAttempt(sub, failed, { state: "failed", reason: "exhausted" });
+  await deliveries.recordAttempts([recorded], [], told(`${sub.id}.1`));
+  t.like(await deliveries.eventDeliveries(sub.org_id, recorded.delivery.eventId), [{ state: "failed" }]);
+  t.is(await outbox(), 1);
+  await sql`delete from delivery.outbox where message_id like ${`${sub.id}%`}`;
+});
+
+test.serial(
+  "delivery store - a renewal moves the end of held leases, only of deliveries still held at the count they were taken with",
+  async (t) => {
+    const leaseEnd = async (id: string) =>
+      (
+        await sql<
+          { ms: number }[]
+        >`select extract(epoch from next_attempt_at - now()) * 1000 as ms from delivery.deliveries where id = ${id}`
+      )[0]!.ms;
+    const held = await newDelivery();
+    const [taken] = await take(held.sub.id, 2_000);
+    const retried = await newDelivery();
+    const [recorded] = await take(retried.sub.id, 2_000);
+    await record(recorded!, { state: "pending", retryInMs: 60_000 });
+    const lapsed = await newDelivery();
+    await take(lapsed.sub.id, 0);
+
+    await deliveries.renewLeases(
+      new Map([
+        [taken!.id, taken!.attemptCount],
+        [recorded!.id, recorded!.attemptCount],
+        [lapsed.delivery.id, 0],
+      ]),
+      15_000,
+    );
+    t.true((await leaseEnd(taken!.id)) > 10_000, "the held lease is renewed");
+    t.true((await leaseEnd(recorded!.id)) > 50_000, "a recorded delivery keeps its retry's time");
+    t.true((await leaseEnd(lapsed.delivery.id)) <= 0, "a lapsed lease is not taken back");
+  },
+);
+
+test.serial("delivery store - forgetting expired events deletes their deliveries, attempts and bodies, of that org only", async (t) => {
+  const { orgId, sub, delivery } = await newDelivery();
+  const [taken] = await take(sub.id);
+  await record(taken!, { state: "failed", reason: "exhausted" });
+  const other = await newDelivery();
+  t.is(await deliveries.forgetEvents(other.orgId, [delivery.eventId]), 0, "another org's events are not its to forget");
+  t.is(await deliveries.forgetEvents(orgId, [delivery.eventId]), 1);
+  t.deepEqual(await deliveries.eventDeliveries(orgId, delivery.eventId), []);
+  t.is((await sql`select from delivery.attempts where event_id = ${delivery.eventId}`).length, 0);
+  t.is((await sql`select from delivery.messages where event_id = ${delivery.eventId}`).length, 0);
+  t.is((await deliveries.eventDeliveries(other.orgId, other.delivery.eventId)).length, 1);
+});
+
+test.serial("delivery store - tombstones of deleted events go once the stream can no longer bring the events back", async (t) => {
+  const [old, recent] = [uuidv7(), uuidv7()];
+  await sql`insert into delivery.cancelled_events (event_id, org_id, cancelled_at) values
+    (${old}, ${uuidv7()}, now() - interval '9 days'), (${recent}, ${uuidv7()}, now() - interval '7 days')`;
+  t.true((await deliveries.pruneCancelled(8)) >= 1);
+  const left = await sql<{ event_id: string }[]>`select event_id from delivery.cancelled_events where event_id in ${sql([old, recent])}`;
+  t.deepEqual(
+    left.map((row) => row.event_id),
+    [recent],
+  );
+});
+
+test.serial(
+  "delivery store - a stopped subscription's backlog past the limit loses its oldest, dead-lettered and told; an active one keeps all",
+  async (t) => {
+    const paused = await newDelivery(null);
+    const active = await newDelivery(null);
+    const more = async ({ orgId, sub }: typeof paused, count: number) => {
+      const added = Array.from({ length: count }, () => ({
+        id: uuidv7(),
+        orgId,
+        eventId: uuidv7(),
+        eventType: "order.created",
+        subscriptionId: sub.id,
+        dueInMs: null,
+      }));
+      await deliveries.addDeliveries(
+        added.map(({ eventId }) => ({ eventId, orgId, body: "{}", requestId: "" })),
+        added,
+      );
+      return added.map(({ id }) => id);
+    };
+    const newest = await more(paused, 4);
+    await more(active, 4);
+    await subscriptions.stopSubscriptions([], [paused.sub.id], noMessages);
+
+    const before = (await sql`select max(id) as id from delivery.outbox`)[0]!.id ?? 0;
+    t.is(await deliveries.trimParked(2, trimmedMessages), 3);
+    const states = await sql<{ id: string; state: string }[]>`
+    select id, state from delivery.deliveries where subscription_id = ${paused.sub.id} order by created_at, id`;
+    t.deepEqual(
+      states.filter((row) => row.state === "pending").map((row) => row.id),
+      newest.slice(2),
+      "the two newest wait",
+    );
+    t.is((await sql`select from delivery.deliveries where subscription_id = ${active.sub.id} and state = 'pending'`).length, 5);
+    const told = await sql<{ subject: string }[]>`select subject from delivery.outbox where id > ${before} order by id`;
+    t.deepEqual(
+      told.map(({ subject }) => subject.split(".")[0]),
+      ["deadletters", "deadletters", "deadletters", "delivery", "events"],
+    );
+    await sql`delete from delivery.outbox where id > ${before}`;
+  },
+);
 
 /** A first attempt sent straight from the stream to the subscription, of a new event (or the one given), not yet written. */
 function firstAttempt(sub: SubscriptionRow, outcome: AttemptOutcome, verdict: Verdict, eventId?: string) {
@@ -179,7 +311,11 @@ test.serial(
     const { sub } = await newDelivery(null);
     const done = firstAttempt(sub, succeeded, { state: "succeeded" });
     const retried = firstAttempt(sub, failed, { state: "pending", retryInMs: 0 });
-    const recorded = await deliveries.recordAttempts([done, retried], [{ id: sub.id, failuresSinceSuccess: 1, succeeded: true }]);
+    const recorded = await deliveries.recordAttempts(
+      [done, retried],
+      [{ id: sub.id, failuresSinceSuccess: 1, succeeded: true }],
+      noMessages,
+    );
     t.like(
       recorded.settled.sort((a, b) => a.id.localeCompare(b.id)),
       [
@@ -193,7 +329,7 @@ test.serial(
       state: "succeeded",
       attempts: [{ number: 1, status: "succeeded" }],
     });
-    await deliveries.retryDelivery(sub.org_id, done.delivery.id);
+    await deliveries.retryDelivery(sub.org_id, done.delivery.id, nothingToAudit);
     t.like(await take(sub.id), [{ id: done.delivery.id, attemptCount: 1, body: '{"n":2}', stored: true }]);
   },
 );
@@ -202,9 +338,9 @@ test.serial("delivery store - an event read twice has its first attempt recorded
   // Its own delivery parked: only the first attempts' deliveries can be taken.
   const { sub } = await newDelivery(null);
   const first = firstAttempt(sub, succeeded, { state: "succeeded" });
-  await deliveries.recordAttempts([first], []);
+  await deliveries.recordAttempts([first], [], noMessages);
   const copy = firstAttempt(sub, failed, { state: "pending", retryInMs: 0 }, first.delivery.eventId);
-  t.deepEqual((await deliveries.recordAttempts([copy], [])).settled, []);
+  t.deepEqual((await deliveries.recordAttempts([copy], [], noMessages)).settled, []);
   const [listed, ...others] = await deliveries.eventDeliveries(sub.org_id, first.delivery.eventId);
   t.deepEqual(others, []);
   t.like(listed, { id: first.delivery.id, state: "succeeded", attempts: [{ status: "succeeded" }] });
@@ -215,7 +351,7 @@ test.serial("delivery store - a first attempt to be retried of an event deleted 
   const { sub } = await newDelivery(null);
   const attempt = firstAttempt(sub, failed, { state: "pending", retryInMs: 0 });
   await deliveries.cancelEvent(sub.org_id, attempt.delivery.eventId);
-  const { settled } = await deliveries.recordAttempts([attempt], []);
+  const { settled } = await deliveries.recordAttempts([attempt], [], noMessages);
   t.like(settled, [{ state: "cancelled", next_attempt_at: null }]);
   t.deepEqual(await take(sub.id), []);
   t.is((await sql`select from delivery.messages where event_id = ${attempt.delivery.eventId}`).length, 0, "its body is gone for good");
@@ -228,6 +364,7 @@ test.serial("delivery store - a success resets the subscription's failures in a 
     deliveries.recordAttempts(
       [firstAttempt(sub, success ? succeeded : failed, success ? { state: "succeeded" } : { state: "failed", reason: "exhausted" })],
       [{ id: sub.id, failuresSinceSuccess: failures, succeeded: success }],
+      noMessages,
     );
   t.deepEqual((await count(3, false)).failuresInARow, [{ id: sub.id, consecutive_failures: 3 }]);
   t.deepEqual((await count(0, true)).failuresInARow, [{ id: sub.id, consecutive_failures: 0 }]);

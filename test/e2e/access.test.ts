@@ -3,6 +3,7 @@ import test from "ava";
 import postgres from "postgres";
 import { apiClient, request } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
+import { startReceiver } from "../helpers/receiver.js";
 import { newKey } from "../helpers/routes.js";
 import { type Stack, startStack } from "../helpers/stack.js";
 import type { ServiceProcess } from "../helpers/throwaway.js";
@@ -100,6 +101,26 @@ test.serial("access - a revoked key is refused at both gateways and by the servi
   t.is((await direct()).status, 401);
   t.is((await apiClient(stack.gatewayUrl, key).delete(`/v1/keys/${reader.id}`)).status, 404);
 });
+
+test.serial(
+  "access - a revocation whose auth process died before announcing it is announced from the outbox, long before caches expire",
+  async (t) => {
+    const { key, orgId } = await newOrg();
+    const reader = await issueKey(key, { scopes: ["events:read"] });
+    t.deepEqual(await inboxStatuses(reader.secret), [200, 200]);
+    // What a revocation leaves when its process dies right after the commit: the key revoked, the announcement unsent.
+    const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
+    t.teardown(() => sql.end());
+    await sql.begin(async (tx) => {
+      await tx`update auth.keys set revoked_at = now() where id = ${reader.id}`;
+      await tx`insert into auth.outbox (subject, data) values (${`keys.changed.${orgId}`}, ${Buffer.from(reader.id)})`;
+    });
+    await eventually(
+      async () => ((await inboxStatuses(reader.secret)).every((status) => status === 401) ? true : undefined),
+      "refusal at both gateways",
+    );
+  },
+);
 
 test.serial("access - a rotated key works at both gateways through its grace period beside its successor, and not after", async (t) => {
   const { key, admin } = await newOrg();
@@ -251,6 +272,58 @@ test.serial("access - admin actions are audited with who, when and from where, n
     [rotated.body.api_key.id],
   );
   t.false(JSON.stringify((await request(stack.gatewayUrl, "/v1/audit", { key: other.key })).body).includes(orgId));
+});
+
+test.serial("access - deleting an event, changing retention, replaying a subscription and retrying a delivery are audited", async (t) => {
+  const { key, orgId } = await newOrg();
+  const api = apiClient(stack.gatewayUrl, key);
+  const hook = await startReceiver();
+  t.teardown(hook.close);
+  const sub = (await api.post("/v1/subscriptions", { url: hook.url })).body;
+  const delivered = (await api.post("/v1/events", { type: "order.created" })).body;
+  const kept = (await api.post("/v1/events", { type: "order.created" })).body;
+  const delivery = await eventually(async () => {
+    const { body } = await api.get(`/v1/events/${delivered.id}/deliveries`);
+    return body.deliveries?.find((each: { state: string }) => each.state === "DELIVERY_STATE_SUCCEEDED");
+  }, "the event delivered");
+  await eventually(async () => ((await api.get(`/v1/events/${kept.id}`)).status === 200 ? true : undefined), "the event stored");
+
+  t.is((await api.post(`/v1/deliveries/${delivery.id}/retry`, {})).status, 200);
+  t.is((await api.post(`/v1/subscriptions/${sub.id}/replay`, { since: "2026-01-01T00:00:00Z" })).status, 200);
+  t.is((await api.patch("/v1/inbox/settings", { retention_days: 90 })).status, 200);
+  t.is((await api.delete(`/v1/events/${kept.id}`)).status, 200);
+  // Refused, so unaudited: an unknown event, an unknown delivery, a retention out of range.
+  t.is((await api.delete(`/v1/events/${kept.id}`)).status, 404);
+  t.is((await api.post(`/v1/deliveries/${sub.id}/retry`, {})).status, 404);
+  t.is((await api.patch("/v1/inbox/settings", { retention_days: 1 })).status, 400);
+
+  const log = await eventually(async () => {
+    const { body } = await request(stack.gatewayUrl, "/v1/audit", { key });
+    return body.entries?.length === 6 ? body.entries : undefined;
+  }, "six audit entries");
+  const keyId = keyIdOf(key);
+  t.like(log.slice(0, 4), [
+    { org_id: orgId, key_id: keyId, action: "event.deleted", resource: "event", resource_id: kept.id },
+    { key_id: keyId, action: "inbox.settings_updated", resource: "inbox", resource_id: orgId, details: { retention_days: 90 } },
+    {
+      key_id: keyId,
+      action: "subscription.replayed",
+      resource: "subscription",
+      resource_id: sub.id,
+      details: { since: "2026-01-01T00:00:00.000Z", replayed: 0 },
+    },
+    {
+      key_id: keyId,
+      action: "delivery.retried",
+      resource: "delivery",
+      resource_id: delivery.id,
+      details: { event_id: delivered.id, subscription_id: sub.id },
+    },
+  ]);
+  t.deepEqual(
+    log.slice(4).map((entry: { action: string }) => entry.action),
+    ["subscription.created", "org.created"],
+  );
 });
 
 test.serial("access - the audit log takes the admin scope, a valid limit and its own cursors", async (t) => {

@@ -3,7 +3,7 @@
 // replicas, and nothing is lost.
 import test from "ava";
 import { connect } from "nats";
-import { ensureStream, eventsStream, openRateLimits, rateLimitsBucket } from "../../services/shared/streams.js";
+import { consumers, ensureConsumer, ensureStream, eventsStream, openRateLimits, rateLimitsBucket } from "../../services/shared/streams.js";
 import { SERVICE_NAMES } from "../../tools/stack/services.js";
 import { type ApiClient, apiClient, createOrg, wholeInbox } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
@@ -74,7 +74,7 @@ function successesSinceLastError(statuses: number[]): number {
   return run;
 }
 
-test("cluster - a stream and the rate-limits bucket made on one server move onto three when JETSTREAM_REPLICAS is raised", async (t) => {
+test("cluster - a stream, its durable consumer and the rate-limits bucket made on one server move onto three when JETSTREAM_REPLICAS is raised", async (t) => {
   // A cluster of its own: the stack's bucket was made with three replicas, and the other test kills a node.
   const cluster = await startNatsCluster();
   t.teardown(cluster.stop);
@@ -83,8 +83,16 @@ test("cluster - a stream and the rate-limits bucket made on one server move onto
   const jsm = await nc.jetstreamManager();
   const stream = { name: "RAISED", subjects: ["raised.>"] };
   await ensureStream(jsm, stream, 1);
-  await ensureStream(jsm, stream, 3);
+  // A consumer made on one server, as it is where JETSTREAM_REPLICAS is 1.
+  const consumer = { ...consumers.inbox, durable_name: "raised" };
+  await jsm.consumers.add(stream.name, { ...consumer, num_replicas: 1 });
+  await ensureConsumer(jsm, consumer, 3, stream);
   t.is((await jsm.streams.info(stream.name)).config.num_replicas, 3);
+  t.is((await jsm.consumers.info(stream.name, consumer.durable_name)).config.num_replicas, 3);
+  await eventually(async () => {
+    const { cluster: placement } = await jsm.consumers.info(stream.name, consumer.durable_name);
+    return placement?.leader && placement.replicas?.length === 2 ? true : undefined;
+  }, "the consumer to have a leader and two followers");
 
   const bucket = rateLimitsBucket(1);
   await nc.jetstream().views.kv(bucket.name, bucket.options);

@@ -1,5 +1,6 @@
 // What deliveries tell the org through its inbox: each event's delivery status, and our operational events when deliveries fail.
 import test from "ava";
+import postgres from "postgres";
 import { apiClient } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
 import { startReceiver } from "../helpers/receiver.js";
@@ -8,9 +9,14 @@ import { type Stack, startStack } from "../helpers/stack.js";
 let stack: Stack;
 
 test.before(async () => {
-  // Three quick attempts per delivery; a subscription pauses after four failures in a row.
+  // Three quick attempts per delivery; a subscription pauses after four failures in a row; the inbox purges every second.
   stack = await startStack({
-    env: { DELIVERY_RETRY_SCHEDULE: "100ms,100ms", DELIVERY_POLL_INTERVAL_MS: "50", DELIVERY_PAUSE_AFTER_FAILURES: "4" },
+    env: {
+      DELIVERY_RETRY_SCHEDULE: "100ms,100ms",
+      DELIVERY_POLL_INTERVAL_MS: "50",
+      DELIVERY_PAUSE_AFTER_FAILURES: "4",
+      INBOX_PURGE_INTERVAL_MS: "1000",
+    },
   });
 });
 
@@ -100,4 +106,25 @@ test("delivery outcomes - exhausted attempts and a paused subscription put our o
   );
   const forged = await api.post("/v1/events", { type: "triggers.delivery.exhausted", data: {} });
   t.is(forged.status, 400);
+});
+
+test("delivery outcomes - when an event expires from the inbox, its deliveries and their attempts go with it", async (t) => {
+  const api = await newOrg();
+  const hook = await startReceiver();
+  t.teardown(hook.close);
+  t.is((await api.post("/v1/subscriptions", { url: hook.url })).status, 200);
+  const { body: published } = await api.post("/v1/events", { type: "order.created" });
+  await statusOf(api, published.id, "EVENT_DELIVERY_STATUS_DELIVERED");
+  t.is((await api.get(`/v1/events/${published.id}/deliveries`)).body.deliveries.length, 1);
+
+  // Received longer ago than the org keeps events (30 days unless it says).
+  const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
+  t.teardown(() => sql.end());
+  await sql`update inbox.events set received_at = now() - interval '31 days' where id = ${published.id}`;
+  await eventually(async () => ((await api.get(`/v1/events/${published.id}`)).status === 404 ? true : undefined), "the event purged");
+  await eventually(async () => {
+    const { body } = await api.get(`/v1/events/${published.id}/deliveries`);
+    return body.deliveries?.length === 0 ? true : undefined;
+  }, "its deliveries forgotten");
+  t.deepEqual((await api.get(`/v1/events/${published.id}/attempts`)).body.attempts ?? [], []);
 });

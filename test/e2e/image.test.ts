@@ -49,7 +49,7 @@ test("image - the entry point refuses a missing or unknown service, saying which
   for (const args of [[], ["billing"]]) {
     const { code, output } = await run(entry, args);
     t.is(code, 2);
-    t.regex(output, /usage: run\.js <gateway\|auth\|ingest\|inbox\|delivery\|migrate>/);
+    t.regex(output, /usage: run\.js <gateway\|auth\|ingest\|inbox\|delivery\|migrate\|reseal-secrets>/);
   }
 });
 

@@ -1,5 +1,6 @@
 // The gateway's REST API against the real auth service and recording doubles of the other backends.
 import { randomUUID } from "node:crypto";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import anyTest, { type TestFn } from "ava";
 import { REQUEST_ID_HEADER } from "../../services/shared/request-context.js";
@@ -180,6 +181,74 @@ test("gateway - a body that is not JSON by content type is 415", async (t) => {
   });
   t.is(res.status, 415);
   t.is(res.body.code, "invalid_argument");
+});
+
+test("gateway - a gzip or br body is published as the JSON it holds", async (t) => {
+  const { gateway, adminToken, storedEvents } = t.context;
+  const { key, orgId } = await createOrg(gateway.url, adminToken);
+  const json = Buffer.from(JSON.stringify({ type: "order.created", data: { order: 7 } }));
+  for (const [encoding, body] of [
+    ["gzip", gzipSync(json)],
+    ["br", brotliCompressSync(json)],
+  ] as const) {
+    const res = await fetch(`${gateway.url}/v1/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "content-encoding": encoding },
+      body,
+    });
+    t.is(res.status, 200, encoding);
+  }
+  t.deepEqual(
+    (await storedEvents(orgId)).map((stored) => stored.data),
+    ['{"order":7}', '{"order":7}'],
+  );
+});
+
+test("gateway - JSON labelled gzip is 400 and stores nothing", async (t) => {
+  const { gateway, adminToken, storedEvents } = t.context;
+  const { key, orgId } = await createOrg(gateway.url, adminToken);
+  const res = await request(gateway.url, "/v1/events", { key, body: { type: "order.created" }, headers: { "content-encoding": "gzip" } });
+  t.is(res.status, 400);
+  t.like(res.body, { code: "invalid_argument", message: "the request body is not valid gzip" });
+  t.deepEqual(await storedEvents(orgId), []);
+});
+
+test("gateway - a body compressed other than with gzip or br is 415 naming those, without reaching the backend", async (t) => {
+  const { gateway, adminToken, doubles } = t.context;
+  const { key } = await createOrg(gateway.url, adminToken);
+  const requestId = randomUUID();
+  const res = await fetch(`${gateway.url}/v1/subscriptions`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${key}`,
+      "content-type": "application/json",
+      "content-encoding": "deflate",
+      [REQUEST_ID_HEADER]: requestId,
+    },
+    body: deflateSync(JSON.stringify({ url: "https://example.test/a", event_types: ["a"] })),
+  });
+  t.is(res.status, 415);
+  t.is(res.headers.get("accept-encoding"), "gzip, br");
+  t.like(await res.json(), {
+    code: "invalid_argument",
+    message: 'unsupported content-encoding "deflate": send the body as it is, or compressed with gzip or br',
+  });
+  t.deepEqual(doubles.callsOf(requestId), []);
+});
+
+test("gateway - a gzip body that inflates past the limit is 413, however small it was sent", async (t) => {
+  const { gateway, adminToken, storedEvents } = t.context;
+  const { key, orgId } = await createOrg(gateway.url, adminToken);
+  const body = gzipSync(`{"type":"big","data":{"blob":"${"x".repeat(100 * maxBodyBytes)}"}}`);
+  t.true(body.length < maxBodyBytes / 4);
+  const res = await fetch(`${gateway.url}/v1/events`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "content-encoding": "gzip" },
+    body,
+  });
+  t.is(res.status, 413);
+  t.is(((await res.json()) as { code: string }).code, "resource_exhausted");
+  t.deepEqual(await storedEvents(orgId), []);
 });
 
 test("gateway - a body over the limit is 413 without reaching the backend", async (t) => {

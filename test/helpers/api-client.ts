@@ -1,5 +1,6 @@
 // The tests' one JSON client of the gateway and the services: REST routes and Connect calls alike, with raw status and headers.
 import { randomBytes } from "node:crypto";
+import { eventually } from "./eventually.js";
 
 export interface Reply<T = any> {
   status: number;
@@ -14,6 +15,8 @@ export interface Call {
   headers?: Record<string, string>;
   /** Sent as JSON unless it is already a string. */
   body?: unknown;
+  /** Aborts the call (AbortSignal.timeout, say). */
+  signal?: AbortSignal;
 }
 
 /** One request: POST when there is a body, GET otherwise, unless call.method says. */
@@ -21,7 +24,12 @@ export async function request<T = any>(baseUrl: string, path: string, call: Call
   const headers: Record<string, string> = { ...(call.key ? { authorization: `Bearer ${call.key}` } : {}), ...call.headers };
   const body = call.body === undefined || typeof call.body === "string" ? call.body : JSON.stringify(call.body);
   if (body !== undefined) headers["content-type"] ??= "application/json";
-  const res = await fetch(`${baseUrl}${path}`, { method: call.method ?? (body === undefined ? "GET" : "POST"), headers, body });
+  const res = await fetch(`${baseUrl}${path}`, {
+    method: call.method ?? (body === undefined ? "GET" : "POST"),
+    headers,
+    body,
+    signal: call.signal,
+  });
   const text = await res.text();
   const json = !res.headers.get("content-type")?.startsWith("text/event-stream");
   return { status: res.status, headers: res.headers, body: text ? (json ? JSON.parse(text) : text) : undefined };
@@ -51,7 +59,8 @@ const roomiestPlan = { plan: "custom", events_per_minute: 10_000_000 };
 
 /**
  * Creates an org with the admin token and returns its id and first API key. The Connect path of CreateOrg is
- * served by the gateway and by the auth service alike, so this works against either.
+ * served by the gateway and by the auth service alike, so this works against either. A 503 is asked again, as a
+ * client told to try again would: a cluster that has just healed may still be electing a stream's leader.
  */
 export async function createOrg(
   baseUrl: string,
@@ -59,9 +68,19 @@ export async function createOrg(
   name = `test-${randomBytes(4).toString("hex")}`,
   plan: Record<string, unknown> = roomiestPlan,
 ): Promise<TestOrg> {
-  const res = await request(baseUrl, "/triggers.v1.AuthService/CreateOrg", { key: adminToken, body: { name, ...plan } });
+  const res = await askedUntilServed(() =>
+    request(baseUrl, "/triggers.v1.AuthService/CreateOrg", { key: adminToken, body: { name, ...plan } }),
+  );
   if (res.status !== 200) throw new Error(`creating an org answered ${res.status}: ${JSON.stringify(res.body)}`);
   return { orgId: res.body.org.id, key: res.body.api_key.secret };
+}
+
+/** Calls ask until its answer is not a 503, and returns that answer. */
+export function askedUntilServed<T>(ask: () => Promise<Reply<T>>): Promise<Reply<T>> {
+  return eventually(async () => {
+    const reply = await ask();
+    return reply.status === 503 ? undefined : reply;
+  }, "an answer other than 503");
 }
 
 /** Every pending event of an org's inbox, following cursors to the end. */

@@ -1,4 +1,4 @@
-// A stand-in for a Kubernetes Service on loopback: one address in front of a service's replicas, each new connection
+// A stand-in for a Kubernetes Service (on loopback unless told another address): one address in front of a service's replicas, each new connection
 // going to the next ready replica that accepts it. Ready as Kubernetes' endpoints are: the replica's readiness (its
 // admin port's /healthz) answered 200 at the last probe. Connections made before a replica turned unready stay.
 import type { AddressInfo } from "node:net";
@@ -10,6 +10,8 @@ export interface Balancer {
 }
 
 export interface Endpoint {
+  /** The replica's address; 127.0.0.1 when unset. */
+  host?: string;
   port: number;
   adminPort: number;
 }
@@ -17,13 +19,14 @@ export interface Endpoint {
 // How often readiness is probed: the kubelet's period is seconds, but a test has none to spare.
 const probeEveryMs = 250;
 
-export async function startBalancer(endpoints: Endpoint[]): Promise<Balancer> {
+/** A balancer listening on host (an address the replicas' callers reach) in front of endpoints. */
+export async function startBalancer(endpoints: Endpoint[], host = "127.0.0.1"): Promise<Balancer> {
   let next = 0;
   const ready = new Set<Endpoint>();
   const probe = async (endpoint: Endpoint) => {
-    const answer = await fetch(`http://127.0.0.1:${endpoint.adminPort}/healthz`, { signal: AbortSignal.timeout(1_000) }).catch(
-      () => undefined,
-    );
+    const answer = await fetch(`http://${endpoint.host ?? "127.0.0.1"}:${endpoint.adminPort}/healthz`, {
+      signal: AbortSignal.timeout(1_000),
+    }).catch(() => undefined);
     if (answer?.ok) ready.add(endpoint);
     else ready.delete(endpoint);
   };
@@ -37,8 +40,8 @@ export async function startBalancer(endpoints: Endpoint[]): Promise<Balancer> {
   const connectTo = (client: net.Socket, tries: number) => {
     const candidates = [...ready];
     if (tries === 0 || candidates.length === 0 || client.destroyed) return client.destroy();
-    const { port } = candidates[next++ % candidates.length]!;
-    const backend = net.connect(port, "127.0.0.1");
+    const endpoint = candidates[next++ % candidates.length]!;
+    const backend = net.connect(endpoint.port, endpoint.host ?? "127.0.0.1");
     track(backend);
     // A client gone before its backend answers takes the backend with it.
     const dropBackend = () => backend.destroy();
@@ -60,9 +63,9 @@ export async function startBalancer(endpoints: Endpoint[]): Promise<Balancer> {
     client.on("error", () => client.destroy());
     connectTo(client, endpoints.length);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://${host}:${(server.address() as AddressInfo).port}`,
     async close() {
       clearInterval(probes);
       for (const socket of sockets) socket.destroy();

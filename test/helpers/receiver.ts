@@ -18,8 +18,8 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** A webhook endpoint on 127.0.0.1; by default it answers 200 "ok". */
-export async function startReceiver(respond: Respond = (_req, res) => res.end("ok")): Promise<Receiver> {
+/** A webhook endpoint on 127.0.0.1 (or host); by default it answers 200 "ok". */
+export async function startReceiver(respond: Respond = (_req, res) => res.end("ok"), host = "127.0.0.1"): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -30,9 +30,9 @@ export async function startReceiver(respond: Respond = (_req, res) => res.end("o
       respond(received, res);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    url: `http://${host}:${(server.address() as AddressInfo).port}/hook`,
     requests,
     close: () => {
       server.closeAllConnections();

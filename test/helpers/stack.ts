@@ -5,13 +5,14 @@ import { prefixLine } from "../../tools/stack/output-lines.js";
 import { startPrivateServices } from "../../tools/stack/private-services.js";
 import { SERVICE_NAMES, type ServiceName, type ServiceRuntime, serviceEnvironment } from "../../tools/stack/services.js";
 import { generateAdminToken, generateSigningSecretsKey } from "../../tools/stack/stack-secrets.js";
-import { describeEvent, type RestartPolicy } from "../../tools/stack/supervisor.js";
+import { describeEvent, type RestartPolicy, type SupervisorEvent } from "../../tools/stack/supervisor.js";
 import { createOrg, type TestOrg } from "./api-client.js";
 import { Teardown } from "./teardown.js";
 import { createDatabase, type ServiceProcess, startService } from "./throwaway.js";
 
 export type { ExitInfo } from "../../tools/stack/child-exit.js";
 export type { ServiceName } from "../../tools/stack/services.js";
+export type { SupervisorEvent } from "../../tools/stack/supervisor.js";
 
 /** Quicker than the launcher's policy so that tests of crash recovery do not wait long. */
 export const TEST_RESTART: RestartPolicy = { initialDelayMs: 100, maxDelayMs: 2_000, resetAfterMs: 10_000 };
@@ -47,6 +48,8 @@ export interface Stack {
   createOrg(name?: string, plan?: Record<string, unknown>): Promise<TestOrg>;
   /** The last output lines of one service, or of all of them prefixed with their names. */
   logs(name?: ServiceName): string[];
+  /** Every start and exit of a service so far, in order, with its pid: an exit nobody asked for is a crash. */
+  lifecycle(): SupervisorEvent[];
   /** Stops the services as Ctrl-C does (the gateway first; SIGTERM, then SIGKILL after 10 s) and tells how each ended. */
   stopServices(): Promise<Map<string, ExitInfo | undefined>>;
   /** Stops the services and the nats-server, drops the database. Safe to call twice. */
@@ -63,6 +66,7 @@ const print = process.env.STACK_LOGS === "1" ? (line: string) => console.log(lin
 export async function startStack(options: StartStackOptions = {}): Promise<Stack> {
   const teardown = new Teardown();
   return teardown.start(async () => {
+    const lifecycle: SupervisorEvent[] = [];
     const { url: databaseUrl, drop } = await createDatabase();
     teardown.add(drop);
     const nats = await startNatsServer({ onLine: print && ((line) => print(prefixLine("nats", line))) });
@@ -82,7 +86,10 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
         restart: options.restart === true ? TEST_RESTART : (options.restart ?? false),
         logLines: options.logLines,
         print,
-        onEvent: print && ((event) => print(prefixLine("stack", describeEvent(event)))),
+        onEvent: (event) => {
+          lifecycle.push(event);
+          print?.(prefixLine("stack", describeEvent(event)));
+        },
       },
     });
     teardown.add(() => supervisor.stopAll());
@@ -118,6 +125,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       createOrg: (name, plan) => createOrg(urls.gateway, adminToken, name, plan),
       logs: (name) =>
         name ? supervisor.logs(name) : SERVICE_NAMES.flatMap((each) => supervisor.logs(each).map((line) => prefixLine(each, line))),
+      lifecycle: () => [...lifecycle],
       stop: () => teardown.run(),
     };
   });

@@ -6,6 +6,7 @@ import { EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import type { InboxQuery } from "../../services/inbox/inbox-query.js";
 import type { InboxReads } from "../../services/inbox/routes.js";
 import type { AckCounts, EventDetail, EventRow, EventsRead, InboxPage } from "../../services/inbox/store.js";
+import type { BeforeCommit } from "../../services/shared/database.js";
 import { apiJson } from "../../services/shared/json.js";
 
 export class MemoryEventStore implements InboxReads {
@@ -55,10 +56,12 @@ export class MemoryEventStore implements InboxReads {
     return this.rows.find((row) => row.org_id === orgId && row.id === id);
   }
 
-  async delete(orgId: string, id: string): Promise<boolean> {
+  async delete(orgId: string, id: string, beforeCommit: BeforeCommit<string>): Promise<boolean> {
     const row = await this.find(orgId, id);
-    if (row) this.rows.splice(this.rows.indexOf(row), 1);
-    return row !== undefined;
+    if (!row) return false;
+    await beforeCommit(id);
+    this.rows.splice(this.rows.indexOf(row), 1);
+    return true;
   }
 
   readonly retention = new Map<string, number>();
@@ -67,7 +70,8 @@ export class MemoryEventStore implements InboxReads {
     return this.retention.get(orgId);
   }
 
-  async setRetentionDays(orgId: string, days: number): Promise<void> {
+  async setRetentionDays(orgId: string, days: number, beforeCommit: BeforeCommit<number>): Promise<void> {
+    await beforeCommit(days);
     this.retention.set(orgId, days);
   }
 

@@ -54,3 +54,33 @@ test("inbox - an event the store refuses is set aside and holds up neither the e
     "the refused event named in the inbox's log",
   );
 });
+
+// The soak found the projection stopping for good when pulls were bounded in bytes: small messages made each pull end on
+// its count, the client forgot the bytes such a pull left unused, and its later pulls grew too small for a large message.
+test("inbox - a stream of many small messages with large ones among them is projected whole", async (t) => {
+  const org = await stack.createOrg();
+  const api = apiClient(stack.gatewayUrl, org.key);
+  const js = nats.jetstream();
+  const now = timestampNow();
+  const message = (events: number, dataBytes: number) => {
+    const data = JSON.stringify({ blob: "x".repeat(dataBytes) });
+    const published = Array.from({ length: events }, () => ({
+      event: create(EventSchema, { id: uuidv7(), type: "mixed", occurredAt: now, receivedAt: now }),
+      data,
+      requestId: "",
+    }));
+    return { ids: published.map(({ event }) => event.id), bytes: encodePublishedEvents({ orgId: org.orgId, events: published }) };
+  };
+  const ids: string[] = [];
+  for (let round = 0; round < 20; round++) {
+    const messages = Array.from({ length: 200 }, (_, i) => (i === 199 ? message(30, 20_000) : message(1, 10)));
+    await Promise.all(messages.map(({ bytes }) => js.publish(eventSubject(org.orgId), bytes)));
+    ids.push(...messages.flatMap((each) => each.ids));
+  }
+
+  const stored = await eventually(async () => {
+    const events = await wholeInbox(api);
+    return events.length === ids.length ? events : undefined;
+  }, `all ${ids.length} events in the inbox`);
+  t.deepEqual(new Set(stored.map((event) => event.id)), new Set(ids));
+});

@@ -6,6 +6,7 @@ import { v7 as uuidv7 } from "uuid";
 import { CancelEventDeliveriesResponseSchema, ListEventDeliveriesResponseSchema } from "../../gen/triggers/v1/delivery_pb.js";
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
 import { inboxRoutes } from "../../services/inbox/routes.js";
+import type { AuditAction } from "../../services/shared/audit.js";
 import { newKey, refusalOf, requireKnownKeys, serveInMemory, withKey } from "../helpers/routes.js";
 import { MemoryEventStore } from "./memory-store.js";
 
@@ -26,11 +27,13 @@ function inbox() {
       return create(CancelEventDeliveriesResponseSchema);
     },
   };
+  const audited: AuditAction[] = [];
+  const audit = async (_ctx: unknown, action: AuditAction) => void audited.push(action);
   const transport = serveInMemory(
-    inboxRoutes({ store, arrivals, delivery, defaultRetentionDays: 30, draining: new AbortController().signal }),
+    inboxRoutes({ store, arrivals, delivery, defaultRetentionDays: 30, draining: new AbortController().signal, audit }),
     [requireKnownKeys({ [keys.a]: orgs.a, [keys.b]: orgs.b })],
   );
-  return { store, orgs, keys, cancelled, client: createClient(InboxService, transport) };
+  return { store, orgs, keys, cancelled, audited, client: createClient(InboxService, transport) };
 }
 
 test("inbox routes - pages follow the cursor to the end, oldest first, without repeats", async (t) => {
@@ -93,14 +96,16 @@ test("inbox routes - a bulk ack names the id at fault, and refuses none or more 
   }
 });
 
-test("inbox routes - deleting an event cancels its deliveries, then it is gone; another org's is not found and nothing is cancelled", async (t) => {
-  const { store, orgs, keys, cancelled, client } = inbox();
+test("inbox routes - deleting an event cancels its deliveries, then it is gone and audited; another org's is not found, and nothing is cancelled or audited", async (t) => {
+  const { store, orgs, keys, cancelled, audited, client } = inbox();
   const mine = store.add({ id: uuidv7(), org_id: orgs.a, type: "t" }).id;
   const theirs = store.add({ id: uuidv7(), org_id: orgs.b, type: "t" }).id;
   t.is((await refusalOf(client.deleteEvent({ id: theirs }, withKey(keys.a)))).code, Code.NotFound);
   t.deepEqual(cancelled, []);
+  t.deepEqual(audited, []);
   await client.deleteEvent({ id: mine }, withKey(keys.a));
   t.deepEqual(cancelled, [mine]);
+  t.deepEqual(audited, [{ orgId: orgs.a, keyId: `key-of-${orgs.a}`, action: "event.deleted", resource: "event", resourceId: mine }]);
   t.is((await refusalOf(client.getEvent({ id: mine }, withKey(keys.a)))).code, Code.NotFound);
   t.is((await refusalOf(client.deleteEvent({ id: mine }, withKey(keys.a)))).code, Code.NotFound);
   t.truthy(await store.find(orgs.b, theirs));
@@ -117,4 +122,20 @@ test("inbox routes - retention is 30 days until the org sets its own, from 7 to 
     t.deepEqual(refusal, { code: Code.InvalidArgument, field: "retention_days" });
   }
   t.deepEqual(await refusalOf(client.updateInboxSettings({}, withKey(keys.a))), { code: Code.InvalidArgument, field: "settings" });
+});
+
+test("inbox routes - a change of retention is audited with the new value; a refused one is not", async (t) => {
+  const { orgs, keys, audited, client } = inbox();
+  await refusalOf(client.updateInboxSettings({ settings: { retentionDays: 6 } }, withKey(keys.a)));
+  await client.updateInboxSettings({ settings: { retentionDays: 90 } }, withKey(keys.a));
+  t.deepEqual(audited, [
+    {
+      orgId: orgs.a,
+      keyId: `key-of-${orgs.a}`,
+      action: "inbox.settings_updated",
+      resource: "inbox",
+      resourceId: orgs.a,
+      details: { retention_days: 90 },
+    },
+  ]);
 });

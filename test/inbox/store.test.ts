@@ -1,16 +1,23 @@
-// The inbox store's listing against a real Postgres: filters, both orders, cursors that skip nothing, leases, and an index for every query.
-import { create } from "@bufbuild/protobuf";
+// The inbox store against a real Postgres: filters, both orders, cursors that skip nothing, leases, an index for every query, and deletes that no replay undoes.
+
+import { setTimeout as delay } from "node:timers/promises";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { pino } from "pino";
 import postgres from "postgres";
 import { v7 as uuidv7 } from "uuid";
+import { ExpiredEventsSchema } from "../../gen/triggers/v1/event_pb.js";
 import { ListInboxRequestSchema } from "../../gen/triggers/v1/inbox_pb.js";
 import { type InboxQuery, inboxQueryOf } from "../../services/inbox/inbox-query.js";
 import { createEventStore, type NewEventRow } from "../../services/inbox/store.js";
 import { encodeSequenceCursor } from "../../services/shared/cursor.js";
 import { connectDatabase, migrate, type Sql } from "../../services/shared/database.js";
+import { expiredEventsSubject } from "../../services/shared/streams.js";
 import { createDatabase } from "../helpers/throwaway.js";
+
+// Changes whose audit entries these tests do not look at.
+const unaudited = async () => {};
 
 let sql: Sql;
 let drop: () => Promise<void>;
@@ -153,7 +160,9 @@ test("inbox store - a page's events are written one by one as the index yields t
   );
 });
 
-test("inbox store - an event stored while an earlier write is still open sorts after it, so a cursor never skips one", async (t) => {
+// Serial: while its write holds the positions' lock, other tests' writes wait on it, each holding one of the pool's
+// connections, and with enough of them this test's own reads would find none free.
+test.serial("inbox store - an event stored while an earlier write is still open sorts after it, so a cursor never skips one", async (t) => {
   const orgId = uuidv7();
   const early = event(orgId);
   const late = event(orgId);
@@ -180,6 +189,156 @@ test("inbox store - an event stored while an earlier write is still open sorts a
   await Promise.all([slow, later]);
   t.deepEqual(await listAll(orgId), [early.id, late.id]);
 });
+
+/** A point a test holds a write at: the write awaits opened, and the test calls open to let it go on. */
+function latch() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+/** Resolves once count other connections wait for a lock the backend pid holds; fails after 5 s. */
+async function blockedBy(pid: number, count = 1): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const [row] = await sql<{ waiting: number }[]>`
+      select count(*)::int as waiting from pg_stat_activity a where ${pid}::int = any(pg_blocking_pids(a.pid))`;
+    if (row!.waiting >= count) return;
+    if (Date.now() > deadline) throw new Error(`${row!.waiting} of ${count} connections waited on backend ${pid}`);
+    await delay(10);
+  }
+}
+
+/** The backend whose open transaction deleted the event's row: it holds the row's deletion until it commits. */
+async function deleterOf(id: string): Promise<number> {
+  const [row] = await sql<{ pid: number }[]>`
+    select l.pid from inbox.events e
+    join pg_locks l on l.locktype = 'transactionid' and l.transactionid = e.xmax and l.granted
+    where e.id = ${id}`;
+  return row!.pid;
+}
+
+/** The org's only event is gone from every read: not found, listed, counted or acknowledged, and not deleted twice. */
+async function assertGone(t: ExecutionContext, orgId: string, id: string): Promise<void> {
+  t.is(await store.find(orgId, id), undefined, "found");
+  t.deepEqual(await listAll(orgId), [], "listed");
+  t.is(await store.latestPosition(orgId), "0", "counted in the latest position");
+  t.deepEqual((await store.ackMany(orgId, [id])).unknown_ids, [id], "acknowledged");
+  t.false(await store.delete(orgId, id, unaudited), "deleted a second time");
+}
+
+// The replays below race a delete of their event at the points where a replay could bring it back. Serial, as the
+// test above: each holds locks while it waits.
+test.serial("inbox store - a replay whose write began before a delete committed does not bring the event back", async (t) => {
+  const orgId = uuidv7();
+  const row = event(orgId);
+  await store.addEvents([row]);
+  // Another replica's write holds the positions' lock, so the replay's statement, its snapshot already taken, waits
+  // for it while the delete commits.
+  const locked = latch();
+  const writing = latch();
+  let writer = 0;
+  const other = sql.begin(async (tx) => {
+    const [me] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid, inbox.lock_positions()`;
+    writer = me!.pid;
+    locked.open();
+    await writing.opened;
+  });
+  await locked.opened;
+  // The replayed message holds an event of another org, stored for the first time.
+  const neighbour = event(uuidv7());
+  const replay = store.addEvents([row, neighbour]);
+  await blockedBy(writer);
+  const audited: string[] = [];
+  t.true(await store.delete(orgId, row.id, async (id) => void audited.push(id)));
+  writing.open();
+  await Promise.all([other, replay]);
+  t.deepEqual(audited, [row.id]);
+  await assertGone(t, orgId, row.id);
+  t.truthy(await store.find(neighbour.org_id, neighbour.id), "the replay's other event");
+});
+
+test.serial("inbox store - a replay that meets a delete not yet committed does not bring the event back", async (t) => {
+  const orgId = uuidv7();
+  const row = event(orgId);
+  await store.addEvents([row]);
+  // The delete holds its transaction open after deleting, as a slow audit write would; the replay waits for it.
+  const auditing = latch();
+  const committing = latch();
+  const deleting = store.delete(orgId, row.id, async () => {
+    auditing.open();
+    await committing.opened;
+  });
+  await auditing.opened;
+  const replay = store.addEvents([row]);
+  await blockedBy(await deleterOf(row.id));
+  committing.open();
+  t.true(await deleting);
+  await replay;
+  await assertGone(t, orgId, row.id);
+});
+
+test.serial(
+  "inbox store - a delete that meets the event's first write still open answers not found and audits nothing; the event, once in, can be deleted",
+  async (t) => {
+    const orgId = uuidv7();
+    const row = event(orgId);
+    // The first write is held after it stored the event, giving the outcome that came before it its position: the
+    // status row is locked.
+    await store.addDeliveryOutcomes([{ event_id: row.id, org_id: orgId, status: "delivered", settled_at: new Date() }]);
+    const locked = latch();
+    const holding = latch();
+    let holder = 0;
+    const hold = sql.begin(async (tx) => {
+      const [me] = await tx<{ pid: number }[]>`
+        select pg_backend_pid() as pid from inbox.delivery_statuses where event_id = ${row.id} for update`;
+      holder = me!.pid;
+      locked.open();
+      await holding.opened;
+    });
+    await locked.opened;
+    const first = store.addEvents([row]);
+    await blockedBy(holder);
+    const audited: string[] = [];
+    t.false(await store.delete(orgId, row.id, async (id) => void audited.push(id)), "the inbox has no such event yet");
+    holding.open();
+    await Promise.all([hold, first]);
+    t.deepEqual(audited, []);
+    t.truthy(await store.find(orgId, row.id), "the event, stored once the delete had answered");
+    t.true(await store.delete(orgId, row.id, unaudited));
+    await assertGone(t, orgId, row.id);
+  },
+);
+
+test.serial(
+  "inbox store - an outcome and a replay meeting a delete bring nothing back, and the purge clears the status the outcome left",
+  async (t) => {
+    const orgId = uuidv7();
+    const row = event(orgId);
+    await store.addEvents([row]);
+    await store.addDeliveryOutcomes([{ event_id: row.id, org_id: orgId, status: "delivered", settled_at: new Date() }]);
+    const auditing = latch();
+    const committing = latch();
+    const deleting = store.delete(orgId, row.id, async () => {
+      auditing.open();
+      await committing.opened;
+    });
+    await auditing.opened;
+    // Both wait for the delete: the outcome for the status row it deleted, the replay for the event's.
+    const outcome = store.addDeliveryOutcomes([{ event_id: row.id, org_id: orgId, status: "failed", settled_at: new Date() }]);
+    const replay = store.addEvents([row]);
+    await blockedBy(await deleterOf(row.id), 2);
+    committing.open();
+    t.true(await deleting);
+    await Promise.all([outcome, replay]);
+    await assertGone(t, orgId, row.id);
+    t.deepEqual(await listAll(orgId, { status: "failed" }), []);
+    await store.purgeExpired(30, 8, 1000);
+    t.is((await sql`select from inbox.delivery_statuses where event_id = ${row.id}`).length, 0, "a status left");
+  },
+);
 
 test("inbox store - a lease hides events from other leases until it ends or they are acked, and plain listing sees them all", async (t) => {
   const orgId = uuidv7();
@@ -257,7 +416,7 @@ test("inbox store - the purge deletes events older than their org keeps them, wi
   const kept = event(patient, { received_at: daysAgo(40) });
   const expired = event(patient, { received_at: daysAgo(61) });
   await store.addEvents([old, recent, kept, expired]);
-  await store.setRetentionDays(patient, 60);
+  await store.setRetentionDays(patient, 60, unaudited);
   await store.addDeliveryOutcomes([{ event_id: old.id, org_id: usual, status: "delivered", settled_at: new Date() }]);
   const tombstone = uuidv7();
   await sql`insert into inbox.deleted_events (event_id, org_id, deleted_at) values (${tombstone}, ${usual}, now() - interval '9 days')`;
@@ -269,16 +428,43 @@ test("inbox store - the purge deletes events older than their org keeps them, wi
   t.deepEqual(left.map((row) => row.id).sort(), [recent.id, kept.id].sort());
   t.is((await sql`select from inbox.delivery_statuses where event_id = ${old.id}`).length, 0);
   t.is((await sql`select from inbox.deleted_events where event_id = ${tombstone}`).length, 0);
+  // Delivery is told, through the outbox, of each org's expired events.
+  const told = await sql<{ subject: string; data: Buffer }[]>`
+    select subject, data from inbox.outbox where subject in ${sql([expiredEventsSubject(usual), expiredEventsSubject(patient)])}`;
+  t.deepEqual(
+    told
+      .map(({ data }) => fromBinary(ExpiredEventsSchema, data))
+      .map(({ orgId, eventIds }) => [orgId, eventIds])
+      .sort(),
+    [
+      [usual, [old.id]],
+      [patient, [expired.id]],
+    ].sort(),
+  );
 });
 
 test("inbox store - a deleted event never comes back from the stream", async (t) => {
   const orgId = uuidv7();
   const row = event(orgId);
   await store.addEvents([row]);
-  t.true(await store.delete(orgId, row.id));
+  t.true(await store.delete(orgId, row.id, unaudited));
   await store.addEvents([row]);
   t.is(await store.find(orgId, row.id), undefined);
-  t.false(await store.delete(orgId, row.id));
+  t.false(await store.delete(orgId, row.id, unaudited));
+});
+
+test("inbox store - a delete or a change of retention whose audit entry cannot be written is undone", async (t) => {
+  const orgId = uuidv7();
+  const row = event(orgId);
+  await store.addEvents([row]);
+  await store.setRetentionDays(orgId, 60, unaudited);
+  const auditDown = async () => {
+    throw new Error("the audit stream is unreachable");
+  };
+  await t.throwsAsync(store.delete(orgId, row.id, auditDown), { message: /audit/ });
+  await t.throwsAsync(store.setRetentionDays(orgId, 90, auditDown), { message: /audit/ });
+  t.truthy(await store.find(orgId, row.id));
+  t.is(await store.retentionDays(orgId), 60);
 });
 
 test("inbox store - a delivery outcome recorded before its event is on the event once stored, and counted missing until then", async (t) => {

@@ -51,9 +51,10 @@ function inbox() {
   const keys = { a: newKey(), b: newKey() };
   const draining = new AbortController();
   const delivery = { listEventDeliveries: async () => ({}) as never, cancelEventDeliveries: async () => ({}) as never };
-  const transport = serveInMemory(inboxRoutes({ store, arrivals, delivery, defaultRetentionDays: 30, draining: draining.signal }), [
-    requireKnownKeys({ [keys.a]: orgs.a, [keys.b]: orgs.b }),
-  ]);
+  const transport = serveInMemory(
+    inboxRoutes({ store, arrivals, delivery, defaultRetentionDays: 30, draining: draining.signal, audit: async () => {} }),
+    [requireKnownKeys({ [keys.a]: orgs.a, [keys.b]: orgs.b })],
+  );
   const store1 = (org: string, type = "order.created") => {
     const { id } = store.add({ id: uuidv7(), org_id: org, type });
     arrivals.announce(org);

@@ -179,12 +179,14 @@ test("k8s broken - a container that may escalate privileges, runs as root or lac
       jsonPatch("Job", "migrations", { op: "remove", path: "/spec/template/spec/initContainers/0/securityContext/readOnlyRootFilesystem" }),
     ],
   });
+  // Named after the release in prod (migrations-<tag>).
+  const job = objects.find((o) => o.kind === "Job")!.metadata.name;
   t.deepEqual(checkSecurity(objects), [
     "StatefulSet/nats container nats: runAsUser 0 is not a non-root uid",
     "StatefulSet/nats container nats: allowPrivilegeEscalation is not false",
     "StatefulSet/nats container nats: no cpu limits",
     "StatefulSet/nats container nats: no memory limits",
-    "Job/migrations container wait-for-postgres: readOnlyRootFilesystem is not true",
+    `Job/${job} container wait-for-postgres: readOnlyRootFilesystem is not true`,
   ]);
 });
 

@@ -22,6 +22,8 @@ export const OPERATOR_SECRET_SAMPLE: Record<string, string> = {
   "admin-token": "ta_sample_admin_token",
   "postgres-password": "0123456789abcdef0123456789abcdef",
   "signing-secrets-key": Buffer.alloc(32, 1).toString("base64"),
+  // Optional: what a rotation of the signing secrets key adds (see the README's Webhook signing secrets).
+  "signing-secrets-keys": `2026-12:${Buffer.alloc(32, 2).toString("base64")}`,
 };
 
 /** What `node dist/services/run.js` takes besides a service's name. */

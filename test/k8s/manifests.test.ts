@@ -108,7 +108,11 @@ test("k8s - prod network policies allow exactly the paths Triggers uses, and DNS
     ["private IPv6", { address: "fd00::1" }],
     ["link-local IPv6", { address: "fe80::1" }],
   ]);
-  const endpoints = new Map([...workloadEndpoints(rendered.prod), ...internet, ...privateNetworks]);
+  // The migrations Job is named after the release (migrations-<tag>): one workload, whatever the tag.
+  const workloads = [...workloadEndpoints(rendered.prod)].map(
+    ([name, endpoint]) => [name.replace(/^migrations-.+/, "migrations"), endpoint] as const,
+  );
+  const endpoints = new Map([...workloads, ...internet, ...privateNetworks]);
   const ports = [8080, 9090, 4222, 6222, 8222, 5432, 443, 80];
   const open: string[] = [];
   for (const [fromName, from] of endpoints) {

@@ -31,3 +31,12 @@ test("networks - an address matches the blocks it falls in, IPv4 mapped into IPv
   t.false(inNetworks(list, "2001:db9::1"));
   t.false(inNetworks(list, "not an address"));
 });
+
+test("networks - an address Node could not hold in a block is refused, not stored to fail each request later", (t) => {
+  // An IPv4-mapped address written out in full, with a zone: isIP takes it, BlockList threw ERR_INVALID_ADDRESS.
+  const long = "0000:0000:0000:0000:0000:ffff:192.168.100.100%eth0";
+  t.is(normalCidr(long), undefined);
+  t.is(normalCidr(`${long}/96`), undefined);
+  t.is(normalCidr("fe80::1%eth0/64"), "fe80::1%eth0/64");
+  t.notThrows(() => networks([normalCidr("fe80::1%eth0/64")!]));
+});

@@ -2,11 +2,13 @@ import { once } from "node:events";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import { deflateSync } from "node:zlib";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import test from "ava";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../../gen/grpc/health/v1/health_pb.js";
-import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
+import { AuthService, VerifyKeyRequestSchema } from "../../gen/triggers/v1/auth_pb.js";
 import type { Dependency } from "../../services/shared/dependencies.js";
 import { livenessService } from "../../services/shared/health.js";
 import { createLogger } from "../../services/shared/logger.js";
@@ -33,6 +35,8 @@ async function serve(dependencies: Dependency[] = [], maxConnectionAgeMs = 300_0
       router.service(AuthService, {
         async verifyKey(req) {
           if (req.key === "refused") throw new ConnectError("refused", Code.PermissionDenied);
+          if (req.key === "crash") throw new Error("a bug");
+          if (req.key.startsWith("echo")) throw new ConnectError(`no key ${req.key}`, Code.NotFound);
           if (req.key === "slow") {
             arrive();
             await released;
@@ -82,6 +86,88 @@ test("server - error responses carry the request id too", async (t) => {
   });
   t.is(res.status, 403);
   t.is(res.headers.get(REQUEST_ID_HEADER), "trace-err");
+});
+
+const verifyKey = (baseUrl: string, body: Uint8Array | string, headers: Record<string, string>) =>
+  fetch(`${baseUrl}/triggers.v1.AuthService/VerifyKey`, { method: "POST", headers, body: body as BodyInit });
+
+test("server - a Connect call whose body is not the method's message is 400 invalid_argument, not a server's 500", async (t) => {
+  const { server, baseUrl } = await serve();
+  t.teardown(() => server.close(0));
+  // Found by generated requests: a JSON body labelled application/proto, and bytes that end inside a field.
+  for (const body of ['{"a":1}{"b":2}', new Uint8Array([0x0a, 0x05, 0x61])]) {
+    const res = await verifyKey(baseUrl, body, { "content-type": "application/proto" });
+    t.is(res.status, 400);
+    const error = (await res.json()) as { code: string; message: string };
+    t.is(error.code, "invalid_argument");
+    t.not(error.message, "", "Connect's reason is passed on");
+  }
+});
+
+test("server - a Connect call whose body is not the br it claims to be is 400 invalid_argument", async (t) => {
+  const { server, baseUrl } = await serve();
+  t.teardown(() => server.close(0));
+  const res = await verifyKey(baseUrl, new Uint8Array([0xa2, 0xaf, 0x12, 0xfe, 0x2f]), {
+    "content-type": "application/json",
+    "content-encoding": "br",
+  });
+  t.is(res.status, 400);
+  t.like(await res.json(), { code: "invalid_argument" });
+});
+
+test("server - a Connect call compressed in a coding not taken is 415, unimplemented, naming those taken", async (t) => {
+  const { server, baseUrl } = await serve();
+  t.teardown(() => server.close(0));
+  const res = await verifyKey(baseUrl, deflateSync('{"key":"k"}'), { "content-type": "application/json", "content-encoding": "deflate" });
+  t.is(res.status, 415);
+  t.is(res.headers.get("accept-encoding"), "gzip,br");
+  t.like(await res.json(), { code: "unimplemented" });
+});
+
+test("server - a method failing unexpectedly is still a 500, and gRPC-Web still answers INTERNAL for a message it cannot read", async (t) => {
+  const { server, baseUrl } = await serve();
+  t.teardown(() => server.close(0));
+  const crashed = await verifyKey(baseUrl, JSON.stringify({ key: "crash" }), { "content-type": "application/json" });
+  t.is(crashed.status, 500);
+  t.like(await crashed.json(), { code: "internal", message: "internal error" });
+  // gRPC-Web carries its status behind a 200, as grpc-go and grpc-java answer a message they cannot read.
+  const framed = Buffer.from([0, 0, 0, 0, 3, 0x0a, 0x05, 0x61]);
+  const grpcWeb = await verifyKey(baseUrl, framed, { "content-type": "application/grpc-web+proto" });
+  t.is(grpcWeb.status, 200);
+  t.regex(Buffer.from(await grpcWeb.arrayBuffer()).toString(), /grpc-status: ?13/);
+});
+
+test("server - a request whose text holds a NUL, which Postgres cannot store, is 400 naming the field, over Connect and gRPC-Web", async (t) => {
+  const { server, baseUrl } = await serve();
+  t.teardown(() => server.close(0));
+  const json = await verifyKey(baseUrl, JSON.stringify({ key: "a\u0000b" }), { "content-type": "application/json" });
+  t.is(json.status, 400);
+  t.like(await json.json(), { code: "invalid_argument", message: "key must not hold a NUL character (U+0000)" });
+  const message = toBinary(VerifyKeyRequestSchema, create(VerifyKeyRequestSchema, { key: "a\u0000b" }));
+  const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]);
+  const grpcWeb = await verifyKey(baseUrl, framed, { "content-type": "application/grpc-web+proto" });
+  t.regex(Buffer.from(await grpcWeb.arrayBuffer()).toString(), /grpc-status: ?3\b/);
+});
+
+test("server - a gRPC-Web call whose reason holds text that is not well-formed UTF-16 is answered, not left hanging", async (t) => {
+  const { server, baseUrl } = await serve();
+  t.teardown(() => server.close(0));
+  // Found by generated requests: a JSON message "\ud800" (a lone surrogate, escaped) to DeleteEvent over gRPC-Web was
+  // never answered; connect-es percent-encodes the reason into grpc-message, and encodeURIComponent throws on one.
+  const call = async (message: string) => {
+    const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, Buffer.byteLength(message)]), Buffer.from(message)]);
+    const res = await fetch(`${baseUrl}/triggers.v1.AuthService/VerifyKey`, {
+      method: "POST",
+      headers: { "content-type": "application/grpc-web+json" },
+      body: framed,
+      signal: AbortSignal.timeout(10_000),
+    });
+    return `${res.headers.get("grpc-status") ?? ""} ${Buffer.from(await res.arrayBuffer()).toString()}`;
+  };
+  // Connect could not read it: invalid_argument, in the headers of a trailers-only answer.
+  t.regex(await call('"\\ud800"'), /^3 /);
+  // A message Connect can read, and a reason it can write, are answered as before.
+  t.regex(await call('{"key": "echo"}'), /grpc-status: ?5/);
 });
 
 test("server - the admin port's health service reports ready for the server and its services, and alive", async (t) => {

@@ -7,13 +7,24 @@ import test from "ava";
 import { AuthService } from "../../gen/triggers/v1/auth_pb.js";
 import { createLogger } from "../../services/shared/logger.js";
 import { createMetrics } from "../../services/shared/metrics.js";
-import { startServer } from "../../services/shared/server.js";
+import { type ServerOptions, startServer } from "../../services/shared/server.js";
 import { lingerLimits } from "../../services/shared/unread-bodies.js";
 
 const answer = JSON.stringify({ code: "resource_exhausted", message: "too large" });
 
+type Teardowns = { teardown(fn: () => Promise<void>): void };
+
 // Answers 413 to every request that is not an RPC, before reading a byte of its body.
-async function serveEarlyAnswers(t: { teardown(fn: () => Promise<void>): void }) {
+async function serveEarlyAnswers(t: Teardowns) {
+  const port = await serve(t, (_req, res) => {
+    res.writeHead(413, { "content-type": "application/json", "content-length": Buffer.byteLength(answer) });
+    res.end(answer);
+  });
+  return `http://127.0.0.1:${port}`;
+}
+
+/** A server whose every request that is not an RPC goes to fallback; its port. */
+async function serve(t: Teardowns, fallback: ServerOptions["fallback"]): Promise<number> {
   const server = await startServer({
     host: "127.0.0.1",
     port: 0,
@@ -23,13 +34,10 @@ async function serveEarlyAnswers(t: { teardown(fn: () => Promise<void>): void })
     metrics: createMetrics("test"),
     services: [AuthService],
     routes: () => {},
-    fallback: (_req, res) => {
-      res.writeHead(413, { "content-type": "application/json", "content-length": Buffer.byteLength(answer) });
-      res.end(answer);
-    },
+    fallback,
   });
   t.teardown(() => server.close(0));
-  return `http://127.0.0.1:${server.port}`;
+  return server.port;
 }
 
 const body = Buffer.alloc(4 * 1024 * 1024, "x");
@@ -63,6 +71,56 @@ test("unread bodies - over HTTP/1.1 the rest of the body is read and thrown away
     sockets.add(socket);
   }
   t.is(sockets.size, 1, "the three requests shared one connection");
+});
+
+test("unread bodies - a client that asked for the connection to close still reads an answer sent while its body is uploaded", async (t) => {
+  const baseUrl = await serveEarlyAnswers(t);
+  // Found by generated requests: a 5 MiB batch sent with Connection: close, as proxies send requests on, got no answer.
+  for (let i = 0; i < 20; i++) {
+    const head = `POST /v1/events HTTP/1.1\r\nhost: test\r\nconnection: close\r\ncontent-length: ${body.length}\r\n\r\n`;
+    const { received, error } = await sendReadingLate(baseUrl, head);
+    t.true(received.startsWith("HTTP/1.1 413"), `answer ${i}: ${JSON.stringify(received.slice(0, 40))}${error ? ` (${error})` : ""}`);
+    t.true(received.endsWith(answer));
+  }
+});
+
+test("unread bodies - a request HTTP refuses before it is read (headers too large, a method no server knows) still gets its answer while its body is uploaded", async (t) => {
+  const baseUrl = await serveEarlyAnswers(t);
+  // Found by generated requests: 17 KiB of headers, or a lowercase method, with a 5 MiB body got no answer at all.
+  const heads = [
+    ["431", `POST /v1/events HTTP/1.1\r\nhost: test\r\nx-pad: ${"p".repeat(17 * 1024)}\r\ncontent-length: ${body.length}\r\n\r\n`],
+    ["400", `post /v1/events HTTP/1.1\r\nhost: test\r\ncontent-length: ${body.length}\r\n\r\n`],
+  ];
+  for (const [status, head] of heads) {
+    for (let i = 0; i < 5; i++) {
+      const { received, error } = await sendReadingLate(baseUrl, head!);
+      t.true(
+        received.startsWith(`HTTP/1.1 ${status}`),
+        `${status} ${i}: ${JSON.stringify(received.slice(0, 40))}${error ? ` (${error})` : ""}`,
+      );
+    }
+  }
+});
+
+test("unread bodies - a request followed by bytes that are no request is answered first, and only then are those refused", async (t) => {
+  // Found by generated requests: a Content-Length short of its body (as a client counting characters, not bytes,
+  // sends) left bytes that HTTP refused as a request of their own with 400, written before the answer to the request,
+  // which was still being served: the client read 400 for a request whose event was published.
+  const port = await serve(t, (req, res) => {
+    req.resume();
+    setTimeout(() => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": 2 });
+      res.end("{}");
+    }, 100);
+  });
+  const socket = net.connect(port, "127.0.0.1");
+  let received = "";
+  socket.setEncoding("latin1").on("data", (chunk: string) => (received += chunk));
+  const closed = new Promise((resolve) => socket.once("close", resolve));
+  socket.on("error", () => {});
+  socket.write("POST /v1/events HTTP/1.1\r\nhost: test\r\ncontent-length: 2\r\n\r\n{}\u00e9\u00e9 not a request\r\n\r\n");
+  await closed;
+  t.regex(received, /^HTTP\/1\.1 200 [\s\S]*\{\}HTTP\/1\.1 400 /);
 });
 
 test("unread bodies - over HTTP/2 the rest of the body is read and thrown away, and the session serves on", async (t) => {
@@ -122,6 +180,27 @@ test("unread bodies - an HTTP/2 body that goes on past the bound has its stream 
   t.true(sent < total, "the server reset the stream before the whole body was sent");
   t.false(session.closed);
 });
+
+/**
+ * Sends a request head and the body over a socket of its own, reading the answer only once the body is sent, as
+ * HTTP/1.1 clients do: a reset arriving before then throws the answer away unread.
+ */
+async function sendReadingLate(baseUrl: string, head: string): Promise<{ received: string; error?: string }> {
+  const socket = net.connect(Number(new URL(baseUrl).port), "127.0.0.1");
+  let received = "";
+  socket.setEncoding("latin1").on("data", (chunk: string) => (received += chunk));
+  const ended = new Promise<string | undefined>((resolve) => {
+    socket.once("error", (err) => resolve(err.message));
+    socket.once("close", () => resolve(undefined));
+  });
+  socket.pause();
+  socket.write(head);
+  await new Promise((resolve) => socket.write(body, resolve));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  socket.resume();
+  const error = await ended;
+  return { received, error };
+}
 
 /** Writes chunks until `total` bytes are sent or the connection or stream closes; resolves to the bytes written. */
 async function sendUntilClosed(

@@ -1,7 +1,7 @@
 // The parts of the document that no message describes: the error body, CloudEvents, headers and the ways to authenticate.
 import { Code } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { idempotencyKeyPattern } from "../../services/shared/api-limits.js";
+import { codeToString } from "../../services/shared/connect-protocol.js";
 import type { JsonSchema } from "./json-schema.js";
 
 const codes = Object.values(Code)

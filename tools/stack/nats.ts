@@ -7,6 +7,7 @@ import path from "node:path";
 import { describeExit, terminate, watchExit } from "./child-exit.js";
 import { LaunchError } from "./launch-error.js";
 import { eachLine, LineBuffer } from "./output-lines.js";
+import { loopback, type Placement, placed } from "./placement.js";
 import { isListening } from "./ports.js";
 
 const LOCAL_HOST = "127.0.0.1";
@@ -55,6 +56,10 @@ export interface StartNatsServerOptions {
   /** Own process group, so a Ctrl-C meant for the launcher does not stop NATS before the services. */
   detached?: boolean;
   cluster?: ClusterNode;
+  /** Where the server runs and listens (clients, routes and monitoring alike); this machine's loopback when unset. */
+  placement?: Placement;
+  /** Serves the monitoring endpoints (/connz, /healthz) on this port; none when unset. */
+  monitorPort?: number;
 }
 
 export interface ResolvedNats {
@@ -79,7 +84,7 @@ export async function resolveNats(options: {
   return { url: server.url, source: "spawned", stop: server.stop };
 }
 
-/** Spawns `nats-server -js` on 127.0.0.1 and resolves once it accepts clients. */
+/** Spawns `nats-server -js` on 127.0.0.1 (or where options.placement says) and resolves once it accepts clients. */
 export async function startNatsServer(options: StartNatsServerOptions = {}): Promise<NatsServer> {
   const binary = options.binary ?? requireNatsServer();
   const temporary = options.storeDir ? undefined : await fs.mkdtemp(path.join(os.tmpdir(), "triggers-nats-"));
@@ -88,10 +93,21 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
 
   // Port -1 lets the server choose, which avoids the race of picking a free port for it.
   const port = options.port ?? -1;
-  const child = spawn(binary, ["-js", "-a", LOCAL_HOST, "-p", String(port), "-sd", storeDir, ...clusterArgs(options.cluster)], {
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: options.detached,
-  });
+  const placement = options.placement ?? loopback;
+  const monitor = options.monitorPort === undefined ? [] : ["-m", String(options.monitorPort)];
+  const args = [
+    "-js",
+    "-a",
+    placement.host,
+    "-p",
+    String(port),
+    "-sd",
+    storeDir,
+    ...monitor,
+    ...clusterArgs(options.cluster, placement.host),
+  ];
+  const command = placed(placement, binary, args);
+  const child = spawn(command.command, command.args, { stdio: ["ignore", "pipe", "pipe"], detached: options.detached });
   const exit = watchExit(child);
   const output = new LineBuffer(50);
 
@@ -130,10 +146,10 @@ export async function startNatsServer(options: StartNatsServerOptions = {}): Pro
   }
 }
 
-function clusterArgs(node: ClusterNode | undefined): string[] {
+function clusterArgs(node: ClusterNode | undefined, host: string): string[] {
   if (!node) return [];
   const { serverName, clusterName, routePort, routes } = node;
-  return ["-n", serverName, "--cluster_name", clusterName, "--cluster", `nats://${LOCAL_HOST}:${routePort}`, "--routes", routes.join(",")];
+  return ["-n", serverName, "--cluster_name", clusterName, "--cluster", `nats://${host}:${routePort}`, "--routes", routes.join(",")];
 }
 
 /**

@@ -476,15 +476,16 @@ export type AuditEntry = Message<"triggers.v1.AuditEntry"> & {
   orgId: string;
 
   /**
-   * What was done: org.created, key.created, key.rotated, key.revoked, subscription.created,
-   * subscription.updated, subscription.secret_rotated, subscription.deleted.
+   * What was done: org.created, org.plan_changed, key.created, key.rotated, key.revoked,
+   * subscription.created, subscription.updated, subscription.secret_rotated, subscription.deleted,
+   * subscription.replayed, delivery.retried, event.deleted, inbox.settings_updated.
    *
    * @generated from field: string action = 3;
    */
   action: string;
 
   /**
-   * What it was done to: "org", "key" or "subscription", and its id.
+   * What it was done to: "org", "key", "subscription", "delivery", "event" or "inbox" (whose id is the org's), and its id.
    *
    * @generated from field: string resource = 4;
    */

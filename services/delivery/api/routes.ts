@@ -140,11 +140,22 @@ export function deliveryRoutes({ subscriptions, deliveries, cache, guard, audit 
       },
 
       async replaySubscription(req, ctx) {
-        const { orgId } = callerOf(ctx);
+        const { orgId, keyId } = callerOf(ctx);
         const id = requireUuid(req.id, "id");
         if (!req.since) throw new InvalidField("since", "since is required");
         await requireSubscription(orgId, id);
-        return { replayed: await deliveries.replayFailed(orgId, id, timestampDate(req.since)) };
+        const since = timestampDate(req.since);
+        const replayed = await deliveries.replayFailed(orgId, id, since, (count) =>
+          audit(ctx, {
+            orgId,
+            keyId,
+            action: "subscription.replayed",
+            resource: "subscription",
+            resourceId: id,
+            details: { since: since.toISOString(), replayed: count },
+          }),
+        );
+        return { replayed };
       },
 
       // An event of another org, or one that matched no subscription, has no deliveries here: both give an empty
@@ -168,7 +179,18 @@ export function deliveryRoutes({ subscriptions, deliveries, cache, guard, audit 
       },
 
       async retryDelivery(req, ctx) {
-        const row = await deliveries.retryDelivery(callerOf(ctx).orgId, requireUuid(req.id, "id"));
+        const { orgId, keyId } = callerOf(ctx);
+        const id = requireUuid(req.id, "id");
+        const row = await deliveries.retryDelivery(orgId, id, ({ event_id, subscription_id }) =>
+          audit(ctx, {
+            orgId,
+            keyId,
+            action: "delivery.retried",
+            resource: "delivery",
+            resourceId: id,
+            details: { event_id, subscription_id },
+          }),
+        );
         if (!row) throw new NotFound("delivery");
         return { delivery: deliveryView(row) };
       },

@@ -4,6 +4,7 @@ import type { JetStreamClient, JsMsg } from "nats";
 import { isDependencyDown } from "../../shared/dependency-errors.js";
 import type { Logger } from "../../shared/logger.js";
 import { decodePublishedEvents } from "../../shared/published-events.js";
+import { watchForStall } from "../../shared/stall-watch.js";
 import { consumers, deliveryAckWaitMs, eventsStream, orgOfEventSubject, pullExpiresMs } from "../../shared/streams.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { Limiter } from "./limiter.js";
@@ -11,7 +12,7 @@ import type { Sender } from "./sender.js";
 
 // A message read this soon after it was stored is fresh: its deliveries may be sent before any row of them is written.
 // An older one (a backlog after an outage) has its deliveries written first, so that a deletion made meanwhile holds.
-const freshForMs = 10_000;
+export const freshForMs = 10_000;
 // While its first attempts run, a message is marked in progress this often, well within the consumer's ack wait.
 const workingEveryMs = deliveryAckWaitMs / 3;
 // Messages held for their first attempts, per message handled at once, at most: past that, a fresh message's
@@ -114,8 +115,9 @@ export async function startConsumer({
     if (!(await skipUnsubscribed(msg))) await handle(msg, handedOff);
   }
 
-  const done = (async () => {
-    for await (const msg of messages) {
+  const watch = watchForStall(consumer);
+  const reading = (async () => {
+    for await (const msg of watch.through(messages)) {
       const release = await slots.acquire();
       // A message waiting for its first attempts gives its slot back: the lanes bound those.
       const task = take(msg, release)
@@ -128,10 +130,11 @@ export async function startConsumer({
   })();
 
   return {
-    done,
+    done: Promise.race([reading, watch.stalled]),
     async stop() {
+      watch.stop();
       await messages.close();
-      await done;
+      await reading;
       await Promise.all(inFlight);
     },
   };

@@ -12,27 +12,20 @@ import type { SubscriptionRow } from "../subscriptions/store.js";
 import { webhookBody } from "../webhook/post.js";
 import { signingSecrets } from "../webhook/signing.js";
 import type { Lanes } from "./lanes.js";
+import { deliveryLeaseMs } from "./leases.js";
 
 // A worker keeps at most this many rounds of a subscription's lane queued; the rest it leaves due for any worker.
 const queuedRounds = 4;
 // Stream messages whose deliveries are stored by one statement, at most.
 const maxMessagesPerInsert = 64;
-// A held delivery's lease covers its wait in the lane and its attempt, plus this much.
-const leaseMarginMs = 5_000;
 
 export interface DispatcherOptions {
   store: Pick<DeliveryStore, "addDeliveries">;
   cache: Pick<SubscriptionCache, "forOrg">;
   lanes: Lanes;
-  timeoutMs: number;
 }
 
-export function createDispatcher({ store, cache, lanes, timeoutMs }: DispatcherOptions) {
-  /** How long to hold a delivery that waits behind `ahead` others of its subscription. */
-  function leaseFor(ahead: number): number {
-    return timeoutMs * (1 + Math.floor(ahead / lanes.perSubscription)) + leaseMarginMs;
-  }
-
+export function createDispatcher({ store, cache, lanes }: DispatcherOptions) {
   // The messages that arrive while one insert runs share the next: fewer, fuller statements than one per message.
   const inserts = new Batcher(async (batches: { messages: WebhookMessage[]; deliveries: NewDelivery[] }[]) => {
     return store.addDeliveries(
@@ -42,9 +35,6 @@ export function createDispatcher({ store, cache, lanes, timeoutMs }: DispatcherO
   }, maxMessagesPerInsert);
 
   return {
-    /** The lease a worker takes on due deliveries it sends: they may wait behind a full lane, one round of them. */
-    dueLeaseMs: leaseFor(2 * lanes.perSubscription),
-
     /** Whether the org has any subscription at all: events of orgs without one need not even be read. */
     async anyFor(orgId: string): Promise<boolean> {
       return (await cache.forOrg(orgId)).length > 0;
@@ -99,12 +89,13 @@ export function createDispatcher({ store, cache, lanes, timeoutMs }: DispatcherO
       if (route === "first" || route === "ours") queued.set(sub.id, (queued.get(sub.id) ?? 0) + 1);
       if (route === "due") lanes.overflowed(sub.id);
       const { id: eventId, type: eventType } = published.event;
-      return { route, sub, ahead, delivery: { id: newId(), orgId, eventId, eventType, subscriptionId: sub.id, dueInMs: 0 } };
+      return { route, sub, delivery: { id: newId(), orgId, eventId, eventType, subscriptionId: sub.id, dueInMs: 0 } };
     });
     const written = new Set(planned.filter((p) => p.route !== "first").map((p) => p.delivery.eventId));
     return planned.map((p) => {
       const route = p.route === "first" && written.has(p.delivery.eventId) ? "ours" : p.route;
-      const dueInMs = route === "parked" ? null : route === "ours" ? leaseFor(p.ahead) : 0;
+      // Held by this worker, a delivery is leased as the ones it takes due are, and renewed with them.
+      const dueInMs = route === "parked" ? null : route === "ours" ? deliveryLeaseMs : 0;
       return { route, sub: p.sub, delivery: { ...p.delivery, dueInMs } };
     });
   }

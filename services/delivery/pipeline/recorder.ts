@@ -1,4 +1,4 @@
-// Records attempts as they finish, many per statement when many finish together, then has what they settled told.
+// Records attempts as they finish, many per statement when many finish together, with the messages telling what they settled.
 
 import { Batcher } from "../../shared/batcher.js";
 import type { Logger } from "../../shared/logger.js";
@@ -21,12 +21,14 @@ export function createRecorder({ deliveries, metrics, notices, logger }: Recorde
   // Attempts that finish while a batch is being written wait for the next one.
   const batches = new Batcher(async (groups: AttemptRecord[][]) => {
     const batch = groups.flat();
-    const recorded = await deliveries.recordAttempts(batch, outcomesBySubscription(batch)).catch((err: unknown) => {
-      logger.warn({ err, attempts: batch.length }, "recording attempts failed");
-      throw err;
-    });
+    const recorded = await deliveries
+      .recordAttempts(batch, outcomesBySubscription(batch), (settled) => notices.messagesOf(settled, batch))
+      .catch((err: unknown) => {
+        logger.warn({ err, attempts: batch.length }, "recording attempts failed");
+        throw err;
+      });
     for (const record of batch) metrics.count(record);
-    await notices.tell(recorded, batch);
+    await notices.recorded(recorded, batch);
   }, maxGroups);
 
   return {

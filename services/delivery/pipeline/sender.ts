@@ -8,10 +8,13 @@ import type { AddressGuard } from "../webhook/address-guard.js";
 import { type AttemptOutcome, postWebhook } from "../webhook/post.js";
 import { type Verdict, verdictOf } from "../webhook/retry-policy.js";
 import type { Lanes } from "./lanes.js";
+import type { HeldDeliveries } from "./leases.js";
 import type { Recorder } from "./recorder.js";
 
 export interface SenderOptions {
   lanes: Lanes;
+  /** The stored deliveries this worker holds, whose leases it renews until each is recorded or given up. */
+  held: Pick<HeldDeliveries, "hold" | "release">;
   recorder: Recorder;
   guard: AddressGuard;
   logger: Logger;
@@ -19,7 +22,7 @@ export interface SenderOptions {
   retrySchedule: number[];
 }
 
-export function createSender({ lanes, recorder, guard, logger, timeoutMs, retrySchedule }: SenderOptions) {
+export function createSender({ lanes, held, recorder, guard, logger, timeoutMs, retrySchedule }: SenderOptions) {
   const inFlight = new Set<Promise<void>>();
 
   async function attempt(delivery: TakenDelivery): Promise<AttemptRecord> {
@@ -60,12 +63,15 @@ export function createSender({ lanes, recorder, guard, logger, timeoutMs, retryS
 
   return {
     /**
-     * Starts the attempts of stored deliveries; they run on after this returns. One whose record fails to be written
-     * (the recorder logs it) stays held until its lease ends, then is due again for any worker.
+     * Starts the attempts of stored deliveries; they run on after this returns, their leases renewed meanwhile. One
+     * whose record fails to be written (the recorder logs it) is released, and due again for any worker once its
+     * lease ends.
      */
     send(deliveries: TakenDelivery[]): void {
       for (const delivery of deliveries) {
-        track(inLane(delivery).then((record) => recorder.record([record]).catch(() => undefined)));
+        held.hold(delivery);
+        const recorded = inLane(delivery).then((record) => recorder.record([record]));
+        track(recorded.catch(() => undefined).finally(() => held.release(delivery)));
       }
     },
 

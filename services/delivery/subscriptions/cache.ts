@@ -27,7 +27,7 @@ export class SubscriptionCache {
   ) {
     nc.subscribe(subscriptionChanges, {
       callback: (err, msg) => {
-        if (!err) this.#forget(msg.subject.split(".").pop()!);
+        if (!err) this.forget(msg.subject.split(".").pop()!);
       },
     });
     void this.#forgetAllOnReconnect();
@@ -48,12 +48,13 @@ export class SubscriptionCache {
 
   /** Tells every replica, this one included, that the org's subscriptions changed; resolves once NATS has the news. */
   async changed(orgId: string): Promise<void> {
-    this.#forget(orgId);
+    this.forget(orgId);
     this.nc.publish(subscriptionsChangedSubject(orgId));
     await this.nc.flush();
   }
 
-  #forget(orgId: string): void {
+  /** Drops this replica's copy of the org's subscriptions at once; the others hear of the change from the outbox. */
+  forget(orgId: string): void {
     this.#orgs.delete(orgId);
   }
 

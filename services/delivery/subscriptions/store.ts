@@ -1,6 +1,7 @@
 // The delivery service's subscriptions in Postgres: what an org asks for, and the state deliveries leave them in.
 import type { BeforeCommit, Sql, Transaction } from "../../shared/database.js";
-import { isSealed, type SecretBox, sealedPrefix } from "./secret-box.js";
+import { type OutboxMessage, writeOutbox } from "../../shared/outbox.js";
+import { firstKeyId, isSealed, type KeyCount, missingKeys, type SecretBox, sealedFormats } from "./secret-box.js";
 
 export type SubscriptionState = "active" | "paused" | "disabled";
 
@@ -60,20 +61,49 @@ export function createSubscriptionStore(sql: Sql, box: SecretBox) {
     secret: box.open(row.id, row.secret),
     previous_secret: row.previous_secret && box.open(row.id, row.previous_secret),
   });
+  // The id of the key a column's secret is sealed under, as keyIdOf reads it in secret-box.ts; null when it is plain.
+  const keyIdIn = (column: "secret" | "previous_secret") => sql`
+    case when ${sql(column)} like ${`${sealedFormats.v1}%`} then ${firstKeyId}::text
+         when ${sql(column)} like ${`${sealedFormats.v2}%:%`} then split_part(${sql(column)}, ':', 2) end`;
+  // How many secrets, current and previous, each key seals, deleted subscriptions' included: all must stay readable.
+  const countSecretsByKey = () => sql<KeyCount[]>`
+    select key_id as "keyId", count(*)::int as count from (
+      select ${keyIdIn("secret")} as key_id from delivery.subscriptions
+      union all
+      select ${keyIdIn("previous_secret")} from delivery.subscriptions where previous_secret is not null) held
+    where key_id is not null
+    group by key_id order by key_id`;
+  /**
+   * Makes sure the keys open what is stored, so that a wrong or missing key stops the service (or the re-seal job)
+   * at start rather than failing deliveries: a ConfigError naming how many secrets need which key when a key that
+   * sealed some is not held, and UnreadableSecret when a key held does not open one of the secrets it sealed.
+   */
+  const checkKeys = async (): Promise<void> => {
+    const held = await countSecretsByKey();
+    const missing = held.filter(({ keyId }) => !box.holds(keyId));
+    if (missing.length > 0) throw missingKeys(missing);
+    for (const { keyId } of held) {
+      const [sample] = await sql<{ id: string; stored: string }[]>`
+        (select id, secret as stored from delivery.subscriptions where ${keyIdIn("secret")} = ${keyId} limit 1)
+        union all
+        (select id, previous_secret from delivery.subscriptions where ${keyIdIn("previous_secret")} = ${keyId} limit 1)
+        limit 1`;
+      if (sample) box.open(sample.id, sample.stored);
+    }
+  };
   return {
+    checkKeys,
+
     /**
-     * Run at start: makes sure the key opens a secret sealed before, so that a wrong SIGNING_SECRETS_KEY stops the
-     * service rather than every delivery, then seals the secrets stored in plain text before sealing existed.
-     * Returns how many subscriptions it sealed.
+     * Run at start: checks the keys (see checkKeys), then seals the secrets stored in plain text before sealing
+     * existed. Returns how many subscriptions it sealed.
      */
     async prepareSecrets(): Promise<number> {
-      const [sealed] = await sql<Pick<SubscriptionRow, "id" | "secret">[]>`
-        select id, secret from delivery.subscriptions where secret like ${`${sealedPrefix}%`} limit 1`;
-      if (sealed) box.open(sealed.id, sealed.secret);
+      await checkKeys();
       return sql.begin(async (tx) => {
         const rows = await tx<Pick<SubscriptionRow, "id" | "secret" | "previous_secret">[]>`
           select id, secret, previous_secret from delivery.subscriptions
-          where secret not like ${`${sealedPrefix}%`} or previous_secret not like ${`${sealedPrefix}%`}
+          where ${keyIdIn("secret")} is null or (previous_secret is not null and ${keyIdIn("previous_secret")} is null)
           for update`;
         for (const row of rows) {
           const seal = (secret: string | null) => (secret === null || isSealed(secret) ? secret : box.seal(row.id, secret));
@@ -83,6 +113,43 @@ export function createSubscriptionStore(sql: Sql, box: SecretBox) {
         }
         return rows.length;
       });
+    },
+
+    /** How many stored secrets each key other than the one that seals holds: what re-sealing has yet to move. */
+    async countSecretsUnderOlderKeys(): Promise<KeyCount[]> {
+      return (await countSecretsByKey()).filter(({ keyId }) => keyId !== box.sealingKeyId);
+    },
+
+    /**
+     * Seals again, under the key that seals now, the secrets (current and previous) of up to `limit` subscriptions
+     * after `after` in id order that another key sealed, or none. Safe beside running replicas: a row is written only
+     * if it still holds what was read, so that a secret rotated meanwhile is left as its rotation wrote it, and
+     * counted as changed. Returns the last subscription looked at, none when none was left.
+     */
+    async resealSecrets(after: string | undefined, limit: number): Promise<{ last?: string; resealed: number; changed: number }> {
+      const sealing = box.sealingKeyId;
+      const rows = await sql<Pick<SubscriptionRow, "id" | "secret" | "previous_secret">[]>`
+        select id, secret, previous_secret from delivery.subscriptions
+        where id > ${after ?? "00000000-0000-0000-0000-000000000000"}
+          and (${keyIdIn("secret")} is distinct from ${sealing}
+               or (previous_secret is not null and ${keyIdIn("previous_secret")} is distinct from ${sealing}))
+        order by id limit ${limit}`;
+      const resealed = rows.map((row) => {
+        const reseal = (stored: string | null) =>
+          stored === null || box.sealsNow(stored) ? stored : box.seal(row.id, box.open(row.id, stored));
+        return { row, secret: reseal(row.secret), previousSecret: reseal(row.previous_secret) };
+      });
+      let written = 0;
+      if (rows.length > 0)
+        await sql.begin(async (tx) => {
+          for (const { row, secret, previousSecret } of resealed) {
+            const result = await tx`
+            update delivery.subscriptions set secret = ${secret}, previous_secret = ${previousSecret}
+            where id = ${row.id} and secret = ${row.secret} and previous_secret is not distinct from ${row.previous_secret}`;
+            written += result.count;
+          }
+        });
+      return { last: rows.at(-1)?.id, resealed: written, changed: rows.length - written };
     },
 
     async createSubscription(sub: NewSubscription, beforeCommit: BeforeCommit<SubscriptionRow>): Promise<SubscriptionRow> {
@@ -183,7 +250,11 @@ export function createSubscriptionStore(sql: Sql, box: SecretBox) {
      * Stops active subscriptions whose endpoint said 410 Gone (disabled) or that failed too often in a row (paused),
      * parking their deliveries. Returns those whose state changed.
      */
-    stopSubscriptions(gone: string[], failing: string[]): Promise<SubscriptionRow[]> {
+    stopSubscriptions(
+      gone: string[],
+      failing: string[],
+      messagesOf: (stopped: SubscriptionRow[]) => OutboxMessage[],
+    ): Promise<SubscriptionRow[]> {
       return sql.begin(async (tx): Promise<SubscriptionRow[]> => {
         const changed = await tx<SubscriptionRow[]>`
           update delivery.subscriptions set
@@ -193,12 +264,14 @@ export function createSubscriptionStore(sql: Sql, box: SecretBox) {
             updated_at = now()
           where id = any(${[...gone, ...failing]}::uuid[]) and state = 'active'
           returning ${tx(columns)}`;
-        if (changed.length > 0)
-          await parkOrResume(
-            tx,
-            changed.map((row) => row.id),
-          );
-        return changed.map(open);
+        if (changed.length === 0) return [];
+        await parkOrResume(
+          tx,
+          changed.map((row) => row.id),
+        );
+        const stopped = changed.map(open);
+        await writeOutbox(tx, "delivery", messagesOf(stopped));
+        return stopped;
       });
     },
   };

@@ -19,7 +19,13 @@ export function retrySchedule(env: string, fallback: string): Setting<number[]> 
     read(raw) {
       const parts = (raw || fallback).split(",").map((part) => duration.exec(part.trim()));
       if (parts.some((match) => !match)) throw new ConfigError(env, `expected waits such as "5s,5m,2h", got "${raw}"`);
-      return parts.map((match) => Number(match![1]) * unitMs[match![2] as keyof typeof unitMs]);
+      const waits = parts.map((match) => Number(match![1]) * unitMs[match![2] as keyof typeof unitMs]);
+      // A wait is added to the time of a failed attempt, in Postgres: one of 300,000 years or more ("1" and 400 zeros
+      // read as Infinity) put the next attempt beyond its timestamps and failed the statement recording a whole batch.
+      if (waits.some((ms) => !Number.isSafeInteger(ms))) {
+        throw new ConfigError(env, `each wait must be at most ${Number.MAX_SAFE_INTEGER} ms (about 285,000 years), got "${raw}"`);
+      }
+      return waits;
     },
   };
 }

@@ -1,9 +1,9 @@
 // GET /v1/events/stream: an event stream as Server-Sent Events, each event's id its cursor, resumed from Last-Event-ID, kept alive by heartbeats.
 import { type DescMethod, toJsonString } from "@bufbuild/protobuf";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { EventSchema } from "../../../gen/triggers/v1/event_pb.js";
 import { InboxService, type WatchEventsRequest } from "../../../gen/triggers/v1/inbox_pb.js";
 import { keyFromHeaders } from "../../shared/authenticate.js";
+import { codeToString } from "../../shared/connect-protocol.js";
 import { StreamEnded } from "../../shared/domain-errors.js";
 import { toConnectError } from "../../shared/errors.js";
 import { abortOnClose } from "../../shared/hang-up.js";

@@ -2,7 +2,7 @@
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampNow } from "@bufbuild/protobuf/wkt";
 import { type EventInput, EventSchema } from "../../../gen/triggers/v1/event_pb.js";
-import { maxDataBytes, maxSourceLength } from "../api-limits.js";
+import { maxDataBytes, maxDataDepth, maxSourceLength } from "../api-limits.js";
 import { InvalidField, TooLarge } from "../domain-errors.js";
 import { eventTypeRule, isEventType, isOperationalType, operationalTypePrefix } from "../event-types.js";
 import { strictUtf8 } from "../json.js";
@@ -10,8 +10,6 @@ import { newId } from "../new-ids.js";
 import type { PublishedEvent } from "../published-events.js";
 import { contentDigest, requireIdempotencyKey } from "./idempotency.js";
 
-// Deeper data is a mistake or an attack: every consumer that parses it recursively pays for each level.
-const maxDataDepth = 32;
 // RFC 3339 years 0001 to 9999: what JSON clients can send, and what every consumer can store.
 const minSeconds = -62_135_596_800n;
 const maxSeconds = 253_402_300_799n;

@@ -1,15 +1,20 @@
 // Writes accepted events to the events stream; a resolved publish means JetStream has stored the events.
-import { headers } from "nats";
+import { setTimeout } from "node:timers/promises";
+import { ErrorCode, headers, type MsgHdrs } from "nats";
 import type { Event } from "../../../gen/triggers/v1/event_pb.js";
 import { decodePublishedEvents, encodePublishedEvents, type PublishedEvent } from "../published-events.js";
 import { eventSubject } from "../streams.js";
 import { messageIdOf, originalOf } from "./idempotency.js";
-import type { StreamWriter } from "./stream-writer.js";
+import { type StreamAck, StreamWriteError, type StreamWriter } from "./stream-writer.js";
 
 // Room left in a message for what is not an event: the org id, field tags, the protocol's own headers.
 const messageOverheadBytes = 4096;
 // Per event, besides its data, type and source: its id, timestamps, request id and their encoding.
 const eventOverheadBytes = 256;
+
+// How long to wait before each new ask for an original's sequence: replication takes milliseconds, a leader's
+// election seconds; after these, some 3 s in all, the client is told to retry (unavailable).
+const unknownOriginalAsks = [10, 20, 40, 80, 160, 320, 640, 1280];
 
 /** What the stream holds for a published event: the event itself, or the one first stored under its idempotency key. */
 export interface StoredEvent {
@@ -31,10 +36,26 @@ export function createEventPublisher(writer: StreamWriter, maxMessageBytes: numb
   async function store(orgId: string, events: PublishedEvent[]): Promise<StoredEvent[]> {
     const key = events[0]!.idempotency?.key;
     const message = encodePublishedEvents({ orgId, events });
-    const ack = await writer.write(eventSubject(orgId), message, key ? messageIdHeader(orgId, key) : undefined);
+    const ack = await writeKnown(eventSubject(orgId), message, key ? messageIdHeader(orgId, key) : undefined);
     if (!ack.duplicate) return events.map(({ event }) => ({ event, duplicate: false }));
     const stored = decodePublishedEvents(await readMessage(ack.seq))?.events ?? [];
     return [{ event: originalOf(events[0]!, stored).event, duplicate: true }];
+  }
+
+  /**
+   * A repeat that reaches a clustered stream while its original is still being copied to the other servers is acked
+   * as a duplicate of sequence 0: JetStream knows the message id, not yet where the original is. Asking again under
+   * the same id stores nothing new (or the original, had it failed), and is answered with its sequence once known.
+   */
+  async function writeKnown(subject: string, message: Uint8Array, header: MsgHdrs | undefined): Promise<StreamAck> {
+    for (let ask = 0; ; ask++) {
+      const ack = await writer.write(subject, message, header);
+      if (!ack.duplicate || ack.seq > 0) return ack;
+      if (ask === unknownOriginalAsks.length) {
+        throw new StreamWriteError(ErrorCode.Timeout, "JetStream did not say where the original of a repeated event is stored");
+      }
+      await setTimeout(unknownOriginalAsks[ask]);
+    }
   }
 
   return {

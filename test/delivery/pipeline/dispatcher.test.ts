@@ -11,7 +11,7 @@ function dispatcherWith(state: Parameters<typeof subscription>[1] = "active", ev
   const store = new MemoryDeliveryStore();
   const sub = subscription(store, state, eventTypes);
   const lanes = new Lanes(32, 2);
-  const dispatcher = createDispatcher({ store, cache: cacheOf([sub]), lanes, timeoutMs: 1_000 });
+  const dispatcher = createDispatcher({ store, cache: cacheOf([sub]), lanes });
   return { store, sub, lanes, dispatcher, orgId: uuidv7() };
 }
 
@@ -79,7 +79,7 @@ test("dispatcher - an event with any delivery written first has all of them writ
   const store = new MemoryDeliveryStore();
   const [busy, idle] = [subscription(store), subscription(store)];
   const lanes = new Lanes(32, 2);
-  const dispatcher = createDispatcher({ store, cache: cacheOf([busy, idle]), lanes, timeoutMs: 1_000 });
+  const dispatcher = createDispatcher({ store, cache: cacheOf([busy, idle]), lanes });
   // Four rounds of the busy subscription's lane of 2 are queued already: its next delivery is left due.
   const release: (() => void)[] = [];
   for (let i = 0; i < 8; i++) void lanes.run(busy.id, () => new Promise<void>((resolve) => release.push(resolve)));

@@ -13,7 +13,10 @@ function recorderWith() {
   const store = new MemoryDeliveryStore();
   const sub = subscription(store);
   const told: RecordedAttempts[] = [];
-  const notices = { tell: async (recorded: RecordedAttempts, _batch: AttemptRecord[]) => void told.push(recorded) };
+  const notices = {
+    messagesOf: () => [],
+    recorded: async (recorded: RecordedAttempts, _batch: AttemptRecord[]) => void told.push(recorded),
+  };
   const metrics = createAttemptMetrics(new Registry());
   const recorder = createRecorder({ deliveries: store, metrics, notices, logger: pino({ level: "silent" }) });
   return { store, sub, told, recorder };

@@ -4,7 +4,7 @@ import { consumers, eventsStream } from "../../../services/shared/streams.js";
 import { request } from "../../helpers/api-client.js";
 import { eventually } from "../../helpers/eventually.js";
 import { startReceiver } from "../../helpers/receiver.js";
-import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack } from "../helpers.js";
+import { type DeliveryStack, newEvent, publishEvent, startDeliveryStack, subscribeTo } from "../helpers.js";
 
 let stack: DeliveryStack;
 
@@ -21,11 +21,7 @@ test("delivery - a stopping service finishes its deliveries in flight, and after
   const held: (() => void)[] = [];
   const receiver = await startReceiver((_req, res) => held.push(() => res.end("ok")));
   t.teardown(receiver.close);
-  const created = await request(stack.delivery.url, "/triggers.v1.DeliveryService/CreateSubscription", {
-    body: { url: receiver.url },
-    key,
-  });
-  t.is(created.status, 200);
+  await subscribeTo(stack, key, receiver.url);
 
   const event = newEvent("order.created");
   await publishEvent(stack.js, orgId, event);

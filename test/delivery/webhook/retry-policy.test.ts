@@ -1,7 +1,8 @@
 // What an attempt's outcome means for its delivery: success, a retry after its wait (never earlier), or the end.
 import test from "ava";
 import type { AttemptOutcome } from "../../../services/delivery/webhook/post.js";
-import { verdictOf } from "../../../services/delivery/webhook/retry-policy.js";
+import { retrySchedule, verdictOf } from "../../../services/delivery/webhook/retry-policy.js";
+import { ConfigError } from "../../../services/shared/config.js";
 
 const schedule = [5_000, 300_000];
 const answered = (responseStatus: number, extra: Partial<AttemptOutcome> = {}): AttemptOutcome => ({
@@ -50,4 +51,14 @@ test("retry policy - a Retry-After longer than the wait is honoured, up to a day
   t.deepEqual(verdictOf(answered(503, { retryAfterMs: 1_000 }), 1, schedule, random), { state: "pending", retryInMs: 5_000 });
   const week = 7 * 86_400_000;
   t.deepEqual(verdictOf(answered(429, { retryAfterMs: week }), 1, schedule, random), { state: "pending", retryInMs: 86_400_000 });
+});
+
+test("retry policy - a wait too long for the store's timestamps is refused naming its setting", (t) => {
+  const read = (raw: string) => retrySchedule("DELIVERY_RETRY_SCHEDULE", "5s").read(raw);
+  t.deepEqual(read("9007199254740991ms"), [Number.MAX_SAFE_INTEGER]);
+  // Found by a property: a count of days that, in ms, a double no longer holds; and one it reads as Infinity.
+  for (const raw of ["104249992d", `1${"0".repeat(400)}s`]) {
+    const err = t.throws(() => read(raw), { instanceOf: ConfigError });
+    t.regex(err?.message ?? "", /^DELIVERY_RETRY_SCHEDULE: each wait must be at most/);
+  }
 });

@@ -35,7 +35,9 @@ test("gateway events - while NATS is down a publish is 503 over REST and unavail
     return reply.status === 200 ? reply : undefined;
   }, "publishing again once NATS is back");
   t.is(after.body.status, "EVENT_STATUS_ACCEPTED");
-  const stored = (await stack.storedEvents(orgId)).map(({ event }) => event.type);
+  // The test's own reader reconnects on its own schedule: a read before it is back times out, and is asked again.
+  const events = await eventually(() => stack.storedEvents(orgId).catch(() => undefined), "reading the stream back");
+  const stored = events.map(({ event }) => event.type);
   t.deepEqual(
     stored.filter((type) => type !== "during"),
     ["before", "after"],

@@ -108,6 +108,21 @@ test("rest publishing - a batch answers each event in its place; only the valid 
   t.deepEqual(charged, [2]);
 });
 
+test("rest publishing - data nested thousands of levels deep is refused naming data, alone and in its place in a batch", async (t) => {
+  // A property found 4,105 levels, some 25 KiB, overflowing the stack where the data is written back as text: a 500.
+  const levels = 10_000;
+  const deep = `${'{"n":'.repeat(levels)}{}${"}".repeat(levels)}`;
+  const { call, publisher } = routes();
+  const refused = await t.throwsAsync(call("single", `{"type":"a","data":${deep}}`));
+  t.is((refused as InvalidField).field, "data");
+  const { results } = await call("batch", `{"events":[{"type":"a.one"},{"type":"a","data":${deep}}]}`);
+  t.like(results[1], { error: { code: "invalid_argument", info: { field: "events[1].data" } } });
+  t.deepEqual(
+    publisher.published.map(({ event }) => event.event.type),
+    ["a.one"],
+  );
+});
+
 test("rest publishing - query parameters, a body that is not JSON, and an empty batch are refused, and nothing is written", async (t) => {
   const { call, publisher } = routes();
   t.is(((await t.throwsAsync(call("single", { type: "a" }, {}, "type=b"))) as InvalidField).field, "type");

@@ -5,18 +5,19 @@ import os from "node:os";
 import path from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { connect, type NatsConnection } from "nats";
 import { v7 as uuidv7 } from "uuid";
 import { EventInputSchema, EventSchema } from "../../../gen/triggers/v1/event_pb.js";
 import { KeyReused } from "../../../services/shared/domain-errors.js";
-import type { PublishedEvent } from "../../../services/shared/published-events.js";
+import { encodePublishedEvents, type PublishedEvent } from "../../../services/shared/published-events.js";
 import { acceptEvent } from "../../../services/shared/publishing/event-rules.js";
 import { createEventPublisher, type StoredEvent } from "../../../services/shared/publishing/publisher.js";
 import { StreamWriteError, StreamWriter } from "../../../services/shared/publishing/stream-writer.js";
 import { ensureEventsStream, eventsStream } from "../../../services/shared/streams.js";
 import { type NatsServer, startNatsServer } from "../../../tools/stack/nats.js";
 import { storedMessages } from "../../helpers/event-stream.js";
+import { startNatsCluster } from "../../helpers/nats-cluster.js";
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -140,6 +141,82 @@ test("publisher - within one batch, keyed events go alone and a repeated key ans
   t.is(stored(keyAgain).event.id, stored(keyA).event.id);
   t.true(stored(keyAgain).duplicate);
   t.deepEqual((await storedMessages(nc, orgId)).map((message) => message.events.length).sort(), [1, 2]);
+});
+
+/**
+ * A publisher on a server of its own where a subscriber stands in for a clustered events stream: it acks each write
+ * as a duplicate, of sequence 0 for the first `unknownFor` asks (the original still being copied), then of 7.
+ */
+async function publisherOnClusterStandIn(t: ExecutionContext, unknownFor: number, original: Uint8Array) {
+  const own = await startNatsServer();
+  const connection = await connect({ servers: own.url });
+  const writer = new StreamWriter(connection, 5_000);
+  t.teardown(async () => {
+    writer.close();
+    await connection.close();
+    await own.stop();
+  });
+  const asked = { writes: 0, reads: [] as number[] };
+  connection.subscribe("events.>", {
+    callback: (_err, msg) => {
+      asked.writes++;
+      msg.respond(JSON.stringify({ stream: eventsStream.name, seq: asked.writes > unknownFor ? 7 : 0, duplicate: true }));
+    },
+  });
+  const read = async (seq: number) => {
+    asked.reads.push(seq);
+    return original;
+  };
+  return { publisher: createEventPublisher(writer, 1024 * 1024, read), asked };
+}
+
+test("publisher - a repeat acked before its original's place is known asks again until it is, and answers the original", async (t) => {
+  const orgId = uuidv7();
+  const original = keyed("replicating", { n: 1 });
+  const { publisher, asked } = await publisherOnClusterStandIn(t, 2, encodePublishedEvents({ orgId, events: [original] }));
+  const [repeat] = await publisher.publish(orgId, [keyed("replicating", { n: 1 })]);
+  t.is(stored(repeat).event.id, original.event.id);
+  t.true(stored(repeat).duplicate);
+  t.is(asked.writes, 3);
+  t.deepEqual(asked.reads, [7]);
+});
+
+test("publisher - a repeat whose original's place stays unknown is refused as a write to retry, never read at sequence 0", async (t) => {
+  const orgId = uuidv7();
+  const original = keyed("lost-leader");
+  const { publisher, asked } = await publisherOnClusterStandIn(
+    t,
+    Number.POSITIVE_INFINITY,
+    encodePublishedEvents({ orgId, events: [original] }),
+  );
+  const [repeat] = await publisher.publish(orgId, [keyed("lost-leader")]);
+  t.is(repeat?.status, "rejected");
+  t.true(repeat?.status === "rejected" && repeat.reason instanceof StreamWriteError && repeat.reason.code === "TIMEOUT");
+  t.deepEqual(asked.reads, []);
+  t.true(asked.writes > 1);
+});
+
+test("publisher - on a three-node cluster, concurrent repeats of keys through every node store each key once and all name it", async (t) => {
+  const cluster = await startNatsCluster();
+  const connections = await Promise.all(cluster.urls.map((url) => connect({ servers: url })));
+  const replicas = connections.map((connection) => publisherOn(connection));
+  t.teardown(async () => {
+    for (const replica of replicas) replica.close();
+    await Promise.all(connections.map((connection) => connection.close()));
+    await cluster.stop();
+  });
+  await ensureEventsStream(await connections[0]!.jetstreamManager(), 3);
+  const orgId = uuidv7();
+  const keys = Array.from({ length: 40 }, (_, i) => `repeated-${i}`);
+  const answers = await Promise.all(
+    keys.map((key) => Promise.all(Array.from({ length: 9 }, (_, i) => replicas[i % 3]!.publisher.publish(orgId, [keyed(key, { key })])))),
+  );
+  for (const [i, repeats] of answers.entries()) {
+    const outcomes = repeats.map(([outcome]) => stored(outcome));
+    t.is(new Set(outcomes.map(({ event }) => event.id)).size, 1, `${keys[i]}: every answer names one event`);
+    t.is(outcomes.filter(({ duplicate }) => !duplicate).length, 1, `${keys[i]}: one answer stored it`);
+  }
+  t.is((await storedMessages(connections[0]!, orgId)).length, keys.length);
 });
 
 test("publisher - a key reused for a different event is refused as reused, and stores nothing", async (t) => {
