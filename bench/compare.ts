@@ -1,10 +1,12 @@
 // `npm run bench -- --compare <ref>`: chosen sections against this checkout and another commit, in alternating rounds.
 import { cpuPerAnswer } from "./cpu.js";
 import { openIdleStreams } from "./idle-streams.js";
+import { MemoryWatch } from "./memory.js";
 import { difference, spread } from "./noise.js";
 import type { Plan } from "./plan.js";
 import { postgresCpuSeconds } from "./postgres-cpu.js";
 import { measureDelivery } from "./sections/delivery.js";
+import { readPages, seedInbox } from "./sections/inbox.js";
 import { post } from "./sections/ingest.js";
 import { type BenchStack, startBenchStack } from "./stack.js";
 import { buildCommit } from "./worktree.js";
@@ -16,9 +18,12 @@ type Figures = Record<string, number>;
 const sections: Record<string, (plan: Plan, stack: BenchStack, idleStreams: number) => Promise<Figures>> = {
   async ingest(plan, stack, idleStreams) {
     const idle = await openIdleStreams(stack.gatewayUrl, stack.adminToken, idleStreams);
+    const memory = new MemoryWatch(stack.pids);
+    memory.start();
     const { result, cpuUs } = await cpuPerAnswer({ ...stack.pids, nats: stack.natsPid, postgres: postgresCpuSeconds }, () =>
       post(target(stack), plan.loadSeconds),
     ).finally(() => idle.close());
+    const peaks = await memory.stop();
     return {
       ...(idleStreams > 0 ? { "ingest: idle event streams held": idle.open } : {}),
       "ingest: events/s, 64 connections": result.perSecond,
@@ -27,7 +32,24 @@ const sections: Record<string, (plan: Plan, stack: BenchStack, idleStreams: numb
       "ingest: ingest CPU µs/event": cpuUs.ingest ?? Number.NaN,
       "ingest: NATS CPU µs/event": cpuUs.nats ?? Number.NaN,
       "ingest: Postgres CPU µs/event": cpuUs.postgres ?? Number.NaN,
+      ...Object.fromEntries(Object.entries(peaks).map(([service, mb]) => [`ingest: ${service} peak RSS MB`, mb ?? Number.NaN])),
     };
+  },
+  // The stack's own pages, each with the CPU every process spends on one: where a page's time goes.
+  async inbox(plan, stack) {
+    const { deepCursor } = await seedInbox(plan, stack.databaseUrl, stack.orgId);
+    const sources = { gateway: stack.pids.gateway, inbox: stack.pids.inbox, auth: stack.pids.auth, postgres: postgresCpuSeconds };
+    const figures: Figures = {};
+    for (const [name, query] of [
+      ["first", "limit=100"],
+      ["deep", `limit=100&cursor=${deepCursor}`],
+    ] as const) {
+      const { result, cpuUs } = await cpuPerAnswer(sources, () => readPages(target(stack), query, plan));
+      figures[`inbox: ${name} page p95 ms`] = result.p95;
+      figures[`inbox: ${name} pages/s`] = result.perSecond;
+      for (const [process, us] of Object.entries(cpuUs)) figures[`inbox: ${name} page ${process} CPU µs/page`] = us ?? Number.NaN;
+    }
+    return figures;
   },
   async delivery(plan, stack) {
     const { steps, capacity } = await measureDelivery(plan, target(stack), stack.pids.delivery, () => {});

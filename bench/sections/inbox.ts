@@ -26,32 +26,53 @@ export async function measureInbox(
   alternative: InboxTarget,
   step: (what: string) => void,
 ): Promise<InboxFigures> {
+  step(`inbox: storing ${plan.inboxEvents.toLocaleString("en")} events in each store`);
+  const { stored, deepCursor } = await seedInbox(plan, databaseUrl, stack.orgId);
+  const alternativeDeep = await seedAlternativeInbox(plan, databaseUrl, alternative.orgId);
+  step("inbox: the first page");
+  const firstPage = await readPages(stack, "limit=100", plan);
+  step("inbox: a page half-way down");
+  const deepPage = await readPages(stack, `limit=100&cursor=${deepCursor}`, plan);
+  step("inbox: the alternative's first page and one half-way down");
+  const alternativeFirstPage = await readPages(alternative, "", plan);
+  const alternativeDeepPage = await readPages(alternative, `after=${alternativeDeep}`, plan);
+  return { stored, firstPage, deepPage, alternativeFirstPage, alternativeDeepPage };
+}
+
+/** Stores the plan's events in the stack's inbox for the org: how many it then holds, and the cursor half-way down. */
+export async function seedInbox(plan: Plan, databaseUrl: string, orgId: string): Promise<{ stored: number; deepCursor: string }> {
+  return withSql(databaseUrl, async (sql) => {
+    await seedStack(sql, orgId, plan.inboxEvents);
+    const [middle] = await sql<{ position: string }[]>`
+      select position::text from inbox.events where org_id = ${orgId} and acked_at is null
+      order by position offset ${Math.floor(plan.inboxEvents / 2)} limit 1`;
+    const stored = (await sql<{ n: number }[]>`select count(*)::int as n from inbox.events where org_id = ${orgId}`)[0]!.n;
+    return { stored, deepCursor: encodeSequenceCursor(middle!.position, "asc") };
+  });
+}
+
+/** The same for the alternative: its id half-way down, where its deep page starts. */
+async function seedAlternativeInbox(plan: Plan, databaseUrl: string, orgId: string): Promise<string> {
+  return withSql(databaseUrl, async (sql) => {
+    await seedAlternative(sql, orgId, plan.inboxEvents);
+    const [middle] = await sql<{ id: string }[]>`
+      select id from alternative.events where org_id = ${orgId} and acked_at is null
+      order by id offset ${Math.floor(plan.inboxEvents / 2)} limit 1`;
+    return middle!.id;
+  });
+}
+
+async function withSql<T>(databaseUrl: string, use: (sql: postgres.Sql) => Promise<T>): Promise<T> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    step(`inbox: storing ${plan.inboxEvents.toLocaleString("en")} events in each store`);
-    await seedStack(sql, stack.orgId, plan.inboxEvents);
-    await seedAlternative(sql, alternative.orgId, plan.inboxEvents);
-    const half = Math.floor(plan.inboxEvents / 2);
-    const [stackMiddle] = await sql<{ position: string }[]>`
-      select position::text from inbox.events where org_id = ${stack.orgId} and acked_at is null order by position offset ${half} limit 1`;
-    const [alternativeMiddle] = await sql<{ id: string }[]>`
-      select id from alternative.events where org_id = ${alternative.orgId} and acked_at is null order by id offset ${half} limit 1`;
-    const stored = (await sql<{ n: number }[]>`select count(*)::int as n from inbox.events where org_id = ${stack.orgId}`)[0]!.n;
-
-    step("inbox: the first page");
-    const firstPage = await page(stack, "limit=100", plan);
-    step("inbox: a page half-way down");
-    const deepPage = await page(stack, `limit=100&cursor=${encodeSequenceCursor(stackMiddle!.position, "asc")}`, plan);
-    step("inbox: the alternative's first page and one half-way down");
-    const alternativeFirstPage = await page(alternative, "", plan);
-    const alternativeDeepPage = await page(alternative, `after=${alternativeMiddle!.id}`, plan);
-    return { stored, firstPage, deepPage, alternativeFirstPage, alternativeDeepPage };
+    return await use(sql);
   } finally {
     await sql.end();
   }
 }
 
-function page(target: Target, query: string, plan: Plan): Promise<LoadResult> {
+/** 100-event pages read by the plan's clients for the inbox's seconds. */
+export function readPages(target: Target, query: string, plan: Plan): Promise<LoadResult> {
   return runLoad({
     url: `${target.url}/v1/inbox?${query}`,
     headers: { authorization: `Bearer ${target.key}` },

@@ -1,4 +1,4 @@
-// Single-event ingest: the stack and the one-process alternative flat out, then the stack at a fixed rate.
+// Single-event ingest: the stack and the one-process alternative flat out, then each at a fixed rate.
 import { type CpuByProcess, cpuPerAnswer } from "../cpu.js";
 import { eventBody } from "../event-body.js";
 import { type LoadResult, runLoad } from "../load.js";
@@ -14,6 +14,8 @@ export interface IngestFigures {
   stack: LoadResult;
   alternative: LoadResult;
   fixedRate: LoadResult;
+  /** The alternative at the same fixed rate: what one process on this machine answers in, the floor of the stack's. */
+  alternativeFixedRate: LoadResult;
   /**
    * CPU microseconds per event at 64 connections: each service's, NATS's and Postgres's under the stack's load; the
    * alternative's process's and Postgres's under its own. Postgres's is every Postgres process's on the machine.
@@ -51,11 +53,14 @@ export async function measureIngest(
   );
   step(`ingest: the stack at ${fixedRate} events/s`);
   const fixed = await post(stack, plan.loadSeconds, fixedRate);
+  step(`ingest: the one-process alternative at ${fixedRate} events/s`);
+  const alternativeFixed = await post(alternative, plan.loadSeconds, fixedRate);
   const { nats, postgres, ...services } = stackRun.cpuUs;
   return {
     stack: stackRun.result,
     alternative: alternativeRun.result,
     fixedRate: fixed,
+    alternativeFixedRate: alternativeFixed,
     cpuPerEvent: {
       stack: services,
       nats,
