@@ -3,11 +3,11 @@ import { cpuPerAnswer } from "./cpu.js";
 import { openIdleStreams } from "./idle-streams.js";
 import { MemoryWatch } from "./memory.js";
 import { difference, spread } from "./noise.js";
-import type { Plan } from "./plan.js";
+import { fixedRate, type Plan } from "./plan.js";
 import { postgresCpuSeconds } from "./postgres-cpu.js";
 import { measureDelivery } from "./sections/delivery.js";
 import { readPages, seedInbox } from "./sections/inbox.js";
-import { post } from "./sections/ingest.js";
+import { post, postPaced } from "./sections/ingest.js";
 import { type BenchStack, startBenchStack } from "./stack.js";
 import { buildCommit } from "./worktree.js";
 
@@ -33,6 +33,15 @@ const sections: Record<string, (plan: Plan, stack: BenchStack, idleStreams: numb
       "ingest: NATS CPU µs/event": cpuUs.nats ?? Number.NaN,
       "ingest: Postgres CPU µs/event": cpuUs.postgres ?? Number.NaN,
       ...Object.fromEntries(Object.entries(peaks).map(([service, mb]) => [`ingest: ${service} peak RSS MB`, mb ?? Number.NaN])),
+    };
+  },
+  async fixed(plan, stack) {
+    const result = await postPaced(target(stack), plan.loadSeconds);
+    return {
+      [`fixed ${fixedRate}/s: p50 ms`]: result.p50,
+      [`fixed ${fixedRate}/s: p95 ms`]: result.p95,
+      [`fixed ${fixedRate}/s: p99 ms`]: result.p99,
+      [`fixed ${fixedRate}/s: errors`]: result.errors,
     };
   },
   // The stack's own pages, each with the CPU every process spends on one: where a page's time goes.
