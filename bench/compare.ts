@@ -8,6 +8,7 @@ import { postgresCpuSeconds } from "./postgres-cpu.js";
 import { measureDelivery } from "./sections/delivery.js";
 import { readPages, seedInbox } from "./sections/inbox.js";
 import { post, postPaced } from "./sections/ingest.js";
+import { measureRequestPath } from "./sections/request-path.js";
 import { type BenchStack, startBenchStack } from "./stack.js";
 import { buildCommit } from "./worktree.js";
 
@@ -42,6 +43,15 @@ const sections: Record<string, (plan: Plan, stack: BenchStack, idleStreams: numb
       [`fixed ${fixedRate}/s: p95 ms`]: result.p95,
       [`fixed ${fixedRate}/s: p99 ms`]: result.p99,
       [`fixed ${fixedRate}/s: errors`]: result.errors,
+    };
+  },
+  async "request-path"(plan, stack) {
+    const { result, cpuUs } = await measureRequestPath(plan, stack);
+    return {
+      "request path: events/s, 64 connections, consumers paused": result.perSecond,
+      "request path: p99 ms": result.p99,
+      "request path: gateway CPU µs/event": cpuUs.gateway ?? Number.NaN,
+      "request path: NATS CPU µs/event": cpuUs.nats ?? Number.NaN,
     };
   },
   // The stack's own pages, each with the CPU every process spends on one: where a page's time goes.

@@ -11,7 +11,7 @@ const run = promisify(execFile);
 test("bench compare - an unknown section is refused before anything is built", async (t) => {
   await t.throwsAsync(
     compare("HEAD", ["nope"], 1, planFor(true), () => {}),
-    { message: /unknown sections nope: choose from ingest, fixed, inbox, delivery/ },
+    { message: /unknown sections nope: choose from ingest, fixed, request-path, inbox, delivery/ },
   );
 });
 
@@ -22,10 +22,10 @@ test("bench compare - both builds get a figure for every section, and the worktr
   // dist/ is built by npm test; the other commit is built by the comparison itself.
   const { stdout } = await run(
     process.execPath,
-    ["--import", "tsx", "bench/main.ts", "--smoke", "--compare", "HEAD", "--sections", "ingest,fixed,inbox,delivery", "--rounds", "1"],
+    ["--import", "tsx", "bench/main.ts", "--smoke", "--compare", "HEAD", "--sections", "ingest,fixed,request-path,inbox,delivery", "--rounds", "1"],
     { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 },
   );
-  const rows = stdout.split("\n").filter((line) => /^\| (ingest|fixed \d+\/s|inbox|delivery):/.test(line));
+  const rows = stdout.split("\n").filter((line) => /^\| (ingest|fixed \d+\/s|request path|inbox|delivery):/.test(line));
   t.true(rows.length >= 6, stdout);
   t.true(rows.some((row) => row.startsWith("| inbox: deep page inbox CPU")), stdout);
   // The climb stops at the first rate a build does not keep up with, so on a loaded machine one build may stop
