@@ -1,4 +1,6 @@
 // `npm run bench -- --compare <ref>`: chosen sections against this checkout and another commit, in alternating rounds.
+
+import { consumersCaughtUp } from "./consumers-caught-up.js";
 import { cpuPerAnswer } from "./cpu.js";
 import { openIdleStreams } from "./idle-streams.js";
 import { MemoryWatch } from "./memory.js";
@@ -23,7 +25,8 @@ const sections: Record<string, (plan: Plan, stack: BenchStack, idleStreams: numb
     memory.start();
     const { result, cpuUs } = await cpuPerAnswer({ ...stack.pids, nats: stack.natsPid, postgres: postgresCpuSeconds }, () =>
       post(target(stack), plan.loadSeconds),
-    ).finally(() => idle.close());
+    ).finally(() => Promise.all([idle.close(), memory.stop()]));
+    // Stopped already: this only reads the peaks once more.
     const peaks = await memory.stop();
     return {
       ...(idleStreams > 0 ? { "ingest: idle event streams held": idle.open } : {}),
@@ -33,7 +36,7 @@ const sections: Record<string, (plan: Plan, stack: BenchStack, idleStreams: numb
       "ingest: ingest CPU µs/event": cpuUs.ingest ?? Number.NaN,
       "ingest: NATS CPU µs/event": cpuUs.nats ?? Number.NaN,
       "ingest: Postgres CPU µs/event": cpuUs.postgres ?? Number.NaN,
-      ...Object.fromEntries(Object.entries(peaks).map(([service, mb]) => [`ingest: ${service} peak RSS MB`, mb ?? Number.NaN])),
+      ...Object.fromEntries(Object.entries(peaks).map(([service, mb]) => [`ingest: ${service} peak RSS MB`, mb!])),
     };
   },
   async fixed(plan, stack) {
@@ -66,7 +69,7 @@ const sections: Record<string, (plan: Plan, stack: BenchStack, idleStreams: numb
       const { result, cpuUs } = await cpuPerAnswer(sources, () => readPages(target(stack), query, plan));
       figures[`inbox: ${name} page p95 ms`] = result.p95;
       figures[`inbox: ${name} pages/s`] = result.perSecond;
-      for (const [process, us] of Object.entries(cpuUs)) figures[`inbox: ${name} page ${process} CPU µs/page`] = us ?? Number.NaN;
+      for (const [source, us] of Object.entries(cpuUs)) figures[`inbox: ${name} page ${source} CPU µs/page`] = us ?? Number.NaN;
     }
     return figures;
   },
@@ -115,6 +118,7 @@ export async function compare(
           for (const name of chosen) {
             step(`round ${round + 1} of ${rounds}: ${name} on ${build}`);
             const figures = await sections[name]!(plan, stack, idleStreams);
+            await consumersCaughtUp(stack.natsUrl);
             for (const [figure, value] of Object.entries(figures)) samples[build][figure] = [...(samples[build][figure] ?? []), value];
           }
         } finally {

@@ -12,7 +12,8 @@ export interface PacedOptions {
   durationSeconds: number;
   /** Connections at most; a request finding all busy waits for one, late. */
   connections: number;
-  onAnswer: (status: number, body: string) => void;
+  /** Sees every answer's status and body, for sections that follow events past their answer. */
+  onAnswer?: (status: number, body: string) => void;
 }
 
 export interface PacedResult extends Percentiles {
@@ -70,7 +71,7 @@ function send(options: PacedOptions, agent: http.Agent, latencies: number[], out
           outcome.answered++;
           latencies.push(performance.now() - started);
         } else outcome.errors++;
-        options.onAnswer(status, Buffer.concat(chunks).toString());
+        options.onAnswer?.(status, Buffer.concat(chunks).toString());
         resolve();
       });
     });

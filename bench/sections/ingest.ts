@@ -85,9 +85,8 @@ export function post(target: Target, durationSeconds: number) {
 }
 
 /**
- * POSTs the bench's event at the fixed rate, paced evenly (see paced-load.ts). Up to issue 22 this used autocannon's
- * rate, which sends each second's share in a burst: its p99 was the burst queueing behind itself, the one-process
- * alternative's as much as the stack's (19.8 against 20.6 ms in one run).
+ * POSTs the bench's event at the fixed rate, paced evenly (see paced-load.ts): autocannon's rate sends each second's
+ * share in a burst and waits while a server stalls, so its p99 was the burst queueing behind itself.
  */
 export function postPaced(target: Target, durationSeconds: number) {
   return pacedPosts({
@@ -97,7 +96,6 @@ export function postPaced(target: Target, durationSeconds: number) {
     rate: fixedRate,
     durationSeconds,
     connections: ingestConnections,
-    onAnswer: () => {},
   });
 }
 

@@ -109,19 +109,15 @@ export function checkPorts(objects: K8sObject[], services: string[]): string[] {
   });
 }
 
-// Read by Node itself, not by a config.ts: a service's V8 options (tools/stack/services.ts).
-const nodeVariables = new Set(["NODE_OPTIONS"]);
-
 /**
- * Every variable given to a Triggers container is one some config.ts reads, one Node reads, or one another variable
- * of the same container is composed from ($(POSTGRES_PASSWORD) in DATABASE_URL): a misspelt name would be ignored
- * silently.
+ * Every variable given to a Triggers container is one some config.ts reads, or one another variable of the same
+ * container is composed from ($(POSTGRES_PASSWORD) in DATABASE_URL): a misspelt name would be ignored silently.
  */
 export function checkEnvNames(objects: K8sObject[], readNames: Set<string>): string[] {
   return appContainers(objects).flatMap((ref) => {
     const composing = referencedVariables(ref.container);
     return [...environment(ref, objects)]
-      .filter(([name]) => !readNames.has(name) && !nodeVariables.has(name) && !composing.has(name))
+      .filter(([name]) => !readNames.has(name) && !composing.has(name))
       .map(([name, entry]) => `${ref.where}: ${name} (from ${entry.source}) is read by no service's config`);
   });
 }

@@ -3,8 +3,7 @@ import path from "node:path";
 import test from "ava";
 import { OPERATOR_SECRET, OPERATOR_SECRET_SAMPLE } from "./checks.js";
 import { checkConfigLoads, configLoaders } from "./config-loads.js";
-import { NODE_OPTIONS } from "../../tools/stack/services.js";
-import { containers, isAppContainer, podTemplates } from "./objects.js";
+import { podTemplates } from "./objects.js";
 import { OVERLAYS, REPO_ROOT, renderKustomization } from "./render.js";
 import { serviceNames } from "./setting-names.js";
 
@@ -40,14 +39,4 @@ test("k8s - prod reads exactly the keys of the operator's Secret that the README
     }
   }
   t.deepEqual([...keys].sort(), Object.keys(OPERATOR_SECRET_SAMPLE).sort());
-});
-
-test("k8s - each service runs with the Node options npm start gives it, in both overlays", async (t) => {
-  for (const overlay of [OVERLAYS.dev, OVERLAYS.prod]) {
-    const deployed = containers(await renderKustomization(overlay))
-      .filter((ref) => isAppContainer(ref) && ref.pod.object.kind === "Deployment")
-      .map((ref) => [ref.container.name, ref.container.env?.find((e: { name: string }) => e.name === "NODE_OPTIONS")?.value]);
-    t.deepEqual(Object.fromEntries(deployed.filter(([, value]) => value !== undefined)), NODE_OPTIONS, overlay);
-    t.is(deployed.length, services.length, overlay);
-  }
 });

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import test from "ava";
-import { NODE_OPTIONS, REPO_ROOT, SERVICE_NAMES } from "../../tools/stack/services.js";
+import { NODE_FLAGS, REPO_ROOT, SERVICE_NAMES } from "../../tools/stack/services.js";
 import { apiClient } from "../helpers/api-client.js";
 import { eventually } from "../helpers/eventually.js";
 import { startStack } from "../helpers/stack.js";
@@ -37,14 +37,14 @@ test("build - compiled services carry an event from the gateway to the inbox", a
   t.like(page.events[0], { id: posted.body.id, type: "order.created", data: { n: 1 } });
 });
 
-test("build - each compiled service runs with its own Node options, as its Deployment sets them", async (t) => {
+test("build - each compiled service runs with the Node flags the stack gives it", async (t) => {
   const stack = await startStack({ runtime: "compiled" });
   t.teardown(stack.stop);
   const started = stack.lifecycle().filter((event) => event.type === "started");
   t.is(started.length, SERVICE_NAMES.length);
   for (const event of started) {
     const argv = (await readFile(`/proc/${event.pid}/cmdline`, "utf8")).split("\0");
-    const options = argv.slice(1, argv.indexOf(path.join("dist", "services", "run.js")));
-    t.deepEqual(options, NODE_OPTIONS[event.name as keyof typeof NODE_OPTIONS]?.split(" ") ?? [], event.name);
+    const flags = argv.slice(1, argv.indexOf(path.join("dist", "services", "run.js")));
+    t.deepEqual(flags, NODE_FLAGS[event.name as keyof typeof NODE_FLAGS] ?? [], event.name);
   }
 });

@@ -82,17 +82,20 @@ export interface ServiceSource {
 }
 
 /**
- * Node's own options for a service, as its Deployment sets them in NODE_OPTIONS (k8s/base/<name>.yaml; a test holds
- * the two alike). The gateway allocates so fast under load that V8 grew its young generation to the 32 MB maximum
- * and its old generation kept some 20 MB of short-lived objects promoted before they died: a peak RSS of 125 to
- * 158 MB against 113 to 121 MB with semi-spaces of 8 MB, at the same events/s. The consumers keep theirs: the inbox
- * rose with smaller ones, its batches promoted while they wait on Postgres.
+ * Node's own flags for a service where it runs on a whole machine (npm start, the bench). V8 sizes its young
+ * generation from the memory it may use: two semi-spaces of 16 MB on a machine of 24 GB, about 1 MB in a pod held to
+ * 512 MiB (measured in a cgroup of that limit), so the Deployments need none of this. The gateway allocates so fast
+ * under load that its young generation grew to the 32 MB maximum, and its old generation kept some 20 MB of
+ * short-lived objects promoted before they died: a peak RSS of 125 to 158 MB against 113 to 121 MB with semi-spaces
+ * of 8 MB, at the same events/s. The consumers keep V8's sizing: the inbox rose with smaller semi-spaces, its batches
+ * promoted while they wait on Postgres.
  */
-export const NODE_OPTIONS: Partial<Record<ServiceName, string>> = { gateway: "--max-semi-space-size=8" };
+export const NODE_FLAGS: Partial<Record<ServiceName, string[]>> = { gateway: ["--max-semi-space-size=8"] };
 
 /**
  * How the supervisor runs a service: this Node, from the repository root, through the entry point the image uses
- * (run.js <name>) with the service's NODE_OPTIONS, healthy when /healthz on its admin port answers.
+ * (run.js <name>) with the service's NODE_FLAGS, healthy when /healthz on its admin port answers. A checkout given
+ * as root runs with this one's flags (the bench's comparisons measure code, not flags).
  */
 export function serviceSpec(
   name: ServiceName,
@@ -106,7 +109,7 @@ export function serviceSpec(
     : runtime === "compiled"
       ? [path.join("dist", "services", "run.js"), name]
       : [path.join("services", "run.ts"), name];
-  const nodeOptions = NODE_OPTIONS[name]?.split(" ") ?? [];
-  const args = runtime === "compiled" ? [...nodeOptions, ...script] : [...nodeOptions, "--import", "tsx", ...script];
+  const flags = NODE_FLAGS[name] ?? [];
+  const args = runtime === "compiled" ? [...flags, ...script] : [...flags, "--import", "tsx", ...script];
   return { name, command: process.execPath, args, cwd: root, env, healthUrl: `http://127.0.0.1:${adminPort}/healthz` };
 }
