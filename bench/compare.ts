@@ -1,5 +1,4 @@
 // `npm run bench -- --compare <ref>`: chosen sections against this checkout and another commit, in alternating rounds.
-
 import { consumersCaughtUp } from "./consumers-caught-up.js";
 import { cpuPerAnswer } from "./cpu.js";
 import { openIdleStreams } from "./idle-streams.js";
@@ -8,7 +7,7 @@ import { difference, spread } from "./noise.js";
 import { fixedRate, type Plan } from "./plan.js";
 import { postgresCpuSeconds } from "./postgres-cpu.js";
 import { measureDelivery } from "./sections/delivery.js";
-import { readPages, seedInbox } from "./sections/inbox.js";
+import { pageQueries, readPages, seedInbox } from "./sections/inbox.js";
 import { post, postPaced } from "./sections/ingest.js";
 import { measureRequestPath } from "./sections/request-path.js";
 import { type BenchStack, startBenchStack } from "./stack.js";
@@ -49,7 +48,7 @@ const sections: Record<string, (plan: Plan, stack: BenchStack, idleStreams: numb
     };
   },
   async "request-path"(plan, stack) {
-    const { result, cpuUs } = await measureRequestPath(plan, stack);
+    const { result, cpuUs } = await measureRequestPath(plan, stack, target(stack));
     return {
       "request path: events/s, 64 connections, consumers paused": result.perSecond,
       "request path: p99 ms": result.p99,
@@ -62,10 +61,7 @@ const sections: Record<string, (plan: Plan, stack: BenchStack, idleStreams: numb
     const { deepCursor } = await seedInbox(plan, stack.databaseUrl, stack.orgId);
     const sources = { gateway: stack.pids.gateway, inbox: stack.pids.inbox, auth: stack.pids.auth, postgres: postgresCpuSeconds };
     const figures: Figures = {};
-    for (const [name, query] of [
-      ["first", "limit=100"],
-      ["deep", `limit=100&cursor=${deepCursor}`],
-    ] as const) {
+    for (const [name, query] of Object.entries(pageQueries(deepCursor))) {
       const { result, cpuUs } = await cpuPerAnswer(sources, () => readPages(target(stack), query, plan));
       figures[`inbox: ${name} page p95 ms`] = result.p95;
       figures[`inbox: ${name} pages/s`] = result.perSecond;

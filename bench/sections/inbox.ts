@@ -29,10 +29,11 @@ export async function measureInbox(
   step(`inbox: storing ${plan.inboxEvents.toLocaleString("en")} events in each store`);
   const { stored, deepCursor } = await seedInbox(plan, databaseUrl, stack.orgId);
   const alternativeDeep = await seedAlternativeInbox(plan, databaseUrl, alternative.orgId);
+  const queries = pageQueries(deepCursor);
   step("inbox: the first page");
-  const firstPage = await readPages(stack, "limit=100", plan);
+  const firstPage = await readPages(stack, queries.first, plan);
   step("inbox: a page half-way down");
-  const deepPage = await readPages(stack, `limit=100&cursor=${deepCursor}`, plan);
+  const deepPage = await readPages(stack, queries.deep, plan);
   step("inbox: the alternative's first page and one half-way down");
   const alternativeFirstPage = await readPages(alternative, "", plan);
   const alternativeDeepPage = await readPages(alternative, `after=${alternativeDeep}`, plan);
@@ -69,6 +70,11 @@ async function withSql<T>(databaseUrl: string, use: (sql: postgres.Sql) => Promi
   } finally {
     await sql.end();
   }
+}
+
+/** The stack's two pages: its first, and the one half-way down the seeded events. */
+export function pageQueries(deepCursor: string): { first: string; deep: string } {
+  return { first: "limit=100", deep: `limit=100&cursor=${deepCursor}` };
 }
 
 /** 100-event pages read by the plan's clients for the inbox's seconds. */

@@ -4,7 +4,7 @@ import { cpuPerAnswer } from "../cpu.js";
 import type { LoadResult } from "../load.js";
 import type { Plan } from "../plan.js";
 import type { BenchStack } from "../stack.js";
-import { post } from "./ingest.js";
+import { post, type Target } from "./ingest.js";
 
 export interface RequestPathFigures {
   result: LoadResult;
@@ -12,7 +12,7 @@ export interface RequestPathFigures {
 }
 
 /** Pauses the consumers (SIGSTOP) while the load runs, and resumes each of them whatever happens. */
-export async function measureRequestPath(plan: Plan, stack: BenchStack): Promise<RequestPathFigures> {
+export async function measureRequestPath(plan: Plan, stack: BenchStack, target: Target): Promise<RequestPathFigures> {
   const paused: number[] = [];
   try {
     for (const pid of [stack.pids.inbox, stack.pids.delivery]) {
@@ -20,9 +20,7 @@ export async function measureRequestPath(plan: Plan, stack: BenchStack): Promise
       process.kill(pid, "SIGSTOP");
       paused.push(pid);
     }
-    return await cpuPerAnswer({ gateway: stack.pids.gateway, nats: stack.natsPid }, () =>
-      post({ url: stack.gatewayUrl, key: stack.key }, plan.loadSeconds),
-    );
+    return await cpuPerAnswer({ gateway: stack.pids.gateway, nats: stack.natsPid }, () => post(target, plan.loadSeconds));
   } finally {
     for (const pid of paused) resume(pid);
   }
