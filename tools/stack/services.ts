@@ -87,7 +87,8 @@ export interface ServiceSource {
  * 512 MiB (measured in a cgroup of that limit), so the Deployments need none of this. The gateway allocates so fast
  * under load that its young generation grew to the 32 MB maximum, and its old generation kept some 20 MB of
  * short-lived objects promoted before they died: a peak RSS of 125 to 158 MB against 113 to 121 MB with semi-spaces
- * of 8 MB, at the same events/s. The consumers keep V8's sizing: the inbox rose with smaller semi-spaces, its batches
+ * of 8 MB, at the same events/s (half of all runs since still peak higher, from a rise not yet traced: see the
+ * README's Performance). The consumers keep V8's sizing: the inbox rose with smaller semi-spaces, its batches
  * promoted while they wait on Postgres.
  */
 export const NODE_FLAGS: Partial<Record<ServiceName, string[]>> = { gateway: ["--max-semi-space-size=8"] };
