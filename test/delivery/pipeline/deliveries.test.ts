@@ -177,7 +177,11 @@ test.serial("delivery - a receiver that always fails ends dead-lettered after th
   t.is(failed!.attempts!.length, schedule.length + 1);
   t.is(failed!.next_attempt_at, undefined);
   const jsm = await stack.nc.jetstreamManager();
-  const stored = await jsm.streams.getMessage(deadLettersStream.name, { last_by_subj: deadLetterSubject(orgId) });
+  // The relay sends it once the last attempt's transaction has committed (the outbox): soon after, not with it.
+  const stored = await eventually(
+    () => jsm.streams.getMessage(deadLettersStream.name, { last_by_subj: deadLetterSubject(orgId) }).catch(() => undefined),
+    "the dead letter",
+  );
   const letter = fromBinary(DeadLetterSchema, stored.data);
   t.like(letter, { orgId, reason: "every attempt failed" });
   t.like(letter.delivery, { id: failed!.id, eventId: event.id, subscriptionId: sub.id, state: DeliveryState.FAILED });
