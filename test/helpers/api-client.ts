@@ -24,11 +24,11 @@ export async function request<T = any>(baseUrl: string, path: string, call: Call
   const headers: Record<string, string> = { ...(call.key ? { authorization: `Bearer ${call.key}` } : {}), ...call.headers };
   const body = call.body === undefined || typeof call.body === "string" ? call.body : JSON.stringify(call.body);
   if (body !== undefined) headers["content-type"] ??= "application/json";
-  const res = await fetch(`${baseUrl}${path}`, {
-    method: call.method ?? (body === undefined ? "GET" : "POST"),
-    headers,
-    body,
-    signal: call.signal,
+  const method = call.method ?? (body === undefined ? "GET" : "POST");
+  // fetch says only "fetch failed": the cause's code (refused, reset) tells a dead server from a dropped connection.
+  const res = await fetch(`${baseUrl}${path}`, { method, headers, body, signal: call.signal }).catch((err: Error) => {
+    const cause = err.cause as { code?: string; message?: string } | undefined;
+    throw new Error(`${method} ${baseUrl}${path}: ${err.message} (${cause?.code ?? cause?.message ?? "no cause"})`, { cause: err });
   });
   const text = await res.text();
   const json = !res.headers.get("content-type")?.startsWith("text/event-stream");
