@@ -77,7 +77,8 @@ test("rate limiter - a replica spends what it leased before asking again, and an
   const orgId = uuidv7();
   // 60,000 a minute: a lease takes 100 ms of it, 100 tokens.
   const first = await replicas[0]!.take(orgId, 60_000, 1);
-  t.is(first.remaining, 59_999);
+  // One token spent; the bucket refills one a millisecond, so a millisecond between the lease and the answer gives it back.
+  t.true(first.remaining === 59_999 || first.remaining === 60_000, `${first.remaining} remaining`);
   const kv = await connections[0]!.jetstream().views.kv(bucket.name);
   const revision = (await kv.get(orgId))!.revision;
   for (let i = 0; i < 99; i++) await replicas[0]!.take(orgId, 60_000, 1);
