@@ -42,26 +42,12 @@ export function createDeliveryStore(sql: Sql, box: SecretBox) {
      * Stores the bodies and the deliveries of a stream message in one statement. A redelivered message adds nothing:
      * only the deliveries created now come back, and whoever created the others sees them through.
      */
-    async addDeliveries(messages: WebhookMessage[], deliveries: NewDelivery[]): Promise<Set<string>> {
-      const created = await sql<{ id: string }[]>`
-        with stored as (
-          insert into delivery.messages (event_id, org_id, body, request_id)
-          select * from unnest(${messages.map((m) => m.eventId)}::uuid[], ${messages.map((m) => m.orgId)}::uuid[],
-                               ${messages.map((m) => m.body)}::text[], ${messages.map((m) => m.requestId)}::text[])
-            as m(event_id, org_id, body, request_id)
-          where not exists (select from delivery.cancelled_events c where c.event_id = m.event_id and c.org_id = m.org_id)
-          on conflict (event_id) do nothing)
-        insert into delivery.deliveries (id, org_id, event_id, event_type, subscription_id, next_attempt_at)
-        select id, org_id, event_id, event_type, subscription_id,
-               case when due_in_ms is null then 'infinity' else now() + due_in_ms * interval '1 millisecond' end
-        from unnest(${deliveries.map((d) => d.id)}::uuid[], ${deliveries.map((d) => d.orgId)}::uuid[],
-                    ${deliveries.map((d) => d.eventId)}::uuid[], ${deliveries.map((d) => d.eventType)}::text[],
-                    ${deliveries.map((d) => d.subscriptionId)}::uuid[], ${deliveries.map((d) => d.dueInMs)}::float8[])
-          as d(id, org_id, event_id, event_type, subscription_id, due_in_ms)
-        where not exists (select from delivery.cancelled_events c where c.event_id = d.event_id and c.org_id = d.org_id)
-        on conflict (event_id, subscription_id) do nothing
-        returning id`;
-      return new Set(created.map((row) => row.id));
+    addDeliveries(messages: WebhookMessage[], deliveries: NewDelivery[]): Promise<Set<string>> {
+      return sql.begin(async (tx) => {
+        const eventIds = deliveries.map((d) => d.eventId);
+        const [, created] = await Promise.all([lockEvents(tx, eventIds), insertDeliveries(tx, messages, deliveries)]);
+        return created;
+      });
     },
 
     /**
@@ -87,7 +73,7 @@ export function createDeliveryStore(sql: Sql, box: SecretBox) {
           select d.id, d.subscription_id, d.next_attempt_at from delivery.deliveries d
           join delivery.subscriptions s on s.id = d.subscription_id and s.state = 'active' and s.deleted_at is null
           where d.state = 'pending' and d.next_attempt_at <= now() and d.subscription_id <> all(${busy}::uuid[])
-            -- A delivery created while its event was being deleted escaped the cancellation: it is never retried.
+            -- A deleted event's delivery is never sent, even one made pending again after.
             and not exists (select from delivery.cancelled_events c where c.event_id = d.event_id)
           order by d.next_attempt_at limit ${limit * 4}),
         ranked as (
@@ -127,7 +113,8 @@ export function createDeliveryStore(sql: Sql, box: SecretBox) {
       messagesOf: (recorded: RecordedAttempts) => OutboxMessage[],
     ): Promise<RecordedAttempts> {
       return sql.begin(async (tx) => {
-        const recorded = await recordIn(tx, records, bySubscription);
+        const firstAttempts = records.filter((r) => !r.delivery.stored).map((r) => r.delivery.eventId);
+        const [, recorded] = await Promise.all([lockEvents(tx, firstAttempts), recordIn(tx, records, bySubscription)]);
         await writeOutbox(tx, "delivery", messagesOf(recorded));
         return recorded;
       });
@@ -171,17 +158,20 @@ export function createDeliveryStore(sql: Sql, box: SecretBox) {
      * Cancels the event's pending deliveries, keeps any from being created later, and drops the body they would
      * have sent; returns how many were cancelled. Cancelling twice is harmless.
      */
-    async cancelEvent(orgId: string, eventId: string): Promise<number> {
-      const [row] = await sql<{ cancelled: number }[]>`
-        with tombstone as (
-          insert into delivery.cancelled_events (event_id, org_id) values (${eventId}, ${orgId}) on conflict do nothing),
-        cancelled as (
-          update delivery.deliveries set state = 'cancelled', next_attempt_at = null, updated_at = now()
-          where event_id = ${eventId} and org_id = ${orgId} and state = 'pending'
-          returning id),
-        dropped as (delete from delivery.messages where event_id = ${eventId} and org_id = ${orgId})
-        select count(*)::int as cancelled from cancelled`;
-      return row!.cancelled;
+    cancelEvent(orgId: string, eventId: string): Promise<number> {
+      return sql.begin(async (tx) => {
+        await tx`select pg_advisory_xact_lock(hashtext(${eventLock(eventId)}))`;
+        const [row] = await tx<{ cancelled: number }[]>`
+          with tombstone as (
+            insert into delivery.cancelled_events (event_id, org_id) values (${eventId}, ${orgId}) on conflict do nothing),
+          cancelled as (
+            update delivery.deliveries set state = 'cancelled', next_attempt_at = null, updated_at = now()
+            where event_id = ${eventId} and org_id = ${orgId} and state = 'pending'
+            returning id),
+          dropped as (delete from delivery.messages where event_id = ${eventId} and org_id = ${orgId})
+          select count(*)::int as cancelled from cancelled`;
+        return row!.cancelled;
+      });
     },
 
     /**
@@ -293,6 +283,44 @@ export interface TrimmedBacklog {
 
 /** Which event and subscription a delivery is of. */
 export type DeliveryOf = Pick<DeliveryRow, "event_id" | "subscription_id">;
+
+/** The statement that stores deliveries with their bodies (see addDeliveries); answers the ids of those created. */
+async function insertDeliveries(tx: Transaction, messages: WebhookMessage[], deliveries: NewDelivery[]): Promise<Set<string>> {
+  const created = await tx<{ id: string }[]>`
+    with stored as (
+      insert into delivery.messages (event_id, org_id, body, request_id)
+      select * from unnest(${messages.map((m) => m.eventId)}::uuid[], ${messages.map((m) => m.orgId)}::uuid[],
+                           ${messages.map((m) => m.body)}::text[], ${messages.map((m) => m.requestId)}::text[])
+        as m(event_id, org_id, body, request_id)
+      where not exists (select from delivery.cancelled_events c where c.event_id = m.event_id and c.org_id = m.org_id)
+      on conflict (event_id) do nothing)
+    insert into delivery.deliveries (id, org_id, event_id, event_type, subscription_id, next_attempt_at)
+    select id, org_id, event_id, event_type, subscription_id,
+           case when due_in_ms is null then 'infinity' else now() + due_in_ms * interval '1 millisecond' end
+    from unnest(${deliveries.map((d) => d.id)}::uuid[], ${deliveries.map((d) => d.orgId)}::uuid[],
+                ${deliveries.map((d) => d.eventId)}::uuid[], ${deliveries.map((d) => d.eventType)}::text[],
+                ${deliveries.map((d) => d.subscriptionId)}::uuid[], ${deliveries.map((d) => d.dueInMs)}::float8[])
+      as d(id, org_id, event_id, event_type, subscription_id, due_in_ms)
+    where not exists (select from delivery.cancelled_events c where c.event_id = d.event_id and c.org_id = d.org_id)
+    on conflict (event_id, subscription_id) do nothing
+    returning id`;
+  return new Set(created.map((row) => row.id));
+}
+
+/**
+ * A delivery is written pending or cancelled as its event's tombstone reads when the statement begins, and deleting
+ * the event cancels the pending deliveries it can see: one written meanwhile would escape both. So writing a delivery
+ * shares a lock on its event that deleting the event takes alone, and whichever comes second sees what the first
+ * wrote. Sent with the statement, not awaited first: Postgres takes the locks before the statement begins.
+ */
+function lockEvents(tx: Transaction, eventIds: string[]): Promise<unknown> {
+  const locks = [...new Set(eventIds.map(eventLock))].sort();
+  if (locks.length === 0) return Promise.resolve();
+  return tx`select pg_advisory_xact_lock_shared(hashtext(l)) from unnest(${locks}::text[]) as l`.execute();
+}
+
+/** The name of the advisory lock between deleting an event and writing its deliveries. */
+const eventLock = (eventId: string) => `delivery.event:${eventId}`;
 
 /** The statement that records attempts (see recordAttempts), run in the transaction that writes their messages. */
 async function recordIn(tx: Transaction, records: AttemptRecord[], bySubscription: SubscriptionOutcomes[]): Promise<RecordedAttempts> {

@@ -11,6 +11,7 @@ import { createSubscriptionStore, type SubscriptionRow } from "../../services/de
 import type { AttemptOutcome } from "../../services/delivery/webhook/post.js";
 import type { Verdict } from "../../services/delivery/webhook/retry-policy.js";
 import { connectDatabase, migrate, type Sql } from "../../services/shared/database.js";
+import { eventually } from "../helpers/eventually.js";
 import { createDatabase } from "../helpers/throwaway.js";
 import { firstAttemptRecord } from "./first-attempts.js";
 
@@ -72,6 +73,26 @@ async function newDelivery(dueInMs: number | null = 0) {
 // Other tests' deliveries are due too: a worker here looks only at its own.
 async function take(subscriptionId: string, leaseMs = 60_000): Promise<TakenDelivery[]> {
   return (await deliveries.takeDue(1000, 10, [], leaseMs)).filter((taken) => taken.subscriptionId === subscriptionId);
+}
+
+/** Locks the subscription's row in a transaction of its own until `until` settles; resolves once it is held. */
+async function holdSubscription(subscriptionId: string, until: Promise<void>): Promise<{ done: Promise<unknown> }> {
+  let held!: () => void;
+  const isHeld = new Promise<void>((resolve) => (held = resolve));
+  const done = sql.begin(async (tx) => {
+    await tx`select from delivery.subscriptions where id = ${subscriptionId} for update`;
+    held();
+    await until;
+  });
+  await isHeld;
+  return { done };
+}
+
+/** How many of this database's sessions wait for a lock. */
+async function waitingOnLocks(): Promise<number> {
+  const [row] = await sql<{ waiting: number }[]>`
+    select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
+  return row!.waiting;
 }
 
 /** Records one failed attempt of the taken delivery, with the given verdict. */
@@ -355,6 +376,23 @@ test.serial("delivery store - a first attempt to be retried of an event deleted 
   t.like(settled, [{ state: "cancelled", next_attempt_at: null }]);
   t.deepEqual(await take(sub.id), []);
   t.is((await sql`select from delivery.messages where event_id = ${attempt.delivery.eventId}`).length, 0, "its body is gone for good");
+});
+
+test.serial("delivery store - an event deleted while its first attempt is being recorded ends cancelled, not pending", async (t) => {
+  const { sub } = await newDelivery(null);
+  const attempt = firstAttempt(sub, failed, { state: "pending", retryInMs: 60_000 });
+  // Holding the subscription's row stalls the recording after it has read what it reads, before it commits.
+  let release!: () => void;
+  const holder = await holdSubscription(sub.id, new Promise<void>((resolve) => (release = resolve)));
+  const recording = deliveries.recordAttempts([attempt], [{ id: sub.id, failuresSinceSuccess: 1, succeeded: false }], noMessages);
+  await eventually(async () => ((await waitingOnLocks()) >= 1 ? true : undefined), "the recording to wait for the subscription");
+  let done = false;
+  const cancelling = deliveries.cancelEvent(sub.org_id, attempt.delivery.eventId).then(() => (done = true));
+  await eventually(async () => (done || (await waitingOnLocks()) >= 2 ? true : undefined), "the deletion to end or to wait");
+  release();
+  await Promise.all([holder.done, recording, cancelling]);
+  const [listed] = await deliveries.eventDeliveries(sub.org_id, attempt.delivery.eventId);
+  t.is(listed?.state, "cancelled");
 });
 
 test.serial("delivery store - a success resets the subscription's failures in a row", async (t) => {
