@@ -84,6 +84,14 @@ export function authRoutes({ store, adminToken, environment, verify, outbox, aud
         };
       },
 
+      async whoAmI(_req, ctx) {
+        const { orgId, keyId } = callerOf(ctx);
+        // Revoked since it was verified: the key is nobody now.
+        const found = await store.orgKey(orgId, keyId);
+        if (!found) throw new ConnectError("the API key was revoked", Code.Unauthenticated);
+        return { org: orgView(found.org), apiKey: keyView(found.key) };
+      },
+
       async createKey(req, ctx) {
         const fields = { name: keyName(req.name), scopes: keyScopes(req.scopes), allowedCidrs: allowedCidrs(req.allowedCidrs) };
         const { key, toStore } = await issue(fields);

@@ -113,6 +113,15 @@ export function createAuthStore(sql: Sql) {
       });
     },
 
+    /** The org and one of its keys that still works; undefined when there is no such key. */
+    async orgKey(orgId: string, keyId: string): Promise<{ org: OrgRow; key: KeyRow } | undefined> {
+      const [[org], [key]] = await Promise.all([
+        sql<OrgRow[]>`select * from auth.orgs where id = ${orgId}`,
+        sql<KeyRow[]>`select * from auth.keys where id = ${keyId} and org_id = ${orgId} and ${working()}`,
+      ]);
+      return org && key ? { org, key } : undefined;
+    },
+
     async listKeys(orgId: string): Promise<KeyRow[]> {
       return sql<KeyRow[]>`select * from auth.keys where org_id = ${orgId} and ${working()} order by created_at desc, id`;
     },

@@ -5,10 +5,11 @@ import type { CallOptions, Client, ConnectRouter, HandlerContext } from "@connec
 import type { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { type Event, EventDeliveryStatus, EventSchema } from "../../gen/triggers/v1/event_pb.js";
 import { InboxService, ListInboxResponseSchema } from "../../gen/triggers/v1/inbox_pb.js";
-import { maxAckIds } from "../shared/api-limits.js";
+import { eventTypesPage, maxAckIds } from "../shared/api-limits.js";
 import type { Arrivals } from "../shared/arrivals.js";
 import type { RecordAudit } from "../shared/audit.js";
 import { callerOf, keyFromHeaders } from "../shared/authenticate.js";
+import { decodeTypeCursor, encodeTypeCursor } from "../shared/cursor.js";
 import { InvalidField, NotFound } from "../shared/domain-errors.js";
 import { requireUuid } from "../shared/ids.js";
 import type { JsonRoute } from "../shared/json-route.js";
@@ -34,7 +35,7 @@ export function listInboxJson(store: InboxLister, arrivals: Pick<Arrivals, "watc
 /** The store's reads and acknowledgement, all the routes need: a store in memory can stand in for tests. */
 export type InboxReads = InboxLister &
   WatchReads &
-  Pick<EventStore, "find" | "ack" | "ackMany" | "delete" | "retentionDays" | "setRetentionDays">;
+  Pick<EventStore, "eventTypes" | "find" | "ack" | "ackMany" | "delete" | "retentionDays" | "setRetentionDays">;
 
 /** What the inbox asks of the delivery service about an event. */
 export type EventDeliveries = Pick<Client<typeof DeliveryService>, "listEventDeliveries" | "cancelEventDeliveries">;
@@ -61,6 +62,13 @@ export function inboxRoutes({ store, arrivals, delivery, defaultRetentionDays, d
 
       watchEvents(req, ctx) {
         return watchEvents(store, arrivals, callerOf(ctx).orgId, watchQueryOf(req), { signal: ctx.signal, draining });
+      },
+
+      async listEventTypes(req, ctx) {
+        const limit = pageSize(req.limit);
+        const types = await store.eventTypes(callerOf(ctx).orgId, decodeTypeCursor(req.cursor), limit + 1);
+        const page = types.slice(0, limit);
+        return { eventTypes: page, nextCursor: page.length > 0 ? encodeTypeCursor(page.at(-1)!) : "", hasMore: types.length > limit };
       },
 
       async getEvent(req, ctx) {
@@ -117,6 +125,12 @@ export function inboxRoutes({ store, arrivals, delivery, defaultRetentionDays, d
         return { acked, alreadyAcked: already_acked, unknownIds: unknown_ids };
       },
     });
+}
+
+/** How many event types a page lists: the default when none is asked for. */
+function pageSize(limit: number): number {
+  if (limit < 0 || limit > eventTypesPage.max) throw new InvalidField("limit", `limit must be from 1 to ${eventTypesPage.max}`);
+  return limit || eventTypesPage.default;
 }
 
 /** The ids of a bulk acknowledgement, each a valid id, in canonical form. */

@@ -136,6 +136,21 @@ export function createEventStore(sql: Sql) {
      * The position of the org's latest stored event, "0" when it has none. Only committed events count, and an
      * event committed after this reading sorts after it (inbox.lock_positions, 004): a stream from now misses none.
      */
+    /**
+     * Up to limit of the org's event types, after the one named, in byte order. A skip scan of the type index, one
+     * step a type, so that a type with millions of events costs what a type with one does.
+     */
+    async eventTypes(orgId: string, after: string | undefined, limit: number): Promise<string[]> {
+      const rows = await sql<{ type: string }[]>`
+        with recursive types as (
+          (select type from inbox.events where org_id = ${orgId} and type ~>~ ${after ?? ""} order by type using ~<~ limit 1)
+          union all
+          select (select e.type from inbox.events e where e.org_id = ${orgId} and e.type ~>~ t.type order by e.type using ~<~ limit 1)
+          from types t where t.type is not null)
+        select type from types where type is not null limit ${limit}`;
+      return rows.map((row) => row.type);
+    },
+
     async latestPosition(orgId: string): Promise<string> {
       const [row] = await sql<{ position: string }[]>`
         select greatest(0,

@@ -15,6 +15,7 @@ export const idempotencyKeyPattern = new RegExp(`^[\\x20-\\x7e]{1,${maxIdempoten
 export const maxEventsPerBatch = 1000;
 
 export const inboxPage = { default: 100, max: 1000 };
+export const eventTypesPage = { default: 100, max: 1000 };
 /** How long a listing may wait for an event to arrive (long-poll), in seconds. */
 export const maxInboxWaitSeconds = 30;
 /** How long a listing may lease its events, in seconds: 12 hours. */

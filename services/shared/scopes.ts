@@ -1,6 +1,6 @@
 // What an API key may do, and the scope each method declares in its contract (triggers.v1.required_scope).
 import { type DescMethod, getOption, hasOption } from "@bufbuild/protobuf";
-import { required_scope } from "../../gen/triggers/v1/access_pb.js";
+import { any_key, required_scope } from "../../gen/triggers/v1/access_pb.js";
 import { MissingScope } from "./domain-errors.js";
 
 /** Publishing events; reading and acknowledging them; managing keys, subscriptions and org settings. */
@@ -20,8 +20,17 @@ export function requiredScope(method: DescMethod): string | undefined {
   return declared.get(method);
 }
 
+const anyKey = new WeakMap<DescMethod, boolean>();
+
+/** Whether the method's contract lets any key that works call it, whatever its scopes (triggers.v1.any_key). */
+export function takesAnyKey(method: DescMethod): boolean {
+  if (!anyKey.has(method)) anyKey.set(method, getOption(method, any_key));
+  return anyKey.get(method)!;
+}
+
 /** Throws MissingScope unless the key's scopes include what the method requires. */
 export function checkScope(method: DescMethod, held: readonly string[]): void {
+  if (takesAnyKey(method)) return;
   const needed = requiredScope(method);
   if (needed === undefined) throw new Error(`${method.parent.typeName}.${method.name} declares no required scope`);
   if (!held.includes(needed)) throw new MissingScope(needed, held);

@@ -57,6 +57,7 @@ test.serial("access - each scope opens its own endpoints and no others, and a re
     ["events:write", "POST", "/v1/events", { type: "order.created" }],
     ["events:write", "POST", "/v1/events/batch", { events: [{ type: "order.created" }] }],
     ["events:read", "GET", "/v1/inbox"],
+    ["events:read", "GET", "/v1/event-types"],
     ["events:read", "GET", `/v1/events/${published.id}`],
     ["events:read", "POST", `/v1/events/${published.id}/ack`, {}],
     ["events:read", "GET", `/v1/events/${published.id}/attempts`],
@@ -203,6 +204,27 @@ test.serial("access - keys are listed with prefix, scopes, creation and last use
   t.truthy(listed.created_at);
   t.false(JSON.stringify((await admin.get("/v1/keys")).body).includes(writer.secret.slice(-38)));
 });
+
+test.serial(
+  "access - any key that works says who it is, whatever its scopes: its org by name, its name and scopes, never its secret",
+  async (t) => {
+    const org = await stack.createOrg("Acme Shop");
+    issued.push(org.key);
+    const writer = await issueKey(org.key, { name: "zapier", scopes: ["events:write"] });
+    for (const url of gateways()) {
+      const { status, body } = await request(url, "/v1/me", { key: writer.secret });
+      t.is(status, 200);
+      t.like(body, { org: { id: org.orgId, name: "Acme Shop" }, api_key: { id: writer.id, name: "zapier", scopes: ["events:write"] } });
+      t.false("secret" in body.api_key);
+    }
+    t.is((await request(stack.urls.auth, "/triggers.v1.AuthService/WhoAmI", { key: writer.secret, body: {} })).status, 200);
+    await apiClient(stack.gatewayUrl, org.key).delete(`/v1/keys/${writer.id}`);
+    const refused = await request(stack.gatewayUrl, "/v1/me", { key: writer.secret });
+    t.is(refused.status, 401);
+    t.is((await request(stack.gatewayUrl, "/v1/me", {})).status, 401);
+    t.is((await request(stack.gatewayUrl, "/v1/me", { key: newKey() })).status, 401);
+  },
+);
 
 test.serial("access - bad key requests get clear errors and create nothing", async (t) => {
   const { key, admin } = await newOrg();

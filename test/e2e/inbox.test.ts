@@ -156,6 +156,22 @@ test("inbox - deleting an event takes it out of the inbox and cancels its pendin
   t.is((await api.delete(`/v1/events/${id}`)).status, 404);
 });
 
+test("inbox - the org's event types are listed once each, in order, a page at a time, and no other org's", async (t) => {
+  const api = await newOrg();
+  const other = await newOrg();
+  await publishAll(other, [{ type: "invoice.sent" }]);
+  await publishAll(api, [{ type: "order.paid" }, { type: "order.created" }, { type: "order.paid" }, { type: "user.signed_up" }]);
+  await api.post("/v1/inbox/ack", { ids: [(await api.get("/v1/inbox?limit=1")).body.events[0].id] });
+  const first = await api.get("/v1/event-types?limit=2");
+  t.like(first.body, { event_types: ["order.created", "order.paid"], has_more: true });
+  const second = await api.get(`/v1/event-types?limit=2&cursor=${first.body.next_cursor}`);
+  t.like(second.body, { event_types: ["user.signed_up"], has_more: false });
+  t.deepEqual((await other.get("/v1/event-types")).body.event_types, ["invoice.sent"]);
+  t.is((await api.get("/v1/event-types?limit=1001")).status, 400);
+  t.is((await api.get("/v1/event-types?cursor=bm9wZQ")).status, 400);
+  t.is((await api.get(`/v1/event-types?cursor=${first.body.next_cursor.slice(1)}`)).status, 400);
+});
+
 test("inbox - an org sets how long its events are kept over REST", async (t) => {
   const api = await newOrg();
   t.deepEqual((await api.get("/v1/inbox/settings")).body, { retention_days: 30 });

@@ -52,6 +52,15 @@ export class MemoryEventStore implements InboxReads {
     return String(own.length > 0 ? this.rows.indexOf(own.at(-1)!) + 1 : 0);
   }
 
+  /** In code-unit order, which for the ASCII of type names is Postgres' byte order. */
+  async eventTypes(orgId: string, after: string | undefined, limit: number): Promise<string[]> {
+    const types = new Set(this.rows.filter((row) => row.org_id === orgId).map((row) => row.type));
+    return [...types]
+      .filter((type) => after === undefined || type > after)
+      .sort()
+      .slice(0, limit);
+  }
+
   async find(orgId: string, id: string): Promise<EventDetail | undefined> {
     return this.rows.find((row) => row.org_id === orgId && row.id === id);
   }

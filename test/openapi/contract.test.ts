@@ -69,6 +69,8 @@ test("openapi contract - every operation's answers, success and error, hold to t
   const reader = (await call("createKey", 200, { key, body: { name: "reader", scopes: ["events:read"] } })).body.api_key;
   await call("listKeys", 403, { key: reader.secret });
   await call("listKeys", 200, { key });
+  await call("whoAmI", 200, { key: reader.secret });
+  await call("whoAmI", 401, { key: "tk_live_nope" });
   await call("rotateKey", 404, { key, path: { id: "AAAAAAAAAAAA" }, body: {} });
   const rotated = (await call("rotateKey", 200, { key, path: { id: reader.id }, body: { grace_period_seconds: 0 } })).body.api_key;
   await call("revokeKey", 200, { key, path: { id: rotated.id } });
@@ -90,6 +92,8 @@ test("openapi contract - every operation's answers, success and error, hold to t
   // The inbox.
   await eventually(async () => ((await call("listInbox", 200, { key })).body.events.length >= 2 ? true : undefined), "the events");
   await call("listInbox", 400, { key, query: "limit=5000" });
+  await call("listEventTypes", 200, { key, query: "limit=1" });
+  await call("listEventTypes", 400, { key, query: "cursor=nope" });
   // A stream with until ends once it has passed, with its events as Server-Sent Events.
   const until = new Date(Date.now() + 1000).toISOString();
   const streamed = await call("watchEvents", 200, { key, query: `since=2020-01-01T00:00:00Z&until=${until}` });

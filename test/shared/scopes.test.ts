@@ -5,20 +5,28 @@ import { DeliveryService } from "../../gen/triggers/v1/delivery_pb.js";
 import { InboxService } from "../../gen/triggers/v1/inbox_pb.js";
 import { IngestService } from "../../gen/triggers/v1/ingest_pb.js";
 import { isKeyless } from "../../services/shared/authenticate.js";
-import { checkScope, isScope, requiredScope } from "../../services/shared/scopes.js";
+import { checkScope, isScope, requiredScope, takesAnyKey } from "../../services/shared/scopes.js";
 
 const methods = [AuthService, IngestService, InboxService, DeliveryService].flatMap((service) => service.methods);
 
-test("scopes - every method declares a known scope unless it is keyless", (t) => {
+test("scopes - every method declares a known scope unless it is keyless or takes any key", (t) => {
   for (const method of methods) {
     const scope = requiredScope(method);
-    if (isKeyless(method)) t.is(scope, undefined, method.name);
+    if (isKeyless(method) || takesAnyKey(method)) t.is(scope, undefined, method.name);
     else t.true(scope !== undefined && isScope(scope), `${method.name} declares ${scope}`);
   }
   t.deepEqual(
     methods.filter(isKeyless).map((method) => method.name),
     ["CreateOrg", "UpdateOrg", "VerifyKey"],
   );
+  t.deepEqual(
+    methods.filter(takesAnyKey).map((method) => method.name),
+    ["WhoAmI"],
+  );
+});
+
+test("scopes - saying who a key is needs no scope: a key holding any, or none, may ask", (t) => {
+  for (const held of [[], ["events:write"], ["events:read"], ["admin"]]) t.notThrows(() => checkScope(AuthService.method.whoAmI, held));
 });
 
 test("scopes - publishing needs events:write, reading and acknowledging events:read, and managing admin", (t) => {

@@ -120,6 +120,7 @@ export const operationExamples: Record<string, OperationExample> = {
   },
   deleteEvent: { path: { id: eventId }, response: {} },
   ackEvent: { path: { id: eventId }, response: { ...event, acked_at: later } },
+  listEventTypes: { response: { event_types: ["order.created", "order.paid"], next_cursor: "b3JkZXIucGFpZA", has_more: false } },
   getInboxSettings: { response: { retention_days: 30 } },
   updateInboxSettings: { request: { retention_days: 90 }, response: { retention_days: 90 } },
   ackEvents: {
@@ -161,6 +162,7 @@ export const operationExamples: Record<string, OperationExample> = {
     request: { plan: "business" },
     response: { org: { ...org, plan: "business", events_per_minute: 10000 } },
   },
+  whoAmI: { response: { org, api_key: { ...listedKey, last_used_at: later } } },
   createKey: { request: { name: "shop backend", scopes: ["events:write"] }, response: { api_key: apiKey } },
   listKeys: { response: { api_keys: [{ ...listedKey, last_used_at: later }] } },
   rotateKey: {

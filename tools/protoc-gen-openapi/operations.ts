@@ -1,6 +1,6 @@
 // One OpenAPI operation per REST route of the gateway: its parameters, body, answer, errors and security.
 import { type DescField, type DescMethod, getOption, hasOption } from "@bufbuild/protobuf";
-import { required_scope } from "../../gen/triggers/v1/access_pb.js";
+import { any_key, required_scope } from "../../gen/triggers/v1/access_pb.js";
 import { isQueryable } from "../../services/gateway/rest-messages.js";
 import type { RestRoute } from "../../services/gateway/rest-routes.js";
 import { commentOf } from "./comments.js";
@@ -26,15 +26,13 @@ export function operationOf(route: RestRoute, schemas: SchemaSet): JsonSchema {
   const comment = commentOf(route.method);
   // The first clause names the operation in the sidebar; the whole comment describes it.
   const summary = comment.split(/[.:;](\s|$)/)[0];
-  const scope = scopeOf(route.method);
+  const access = accessOf(route.method);
   const body = requestBody(route, schemas, example);
   return {
     operationId: id,
     tags: [tagOf(route.method)],
     summary,
-    description: [comment, scope ? `Needs an API key with the \`${scope}\` scope.` : "Needs the operator's admin token."]
-      .filter(Boolean)
-      .join("\n\n"),
+    description: [comment, access.needs].filter(Boolean).join("\n\n"),
     parameters: [
       ...pathParameters(route, schemas, example),
       ...queryParameters(route, schemas),
@@ -43,12 +41,17 @@ export function operationOf(route: RestRoute, schemas: SchemaSet): JsonSchema {
     ],
     ...(body ? { requestBody: body } : {}),
     responses: { "200": success(route, schemas, example), ...errorResponses(route) },
-    security: scope ? [{ ApiKey: [scope] }, { ApiKeyHeader: [scope] }] : [{ AdminToken: [] }],
+    security: access.security,
   };
 }
 
-function scopeOf(method: DescMethod): string | undefined {
-  return hasOption(method, required_scope) ? getOption(method, required_scope) : undefined;
+/** What a caller needs: a key with the method's scope, any key that works, or the operator's admin token. */
+function accessOf(method: DescMethod): { needs: string; security: JsonSchema[] } {
+  const key = (scopes: string[]) => [{ ApiKey: scopes }, { ApiKeyHeader: scopes }];
+  if (getOption(method, any_key)) return { needs: "Needs an API key, with any scopes.", security: key([]) };
+  if (!hasOption(method, required_scope)) return { needs: "Needs the operator's admin token.", security: [{ AdminToken: [] }] };
+  const scope = getOption(method, required_scope);
+  return { needs: `Needs an API key with the \`${scope}\` scope.`, security: key([scope]) };
 }
 
 function pathFields(route: RestRoute): DescField[] {

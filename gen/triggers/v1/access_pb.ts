@@ -11,7 +11,7 @@ import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
  * Describes the file triggers/v1/access.proto.
  */
 export const file_triggers_v1_access: GenFile = /*@__PURE__*/
-  fileDesc("Chh0cmlnZ2Vycy92MS9hY2Nlc3MucHJvdG8SC3RyaWdnZXJzLnYxOkcKDnJlcXVpcmVkX3Njb3BlEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYtIcDIAEoCVINcmVxdWlyZWRTY29wZWIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("Chh0cmlnZ2Vycy92MS9hY2Nlc3MucHJvdG8SC3RyaWdnZXJzLnYxOkcKDnJlcXVpcmVkX3Njb3BlEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYtIcDIAEoCVINcmVxdWlyZWRTY29wZTo5Cgdhbnlfa2V5Eh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYtYcDIAEoCFIGYW55S2V5YgZwcm90bzM", [file_google_protobuf_descriptor]);
 
 /**
  * The scope an API key needs to call the method: "events:write", "events:read" or "admin". Every method of
@@ -22,4 +22,12 @@ export const file_triggers_v1_access: GenFile = /*@__PURE__*/
  */
 export const required_scope: GenExtension<MethodOptions, string> = /*@__PURE__*/
   extDesc(file_triggers_v1_access, 0);
+
+/**
+ * Any API key that works may call the method, whatever its scopes: for the one that says who the key is.
+ *
+ * @generated from extension: bool any_key = 50101;
+ */
+export const any_key: GenExtension<MethodOptions, boolean> = /*@__PURE__*/
+  extDesc(file_triggers_v1_access, 1);
 

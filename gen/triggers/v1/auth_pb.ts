@@ -15,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file triggers/v1/auth.proto.
  */
 export const file_triggers_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChZ0cmlnZ2Vycy92MS9hdXRoLnByb3RvEgt0cmlnZ2Vycy52MSJ4CgNPcmcSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRwbGFuGAQgASgJEhkKEWV2ZW50c19wZXJfbWludXRlGAUgASgNIpsCCgZBcGlLZXkSCgoCaWQYASABKAkSDgoGb3JnX2lkGAIgASgJEhMKBnNlY3JldBgDIAEoCUgAiAEBEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBG5hbWUYBSABKAkSDgoGc2NvcGVzGAYgAygJEg4KBnByZWZpeBgHIAEoCRIwCgxsYXN0X3VzZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWFsbG93ZWRfY2lkcnMYCiADKAlCCQoHX3NlY3JldCJOChBDcmVhdGVPcmdSZXF1ZXN0EhEKBG5hbWUYASABKAlCA+BBAhIMCgRwbGFuGAIgASgJEhkKEWV2ZW50c19wZXJfbWludXRlGAMgASgNIlgKEUNyZWF0ZU9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnRyaWdnZXJzLnYxLk9yZxIkCgdhcGlfa2V5GAIgASgLMhMudHJpZ2dlcnMudjEuQXBpS2V5IkwKEFVwZGF0ZU9yZ1JlcXVlc3QSCgoCaWQYASABKAkSEQoEcGxhbhgCIAEoCUID4EECEhkKEWV2ZW50c19wZXJfbWludXRlGAMgASgNIjIKEVVwZGF0ZU9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnRyaWdnZXJzLnYxLk9yZyIfChBWZXJpZnlLZXlSZXF1ZXN0EgsKA2tleRgBIAEoCSKlAQoRVmVyaWZ5S2V5UmVzcG9uc2USDgoGb3JnX2lkGAEgASgJEg4KBmtleV9pZBgCIAEoCRIOCgZzY29wZXMYAyADKAkSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNYWxsb3dlZF9jaWRycxgFIAMoCRIZChFldmVudHNfcGVyX21pbnV0ZRgGIAEoDSJMChBDcmVhdGVLZXlSZXF1ZXN0EgwKBG5hbWUYASABKAkSEwoGc2NvcGVzGAIgAygJQgPgQQISFQoNYWxsb3dlZF9jaWRycxgDIAMoCSI5ChFDcmVhdGVLZXlSZXNwb25zZRIkCgdhcGlfa2V5GAEgASgLMhMudHJpZ2dlcnMudjEuQXBpS2V5IhEKD0xpc3RLZXlzUmVxdWVzdCI5ChBMaXN0S2V5c1Jlc3BvbnNlEiUKCGFwaV9rZXlzGAEgAygLMhMudHJpZ2dlcnMudjEuQXBpS2V5IloKEFJvdGF0ZUtleVJlcXVlc3QSCgoCaWQYASABKAkSIQoUZ3JhY2VfcGVyaW9kX3NlY29uZHMYAiABKA1IAIgBAUIXChVfZ3JhY2VfcGVyaW9kX3NlY29uZHMiXwoRUm90YXRlS2V5UmVzcG9uc2USJAoHYXBpX2tleRgBIAEoCzITLnRyaWdnZXJzLnYxLkFwaUtleRIkCgdyb3RhdGVkGAIgASgLMhMudHJpZ2dlcnMudjEuQXBpS2V5Ih4KEFJldm9rZUtleVJlcXVlc3QSCgoCaWQYASABKAkiEwoRUmV2b2tlS2V5UmVzcG9uc2Ui7QEKCkF1ZGl0RW50cnkSCgoCaWQYASABKAkSDgoGb3JnX2lkGAIgASgJEg4KBmFjdGlvbhgDIAEoCRIQCghyZXNvdXJjZRgEIAEoCRITCgtyZXNvdXJjZV9pZBgFIAEoCRIOCgZrZXlfaWQYBiABKAkSFgoOY2xpZW50X2FkZHJlc3MYByABKAkSEgoKcmVxdWVzdF9pZBgIIAEoCRImCgJhdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoHZGV0YWlscxgKIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiSAoXTGlzdEF1ZGl0RW50cmllc1JlcXVlc3QSDQoFbGltaXQYASABKAUSDgoGY3Vyc29yGAIgASgJEg4KBmFjdGlvbhgDIAEoCSJZChhMaXN0QXVkaXRFbnRyaWVzUmVzcG9uc2USKAoHZW50cmllcxgBIAMoCzIXLnRyaWdnZXJzLnYxLkF1ZGl0RW50cnkSEwoLbmV4dF9jdXJzb3IYAiABKAkyzwYKC0F1dGhTZXJ2aWNlEl8KCUNyZWF0ZU9yZxIdLnRyaWdnZXJzLnYxLkNyZWF0ZU9yZ1JlcXVlc3QaHi50cmlnZ2Vycy52MS5DcmVhdGVPcmdSZXNwb25zZSITgtPkkwINOgEqIggvdjEvb3JncxJkCglVcGRhdGVPcmcSHS50cmlnZ2Vycy52MS5VcGRhdGVPcmdSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuVXBkYXRlT3JnUmVzcG9uc2UiGILT5JMCEjoBKjINL3YxL29yZ3Mve2lkfRJMCglWZXJpZnlLZXkSHS50cmlnZ2Vycy52MS5WZXJpZnlLZXlSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuVmVyaWZ5S2V5UmVzcG9uc2UiABJoCglDcmVhdGVLZXkSHS50cmlnZ2Vycy52MS5DcmVhdGVLZXlSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuQ3JlYXRlS2V5UmVzcG9uc2UiHKK7GAVhZG1pboLT5JMCDToBKiIIL3YxL2tleXMSYgoITGlzdEtleXMSHC50cmlnZ2Vycy52MS5MaXN0S2V5c1JlcXVlc3QaHS50cmlnZ2Vycy52MS5MaXN0S2V5c1Jlc3BvbnNlIhmiuxgFYWRtaW6C0+STAgoSCC92MS9rZXlzEnQKCVJvdGF0ZUtleRIdLnRyaWdnZXJzLnYxLlJvdGF0ZUtleVJlcXVlc3QaHi50cmlnZ2Vycy52MS5Sb3RhdGVLZXlSZXNwb25zZSIoorsYBWFkbWlugtPkkwIZOgEqIhQvdjEva2V5cy97aWR9L3JvdGF0ZRJqCglSZXZva2VLZXkSHS50cmlnZ2Vycy52MS5SZXZva2VLZXlSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuUmV2b2tlS2V5UmVzcG9uc2UiHqK7GAVhZG1pboLT5JMCDyoNL3YxL2tleXMve2lkfRJ7ChBMaXN0QXVkaXRFbnRyaWVzEiQudHJpZ2dlcnMudjEuTGlzdEF1ZGl0RW50cmllc1JlcXVlc3QaJS50cmlnZ2Vycy52MS5MaXN0QXVkaXRFbnRyaWVzUmVzcG9uc2UiGqK7GAVhZG1pboLT5JMCCxIJL3YxL2F1ZGl0YgZwcm90bzM", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_struct, file_google_protobuf_timestamp, file_triggers_v1_access]);
+  fileDesc("ChZ0cmlnZ2Vycy92MS9hdXRoLnByb3RvEgt0cmlnZ2Vycy52MSJ4CgNPcmcSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRwbGFuGAQgASgJEhkKEWV2ZW50c19wZXJfbWludXRlGAUgASgNIpsCCgZBcGlLZXkSCgoCaWQYASABKAkSDgoGb3JnX2lkGAIgASgJEhMKBnNlY3JldBgDIAEoCUgAiAEBEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBG5hbWUYBSABKAkSDgoGc2NvcGVzGAYgAygJEg4KBnByZWZpeBgHIAEoCRIwCgxsYXN0X3VzZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWFsbG93ZWRfY2lkcnMYCiADKAlCCQoHX3NlY3JldCJOChBDcmVhdGVPcmdSZXF1ZXN0EhEKBG5hbWUYASABKAlCA+BBAhIMCgRwbGFuGAIgASgJEhkKEWV2ZW50c19wZXJfbWludXRlGAMgASgNIlgKEUNyZWF0ZU9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnRyaWdnZXJzLnYxLk9yZxIkCgdhcGlfa2V5GAIgASgLMhMudHJpZ2dlcnMudjEuQXBpS2V5IkwKEFVwZGF0ZU9yZ1JlcXVlc3QSCgoCaWQYASABKAkSEQoEcGxhbhgCIAEoCUID4EECEhkKEWV2ZW50c19wZXJfbWludXRlGAMgASgNIjIKEVVwZGF0ZU9yZ1Jlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnRyaWdnZXJzLnYxLk9yZyIfChBWZXJpZnlLZXlSZXF1ZXN0EgsKA2tleRgBIAEoCSKlAQoRVmVyaWZ5S2V5UmVzcG9uc2USDgoGb3JnX2lkGAEgASgJEg4KBmtleV9pZBgCIAEoCRIOCgZzY29wZXMYAyADKAkSLgoKZXhwaXJlc19hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNYWxsb3dlZF9jaWRycxgFIAMoCRIZChFldmVudHNfcGVyX21pbnV0ZRgGIAEoDSIPCg1XaG9BbUlSZXF1ZXN0IlUKDldob0FtSVJlc3BvbnNlEh0KA29yZxgBIAEoCzIQLnRyaWdnZXJzLnYxLk9yZxIkCgdhcGlfa2V5GAIgASgLMhMudHJpZ2dlcnMudjEuQXBpS2V5IkwKEENyZWF0ZUtleVJlcXVlc3QSDAoEbmFtZRgBIAEoCRITCgZzY29wZXMYAiADKAlCA+BBAhIVCg1hbGxvd2VkX2NpZHJzGAMgAygJIjkKEUNyZWF0ZUtleVJlc3BvbnNlEiQKB2FwaV9rZXkYASABKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiEQoPTGlzdEtleXNSZXF1ZXN0IjkKEExpc3RLZXlzUmVzcG9uc2USJQoIYXBpX2tleXMYASADKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiWgoQUm90YXRlS2V5UmVxdWVzdBIKCgJpZBgBIAEoCRIhChRncmFjZV9wZXJpb2Rfc2Vjb25kcxgCIAEoDUgAiAEBQhcKFV9ncmFjZV9wZXJpb2Rfc2Vjb25kcyJfChFSb3RhdGVLZXlSZXNwb25zZRIkCgdhcGlfa2V5GAEgASgLMhMudHJpZ2dlcnMudjEuQXBpS2V5EiQKB3JvdGF0ZWQYAiABKAsyEy50cmlnZ2Vycy52MS5BcGlLZXkiHgoQUmV2b2tlS2V5UmVxdWVzdBIKCgJpZBgBIAEoCSITChFSZXZva2VLZXlSZXNwb25zZSLtAQoKQXVkaXRFbnRyeRIKCgJpZBgBIAEoCRIOCgZvcmdfaWQYAiABKAkSDgoGYWN0aW9uGAMgASgJEhAKCHJlc291cmNlGAQgASgJEhMKC3Jlc291cmNlX2lkGAUgASgJEg4KBmtleV9pZBgGIAEoCRIWCg5jbGllbnRfYWRkcmVzcxgHIAEoCRISCgpyZXF1ZXN0X2lkGAggASgJEiYKAmF0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCgdkZXRhaWxzGAogASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJIChdMaXN0QXVkaXRFbnRyaWVzUmVxdWVzdBINCgVsaW1pdBgBIAEoBRIOCgZjdXJzb3IYAiABKAkSDgoGYWN0aW9uGAMgASgJIlkKGExpc3RBdWRpdEVudHJpZXNSZXNwb25zZRIoCgdlbnRyaWVzGAEgAygLMhcudHJpZ2dlcnMudjEuQXVkaXRFbnRyeRITCgtuZXh0X2N1cnNvchgCIAEoCTKmBwoLQXV0aFNlcnZpY2USXwoJQ3JlYXRlT3JnEh0udHJpZ2dlcnMudjEuQ3JlYXRlT3JnUmVxdWVzdBoeLnRyaWdnZXJzLnYxLkNyZWF0ZU9yZ1Jlc3BvbnNlIhOC0+STAg06ASoiCC92MS9vcmdzEmQKCVVwZGF0ZU9yZxIdLnRyaWdnZXJzLnYxLlVwZGF0ZU9yZ1JlcXVlc3QaHi50cmlnZ2Vycy52MS5VcGRhdGVPcmdSZXNwb25zZSIYgtPkkwISOgEqMg0vdjEvb3Jncy97aWR9EkwKCVZlcmlmeUtleRIdLnRyaWdnZXJzLnYxLlZlcmlmeUtleVJlcXVlc3QaHi50cmlnZ2Vycy52MS5WZXJpZnlLZXlSZXNwb25zZSIAElUKBldob0FtSRIaLnRyaWdnZXJzLnYxLldob0FtSVJlcXVlc3QaGy50cmlnZ2Vycy52MS5XaG9BbUlSZXNwb25zZSISqLsYAYLT5JMCCBIGL3YxL21lEmgKCUNyZWF0ZUtleRIdLnRyaWdnZXJzLnYxLkNyZWF0ZUtleVJlcXVlc3QaHi50cmlnZ2Vycy52MS5DcmVhdGVLZXlSZXNwb25zZSIcorsYBWFkbWlugtPkkwINOgEqIggvdjEva2V5cxJiCghMaXN0S2V5cxIcLnRyaWdnZXJzLnYxLkxpc3RLZXlzUmVxdWVzdBodLnRyaWdnZXJzLnYxLkxpc3RLZXlzUmVzcG9uc2UiGaK7GAVhZG1pboLT5JMCChIIL3YxL2tleXMSdAoJUm90YXRlS2V5Eh0udHJpZ2dlcnMudjEuUm90YXRlS2V5UmVxdWVzdBoeLnRyaWdnZXJzLnYxLlJvdGF0ZUtleVJlc3BvbnNlIiiiuxgFYWRtaW6C0+STAhk6ASoiFC92MS9rZXlzL3tpZH0vcm90YXRlEmoKCVJldm9rZUtleRIdLnRyaWdnZXJzLnYxLlJldm9rZUtleVJlcXVlc3QaHi50cmlnZ2Vycy52MS5SZXZva2VLZXlSZXNwb25zZSIeorsYBWFkbWlugtPkkwIPKg0vdjEva2V5cy97aWR9EnsKEExpc3RBdWRpdEVudHJpZXMSJC50cmlnZ2Vycy52MS5MaXN0QXVkaXRFbnRyaWVzUmVxdWVzdBolLnRyaWdnZXJzLnYxLkxpc3RBdWRpdEVudHJpZXNSZXNwb25zZSIaorsYBWFkbWlugtPkkwILEgkvdjEvYXVkaXRiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_struct, file_google_protobuf_timestamp, file_triggers_v1_access]);
 
 /**
  * @generated from message triggers.v1.Org
@@ -299,6 +299,41 @@ export const VerifyKeyResponseSchema: GenMessage<VerifyKeyResponse> = /*@__PURE_
   messageDesc(file_triggers_v1_auth, 7);
 
 /**
+ * @generated from message triggers.v1.WhoAmIRequest
+ */
+export type WhoAmIRequest = Message<"triggers.v1.WhoAmIRequest"> & {
+};
+
+/**
+ * Describes the message triggers.v1.WhoAmIRequest.
+ * Use `create(WhoAmIRequestSchema)` to create a new message.
+ */
+export const WhoAmIRequestSchema: GenMessage<WhoAmIRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 8);
+
+/**
+ * @generated from message triggers.v1.WhoAmIResponse
+ */
+export type WhoAmIResponse = Message<"triggers.v1.WhoAmIResponse"> & {
+  /**
+   * @generated from field: triggers.v1.Org org = 1;
+   */
+  org?: Org | undefined;
+
+  /**
+   * @generated from field: triggers.v1.ApiKey api_key = 2;
+   */
+  apiKey?: ApiKey | undefined;
+};
+
+/**
+ * Describes the message triggers.v1.WhoAmIResponse.
+ * Use `create(WhoAmIResponseSchema)` to create a new message.
+ */
+export const WhoAmIResponseSchema: GenMessage<WhoAmIResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_auth, 9);
+
+/**
  * @generated from message triggers.v1.CreateKeyRequest
  */
 export type CreateKeyRequest = Message<"triggers.v1.CreateKeyRequest"> & {
@@ -327,7 +362,7 @@ export type CreateKeyRequest = Message<"triggers.v1.CreateKeyRequest"> & {
  * Use `create(CreateKeyRequestSchema)` to create a new message.
  */
 export const CreateKeyRequestSchema: GenMessage<CreateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 8);
+  messageDesc(file_triggers_v1_auth, 10);
 
 /**
  * @generated from message triggers.v1.CreateKeyResponse
@@ -344,7 +379,7 @@ export type CreateKeyResponse = Message<"triggers.v1.CreateKeyResponse"> & {
  * Use `create(CreateKeyResponseSchema)` to create a new message.
  */
 export const CreateKeyResponseSchema: GenMessage<CreateKeyResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 9);
+  messageDesc(file_triggers_v1_auth, 11);
 
 /**
  * @generated from message triggers.v1.ListKeysRequest
@@ -357,7 +392,7 @@ export type ListKeysRequest = Message<"triggers.v1.ListKeysRequest"> & {
  * Use `create(ListKeysRequestSchema)` to create a new message.
  */
 export const ListKeysRequestSchema: GenMessage<ListKeysRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 10);
+  messageDesc(file_triggers_v1_auth, 12);
 
 /**
  * @generated from message triggers.v1.ListKeysResponse
@@ -374,7 +409,7 @@ export type ListKeysResponse = Message<"triggers.v1.ListKeysResponse"> & {
  * Use `create(ListKeysResponseSchema)` to create a new message.
  */
 export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 11);
+  messageDesc(file_triggers_v1_auth, 13);
 
 /**
  * @generated from message triggers.v1.RotateKeyRequest
@@ -398,7 +433,7 @@ export type RotateKeyRequest = Message<"triggers.v1.RotateKeyRequest"> & {
  * Use `create(RotateKeyRequestSchema)` to create a new message.
  */
 export const RotateKeyRequestSchema: GenMessage<RotateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 12);
+  messageDesc(file_triggers_v1_auth, 14);
 
 /**
  * @generated from message triggers.v1.RotateKeyResponse
@@ -424,7 +459,7 @@ export type RotateKeyResponse = Message<"triggers.v1.RotateKeyResponse"> & {
  * Use `create(RotateKeyResponseSchema)` to create a new message.
  */
 export const RotateKeyResponseSchema: GenMessage<RotateKeyResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 13);
+  messageDesc(file_triggers_v1_auth, 15);
 
 /**
  * @generated from message triggers.v1.RevokeKeyRequest
@@ -441,7 +476,7 @@ export type RevokeKeyRequest = Message<"triggers.v1.RevokeKeyRequest"> & {
  * Use `create(RevokeKeyRequestSchema)` to create a new message.
  */
 export const RevokeKeyRequestSchema: GenMessage<RevokeKeyRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 14);
+  messageDesc(file_triggers_v1_auth, 16);
 
 /**
  * @generated from message triggers.v1.RevokeKeyResponse
@@ -454,7 +489,7 @@ export type RevokeKeyResponse = Message<"triggers.v1.RevokeKeyResponse"> & {
  * Use `create(RevokeKeyResponseSchema)` to create a new message.
  */
 export const RevokeKeyResponseSchema: GenMessage<RevokeKeyResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 15);
+  messageDesc(file_triggers_v1_auth, 17);
 
 /**
  * One admin action in an org's audit log. Services write them to the AUDIT stream (audit.<org>) before the
@@ -535,7 +570,7 @@ export type AuditEntry = Message<"triggers.v1.AuditEntry"> & {
  * Use `create(AuditEntrySchema)` to create a new message.
  */
 export const AuditEntrySchema: GenMessage<AuditEntry> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 16);
+  messageDesc(file_triggers_v1_auth, 18);
 
 /**
  * @generated from message triggers.v1.ListAuditEntriesRequest
@@ -568,7 +603,7 @@ export type ListAuditEntriesRequest = Message<"triggers.v1.ListAuditEntriesReque
  * Use `create(ListAuditEntriesRequestSchema)` to create a new message.
  */
 export const ListAuditEntriesRequestSchema: GenMessage<ListAuditEntriesRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 17);
+  messageDesc(file_triggers_v1_auth, 19);
 
 /**
  * @generated from message triggers.v1.ListAuditEntriesResponse
@@ -592,7 +627,7 @@ export type ListAuditEntriesResponse = Message<"triggers.v1.ListAuditEntriesResp
  * Use `create(ListAuditEntriesResponseSchema)` to create a new message.
  */
 export const ListAuditEntriesResponseSchema: GenMessage<ListAuditEntriesResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_auth, 18);
+  messageDesc(file_triggers_v1_auth, 20);
 
 /**
  * Orgs and their API keys. Creating an org needs the admin token; verifying a key is for other services; an org
@@ -631,6 +666,17 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof VerifyKeyRequestSchema;
     output: typeof VerifyKeyResponseSchema;
+  },
+  /**
+   * Tells who the calling key is: its org, and the key with its name and scopes, never its secret. Any key that
+   * works may ask, whatever its scopes: it is how a client checks the key it was given.
+   *
+   * @generated from rpc triggers.v1.AuthService.WhoAmI
+   */
+  whoAmI: {
+    methodKind: "unary";
+    input: typeof WhoAmIRequestSchema;
+    output: typeof WhoAmIResponseSchema;
   },
   /**
    * Issues a new API key; its secret is shown only in this response.

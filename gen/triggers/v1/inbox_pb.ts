@@ -17,7 +17,64 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file triggers/v1/inbox.proto.
  */
 export const file_triggers_v1_inbox: GenFile = /*@__PURE__*/
-  fileDesc("Chd0cmlnZ2Vycy92MS9pbmJveC5wcm90bxILdHJpZ2dlcnMudjEi4QEKEExpc3RJbmJveFJlcXVlc3QSDQoFbGltaXQYASABKAUSDgoGY3Vyc29yGAIgASgJEgwKBHR5cGUYAyABKAkSDgoGc3RhdHVzGAQgASgJEg4KBnNvdXJjZRgFIAEoCRIpCgVzaW5jZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBW9yZGVyGAggASgJEgwKBHdhaXQYCSABKAUSDQoFbGVhc2UYCiABKAUiXgoRTGlzdEluYm94UmVzcG9uc2USIgoGZXZlbnRzGAEgAygLMhIudHJpZ2dlcnMudjEuRXZlbnQSEwoLbmV4dF9jdXJzb3IYAiABKAkSEAoIaGFzX21vcmUYAyABKAgiwQEKEldhdGNoRXZlbnRzUmVxdWVzdBIOCgZjdXJzb3IYASABKAkSDAoEdHlwZRgCIAEoCRIOCgZzdGF0dXMYAyABKAkSDgoGc291cmNlGAQgASgJEikKBXNpbmNlGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPdW50aWxfY2F1Z2h0X3VwGAcgASgIIkgKE1dhdGNoRXZlbnRzUmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi50cmlnZ2Vycy52MS5FdmVudBIOCgZjdXJzb3IYAiABKAkiHQoPR2V0RXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIoEBChBHZXRFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIudHJpZ2dlcnMudjEuRXZlbnQSLwoHaGlzdG9yeRgCIAMoCzIeLnRyaWdnZXJzLnYxLkV2ZW50U3RhdHVzQ2hhbmdlEhkKEWRlbGl2ZXJ5X2F0dGVtcHRzGAMgASgFImwKEUV2ZW50U3RhdHVzQ2hhbmdlEi8KBnN0YXR1cxgBIAEoDjIfLnRyaWdnZXJzLnYxLkV2ZW50SGlzdG9yeVN0YXR1cxImCgJhdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIAoSRGVsZXRlRXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIhUKE0RlbGV0ZUV2ZW50UmVzcG9uc2UiHQoPQWNrRXZlbnRSZXF1ZXN0EgoKAmlkGAEgASgJIjUKEEFja0V2ZW50UmVzcG9uc2USIQoFZXZlbnQYASABKAsyEi50cmlnZ2Vycy52MS5FdmVudCIkChBBY2tFdmVudHNSZXF1ZXN0EhAKA2lkcxgBIAMoCUID4EECIk4KEUFja0V2ZW50c1Jlc3BvbnNlEg0KBWFja2VkGAEgASgFEhUKDWFscmVhZHlfYWNrZWQYAiABKAUSEwoLdW5rbm93bl9pZHMYAyADKAkiGQoXR2V0SW5ib3hTZXR0aW5nc1JlcXVlc3QiSAoYR2V0SW5ib3hTZXR0aW5nc1Jlc3BvbnNlEiwKCHNldHRpbmdzGAEgASgLMhoudHJpZ2dlcnMudjEuSW5ib3hTZXR0aW5ncyJPChpVcGRhdGVJbmJveFNldHRpbmdzUmVxdWVzdBIxCghzZXR0aW5ncxgBIAEoCzIaLnRyaWdnZXJzLnYxLkluYm94U2V0dGluZ3NCA+BBAiJLChtVcGRhdGVJbmJveFNldHRpbmdzUmVzcG9uc2USLAoIc2V0dGluZ3MYASABKAsyGi50cmlnZ2Vycy52MS5JbmJveFNldHRpbmdzIicKDUluYm94U2V0dGluZ3MSFgoOcmV0ZW50aW9uX2RheXMYASABKAUq4wEKEkV2ZW50SGlzdG9yeVN0YXR1cxIkCiBFVkVOVF9ISVNUT1JZX1NUQVRVU19VTlNQRUNJRklFRBAAEiEKHUVWRU5UX0hJU1RPUllfU1RBVFVTX1JFQ0VJVkVEEAESHwobRVZFTlRfSElTVE9SWV9TVEFUVVNfUVVFVUVEEAISIgoeRVZFTlRfSElTVE9SWV9TVEFUVVNfREVMSVZFUkVEEAMSHwobRVZFTlRfSElTVE9SWV9TVEFUVVNfRkFJTEVEEAQSHgoaRVZFTlRfSElTVE9SWV9TVEFUVVNfQUNLRUQQBTKFCAoMSW5ib3hTZXJ2aWNlEmwKCUxpc3RJbmJveBIdLnRyaWdnZXJzLnYxLkxpc3RJbmJveFJlcXVlc3QaHi50cmlnZ2Vycy52MS5MaXN0SW5ib3hSZXNwb25zZSIgorsYC2V2ZW50czpyZWFkgtPkkwILEgkvdjEvaW5ib3gSfAoLV2F0Y2hFdmVudHMSHy50cmlnZ2Vycy52MS5XYXRjaEV2ZW50c1JlcXVlc3QaIC50cmlnZ2Vycy52MS5XYXRjaEV2ZW50c1Jlc3BvbnNlIiiiuxgLZXZlbnRzOnJlYWSC0+STAhMSES92MS9ldmVudHMvc3RyZWFtMAESbwoIR2V0RXZlbnQSHC50cmlnZ2Vycy52MS5HZXRFdmVudFJlcXVlc3QaHS50cmlnZ2Vycy52MS5HZXRFdmVudFJlc3BvbnNlIiaiuxgLZXZlbnRzOnJlYWSC0+STAhESDy92MS9ldmVudHMve2lkfRJyCgtEZWxldGVFdmVudBIfLnRyaWdnZXJzLnYxLkRlbGV0ZUV2ZW50UmVxdWVzdBogLnRyaWdnZXJzLnYxLkRlbGV0ZUV2ZW50UmVzcG9uc2UiIKK7GAVhZG1pboLT5JMCESoPL3YxL2V2ZW50cy97aWR9EnoKCEFja0V2ZW50EhwudHJpZ2dlcnMudjEuQWNrRXZlbnRSZXF1ZXN0Gh0udHJpZ2dlcnMudjEuQWNrRXZlbnRSZXNwb25zZSIxorsYC2V2ZW50czpyZWFkgtPkkwIcYgVldmVudCITL3YxL2V2ZW50cy97aWR9L2FjaxKOAQoQR2V0SW5ib3hTZXR0aW5ncxIkLnRyaWdnZXJzLnYxLkdldEluYm94U2V0dGluZ3NSZXF1ZXN0GiUudHJpZ2dlcnMudjEuR2V0SW5ib3hTZXR0aW5nc1Jlc3BvbnNlIi2iuxgFYWRtaW6C0+STAh5iCHNldHRpbmdzEhIvdjEvaW5ib3gvc2V0dGluZ3MSoQEKE1VwZGF0ZUluYm94U2V0dGluZ3MSJy50cmlnZ2Vycy52MS5VcGRhdGVJbmJveFNldHRpbmdzUmVxdWVzdBooLnRyaWdnZXJzLnYxLlVwZGF0ZUluYm94U2V0dGluZ3NSZXNwb25zZSI3orsYBWFkbWlugtPkkwIoOghzZXR0aW5nc2IIc2V0dGluZ3MyEi92MS9pbmJveC9zZXR0aW5ncxJzCglBY2tFdmVudHMSHS50cmlnZ2Vycy52MS5BY2tFdmVudHNSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuQWNrRXZlbnRzUmVzcG9uc2UiJ6K7GAtldmVudHM6cmVhZILT5JMCEjoBKiINL3YxL2luYm94L2Fja2IGcHJvdG8z", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp, file_triggers_v1_access, file_triggers_v1_event]);
+  fileDesc("Chd0cmlnZ2Vycy92MS9pbmJveC5wcm90bxILdHJpZ2dlcnMudjEiNgoVTGlzdEV2ZW50VHlwZXNSZXF1ZXN0Eg0KBWxpbWl0GAEgASgFEg4KBmN1cnNvchgCIAEoCSJUChZMaXN0RXZlbnRUeXBlc1Jlc3BvbnNlEhMKC2V2ZW50X3R5cGVzGAEgAygJEhMKC25leHRfY3Vyc29yGAIgASgJEhAKCGhhc19tb3JlGAMgASgIIuEBChBMaXN0SW5ib3hSZXF1ZXN0Eg0KBWxpbWl0GAEgASgFEg4KBmN1cnNvchgCIAEoCRIMCgR0eXBlGAMgASgJEg4KBnN0YXR1cxgEIAEoCRIOCgZzb3VyY2UYBSABKAkSKQoFc2luY2UYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXVudGlsGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVvcmRlchgIIAEoCRIMCgR3YWl0GAkgASgFEg0KBWxlYXNlGAogASgFIl4KEUxpc3RJbmJveFJlc3BvbnNlEiIKBmV2ZW50cxgBIAMoCzISLnRyaWdnZXJzLnYxLkV2ZW50EhMKC25leHRfY3Vyc29yGAIgASgJEhAKCGhhc19tb3JlGAMgASgIIsEBChJXYXRjaEV2ZW50c1JlcXVlc3QSDgoGY3Vyc29yGAEgASgJEgwKBHR5cGUYAiABKAkSDgoGc3RhdHVzGAMgASgJEg4KBnNvdXJjZRgEIAEoCRIpCgVzaW5jZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD3VudGlsX2NhdWdodF91cBgHIAEoCCJIChNXYXRjaEV2ZW50c1Jlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIudHJpZ2dlcnMudjEuRXZlbnQSDgoGY3Vyc29yGAIgASgJIh0KD0dldEV2ZW50UmVxdWVzdBIKCgJpZBgBIAEoCSKBAQoQR2V0RXZlbnRSZXNwb25zZRIhCgVldmVudBgBIAEoCzISLnRyaWdnZXJzLnYxLkV2ZW50Ei8KB2hpc3RvcnkYAiADKAsyHi50cmlnZ2Vycy52MS5FdmVudFN0YXR1c0NoYW5nZRIZChFkZWxpdmVyeV9hdHRlbXB0cxgDIAEoBSJsChFFdmVudFN0YXR1c0NoYW5nZRIvCgZzdGF0dXMYASABKA4yHy50cmlnZ2Vycy52MS5FdmVudEhpc3RvcnlTdGF0dXMSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiAKEkRlbGV0ZUV2ZW50UmVxdWVzdBIKCgJpZBgBIAEoCSIVChNEZWxldGVFdmVudFJlc3BvbnNlIh0KD0Fja0V2ZW50UmVxdWVzdBIKCgJpZBgBIAEoCSI1ChBBY2tFdmVudFJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhIudHJpZ2dlcnMudjEuRXZlbnQiJAoQQWNrRXZlbnRzUmVxdWVzdBIQCgNpZHMYASADKAlCA+BBAiJOChFBY2tFdmVudHNSZXNwb25zZRINCgVhY2tlZBgBIAEoBRIVCg1hbHJlYWR5X2Fja2VkGAIgASgFEhMKC3Vua25vd25faWRzGAMgAygJIhkKF0dldEluYm94U2V0dGluZ3NSZXF1ZXN0IkgKGEdldEluYm94U2V0dGluZ3NSZXNwb25zZRIsCghzZXR0aW5ncxgBIAEoCzIaLnRyaWdnZXJzLnYxLkluYm94U2V0dGluZ3MiTwoaVXBkYXRlSW5ib3hTZXR0aW5nc1JlcXVlc3QSMQoIc2V0dGluZ3MYASABKAsyGi50cmlnZ2Vycy52MS5JbmJveFNldHRpbmdzQgPgQQIiSwobVXBkYXRlSW5ib3hTZXR0aW5nc1Jlc3BvbnNlEiwKCHNldHRpbmdzGAEgASgLMhoudHJpZ2dlcnMudjEuSW5ib3hTZXR0aW5ncyInCg1JbmJveFNldHRpbmdzEhYKDnJldGVudGlvbl9kYXlzGAEgASgFKuMBChJFdmVudEhpc3RvcnlTdGF0dXMSJAogRVZFTlRfSElTVE9SWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIhCh1FVkVOVF9ISVNUT1JZX1NUQVRVU19SRUNFSVZFRBABEh8KG0VWRU5UX0hJU1RPUllfU1RBVFVTX1FVRVVFRBACEiIKHkVWRU5UX0hJU1RPUllfU1RBVFVTX0RFTElWRVJFRBADEh8KG0VWRU5UX0hJU1RPUllfU1RBVFVTX0ZBSUxFRBAEEh4KGkVWRU5UX0hJU1RPUllfU1RBVFVTX0FDS0VEEAUyiQkKDEluYm94U2VydmljZRJsCglMaXN0SW5ib3gSHS50cmlnZ2Vycy52MS5MaXN0SW5ib3hSZXF1ZXN0Gh4udHJpZ2dlcnMudjEuTGlzdEluYm94UmVzcG9uc2UiIKK7GAtldmVudHM6cmVhZILT5JMCCxIJL3YxL2luYm94EnwKC1dhdGNoRXZlbnRzEh8udHJpZ2dlcnMudjEuV2F0Y2hFdmVudHNSZXF1ZXN0GiAudHJpZ2dlcnMudjEuV2F0Y2hFdmVudHNSZXNwb25zZSIoorsYC2V2ZW50czpyZWFkgtPkkwITEhEvdjEvZXZlbnRzL3N0cmVhbTABEm8KCEdldEV2ZW50EhwudHJpZ2dlcnMudjEuR2V0RXZlbnRSZXF1ZXN0Gh0udHJpZ2dlcnMudjEuR2V0RXZlbnRSZXNwb25zZSImorsYC2V2ZW50czpyZWFkgtPkkwIREg8vdjEvZXZlbnRzL3tpZH0ScgoLRGVsZXRlRXZlbnQSHy50cmlnZ2Vycy52MS5EZWxldGVFdmVudFJlcXVlc3QaIC50cmlnZ2Vycy52MS5EZWxldGVFdmVudFJlc3BvbnNlIiCiuxgFYWRtaW6C0+STAhEqDy92MS9ldmVudHMve2lkfRJ6CghBY2tFdmVudBIcLnRyaWdnZXJzLnYxLkFja0V2ZW50UmVxdWVzdBodLnRyaWdnZXJzLnYxLkFja0V2ZW50UmVzcG9uc2UiMaK7GAtldmVudHM6cmVhZILT5JMCHGIFZXZlbnQiEy92MS9ldmVudHMve2lkfS9hY2sSjgEKEEdldEluYm94U2V0dGluZ3MSJC50cmlnZ2Vycy52MS5HZXRJbmJveFNldHRpbmdzUmVxdWVzdBolLnRyaWdnZXJzLnYxLkdldEluYm94U2V0dGluZ3NSZXNwb25zZSItorsYBWFkbWlugtPkkwIeYghzZXR0aW5ncxISL3YxL2luYm94L3NldHRpbmdzEqEBChNVcGRhdGVJbmJveFNldHRpbmdzEicudHJpZ2dlcnMudjEuVXBkYXRlSW5ib3hTZXR0aW5nc1JlcXVlc3QaKC50cmlnZ2Vycy52MS5VcGRhdGVJbmJveFNldHRpbmdzUmVzcG9uc2UiN6K7GAVhZG1pboLT5JMCKDoIc2V0dGluZ3NiCHNldHRpbmdzMhIvdjEvaW5ib3gvc2V0dGluZ3MSgQEKDkxpc3RFdmVudFR5cGVzEiIudHJpZ2dlcnMudjEuTGlzdEV2ZW50VHlwZXNSZXF1ZXN0GiMudHJpZ2dlcnMudjEuTGlzdEV2ZW50VHlwZXNSZXNwb25zZSImorsYC2V2ZW50czpyZWFkgtPkkwIREg8vdjEvZXZlbnQtdHlwZXMScwoJQWNrRXZlbnRzEh0udHJpZ2dlcnMudjEuQWNrRXZlbnRzUmVxdWVzdBoeLnRyaWdnZXJzLnYxLkFja0V2ZW50c1Jlc3BvbnNlIieiuxgLZXZlbnRzOnJlYWSC0+STAhI6ASoiDS92MS9pbmJveC9hY2tiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp, file_triggers_v1_access, file_triggers_v1_event]);
+
+/**
+ * @generated from message triggers.v1.ListEventTypesRequest
+ */
+export type ListEventTypesRequest = Message<"triggers.v1.ListEventTypesRequest"> & {
+  /**
+   * At most this many types (1 to 1000; 100 when absent).
+   *
+   * @generated from field: int32 limit = 1;
+   */
+  limit: number;
+
+  /**
+   * The next_cursor of the previous page.
+   *
+   * @generated from field: string cursor = 2;
+   */
+  cursor: string;
+};
+
+/**
+ * Describes the message triggers.v1.ListEventTypesRequest.
+ * Use `create(ListEventTypesRequestSchema)` to create a new message.
+ */
+export const ListEventTypesRequestSchema: GenMessage<ListEventTypesRequest> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_inbox, 0);
+
+/**
+ * @generated from message triggers.v1.ListEventTypesResponse
+ */
+export type ListEventTypesResponse = Message<"triggers.v1.ListEventTypesResponse"> & {
+  /**
+   * @generated from field: repeated string event_types = 1;
+   */
+  eventTypes: string[];
+
+  /**
+   * Where the next page starts: after the last type of this one. Empty when this page is empty.
+   *
+   * @generated from field: string next_cursor = 2;
+   */
+  nextCursor: string;
+
+  /**
+   * Another page is there already.
+   *
+   * @generated from field: bool has_more = 3;
+   */
+  hasMore: boolean;
+};
+
+/**
+ * Describes the message triggers.v1.ListEventTypesResponse.
+ * Use `create(ListEventTypesResponseSchema)` to create a new message.
+ */
+export const ListEventTypesResponseSchema: GenMessage<ListEventTypesResponse> = /*@__PURE__*/
+  messageDesc(file_triggers_v1_inbox, 1);
 
 /**
  * @generated from message triggers.v1.ListInboxRequest
@@ -103,7 +160,7 @@ export type ListInboxRequest = Message<"triggers.v1.ListInboxRequest"> & {
  * Use `create(ListInboxRequestSchema)` to create a new message.
  */
 export const ListInboxRequestSchema: GenMessage<ListInboxRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 0);
+  messageDesc(file_triggers_v1_inbox, 2);
 
 /**
  * @generated from message triggers.v1.ListInboxResponse
@@ -135,7 +192,7 @@ export type ListInboxResponse = Message<"triggers.v1.ListInboxResponse"> & {
  * Use `create(ListInboxResponseSchema)` to create a new message.
  */
 export const ListInboxResponseSchema: GenMessage<ListInboxResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 1);
+  messageDesc(file_triggers_v1_inbox, 3);
 
 /**
  * @generated from message triggers.v1.WatchEventsRequest
@@ -199,7 +256,7 @@ export type WatchEventsRequest = Message<"triggers.v1.WatchEventsRequest"> & {
  * Use `create(WatchEventsRequestSchema)` to create a new message.
  */
 export const WatchEventsRequestSchema: GenMessage<WatchEventsRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 2);
+  messageDesc(file_triggers_v1_inbox, 4);
 
 /**
  * @generated from message triggers.v1.WatchEventsResponse
@@ -226,7 +283,7 @@ export type WatchEventsResponse = Message<"triggers.v1.WatchEventsResponse"> & {
  * Use `create(WatchEventsResponseSchema)` to create a new message.
  */
 export const WatchEventsResponseSchema: GenMessage<WatchEventsResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 3);
+  messageDesc(file_triggers_v1_inbox, 5);
 
 /**
  * @generated from message triggers.v1.GetEventRequest
@@ -243,7 +300,7 @@ export type GetEventRequest = Message<"triggers.v1.GetEventRequest"> & {
  * Use `create(GetEventRequestSchema)` to create a new message.
  */
 export const GetEventRequestSchema: GenMessage<GetEventRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 4);
+  messageDesc(file_triggers_v1_inbox, 6);
 
 /**
  * @generated from message triggers.v1.GetEventResponse
@@ -274,7 +331,7 @@ export type GetEventResponse = Message<"triggers.v1.GetEventResponse"> & {
  * Use `create(GetEventResponseSchema)` to create a new message.
  */
 export const GetEventResponseSchema: GenMessage<GetEventResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 5);
+  messageDesc(file_triggers_v1_inbox, 7);
 
 /**
  * @generated from message triggers.v1.EventStatusChange
@@ -296,7 +353,7 @@ export type EventStatusChange = Message<"triggers.v1.EventStatusChange"> & {
  * Use `create(EventStatusChangeSchema)` to create a new message.
  */
 export const EventStatusChangeSchema: GenMessage<EventStatusChange> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 6);
+  messageDesc(file_triggers_v1_inbox, 8);
 
 /**
  * @generated from message triggers.v1.DeleteEventRequest
@@ -313,7 +370,7 @@ export type DeleteEventRequest = Message<"triggers.v1.DeleteEventRequest"> & {
  * Use `create(DeleteEventRequestSchema)` to create a new message.
  */
 export const DeleteEventRequestSchema: GenMessage<DeleteEventRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 7);
+  messageDesc(file_triggers_v1_inbox, 9);
 
 /**
  * @generated from message triggers.v1.DeleteEventResponse
@@ -326,7 +383,7 @@ export type DeleteEventResponse = Message<"triggers.v1.DeleteEventResponse"> & {
  * Use `create(DeleteEventResponseSchema)` to create a new message.
  */
 export const DeleteEventResponseSchema: GenMessage<DeleteEventResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 8);
+  messageDesc(file_triggers_v1_inbox, 10);
 
 /**
  * @generated from message triggers.v1.AckEventRequest
@@ -343,7 +400,7 @@ export type AckEventRequest = Message<"triggers.v1.AckEventRequest"> & {
  * Use `create(AckEventRequestSchema)` to create a new message.
  */
 export const AckEventRequestSchema: GenMessage<AckEventRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 9);
+  messageDesc(file_triggers_v1_inbox, 11);
 
 /**
  * @generated from message triggers.v1.AckEventResponse
@@ -360,7 +417,7 @@ export type AckEventResponse = Message<"triggers.v1.AckEventResponse"> & {
  * Use `create(AckEventResponseSchema)` to create a new message.
  */
 export const AckEventResponseSchema: GenMessage<AckEventResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 10);
+  messageDesc(file_triggers_v1_inbox, 12);
 
 /**
  * @generated from message triggers.v1.AckEventsRequest
@@ -379,7 +436,7 @@ export type AckEventsRequest = Message<"triggers.v1.AckEventsRequest"> & {
  * Use `create(AckEventsRequestSchema)` to create a new message.
  */
 export const AckEventsRequestSchema: GenMessage<AckEventsRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 11);
+  messageDesc(file_triggers_v1_inbox, 13);
 
 /**
  * @generated from message triggers.v1.AckEventsResponse
@@ -412,7 +469,7 @@ export type AckEventsResponse = Message<"triggers.v1.AckEventsResponse"> & {
  * Use `create(AckEventsResponseSchema)` to create a new message.
  */
 export const AckEventsResponseSchema: GenMessage<AckEventsResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 12);
+  messageDesc(file_triggers_v1_inbox, 14);
 
 /**
  * @generated from message triggers.v1.GetInboxSettingsRequest
@@ -425,7 +482,7 @@ export type GetInboxSettingsRequest = Message<"triggers.v1.GetInboxSettingsReque
  * Use `create(GetInboxSettingsRequestSchema)` to create a new message.
  */
 export const GetInboxSettingsRequestSchema: GenMessage<GetInboxSettingsRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 13);
+  messageDesc(file_triggers_v1_inbox, 15);
 
 /**
  * @generated from message triggers.v1.GetInboxSettingsResponse
@@ -442,7 +499,7 @@ export type GetInboxSettingsResponse = Message<"triggers.v1.GetInboxSettingsResp
  * Use `create(GetInboxSettingsResponseSchema)` to create a new message.
  */
 export const GetInboxSettingsResponseSchema: GenMessage<GetInboxSettingsResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 14);
+  messageDesc(file_triggers_v1_inbox, 16);
 
 /**
  * @generated from message triggers.v1.UpdateInboxSettingsRequest
@@ -459,7 +516,7 @@ export type UpdateInboxSettingsRequest = Message<"triggers.v1.UpdateInboxSetting
  * Use `create(UpdateInboxSettingsRequestSchema)` to create a new message.
  */
 export const UpdateInboxSettingsRequestSchema: GenMessage<UpdateInboxSettingsRequest> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 15);
+  messageDesc(file_triggers_v1_inbox, 17);
 
 /**
  * @generated from message triggers.v1.UpdateInboxSettingsResponse
@@ -476,7 +533,7 @@ export type UpdateInboxSettingsResponse = Message<"triggers.v1.UpdateInboxSettin
  * Use `create(UpdateInboxSettingsResponseSchema)` to create a new message.
  */
 export const UpdateInboxSettingsResponseSchema: GenMessage<UpdateInboxSettingsResponse> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 16);
+  messageDesc(file_triggers_v1_inbox, 18);
 
 /**
  * @generated from message triggers.v1.InboxSettings
@@ -496,7 +553,7 @@ export type InboxSettings = Message<"triggers.v1.InboxSettings"> & {
  * Use `create(InboxSettingsSchema)` to create a new message.
  */
 export const InboxSettingsSchema: GenMessage<InboxSettings> = /*@__PURE__*/
-  messageDesc(file_triggers_v1_inbox, 17);
+  messageDesc(file_triggers_v1_inbox, 19);
 
 /**
  * @generated from enum triggers.v1.EventHistoryStatus
@@ -627,6 +684,17 @@ export const InboxService: GenService<{
     methodKind: "unary";
     input: typeof UpdateInboxSettingsRequestSchema;
     output: typeof UpdateInboxSettingsResponseSchema;
+  },
+  /**
+   * Lists the types of the org's stored events, a page at a time, in byte order: what a subscription or a filter
+   * may name. Each type is listed once, however many events have it.
+   *
+   * @generated from rpc triggers.v1.InboxService.ListEventTypes
+   */
+  listEventTypes: {
+    methodKind: "unary";
+    input: typeof ListEventTypesRequestSchema;
+    output: typeof ListEventTypesResponseSchema;
   },
   /**
    * Acknowledges up to 1000 events at once, and says what became of them. Acknowledging twice is harmless.
