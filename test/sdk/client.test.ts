@@ -87,6 +87,13 @@ test("sdk - the inbox lists every page as one iterator, filters, leases, and ack
     (await all(triggers.inbox.list({ type: "user.*", order: "desc" }))).map((e) => e.id),
     [ids[4], ids[2]],
   );
+  t.deepEqual(await all(triggers.inbox.eventTypes({ limit: 2 })), [
+    "order.created",
+    "order.paid",
+    "order.shipped",
+    "user.created",
+    "user.deleted",
+  ]);
   const page = await triggers.inbox.listPage({ limit: 2 });
   t.true(page.hasMore);
   t.deepEqual((await triggers.inbox.listPage({ cursor: page.nextCursor })).events.length, 3);
@@ -206,6 +213,7 @@ test("sdk - keys are made, listed, rotated and revoked, and the audit log lists 
   t.true((await triggers.keys.list()).some((each) => each.id === key.id && each.secret === undefined));
 
   const publisher = new Triggers({ baseUrl: stack.gatewayUrl, apiKey: key.secret! });
+  t.like(await publisher.keys.whoAmI(), { apiKey: { id: key.id, name: "shop backend", scopes: ["events:write"] } });
   t.false((await publisher.events.publish({ type: "order.created" })).duplicate);
 
   const { apiKey: successor, rotated } = await triggers.keys.rotate(key.id, { gracePeriodSeconds: 0 });

@@ -74,6 +74,15 @@ export class Inbox {
     return this.caller.call((call) => this.#inbox.listInbox(request, call), { safeToRepeat: true, extraTimeoutMs }, options);
   }
 
+  /** The types of the org's stored events, each once, in byte order, page after page (`limit` a page, 1 to 1000). */
+  eventTypes(query: { limit?: number } = {}, options?: RequestOptions): AsyncGenerator<string, void, undefined> {
+    return allPages(async (cursor) => {
+      const request = { limit: query.limit, cursor };
+      const page = await this.caller.call((call) => this.#inbox.listEventTypes(request, call), { safeToRepeat: true }, options);
+      return { items: page.eventTypes, next: page.hasMore ? page.nextCursor : undefined };
+    });
+  }
+
   /** Acknowledges an event: it leaves the inbox. Acknowledging twice is harmless. */
   async ack(id: string, options?: RequestOptions): Promise<Event> {
     const response = await this.caller.call((call) => this.#inbox.ackEvent({ id }, call), { safeToRepeat: true }, options);

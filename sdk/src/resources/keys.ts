@@ -1,6 +1,6 @@
 // keys: the org's API keys (admin scope), made, listed, rotated and revoked.
 import type { Client } from "@connectrpc/connect";
-import { type ApiKey, AuthService, type RotateKeyResponse } from "../../../gen/triggers/v1/auth_pb.js";
+import { type ApiKey, AuthService, type RotateKeyResponse, type WhoAmIResponse } from "../../../gen/triggers/v1/auth_pb.js";
 import type { Caller } from "../caller.js";
 import type { RequestOptions } from "../options.js";
 import { required } from "../required.js";
@@ -19,6 +19,11 @@ export class Keys {
 
   constructor(private readonly caller: Caller) {
     this.#auth = caller.client(AuthService);
+  }
+
+  /** Who the calling key is: its org, and the key with its name and scopes. Any key that works may ask. */
+  whoAmI(options?: RequestOptions): Promise<WhoAmIResponse> {
+    return this.caller.call((call) => this.#auth.whoAmI({}, call), { safeToRepeat: true }, options);
   }
 
   /** A new key; its `secret` is shown only now. */
