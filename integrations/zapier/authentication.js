@@ -14,7 +14,7 @@ module.exports = {
       label: "API URL",
       required: true,
       type: "string",
-      default: "https://triggers.example.com",
+      placeholder: "https://triggers.example.com",
       helpText: "Where your Triggers gateway answers, such as `https://triggers.example.com`.",
     },
     {

@@ -4,6 +4,7 @@ import { inboxOrders, inboxStatuses } from "../../services/inbox/inbox-query.js"
 import {
   auditPage,
   deliveriesPage,
+  eventTypesPage,
   idempotencyKeyPattern,
   inboxPage,
   maxAckIds,
@@ -34,6 +35,7 @@ const bounds: Record<string, JsonSchema> = {
   "triggers.v1.EventInput.idempotency_key": { pattern: idempotencyKeyPattern.source },
   "triggers.v1.PublishEventsRequest.events": { minItems: 1, maxItems: maxEventsPerBatch },
   "triggers.v1.ListInboxRequest.limit": page(inboxPage),
+  "triggers.v1.ListEventTypesRequest.limit": page(eventTypesPage),
   "triggers.v1.ListInboxRequest.wait": { minimum: 0, maximum: maxInboxWaitSeconds },
   "triggers.v1.ListInboxRequest.lease": { minimum: 0, maximum: maxInboxLeaseSeconds },
   "triggers.v1.ListInboxRequest.status": { enum: [...inboxStatuses] },
