@@ -44,7 +44,7 @@ test("README use it - the walk-through is 23 shell blocks: one the test sets up,
   t.deepEqual(exportedNames(setUp).sort(), ["ADMIN_TOKEN", "TRIGGERS"], "the test sets exactly what the skipped block exports");
   t.is(receiverPort(blocks), 9999);
   const steps = blocks.flatMap((block) => block.steps);
-  t.is(steps.length, 50);
+  t.is(steps.length, 51);
   t.is(steps.filter((step) => step.shown !== undefined).length, 31, "commands followed by the answer they give");
   for (const step of steps) {
     const syntax = spawnSync("bash", ["-n", "-c", step.command], { encoding: "utf8" });
