@@ -13,14 +13,14 @@ const withKey = (request, _z, bundle) => {
 
 /**
  * Triggers answers errors as {code, message}: the message says what to fix, and the Zap's history shows it. A key
- * that no longer works is the connection's to fix, so Zapier asks the user to reconnect.
+ * that no longer works is the connection's to fix, so Zapier asks the user to reconnect. (A 429 never gets here:
+ * zapier-platform-core throws it first, and has the step wait what Retry-After says.)
  */
 function throwIfRefused(response, z) {
   if (response.status < 400) return response;
   const { code, message } = parsed(response.content);
   const text = message ? `${message} (${code}, HTTP ${response.status})` : `Triggers answered HTTP ${response.status}`;
   if (response.status === 401) throw new z.errors.ExpiredAuthError(text);
-  if (response.status === 429) throw new z.errors.ThrottledError(text, retryAfterSeconds(response));
   throw new z.errors.Error(text, code || `http_${response.status}`, response.status);
 }
 
@@ -33,12 +33,6 @@ function parsed(content) {
   } catch {
     return {};
   }
-}
-
-/** Zapier waits this long before trying a throttled step again; Triggers says it in Retry-After. */
-function retryAfterSeconds(response) {
-  const seconds = Number(response.getHeader("retry-after"));
-  return Number.isFinite(seconds) && seconds > 0 ? seconds : 60;
 }
 
 module.exports = { apiUrl, withKey, refusalOf, throwIfRefused };

@@ -133,10 +133,6 @@ export function createEventStore(sql: Sql) {
     },
 
     /**
-     * The position of the org's latest stored event, "0" when it has none. Only committed events count, and an
-     * event committed after this reading sorts after it (inbox.lock_positions, 004): a stream from now misses none.
-     */
-    /**
      * Up to limit of the org's event types, after the one named, in byte order. A skip scan of the type index, one
      * step a type, so that a type with millions of events costs what a type with one does.
      */
@@ -151,6 +147,10 @@ export function createEventStore(sql: Sql) {
       return rows.map((row) => row.type);
     },
 
+    /**
+     * The position of the org's latest stored event, "0" when it has none. Only committed events count, and an
+     * event committed after this reading sorts after it (inbox.lock_positions, 004): a stream from now misses none.
+     */
     async latestPosition(orgId: string): Promise<string> {
       const [row] = await sql<{ position: string }[]>`
         select greatest(0,

@@ -1,5 +1,5 @@
 // The instant trigger: a Triggers subscription per Zap, whose signed webhooks start it the moment an event arrives.
-const { apiUrl } = require("../api");
+const { apiUrl, throwIfRefused } = require("../api");
 const { eventOutput, matchesTypes, newestEvents, outputFields, sample } = require("../events");
 const { verifiedEvent } = require("../signature");
 
@@ -16,8 +16,14 @@ const performSubscribe = async (z, bundle) => {
   return { id, secret };
 };
 
+/** Deletes the Zap's subscription; one deleted already (by an admin, in Triggers) is as good as deleted now. */
 const performUnsubscribe = async (z, bundle) => {
-  await z.request({ url: apiUrl(bundle, `/v1/subscriptions/${encodeURIComponent(bundle.subscribeData.id)}`), method: "DELETE" });
+  const response = await z.request({
+    url: apiUrl(bundle, `/v1/subscriptions/${encodeURIComponent(bundle.subscribeData.id)}`),
+    method: "DELETE",
+    skipThrowForStatus: true,
+  });
+  if (response.status !== 404) throwIfRefused(response, z);
   return {};
 };
 
