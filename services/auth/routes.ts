@@ -11,6 +11,7 @@ import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { InvalidField, NotFound } from "../shared/domain-errors.js";
 import { requireUuid } from "../shared/ids.js";
 import type { OutboxRelay } from "../shared/outbox.js";
+import { pageSize } from "../shared/page-size.js";
 import { scopes } from "../shared/scopes.js";
 import { isAdminToken } from "./admin-token.js";
 import { allowedCidrs, graceSeconds, keyName, keyScopes } from "./key-requests.js";
@@ -136,7 +137,7 @@ export function authRoutes({ store, adminToken, environment, verify, outbox, aud
       },
 
       async listAuditEntries(req, ctx) {
-        const limit = pageSize(req.limit);
+        const limit = pageSize(req.limit, auditPage);
         const rows = await store.listAuditEntries(callerOf(ctx).orgId, { limit, before: decodeCursor(req.cursor), action: req.action });
         const page = rows.slice(0, limit);
         return {
@@ -149,10 +150,4 @@ export function authRoutes({ store, adminToken, environment, verify, outbox, aud
 
 function keyDetails(row: KeyRow) {
   return { name: row.name, scopes: row.scopes, allowed_cidrs: row.allowed_cidrs };
-}
-
-function pageSize(raw: number): number {
-  if (raw === 0) return auditPage.default;
-  if (raw < 1 || raw > auditPage.max) throw new InvalidField("limit", `limit must be from 1 to ${auditPage.max}`);
-  return raw;
 }

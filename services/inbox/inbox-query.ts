@@ -5,6 +5,7 @@ import { inboxPage, maxInboxLeaseSeconds, maxInboxWaitSeconds } from "../shared/
 import { type Direction, decodeSequenceCursor } from "../shared/cursor.js";
 import { InvalidField } from "../shared/domain-errors.js";
 import { isEventType } from "../shared/event-types.js";
+import { pageSize } from "../shared/page-size.js";
 
 export const inboxStatuses = ["pending", "acked", "delivered", "failed", "all"] as const;
 export type InboxStatus = (typeof inboxStatuses)[number];
@@ -32,13 +33,12 @@ export interface InboxQuery {
 const statuses: ReadonlySet<string> = new Set(inboxStatuses);
 
 export function inboxQueryOf(req: ListInboxRequest): InboxQuery {
-  if (req.limit < 0 || req.limit > inboxPage.max) throw new InvalidField("limit", `limit must be from 1 to ${inboxPage.max}`);
   const direction = directionOf(req.order);
   const status = statusOf(req.status, "pending");
   const leaseSeconds = secondsOf(req.lease, "lease", maxInboxLeaseSeconds);
   if (leaseSeconds > 0 && status !== "pending") throw new InvalidField("lease", "only pending events can be leased");
   return {
-    limit: req.limit || inboxPage.default,
+    limit: pageSize(req.limit, inboxPage),
     after: decodeSequenceCursor(req.cursor, direction),
     direction,
     status,

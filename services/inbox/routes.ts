@@ -13,6 +13,7 @@ import { decodeTypeCursor, encodeTypeCursor } from "../shared/cursor.js";
 import { InvalidField, NotFound } from "../shared/domain-errors.js";
 import { requireUuid } from "../shared/ids.js";
 import type { JsonRoute } from "../shared/json-route.js";
+import { pageSize } from "../shared/page-size.js";
 import { attemptsOf, historyOf } from "./history.js";
 import { inboxQueryOf, watchQueryOf } from "./inbox-query.js";
 import { type InboxLister, listInbox } from "./listing.js";
@@ -65,7 +66,7 @@ export function inboxRoutes({ store, arrivals, delivery, defaultRetentionDays, d
       },
 
       async listEventTypes(req, ctx) {
-        const limit = pageSize(req.limit);
+        const limit = pageSize(req.limit, eventTypesPage);
         const types = await store.eventTypes(callerOf(ctx).orgId, decodeTypeCursor(req.cursor), limit + 1);
         const page = types.slice(0, limit);
         return { eventTypes: page, nextCursor: page.length > 0 ? encodeTypeCursor(page.at(-1)!) : "", hasMore: types.length > limit };
@@ -125,12 +126,6 @@ export function inboxRoutes({ store, arrivals, delivery, defaultRetentionDays, d
         return { acked, alreadyAcked: already_acked, unknownIds: unknown_ids };
       },
     });
-}
-
-/** How many event types a page lists: the default when none is asked for. */
-function pageSize(limit: number): number {
-  if (limit < 0 || limit > eventTypesPage.max) throw new InvalidField("limit", `limit must be from 1 to ${eventTypesPage.max}`);
-  return limit || eventTypesPage.default;
 }
 
 /** The ids of a bulk acknowledgement, each a valid id, in canonical form. */

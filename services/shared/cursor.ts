@@ -4,32 +4,34 @@ import { isEventType } from "./event-types.js";
 import { isUuid } from "./ids.js";
 
 export function encodeCursor(lastId: string): string {
-  return Buffer.from(JSON.stringify({ after: lastId })).toString("base64url");
+  return encodeAfter("after", lastId);
 }
 
 /** The id a cursor continues after; a cursor we did not make is an invalid argument. */
 export function decodeCursor(cursor: string): string | undefined {
-  if (!cursor) return undefined;
-  try {
-    const { after } = JSON.parse(Buffer.from(cursor, "base64url").toString()) as { after?: unknown };
-    if (typeof after === "string" && isUuid(after)) return after;
-  } catch {
-    // Not JSON: reported below like any other foreign cursor.
-  }
-  throw new InvalidField("cursor", "cursor is not one this API returned");
+  return decodeAfter(cursor, "after", isUuid);
 }
 
 /** A cursor for lists ordered by event type: the type it continues after. */
 export function encodeTypeCursor(lastType: string): string {
-  return Buffer.from(JSON.stringify({ after_type: lastType })).toString("base64url");
+  return encodeAfter("after_type", lastType);
 }
 
 /** The event type a cursor continues after; a cursor we did not make is an invalid argument. */
 export function decodeTypeCursor(cursor: string): string | undefined {
+  return decodeAfter(cursor, "after_type", isEventType);
+}
+
+function encodeAfter(field: string, last: string): string {
+  return Buffer.from(JSON.stringify({ [field]: last })).toString("base64url");
+}
+
+/** The item a cursor names in field, if it is one valid says a page can end with; none for no cursor. */
+function decodeAfter(cursor: string, field: string, valid: (item: string) => boolean): string | undefined {
   if (!cursor) return undefined;
   try {
-    const { after_type } = JSON.parse(Buffer.from(cursor, "base64url").toString()) as { after_type?: unknown };
-    if (typeof after_type === "string" && isEventType(after_type)) return after_type;
+    const after = (JSON.parse(Buffer.from(cursor, "base64url").toString()) as Record<string, unknown>)[field];
+    if (typeof after === "string" && valid(after)) return after;
   } catch {
     // Not JSON: reported below like any other foreign cursor.
   }

@@ -16,6 +16,7 @@ import { callerOf } from "../../shared/authenticate.js";
 import { decodeCursor, encodeCursor } from "../../shared/cursor.js";
 import { InvalidField, NotFound } from "../../shared/domain-errors.js";
 import { requireUuid } from "../../shared/ids.js";
+import { pageSize } from "../../shared/page-size.js";
 import type { DeliveryState as StoredState } from "../deliveries.js";
 import type { DeliveryStore } from "../delivery-store.js";
 import type { SubscriptionCache } from "../subscriptions/cache.js";
@@ -211,10 +212,10 @@ const storedStates = new Map<DeliveryState, StoredState>(
 );
 
 function pageOf(req: ListSubscriptionDeliveriesRequest) {
-  if (req.limit < 0 || req.limit > deliveriesPage.max) throw new InvalidField("limit", `limit must be from 1 to ${deliveriesPage.max}`);
+  const limit = pageSize(req.limit, deliveriesPage);
   const state = req.state === DeliveryState.UNSPECIFIED ? undefined : storedStates.get(req.state);
   if (req.state !== DeliveryState.UNSPECIFIED && !state) throw new InvalidField("state", "state is not a delivery state");
-  return { limit: req.limit || deliveriesPage.default, before: decodeCursor(req.cursor), state };
+  return { limit, before: decodeCursor(req.cursor), state };
 }
 
 /** A change as the audit log shows it: the fields changed, with their new values. */
