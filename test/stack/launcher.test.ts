@@ -23,18 +23,37 @@ async function launchSettings(t: { teardown(fn: () => Promise<unknown>): void })
   t.teardown(database.drop);
   const nats = await startNatsServer();
   t.teardown(nats.stop);
-  const ports = await freePorts(SERVICE_NAMES.length * 2);
   const env: Record<string, string> = {
     DATABASE_URL: database.url,
     NATS_URL: nats.url,
     ADMIN_TOKEN: generateAdminToken(),
     SIGNING_SECRETS_KEY: generateSigningSecretsKey(),
+    ...(await portSettings()),
   };
-  SERVICE_NAMES.forEach((name, i) => {
-    env[`${name.toUpperCase()}_PORT`] = String(ports[i]);
-    env[`${name.toUpperCase()}_ADMIN_PORT`] = String(ports[SERVICE_NAMES.length + i]);
-  });
   return { databaseUrl: database.url, env };
+}
+
+/** Free ports for every service, as the variables that set them. */
+async function portSettings(): Promise<Record<string, string>> {
+  const ports = await freePorts(SERVICE_NAMES.length * 2);
+  return Object.fromEntries(
+    SERVICE_NAMES.flatMap((name, i) => [
+      [`${name.toUpperCase()}_PORT`, String(ports[i])],
+      [`${name.toUpperCase()}_ADMIN_PORT`, String(ports[SERVICE_NAMES.length + i])],
+    ]),
+  );
+}
+
+/**
+ * Launches as launch does, with the ports of env; should another process take one of them first (every test's
+ * stack picks from one range), again on new ports, as startPrivateServices does. For tests of other failures.
+ */
+async function launchOnFreePorts(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await launch(env);
+    if (!result.output.includes("EADDRINUSE") || attempt === 3) return result;
+    env = { ...env, ...(await portSettings()) };
+  }
 }
 
 /** Runs the compiled launcher to its end; it must give up on its own. */
@@ -54,7 +73,7 @@ function occurrences(text: string, part: string): number {
 
 test("launcher - a service with a bad setting is not restarted: its reason and what to do are told once, without a stack trace", async (t) => {
   const { env } = await launchSettings(t);
-  const { code, output } = await launch({ ...env, DELIVERY_RETRY_SCHEDULE: "soon" });
+  const { code, output } = await launchOnFreePorts({ ...env, DELIVERY_RETRY_SCHEDULE: "soon" });
   t.is(code, 1);
   t.is(occurrences(output, "delivery cannot start: DELIVERY_RETRY_SCHEDULE"), 1, output);
   t.is(occurrences(output, "what to do: correct that variable"), 1, output);
@@ -76,7 +95,7 @@ test("launcher - a database holding secrets sealed under another key names the k
     insert into delivery.subscriptions (id, org_id, url, secret)
     values (${id}, ${randomUUID()}, 'https://example.com/hook', ${otherKey.seal(id, "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0")})`;
 
-  const { code, output } = await launch(env);
+  const { code, output } = await launchOnFreePorts(env);
   t.is(code, 1);
   t.is(occurrences(output, `delivery cannot start: the signing secret of subscription ${id} cannot be opened`), 1, output);
   t.regex(output, /what to do: .*SIGNING_SECRETS_KEY.*DATABASE_URL/);
